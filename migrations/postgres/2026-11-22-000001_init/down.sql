@@ -1,0 +1,9 @@
+DROP TABLE audit_events;
+DROP TABLE dismissed_pairs;
+DROP TABLE reviews;
+DROP TABLE flags;
+DROP TABLE persons;
+DROP TABLE records;
+DROP TABLE households;
+DROP TABLE api_keys;
+DROP TABLE agencies;

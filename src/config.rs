@@ -1,0 +1,86 @@
+//! Configuration: one struct per command, read by clap from flags over environment variables
+//! over defaults. `bawaba --help` is the reference. Passed in app state, never a global.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::service::policy::OverlapPolicy;
+
+/// bawaba: one intake gateway for assistance records, with household deduplication.
+#[derive(Debug, Parser)]
+#[command(name = "bawaba", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the HTTP gateway (migrates the database first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Manage agencies and their keys.
+    #[command(subcommand)]
+    Agency(AgencyCommand),
+}
+
+/// Agency commands.
+#[derive(Debug, Subcommand)]
+pub enum AgencyCommand {
+    /// Create an agency (or add a key of another role to an existing one) and print the new
+    /// key once.
+    Create(AgencyCreateArgs),
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Database: a SQLite path or `sqlite://path` (the embedded default), or `postgres://…`.
+    #[arg(long, env = "BAWABA_DATABASE_URL", default_value = "bawaba.db")]
+    pub database_url: String,
+    /// Log filter (tracing's EnvFilter syntax, e.g. `info` or `bawaba=debug`).
+    #[arg(long, env = "BAWABA_LOG", default_value = "info")]
+    pub log: String,
+}
+
+/// `bawaba serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address and port to listen on.
+    #[arg(long, env = "BAWABA_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The master (admin) key. Without it, only agencies made with `bawaba agency create` can
+    /// act, and no admin route can be used over HTTP.
+    #[arg(long, env = "BAWABA_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+    /// Which aid types conflict with which, e.g. `cash=cash+voucher,food=food+voucher`. Types not
+    /// named conflict with their own type only.
+    #[arg(long, env = "BAWABA_OVERLAP_POLICY", default_value = "")]
+    pub overlap_policy: OverlapPolicy,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "BAWABA_WORKERS")]
+    pub workers: Option<usize>,
+    /// Reader connections in the database pool.
+    #[arg(long, env = "BAWABA_POOL_SIZE", default_value_t = 8)]
+    pub pool_size: u32,
+}
+
+/// `bawaba agency create`.
+#[derive(Debug, Clone, Args)]
+pub struct AgencyCreateArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Short unique code, e.g. `WFP`.
+    #[arg(long)]
+    pub code: String,
+    /// Full name, e.g. `World Food Programme`.
+    #[arg(long)]
+    pub name: String,
+    /// Role of the new key: admin, submitter, caseworker or auditor.
+    #[arg(long, default_value = "submitter")]
+    pub role: String,
+}

@@ -1,0 +1,41 @@
+//! bawaba (بوابة, "gateway"): one intake gateway through which agencies submit assistance
+//! records, and a deduplication engine that tells, before a record is stored, whether the
+//! household already receives overlapping aid from someone else.
+//!
+//! Layers import one way: [`api`] (HTTP) → [`service`] (use cases) → [`store`] (SQL) and the
+//! `bawaba-matching` crate. `main.rs` only parses configuration and calls in here, so tests
+//! build the same app.
+
+pub mod api;
+pub mod config;
+pub mod error;
+pub mod service;
+pub mod store;
+
+use std::net::TcpListener;
+
+use actix_web::{App, HttpServer, dev::Server, web};
+
+use service::Services;
+
+/// Starts the gateway on a bound listener; the returned server runs until stopped.
+pub fn server(
+    listener: TcpListener,
+    services: Services,
+    workers: Option<usize>,
+) -> std::io::Result<Server> {
+    let data = web::Data::new(services);
+    let mut http = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(api::query_config())
+            .app_data(api::path_config())
+            .wrap(actix_web::middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
+            .configure(api::routes)
+    })
+    .listen(listener)?;
+    if let Some(w) = workers {
+        http = http.workers(w);
+    }
+    Ok(http.shutdown_timeout(5).run())
+}

@@ -1,0 +1,556 @@
+//! Intake: validate → prepare → match → overlap → commit → answer.
+//!
+//! Steps 3 to 5 run on one writer thread that owns its own connection and takes submissions
+//! in groups (group commit): each item is matched against the index, which already holds the
+//! items before it in the group, and written inside its own savepoint; the group is committed
+//! in one transaction; only then are the answers sent. So two agencies posting the same family
+//! at the same instant are serialised and the second is flagged, while a burst of posts costs
+//! one commit. Reads never take this path.
+
+use std::sync::Arc;
+use std::thread;
+
+use bawaba_matching::{Band as MBand, Field, HouseholdMatch, PreparedPerson};
+use crossbeam_channel::{Receiver, Sender, bounded};
+use diesel::Connection;
+use sha2::{Digest, Sha256};
+
+use super::domain::*;
+use super::engine::{Engine, EngineState, NextIds};
+use super::policy::OverlapPolicy;
+use crate::error::ApiError;
+use crate::store::models::{FlagRow, HouseholdRow, PersonRow, RecordRow};
+use crate::store::{DbConn, queries};
+
+/// Most items taken into one group commit.
+const GROUP_MAX: usize = 2_000;
+/// How many candidate households the matcher returns per record.
+const MATCH_LIMIT: usize = 10;
+
+/// The agency a submission comes from.
+#[derive(Debug, Clone)]
+pub struct AgencyRef {
+    pub id: String,
+    pub code: String,
+}
+
+/// A validated, prepared record waiting for the writer.
+pub struct Item {
+    pub record: NewRecord,
+    pub body_hash: String,
+    pub prepared: Vec<PreparedPerson>,
+}
+
+impl Item {
+    /// Hashes and prepares a validated record (pure work, done on the caller's thread).
+    pub fn new(record: NewRecord) -> Item {
+        let canonical = serde_json::to_vec(&record).unwrap_or_default();
+        let body_hash = hex::encode(Sha256::digest(&canonical));
+        let prepared = super::engine::prepare_members(&record.members);
+        Item {
+            record,
+            body_hash,
+            prepared,
+        }
+    }
+}
+
+/// What became of one submitted item.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Stored now: 201.
+    Created(Answer),
+    /// Stored before with the same body: 200 with the first answer.
+    Replayed(Answer),
+}
+
+type ItemResult = Result<Outcome, ApiError>;
+
+struct Job {
+    agency: AgencyRef,
+    items: Vec<Item>,
+    reply: Sender<Vec<ItemResult>>,
+}
+
+/// The handle to the writer thread.
+#[derive(Clone)]
+pub struct Intake {
+    tx: Sender<Job>,
+}
+
+impl Intake {
+    /// Starts the writer on its own connection.
+    pub fn start(
+        conn: DbConn,
+        engine: Arc<Engine>,
+        policy: Arc<OverlapPolicy>,
+        next: NextIds,
+    ) -> Intake {
+        let (tx, rx) = bounded::<Job>(4_096);
+        let writer = Writer {
+            conn,
+            engine,
+            policy,
+            next,
+        };
+        thread::Builder::new()
+            .name("bawaba-writer".into())
+            .spawn(move || writer.run(rx))
+            .map(drop)
+            .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the intake writer"));
+        Intake { tx }
+    }
+
+    /// Submits items in order and waits for their outcomes (blocking: call off the async workers).
+    pub fn submit(&self, agency: AgencyRef, items: Vec<Item>) -> Vec<ItemResult> {
+        let n = items.len();
+        let (reply, answer) = bounded(1);
+        if self
+            .tx
+            .send(Job {
+                agency,
+                items,
+                reply,
+            })
+            .is_err()
+        {
+            return (0..n).map(|_| Err(ApiError::Unavailable)).collect();
+        }
+        answer
+            .recv()
+            .unwrap_or_else(|_| (0..n).map(|_| Err(ApiError::Unavailable)).collect())
+    }
+}
+
+struct Writer {
+    conn: DbConn,
+    engine: Arc<Engine>,
+    policy: Arc<OverlapPolicy>,
+    next: NextIds,
+}
+
+/// In-memory changes made for a group, undone if its commit fails.
+#[derive(Default)]
+struct Undo {
+    persons: Vec<u64>,
+    households: Vec<u64>,
+}
+
+impl Writer {
+    fn run(mut self, rx: Receiver<Job>) {
+        while let Ok(first) = rx.recv() {
+            let mut count = first.items.len();
+            let mut jobs = vec![first];
+            while count < GROUP_MAX {
+                match rx.try_recv() {
+                    Ok(job) => {
+                        count += job.items.len();
+                        jobs.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.group(jobs);
+        }
+    }
+
+    fn group(&mut self, jobs: Vec<Job>) {
+        let mut undo = Undo::default();
+        let saved_next = self.next;
+        let mut results: Vec<Vec<ItemResult>> = Vec::with_capacity(jobs.len());
+        let mut replies = Vec::with_capacity(jobs.len());
+        let Writer {
+            conn,
+            engine,
+            policy,
+            next,
+        } = self;
+        let committed = conn.transaction::<_, diesel::result::Error, _>(|c| {
+            for job in jobs {
+                let mut out = Vec::with_capacity(job.items.len());
+                for item in job.items {
+                    let r = c
+                        .transaction(|sp| store_item(sp, engine, policy, next, &job.agency, &item));
+                    out.push(match r {
+                        Ok((outcome, staged)) => {
+                            if let Some(staged) = staged {
+                                apply(engine, staged, item.prepared, &mut undo);
+                            }
+                            outcome
+                        }
+                        Err(e) => Err(ApiError::Internal(e.to_string())),
+                    });
+                }
+                results.push(out);
+                replies.push(job.reply);
+            }
+            Ok(())
+        });
+        if let Err(e) = committed {
+            tracing::error!(error = %e, "group commit failed; the group is answered 503");
+            let mut state = engine.state.write();
+            for p in undo.persons {
+                state.index.remove_person(p);
+            }
+            for h in undo.households {
+                state.remove_household(h);
+            }
+            *next = saved_next;
+            for r in results.iter_mut().flatten() {
+                if matches!(r, Ok(Outcome::Created(_))) {
+                    *r = Err(ApiError::Unavailable);
+                }
+            }
+        }
+        for (reply, r) in replies.into_iter().zip(results) {
+            let _ = reply.send(r);
+        }
+    }
+}
+
+/// What one stored item adds to the in-memory engine.
+struct Staged {
+    household_seq: u64,
+    new_household: Option<String>,
+    person_ids: Vec<u64>,
+}
+
+fn apply(engine: &Engine, staged: Staged, prepared: Vec<PreparedPerson>, undo: &mut Undo) {
+    let mut state = engine.state.write();
+    if let Some(id) = &staged.new_household {
+        state.add_household(id, staged.household_seq);
+        undo.households.push(staged.household_seq);
+    }
+    for (pid, p) in staged.person_ids.into_iter().zip(prepared) {
+        state.index.insert(pid, staged.household_seq, p);
+        undo.persons.push(pid);
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+type StoreResult = Result<(ItemResult, Option<Staged>), diesel::result::Error>;
+
+fn store_item(
+    c: &mut DbConn,
+    engine: &Engine,
+    policy: &OverlapPolicy,
+    next: &mut NextIds,
+    agency: &AgencyRef,
+    item: &Item,
+) -> StoreResult {
+    let record = &item.record;
+    if let Some(existing) = queries::record_by_external(c, &agency.id, &record.external_id)? {
+        if existing.body_hash == item.body_hash {
+            let answer: Answer = serde_json::from_str(&existing.answer)
+                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+            return Ok((Ok(Outcome::Replayed(answer)), None));
+        }
+        return Ok((
+            Err(ApiError::Conflict(format!(
+                "external_id `{}` was already used by this agency with another body",
+                record.external_id
+            ))),
+            None,
+        ));
+    }
+    let plan = {
+        let state = engine.state.read();
+        plan(
+            c,
+            &state,
+            engine,
+            policy,
+            &agency.id,
+            record,
+            &item.prepared,
+        )?
+    };
+    let created_at = now();
+    let (household_id, household_seq, new_household) = match plan.target {
+        Some((id, seq)) => (id, seq, None),
+        None => {
+            let seq = next.household;
+            next.household += 1;
+            let id = new_id();
+            queries::insert_household(
+                c,
+                &HouseholdRow {
+                    id: id.clone(),
+                    seq: seq as i64,
+                    merged_into: None,
+                    created_at: created_at.clone(),
+                },
+            )?;
+            (id.clone(), seq, Some(id))
+        }
+    };
+    let record_id = new_id();
+    let mut flags = plan.flags;
+    for f in &mut flags {
+        f.flag_id = Some(new_id());
+    }
+    let answer = Answer {
+        record_id: Some(record_id.clone()),
+        household_id: Some(household_id.clone()),
+        decision: Decision::from_flags(&flags),
+        flags,
+    };
+    let answer_json = serde_json::to_string(&answer)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    queries::insert_record(
+        c,
+        &RecordRow {
+            id: record_id.clone(),
+            agency_id: agency.id.clone(),
+            external_id: record.external_id.clone(),
+            household_id: household_id.clone(),
+            body_hash: item.body_hash.clone(),
+            answer: answer_json,
+            assistance_type: record.aid_type.as_str().to_owned(),
+            program: record.program.clone(),
+            amount: record.amount,
+            currency: record.currency.clone(),
+            period_start: record.period_start.clone(),
+            period_end: record.period_end.clone(),
+            governorate: record.governorate.clone(),
+            locality: record.locality.clone(),
+            created_at: created_at.clone(),
+        },
+    )?;
+    let mut person_ids = Vec::with_capacity(record.members.len());
+    let rows: Vec<PersonRow> = record
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let id = next.person;
+            next.person += 1;
+            person_ids.push(id);
+            PersonRow {
+                id: id as i64,
+                record_id: record_id.clone(),
+                household_id: household_id.clone(),
+                position: i as i32,
+                role: m.role.as_str().to_owned(),
+                name: m.name.clone(),
+                national_id: m.national_id.clone(),
+                date_of_birth: m.date_of_birth.clone(),
+                sex: m.sex.map(|s| s.as_str().to_owned()),
+                phone: m.phone.clone(),
+            }
+        })
+        .collect();
+    queries::insert_persons(c, &rows)?;
+    let flag_rows: Vec<FlagRow> = answer
+        .flags
+        .iter()
+        .map(|f| FlagRow {
+            id: f.flag_id.clone().unwrap_or_default(),
+            record_id: record_id.clone(),
+            household_id: household_id.clone(),
+            kind: f.kind.as_str().to_owned(),
+            band: f.band.as_str().to_owned(),
+            score: f.score,
+            matched_household_id: f.matched_household_id.clone(),
+            matched_record_id: f.matched_record_id.clone(),
+            matched_agency_id: plan
+                .agency_ids
+                .get(f.matched_agency.as_deref().unwrap_or(""))
+                .cloned(),
+            overlap_type: f.overlap.as_ref().map(|o| o.aid_type.as_str().to_owned()),
+            overlap_from: f.overlap.as_ref().map(|o| o.from.clone()),
+            overlap_to: f.overlap.as_ref().map(|o| o.to.clone()),
+            evidence: serde_json::to_string(&f.evidence).unwrap_or_else(|_| "[]".into()),
+            status: "open".into(),
+            created_at: created_at.clone(),
+        })
+        .collect();
+    queries::insert_flags(c, &flag_rows)?;
+    let staged = Staged {
+        household_seq,
+        new_household,
+        person_ids,
+    };
+    Ok((Ok(Outcome::Created(answer)), Some(staged)))
+}
+
+/// What the matcher and the overlap policy say of a record, before anything is written.
+pub struct Plan {
+    /// The household the record joins, or `None` for a new one.
+    pub target: Option<(String, u64)>,
+    /// Flags, without ids.
+    pub flags: Vec<FlagOut>,
+    /// Agency code → id for the agencies named in `flags`.
+    pub agency_ids: std::collections::HashMap<String, String>,
+}
+
+fn band(b: MBand) -> Band {
+    match b {
+        MBand::Certain => Band::Certain,
+        MBand::Probable => Band::Probable,
+        _ => Band::Possible,
+    }
+}
+
+/// The path of an evidence field under a member.
+pub fn field_path(field: Field) -> &'static str {
+    match field {
+        Field::Name => "name",
+        Field::FirstName => "name.first",
+        Field::FatherName => "name.father",
+        Field::GrandfatherName => "name.grandfather",
+        Field::FamilyName => "name.family",
+        Field::NationalId => "national_id",
+        Field::DateOfBirth => "date_of_birth",
+        Field::Phone => "phone",
+        Field::Sex => "sex",
+        Field::Role => "role",
+        _ => "other",
+    }
+}
+
+/// The evidence of a household match, field by field, named after the incoming members.
+pub fn evidence(m: &HouseholdMatch, prefix: &str) -> Vec<EvidenceItem> {
+    m.pairs
+        .iter()
+        .flat_map(|pair| {
+            pair.evidence.iter().map(move |e| EvidenceItem {
+                field: format!("{prefix}[{}].{}", pair.ours, field_path(e.field)),
+                ours: e.ours.clone(),
+                theirs: e.theirs.clone(),
+                level: e.level.to_owned(),
+                similarity: round3(e.similarity),
+                weight: round3(e.weight),
+            })
+        })
+        .collect()
+}
+
+/// Three decimals, for answers people read.
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Matches a record against the index and finds its overlaps. Used by intake (on the writer,
+/// inside its transaction) and by check (on a reader connection).
+pub fn plan(
+    c: &mut DbConn,
+    state: &EngineState,
+    engine: &Engine,
+    policy: &OverlapPolicy,
+    agency_id: &str,
+    record: &NewRecord,
+    prepared: &[PreparedPerson],
+) -> Result<Plan, diesel::result::Error> {
+    let matches = engine
+        .matcher
+        .match_household(&state.index, prepared, &|_| false, MATCH_LIMIT);
+    let mut matches = matches
+        .into_iter()
+        .filter(|m| state.household_id(m.household).is_some());
+    let best = matches.next();
+    let target = best
+        .as_ref()
+        .filter(|m| matches!(m.band, MBand::Certain | MBand::Probable))
+        .map(|m| m.household);
+    let mut considered: Vec<(HouseholdMatch, bool)> = Vec::new();
+    if let Some(b) = best {
+        let joined = Some(b.household) == target;
+        considered.push((b, joined));
+    }
+    for m in matches {
+        if target.is_some_and(|t| state.is_dismissed(t, m.household)) {
+            continue;
+        }
+        considered.push((m, false));
+    }
+    let types: Vec<&str> = policy
+        .conflicting(record.aid_type)
+        .into_iter()
+        .map(AidType::as_str)
+        .collect();
+    let mut flags = Vec::new();
+    let mut agency_ids = std::collections::HashMap::new();
+    for (m, joined) in &considered {
+        let Some(hh_id) = state.household_id(m.household) else {
+            continue;
+        };
+        let ev = evidence(m, "members");
+        let (b, score) = (band(m.band), round3(m.score));
+        if !joined {
+            flags.push(FlagOut {
+                flag_id: None,
+                kind: FlagKind::PossibleSameHousehold,
+                band: b,
+                score,
+                matched_household_id: hh_id.to_owned(),
+                matched_record_id: None,
+                matched_agency: None,
+                overlap: None,
+                evidence: ev.clone(),
+            });
+        }
+        let overlapping = queries::overlapping_records(
+            c,
+            &[hh_id.to_owned()],
+            &types,
+            &record.period_start,
+            &record.period_end,
+        )?;
+        if overlapping.is_empty() {
+            continue;
+        }
+        let agency_list: Vec<String> = overlapping.iter().map(|r| r.agency_id.clone()).collect();
+        let codes: std::collections::HashMap<String, String> =
+            queries::agencies_by_ids(c, &agency_list)?
+                .into_iter()
+                .map(|a| (a.id, a.code))
+                .collect();
+        for r in overlapping {
+            let code = codes.get(&r.agency_id).cloned().unwrap_or_default();
+            agency_ids.insert(code.clone(), r.agency_id.clone());
+            let from = r
+                .period_start
+                .as_str()
+                .max(record.period_start.as_str())
+                .to_owned();
+            let to = r
+                .period_end
+                .as_str()
+                .min(record.period_end.as_str())
+                .to_owned();
+            flags.push(FlagOut {
+                flag_id: None,
+                kind: if r.agency_id == agency_id {
+                    FlagKind::DuplicateRecord
+                } else {
+                    FlagKind::OverlappingAid
+                },
+                band: b,
+                score,
+                matched_household_id: hh_id.to_owned(),
+                matched_record_id: Some(r.id),
+                matched_agency: Some(code),
+                overlap: Some(Overlap {
+                    aid_type: AidType::parse(&r.assistance_type).unwrap_or(AidType::Other),
+                    from,
+                    to,
+                }),
+                evidence: ev.clone(),
+            });
+        }
+    }
+    let target = target.and_then(|seq| state.household_id(seq).map(|id| (id.to_owned(), seq)));
+    Ok(Plan {
+        target,
+        flags,
+        agency_ids,
+    })
+}

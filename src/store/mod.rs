@@ -1,0 +1,179 @@
+//! The store: every SQL statement the gateway runs lives here, written once with diesel over
+//! [`DbConn`], a [`diesel::MultiConnection`] of SQLite and PostgreSQL. The backend is chosen
+//! from the URL scheme, never by trial (SQLite would accept any string as a path).
+//!
+//! Policy: functions here take a connection and plain row types; they know nothing of HTTP or
+//! JSON bodies. Callers (the service layer) run them off the async workers.
+
+pub mod models;
+pub mod queries;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection to either backend; the query DSL works on it unchanged.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    /// The embedded default.
+    Sqlite(SqliteConnection),
+    /// Production.
+    Pg(PgConnection),
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A file path, `sqlite://path` or `:memory:`.
+    Sqlite,
+    /// `postgres://…` or `postgresql://…`.
+    Postgres,
+}
+
+/// Errors from opening or using the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A query failed.
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    /// No connection could be had.
+    #[error("database connection failed: {0}")]
+    Connection(String),
+    /// Migrations could not be applied.
+    #[error("database migration failed: {0}")]
+    Migration(String),
+}
+
+impl From<r2d2::PoolError> for StoreError {
+    fn from(e: r2d2::PoolError) -> Self {
+        StoreError::Connection(e.to_string())
+    }
+}
+
+/// Where the database is and which backend serves it.
+#[derive(Debug, Clone)]
+pub struct DbTarget {
+    /// The backend, from the URL scheme.
+    pub backend: Backend,
+    /// What the backend's driver is given: a path for SQLite, the URL for PostgreSQL.
+    pub url: String,
+}
+
+impl DbTarget {
+    /// Reads a `BAWABA_DATABASE_URL`-style string.
+    pub fn parse(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            DbTarget {
+                backend: Backend::Postgres,
+                url: url.to_owned(),
+            }
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            DbTarget {
+                backend: Backend::Sqlite,
+                url: path.to_owned(),
+            }
+        }
+    }
+
+    /// Opens one connection, set up as every connection of the pool is.
+    pub fn connect(&self) -> Result<DbConn, StoreError> {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = SqliteConnection::establish(&self.url)
+                    .map_err(|e| StoreError::Connection(e.to_string()))?;
+                c.batch_execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;",
+                )?;
+                Ok(DbConn::Sqlite(c))
+            }
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .map(DbConn::Pg)
+                .map_err(|e| StoreError::Connection(e.to_string())),
+        }
+    }
+
+    /// Applies every pending migration of this backend.
+    pub fn migrate(&self) -> Result<usize, StoreError> {
+        let mut conn = self.connect()?;
+        let applied = match &mut conn {
+            DbConn::Sqlite(c) => {
+                c.batch_execute("PRAGMA journal_mode = WAL;")?;
+                c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
+            }
+            DbConn::Pg(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len()),
+        };
+        applied.map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    /// A pool of connections, for the readers.
+    pub fn pool(&self, size: u32) -> Result<Pool, StoreError> {
+        r2d2::Pool::builder()
+            .max_size(size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager {
+                target: self.clone(),
+            })
+            .map_err(|e| StoreError::Connection(e.to_string()))
+    }
+}
+
+/// The connection pool type.
+pub type Pool = r2d2::Pool<Manager>;
+
+/// An r2d2 manager that picks the backend from the URL scheme.
+#[derive(Debug)]
+pub struct Manager {
+    target: DbTarget,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        self.target.connect().map_err(|e| match e {
+            StoreError::Query(q) => r2d2::Error::QueryError(q),
+            other => r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(
+                other.to_string(),
+            )),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// The versions of the embedded migrations of each backend, for the test that keeps the twins
+/// in step.
+pub fn migration_versions() -> (Vec<String>, Vec<String>) {
+    use diesel::migration::MigrationSource;
+    fn versions(m: EmbeddedMigrations) -> Vec<String> {
+        let list: Vec<Box<dyn diesel::migration::Migration<diesel::sqlite::Sqlite>>> =
+            MigrationSource::<diesel::sqlite::Sqlite>::migrations(&m).unwrap_or_default();
+        list.iter()
+            .map(|m| m.name().version().to_string())
+            .collect()
+    }
+    (versions(SQLITE_MIGRATIONS), versions(POSTGRES_MIGRATIONS))
+}

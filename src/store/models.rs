@@ -1,0 +1,132 @@
+//! Rows as they are stored. These are not API bodies: the service layer converts between the
+//! two with `From`.
+
+use diesel::prelude::*;
+
+use super::schema::*;
+
+/// An agency (ministry directorate, UN agency, NGO).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = agencies)]
+pub struct AgencyRow {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub created_at: String,
+}
+
+/// An API key, stored only as the hex SHA-256 of the key.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub agency_id: String,
+    pub role: String,
+    pub key_hash: String,
+    pub created_at: String,
+}
+
+/// A resolved household; `seq` is its integer id in the in-memory index.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = households)]
+pub struct HouseholdRow {
+    pub id: String,
+    pub seq: i64,
+    pub merged_into: Option<String>,
+    pub created_at: String,
+}
+
+/// An assistance record as stored, with the first answer given for it (for replays).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = records)]
+pub struct RecordRow {
+    pub id: String,
+    pub agency_id: String,
+    pub external_id: String,
+    pub household_id: String,
+    pub body_hash: String,
+    pub answer: String,
+    pub assistance_type: String,
+    pub program: Option<String>,
+    pub amount: Option<f64>,
+    pub currency: Option<String>,
+    pub period_start: String,
+    pub period_end: String,
+    pub governorate: Option<String>,
+    pub locality: Option<String>,
+    pub created_at: String,
+}
+
+/// One member as one record gave it.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = persons)]
+pub struct PersonRow {
+    pub id: i64,
+    pub record_id: String,
+    pub household_id: String,
+    pub position: i32,
+    pub role: String,
+    pub name: String,
+    pub national_id: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub sex: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A flag raised on a record; `evidence` is JSON text.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = flags)]
+pub struct FlagRow {
+    pub id: String,
+    pub record_id: String,
+    pub household_id: String,
+    pub kind: String,
+    pub band: String,
+    pub score: f64,
+    pub matched_household_id: String,
+    pub matched_record_id: Option<String>,
+    pub matched_agency_id: Option<String>,
+    pub overlap_type: Option<String>,
+    pub overlap_from: Option<String>,
+    pub overlap_to: Option<String>,
+    pub evidence: String,
+    pub status: String,
+    pub created_at: String,
+}
+
+/// A reviewer's decision on a flag.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reviews)]
+pub struct ReviewRow {
+    pub id: String,
+    pub flag_id: String,
+    pub agency_id: Option<String>,
+    pub key_id: Option<String>,
+    pub role: String,
+    pub decision: String,
+    pub note: String,
+    pub created_at: String,
+}
+
+/// Two households kept apart for good.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dismissed_pairs)]
+pub struct DismissedPairRow {
+    pub household_a: String,
+    pub household_b: String,
+    pub created_at: String,
+}
+
+/// Who looked at or changed what, and when.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditRow {
+    pub id: String,
+    pub at: String,
+    pub agency_id: Option<String>,
+    pub key_id: Option<String>,
+    pub role: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: Option<String>,
+}

@@ -1,0 +1,254 @@
+//! The statements. Each takes a connection; writes that belong together are grouped by the
+//! caller inside one transaction.
+
+use diesel::dsl::max;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::models::*;
+use super::schema::*;
+
+type QResult<T> = Result<T, diesel::result::Error>;
+
+// ---- agencies and keys ----
+
+/// The agency with this code, if any.
+pub fn agency_by_code(conn: &mut DbConn, code: &str) -> QResult<Option<AgencyRow>> {
+    agencies::table
+        .filter(agencies::code.eq(code))
+        .select(AgencyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every agency, by code.
+pub fn list_agencies(conn: &mut DbConn) -> QResult<Vec<AgencyRow>> {
+    agencies::table
+        .order(agencies::code.asc())
+        .select(AgencyRow::as_select())
+        .load(conn)
+}
+
+/// Stores a new agency.
+pub fn insert_agency(conn: &mut DbConn, row: &AgencyRow) -> QResult<()> {
+    diesel::insert_into(agencies::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Stores a new key (its hash only).
+pub fn insert_key(conn: &mut DbConn, row: &ApiKeyRow) -> QResult<()> {
+    diesel::insert_into(api_keys::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The key with this hash and its agency.
+pub fn key_by_hash(conn: &mut DbConn, hash: &str) -> QResult<Option<(ApiKeyRow, AgencyRow)>> {
+    api_keys::table
+        .inner_join(agencies::table)
+        .filter(api_keys::key_hash.eq(hash))
+        .select((ApiKeyRow::as_select(), AgencyRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+// ---- records ----
+
+/// An agency's record by its own reference.
+pub fn record_by_external(
+    conn: &mut DbConn,
+    agency_id: &str,
+    external_id: &str,
+) -> QResult<Option<RecordRow>> {
+    records::table
+        .filter(records::agency_id.eq(agency_id))
+        .filter(records::external_id.eq(external_id))
+        .select(RecordRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A record by id.
+pub fn record(conn: &mut DbConn, id: &str) -> QResult<Option<RecordRow>> {
+    records::table
+        .find(id)
+        .select(RecordRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The members one record gave, in order.
+pub fn persons_of_record(conn: &mut DbConn, record_id: &str) -> QResult<Vec<PersonRow>> {
+    persons::table
+        .filter(persons::record_id.eq(record_id))
+        .order(persons::position.asc())
+        .select(PersonRow::as_select())
+        .load(conn)
+}
+
+/// The flags raised on one record.
+pub fn flags_of_record(conn: &mut DbConn, record_id: &str) -> QResult<Vec<FlagRow>> {
+    flags::table
+        .filter(flags::record_id.eq(record_id))
+        .order(flags::id.asc())
+        .select(FlagRow::as_select())
+        .load(conn)
+}
+
+/// Records of these households whose type is one of `types` and whose period meets
+/// `[from, to]` (dates inclusive).
+pub fn overlapping_records(
+    conn: &mut DbConn,
+    household_ids: &[String],
+    types: &[&str],
+    from: &str,
+    to: &str,
+) -> QResult<Vec<RecordRow>> {
+    records::table
+        .filter(records::household_id.eq_any(household_ids))
+        .filter(records::assistance_type.eq_any(types))
+        .filter(records::period_start.le(to))
+        .filter(records::period_end.ge(from))
+        .order(records::id.asc())
+        .select(RecordRow::as_select())
+        .load(conn)
+}
+
+/// Stores a record.
+pub fn insert_record(conn: &mut DbConn, row: &RecordRow) -> QResult<()> {
+    diesel::insert_into(records::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Stores members.
+pub fn insert_persons(conn: &mut DbConn, rows: &[PersonRow]) -> QResult<()> {
+    for row in rows {
+        diesel::insert_into(persons::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Stores flags.
+pub fn insert_flags(conn: &mut DbConn, rows: &[FlagRow]) -> QResult<()> {
+    for row in rows {
+        diesel::insert_into(flags::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+// ---- households ----
+
+/// Stores a new household.
+pub fn insert_household(conn: &mut DbConn, row: &HouseholdRow) -> QResult<()> {
+    diesel::insert_into(households::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// A household by id (merged ones too; see `merged_into`).
+pub fn household(conn: &mut DbConn, id: &str) -> QResult<Option<HouseholdRow>> {
+    households::table
+        .find(id)
+        .select(HouseholdRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every household that is not merged into another: (id, seq).
+pub fn live_households(conn: &mut DbConn) -> QResult<Vec<(String, i64)>> {
+    households::table
+        .filter(households::merged_into.is_null())
+        .select((households::id, households::seq))
+        .load(conn)
+}
+
+/// Every household, merged or not: (id, seq, merged_into).
+pub fn all_households(conn: &mut DbConn) -> QResult<Vec<(String, i64, Option<String>)>> {
+    households::table
+        .select((households::id, households::seq, households::merged_into))
+        .load(conn)
+}
+
+/// The highest household seq and person id handed out so far.
+pub fn max_ids(conn: &mut DbConn) -> QResult<(i64, i64)> {
+    let h: Option<i64> = households::table.select(max(households::seq)).first(conn)?;
+    let p: Option<i64> = persons::table.select(max(persons::id)).first(conn)?;
+    Ok((h.unwrap_or(0), p.unwrap_or(0)))
+}
+
+/// Every stored person, for rebuilding the index, in pages of `limit` after `after`.
+pub fn persons_page(conn: &mut DbConn, after: i64, limit: i64) -> QResult<Vec<PersonRow>> {
+    persons::table
+        .filter(persons::id.gt(after))
+        .order(persons::id.asc())
+        .limit(limit)
+        .select(PersonRow::as_select())
+        .load(conn)
+}
+
+/// The members of a household as every record gave them.
+pub fn persons_of_household(conn: &mut DbConn, household_id: &str) -> QResult<Vec<PersonRow>> {
+    persons::table
+        .filter(persons::household_id.eq(household_id))
+        .order((persons::record_id.asc(), persons::position.asc()))
+        .select(PersonRow::as_select())
+        .load(conn)
+}
+
+/// A household's records, oldest period first.
+pub fn records_of_household(conn: &mut DbConn, household_id: &str) -> QResult<Vec<RecordRow>> {
+    records::table
+        .filter(records::household_id.eq(household_id))
+        .order((records::period_start.asc(), records::id.asc()))
+        .select(RecordRow::as_select())
+        .load(conn)
+}
+
+/// Open flags that name this household on either side.
+pub fn open_flags_of_household(conn: &mut DbConn, household_id: &str) -> QResult<Vec<FlagRow>> {
+    flags::table
+        .filter(flags::status.eq("open"))
+        .filter(
+            flags::household_id
+                .eq(household_id)
+                .or(flags::matched_household_id.eq(household_id)),
+        )
+        .order(flags::id.asc())
+        .select(FlagRow::as_select())
+        .load(conn)
+}
+
+/// Every pair kept apart by a reviewer.
+pub fn dismissed_pairs(conn: &mut DbConn) -> QResult<Vec<(String, String)>> {
+    dismissed_pairs::table
+        .select((dismissed_pairs::household_a, dismissed_pairs::household_b))
+        .load(conn)
+}
+
+// ---- audit ----
+
+/// Records one access.
+pub fn insert_audit(conn: &mut DbConn, row: &AuditRow) -> QResult<()> {
+    diesel::insert_into(audit_events::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Agencies by id, for naming the other side of a flag.
+pub fn agencies_by_ids(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<AgencyRow>> {
+    agencies::table
+        .filter(agencies::id.eq_any(ids))
+        .select(AgencyRow::as_select())
+        .load(conn)
+}

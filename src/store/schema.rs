@@ -1,0 +1,138 @@
+//! The diesel schema, written in SQL types both backends share (Text, BigInt, Integer, Double),
+//! so one code path serves SQLite and PostgreSQL.
+
+diesel::table! {
+    agencies (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        agency_id -> Text,
+        role -> Text,
+        key_hash -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    households (id) {
+        id -> Text,
+        seq -> BigInt,
+        merged_into -> Nullable<Text>,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    records (id) {
+        id -> Text,
+        agency_id -> Text,
+        external_id -> Text,
+        household_id -> Text,
+        body_hash -> Text,
+        answer -> Text,
+        assistance_type -> Text,
+        program -> Nullable<Text>,
+        amount -> Nullable<Double>,
+        currency -> Nullable<Text>,
+        period_start -> Text,
+        period_end -> Text,
+        governorate -> Nullable<Text>,
+        locality -> Nullable<Text>,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    persons (id) {
+        id -> BigInt,
+        record_id -> Text,
+        household_id -> Text,
+        position -> Integer,
+        role -> Text,
+        name -> Text,
+        national_id -> Nullable<Text>,
+        date_of_birth -> Nullable<Text>,
+        sex -> Nullable<Text>,
+        phone -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    flags (id) {
+        id -> Text,
+        record_id -> Text,
+        household_id -> Text,
+        kind -> Text,
+        band -> Text,
+        score -> Double,
+        matched_household_id -> Text,
+        matched_record_id -> Nullable<Text>,
+        matched_agency_id -> Nullable<Text>,
+        overlap_type -> Nullable<Text>,
+        overlap_from -> Nullable<Text>,
+        overlap_to -> Nullable<Text>,
+        evidence -> Text,
+        status -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    reviews (id) {
+        id -> Text,
+        flag_id -> Text,
+        agency_id -> Nullable<Text>,
+        key_id -> Nullable<Text>,
+        role -> Text,
+        decision -> Text,
+        note -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    dismissed_pairs (household_a, household_b) {
+        household_a -> Text,
+        household_b -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        at -> Text,
+        agency_id -> Nullable<Text>,
+        key_id -> Nullable<Text>,
+        role -> Text,
+        action -> Text,
+        target -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(api_keys -> agencies (agency_id));
+diesel::joinable!(records -> agencies (agency_id));
+diesel::joinable!(records -> households (household_id));
+diesel::joinable!(persons -> records (record_id));
+diesel::joinable!(flags -> records (record_id));
+diesel::joinable!(reviews -> flags (flag_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    agencies,
+    api_keys,
+    households,
+    records,
+    persons,
+    flags,
+    reviews,
+    dismissed_pairs,
+    audit_events,
+);

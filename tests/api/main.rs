@@ -1,0 +1,5 @@
+//! The integration suite, one binary: the real gateway over HTTP, on SQLite and PostgreSQL.
+
+mod support;
+
+mod foundation;

@@ -1,0 +1,254 @@
+//! The test harness: a real gateway on a free port over a database of its own (a temporary
+//! SQLite file, or a fresh PostgreSQL schema dropped afterwards), and a small HTTP client.
+
+use std::net::TcpListener;
+use std::thread::JoinHandle;
+
+use actix_web::dev::ServerHandle;
+use bawaba::service::{Services, Settings};
+use bawaba::store::{DbConn, DbTarget};
+use diesel::connection::SimpleConnection;
+use serde_json::{Value, json};
+
+pub const MASTER: &str = "test-master-key";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database that lives as long as the test.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = dir.path().join("bawaba.db").to_string_lossy().into_owned();
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                    pg_schema: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin = std::env::var("BAWABA_TEST_POSTGRES_URL")
+                    .expect("BAWABA_TEST_POSTGRES_URL is set for PostgreSQL tests");
+                let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+                let mut conn = DbTarget::parse(&admin)
+                    .connect()
+                    .expect("connect to the test PostgreSQL");
+                conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+                    .expect("create schema");
+                let sep = if admin.contains('?') { '&' } else { '?' };
+                let url = format!("{admin}{sep}options=-csearch_path%3D{schema}");
+                TestDb {
+                    url,
+                    _dir: None,
+                    pg_schema: Some((admin, schema)),
+                }
+            }
+        }
+    }
+
+    pub fn connect(&self) -> DbConn {
+        DbTarget::parse(&self.url)
+            .connect()
+            .expect("connect to the test database")
+    }
+
+    /// Rows in a table.
+    pub fn count(&self, table: &str) -> i64 {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut c = self.connect();
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<N>(&mut c)
+            .expect("count rows")
+            .n
+    }
+
+    /// Row counts of every table that intake writes.
+    pub fn counts(&self) -> [i64; 5] {
+        ["households", "records", "persons", "flags", "audit_events"].map(|t| self.count(t))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, schema)) = &self.pg_schema
+            && let Ok(mut c) = DbTarget::parse(admin).connect()
+        {
+            let _ = c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+        }
+    }
+}
+
+/// A running gateway.
+pub struct TestApp {
+    pub base: String,
+    pub db: TestDb,
+    running: Running,
+}
+
+/// The server thread; stopped when dropped.
+struct Running {
+    handle: Option<ServerHandle>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestApp {
+    pub fn start(backend: Backend) -> TestApp {
+        Self::start_on(TestDb::new(backend))
+    }
+
+    pub fn start_on(db: TestDb) -> TestApp {
+        let settings = Settings {
+            database_url: db.url.clone(),
+            master_key: Some(MASTER.into()),
+            overlap_policy: Default::default(),
+            pool_size: 4,
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let base = format!("http://{}", listener.local_addr().expect("local addr"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let services = Services::start(&settings).expect("services start");
+            actix_web::rt::System::new().block_on(async move {
+                let server = bawaba::server(listener, services, Some(2)).expect("server");
+                tx.send(server.handle()).expect("send handle");
+                server.await.expect("server ran");
+            });
+        });
+        let handle = rx.recv().expect("server started");
+        TestApp {
+            base,
+            db,
+            running: Running {
+                handle: Some(handle),
+                thread: Some(thread),
+            },
+        }
+    }
+
+    /// Stops the server and hands the database back, to start again on it.
+    pub fn stop(self) -> TestDb {
+        let TestApp { db, running, .. } = self;
+        drop(running);
+        db
+    }
+
+    pub fn req(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut r = ureq::request(method, &format!("{}{path}", self.base));
+        if let Some(k) = key {
+            r = r.set("Authorization", &format!("Bearer {k}"));
+        }
+        let res = match body {
+            Some(b) => r.send_json(b.clone()),
+            None => r.call(),
+        };
+        read(res)
+    }
+
+    pub fn raw(&self, method: &str, path: &str, key: Option<&str>, body: &[u8]) -> (u16, Value) {
+        let mut r = ureq::request(method, &format!("{}{path}", self.base))
+            .set("Content-Type", "application/json");
+        if let Some(k) = key {
+            r = r.set("Authorization", &format!("Bearer {k}"));
+        }
+        read(r.send_bytes(body))
+    }
+
+    pub fn get(&self, path: &str, key: &str) -> (u16, Value) {
+        self.req("GET", path, Some(key), None)
+    }
+
+    pub fn post(&self, path: &str, key: &str, body: &Value) -> (u16, Value) {
+        self.req("POST", path, Some(key), Some(body))
+    }
+
+    /// Makes an agency (or adds a role to it) and returns the key.
+    pub fn agency(&self, code: &str, role: &str) -> String {
+        let (status, body) = self.post(
+            "/v1/agencies",
+            MASTER,
+            &json!({"code": code, "name": format!("{code} agency"), "role": role}),
+        );
+        assert_eq!(status, 201, "{body}");
+        body["api_key"].as_str().expect("api_key").to_owned()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            actix_web::rt::System::new().block_on(h.stop(true));
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn read(res: Result<ureq::Response, ureq::Error>) -> (u16, Value) {
+    let resp = match res {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("transport error: {e}"),
+    };
+    let status = resp.status();
+    let text = resp.into_string().unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// A record body as in API.md.
+pub fn record(external_id: &str) -> Value {
+    json!({
+        "external_id": external_id,
+        "assistance": {"type": "cash", "program": "winter-2026", "amount": 750.0, "currency": "ILS",
+                        "period_start": "2026-01-01", "period_end": "2026-03-31"},
+        "location": {"governorate": "الخليل", "locality": "يطا"},
+        "members": [
+            {"role": "head", "name": "محمد احمد محمود الشاعر", "national_id": "401234563",
+             "date_of_birth": "1980-05-01", "sex": "M", "phone": "+970599123456"},
+            {"role": "spouse", "name": "فاطمة علي حسن الشاعر", "date_of_birth": "1984", "sex": "F"}
+        ]
+    })
+}
+
+/// Declares each test once per backend: `sqlite::name` always, `postgres::name` when a test
+/// database is given (ignored, and so reported, otherwise).
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name($crate::support::Backend::Sqlite) })+
+        }
+        mod postgres {
+            $(
+                #[test]
+                #[cfg_attr(not(pg_tests), ignore = "set BAWABA_TEST_POSTGRES_URL to run against PostgreSQL")]
+                fn $name() { super::$name($crate::support::Backend::Postgres) }
+            )+
+        }
+    };
+}
