@@ -310,7 +310,7 @@ impl People<'_> {
         if let Some(ma) = mother_age {
             let mut at = 18 + rng.random_range(0..6);
             let mut names: Vec<&'static str> = vec![spec.first];
-            let max = 2 + rng.random_range(0..8);
+            let max = 1 + rng.random_range(0..7);
             let mut kids = 0;
             let mut first_son = true;
             while kids < max && kids < 8 && at <= 45 {
@@ -622,11 +622,19 @@ impl<'a> Records<'a> {
                 keyed.push((s.start, rng.random(), rec));
             }
         }
-        keyed.sort_unstable_by_key(|a| (a.0, a.1));
+        // Sort small keys, not whole records (moving records dominated the run time).
+        let mut order: Vec<(i32, u64, u32)> = keyed
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.0, k.1, i as u32))
+            .collect();
+        order.sort_unstable();
+        let mut slots: Vec<Option<Record>> = keyed.into_iter().map(|k| Some(k.2)).collect();
         let mut seq = vec![0u32; self.agencies.len()];
-        keyed
+        order
             .into_iter()
-            .map(|(start, _, mut r)| {
+            .filter_map(|(start, _, i)| {
+                let mut r = slots[i as usize].take()?;
                 let a = self
                     .agencies
                     .iter()
@@ -636,7 +644,7 @@ impl<'a> Records<'a> {
                 let (y, _, _) = dates::civil_from_days(start);
                 let region = self.households[r.truth.household].region;
                 r.external_id = format!("{}-{}-{}-{:06}", r.agency, region, y, seq[a]);
-                r
+                Some(r)
             })
             .collect()
     }

@@ -245,12 +245,87 @@ impl Record {
         })
     }
 
+    /// The `POST /v1/records` body as a borrowed serialisable value (fast to write; the same
+    /// JSON as [`Record::to_api_json`]).
+    pub fn api_body(&self) -> ApiBody<'_> {
+        ApiBody {
+            external_id: &self.external_id,
+            assistance: &self.assistance,
+            location: &self.location,
+            members: self
+                .members
+                .iter()
+                .map(|m| ApiMember {
+                    role: m.role,
+                    name: &m.name,
+                    national_id: m.national_id.as_deref(),
+                    date_of_birth: m.date_of_birth.as_deref(),
+                    sex: m.sex.as_deref(),
+                    phone: m.phone.as_deref(),
+                })
+                .collect(),
+        }
+    }
+
     /// The ground truth as JSON: `{"household": h, "members": [person, …]}`.
     pub fn truth_json(&self) -> serde_json::Value {
         serde_json::json!({
             "household": self.truth.household,
             "members": self.members.iter().map(|m| m.true_person).collect::<Vec<_>>(),
         })
+    }
+}
+
+/// A record body as API.md has it, borrowed from a [`Record`].
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiBody<'a> {
+    pub external_id: &'a str,
+    pub assistance: &'a Assistance,
+    pub location: &'a Location,
+    pub members: Vec<ApiMember<'a>>,
+}
+
+/// A member as API.md has it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiMember<'a> {
+    pub role: &'a str,
+    pub name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub national_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sex: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<&'a str>,
+}
+
+/// One JSON line of the `synth` binary: `{"agency", "body", "truth"}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonLine<'a> {
+    pub agency: &'a str,
+    pub body: ApiBody<'a>,
+    pub truth: LineTruth,
+}
+
+/// Ground truth of one JSON line: the household and each member's person, in member order.
+#[derive(Debug, Clone, Serialize)]
+pub struct LineTruth {
+    pub household: usize,
+    pub members: Vec<usize>,
+}
+
+impl Record {
+    /// The line the `synth` binary writes for this record.
+    pub fn json_line(&self) -> JsonLine<'_> {
+        JsonLine {
+            agency: &self.agency,
+            body: self.api_body(),
+            truth: LineTruth {
+                household: self.truth.household,
+                members: self.members.iter().map(|m| m.true_person).collect(),
+            },
+        }
     }
 }
 

@@ -96,6 +96,7 @@ fn records_are_valid_per_api() {
         assert!(j.get("truth").is_none());
         assert_eq!(j["assistance"]["type"], a.kind.as_str());
         assert_eq!(j["members"].as_array().map(Vec::len), Some(r.members.len()));
+        assert_eq!(serde_json::to_value(r.api_body()).ok(), Some(j));
     }
     // True IDs are valid and unique.
     let mut ids_seen = HashSet::new();

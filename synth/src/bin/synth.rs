@@ -50,8 +50,7 @@ fn run() -> Result<(), String> {
     };
     let mut w = BufWriter::with_capacity(1 << 20, sink);
     for r in &c.records {
-        let line = serde_json::json!({"agency": r.agency, "body": r.to_api_json(), "truth": r.truth_json()});
-        serde_json::to_writer(&mut w, &line).map_err(|e| e.to_string())?;
+        serde_json::to_writer(&mut w, &r.json_line()).map_err(|e| e.to_string())?;
         w.write_all(b"\n").map_err(|e| e.to_string())?;
     }
     w.flush().map_err(|e| e.to_string())?;
@@ -83,6 +82,13 @@ fn run() -> Result<(), String> {
         gen_time,
         t0.elapsed() - gen_time
     );
+    let (pairs, overlaps) = (
+        c.same_household_pairs().len(),
+        c.true_overlaps_same_type().len(),
+    );
+    eprintln!("synth: {pairs} same-household record pairs, {overlaps} same-type overlapping pairs");
+    // The process ends here: skip freeing millions of small strings.
+    std::mem::forget(c);
     Ok(())
 }
 
