@@ -91,18 +91,19 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Api
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let field = if path == "." || path.is_empty() {
-            "body".to_owned()
-        } else {
-            path
-        };
-        let problem = if inner.is_syntax() || inner.is_eof() {
-            format!("malformed JSON: {inner}")
-        } else {
-            inner.to_string()
-        };
-        ApiError::field(field, problem)
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::field("body", format!("malformed JSON: {inner}"));
+        }
+        ApiError::field(field_name(path), inner.to_string())
     })
+}
+
+fn field_name(path: String) -> String {
+    if path == "." || path == "?" || path.is_empty() {
+        "body".to_owned()
+    } else {
+        path
+    }
 }
 
 /// Parses a JSON value into `T`, naming the field at fault.

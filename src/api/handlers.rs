@@ -254,6 +254,24 @@ pub async fn get_household(
     ))
 }
 
+/// Who a key belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhoAmI {
+    /// The agency's code; absent for the master key.
+    pub agency: Option<String>,
+    pub role: String,
+}
+
+/// The key's agency and role (any valid key).
+#[utoipa::path(get, path = "/v1/whoami", tag = "agencies",
+    responses((status = 200, body = WhoAmI), (status = 401)), security(("bearer" = [])))]
+pub async fn whoami(who: Principal) -> Json<WhoAmI> {
+    Json(WhoAmI {
+        agency: who.agency_code,
+        role: who.role.as_str().to_owned(),
+    })
+}
+
 /// Up when the process is and the database answers.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200), (status = 503)))]
 pub async fn healthz(s: Data<Services>) -> Result<HttpResponse, ApiError> {

@@ -88,6 +88,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/v1")
             .route("/agencies", web::post().to(handlers::create_agency))
             .route("/agencies", web::get().to(handlers::list_agencies))
+            .route("/whoami", web::get().to(handlers::whoami))
             .route("/records", web::post().to(handlers::post_record))
             .route("/records/check", web::post().to(handlers::check_record))
             .route("/records/batch", web::post().to(handlers::post_batch))

@@ -25,6 +25,7 @@ impl Modify for Bearer {
     paths(
         handlers::create_agency,
         handlers::list_agencies,
+        handlers::whoami,
         handlers::post_record,
         handlers::check_record,
         handlers::post_batch,
