@@ -81,6 +81,8 @@ def ok(arabic, latin):
     if latin in BANNED:
         return False
     f = fold(arabic)
+    if re.match(r"^(al|el|al|ul)[- ]", latin) and not f.startswith("ال"):
+        return False
     if re.search("(oo|ou)", latin) and "و" not in f:
         return False
     if re.search("(ee|ei|ey)", latin) and "ي" not in f:
