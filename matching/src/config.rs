@@ -1,0 +1,280 @@
+//! Model parameters: Fellegi–Sunter m and u probabilities per field and agreement level, the
+//! prior, the household rules, and the band thresholds.
+//!
+//! m is the probability of a level among true matches, u among non-matches; each level weighs
+//! log2(m/u). For name parts the u of an exact (or transliterated) agreement is not taken from
+//! here but from the index's term frequencies (agreeing on محمد says little, on a rare family name
+//! a lot); the `u` arrays below are used only when the index has no count for a name.
+
+/// Confidence band of a match, from the thresholds in [`MatchConfig`].
+///
+/// Ordered by confidence: `Certain > Probable > Possible`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Band {
+    /// The same household beyond reasonable doubt.
+    Certain,
+    /// Very likely the same household.
+    Probable,
+    /// Worth a human look.
+    Possible,
+}
+
+impl Band {
+    /// `"certain"`, `"probable"` or `"possible"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Band::Certain => "certain",
+            Band::Probable => "probable",
+            Band::Possible => "possible",
+        }
+    }
+    fn rank(self) -> u8 {
+        match self {
+            Band::Certain => 2,
+            Band::Probable => 1,
+            Band::Possible => 0,
+        }
+    }
+}
+
+impl PartialOrd for Band {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Band {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
+}
+
+/// Per-level probabilities of every compared field (m or u).
+///
+/// Name parts: `[exact, variant, one_typo, similar, different]`; national ID:
+/// `[exact, one_typo, different]`; date of birth: `[exact, year_month, year, day_month_swapped,
+/// partial, year_off_by_one, different]`; phone: `[exact, last7, different]`; sex:
+/// `[agree, disagree]`. A missing value on either side is never a level: it weighs 0.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LevelProbabilities {
+    /// First name.
+    pub first_name: [f64; 5],
+    /// Father's name.
+    pub father_name: [f64; 5],
+    /// Grandfather's name.
+    pub grandfather_name: [f64; 5],
+    /// Family name.
+    pub family_name: [f64; 5],
+    /// National ID.
+    pub national_id: [f64; 3],
+    /// Date of birth.
+    pub date_of_birth: [f64; 7],
+    /// Phone.
+    pub phone: [f64; 3],
+    /// Sex.
+    pub sex: [f64; 2],
+}
+
+/// m probabilities: how often each level occurs among true matches.
+pub type MProbabilities = LevelProbabilities;
+/// u probabilities: how often each level occurs among non-matches.
+pub type UProbabilities = LevelProbabilities;
+
+impl LevelProbabilities {
+    /// Defaults for m: data entry in humanitarian registries (IDs nearly always right when
+    /// given, names with spelling variation, dates of birth often partial).
+    pub fn default_m() -> Self {
+        LevelProbabilities {
+            first_name: [0.86, 0.08, 0.03, 0.015, 0.015],
+            father_name: [0.85, 0.08, 0.03, 0.02, 0.02],
+            grandfather_name: [0.80, 0.08, 0.04, 0.03, 0.05],
+            family_name: [0.85, 0.09, 0.03, 0.015, 0.015],
+            national_id: [0.96, 0.025, 0.015],
+            date_of_birth: [0.88, 0.88, 0.88, 0.015, 0.05, 0.03, 0.03],
+            phone: [0.65, 0.05, 0.30],
+            sex: [0.98, 0.02],
+        }
+    }
+
+    /// Defaults for u, among candidate pairs that share a blocking key.
+    pub fn default_u() -> Self {
+        LevelProbabilities {
+            first_name: [0.02, 0.01, 0.004, 0.01, 0.956],
+            father_name: [0.02, 0.01, 0.004, 0.01, 0.956],
+            grandfather_name: [0.02, 0.01, 0.004, 0.01, 0.956],
+            family_name: [0.005, 0.003, 0.002, 0.005, 0.985],
+            national_id: [1e-6, 2e-5, 0.99998],
+            date_of_birth: [7e-5, 0.002, 0.025, 1e-4, 0.01, 0.05, 0.91],
+            phone: [1e-4, 1e-4, 0.9998],
+            sex: [0.5, 0.5],
+        }
+    }
+
+    /// The array of one field.
+    pub(crate) fn field(&self, f: ModelField) -> &[f64] {
+        match f {
+            ModelField::First => &self.first_name,
+            ModelField::Father => &self.father_name,
+            ModelField::Grandfather => &self.grandfather_name,
+            ModelField::Family => &self.family_name,
+            ModelField::NationalId => &self.national_id,
+            ModelField::Dob => &self.date_of_birth,
+            ModelField::Phone => &self.phone,
+            ModelField::Sex => &self.sex,
+        }
+    }
+
+    /// The array of one field, mutable.
+    pub(crate) fn field_mut(&mut self, f: ModelField) -> &mut [f64] {
+        match f {
+            ModelField::First => &mut self.first_name,
+            ModelField::Father => &mut self.father_name,
+            ModelField::Grandfather => &mut self.grandfather_name,
+            ModelField::Family => &mut self.family_name,
+            ModelField::NationalId => &mut self.national_id,
+            ModelField::Dob => &mut self.date_of_birth,
+            ModelField::Phone => &mut self.phone,
+            ModelField::Sex => &mut self.sex,
+        }
+    }
+}
+
+impl Default for LevelProbabilities {
+    fn default() -> Self {
+        Self::default_m()
+    }
+}
+
+/// The fields of the model, in a fixed order (for EM and the weight tables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ModelField {
+    First,
+    Father,
+    Grandfather,
+    Family,
+    NationalId,
+    Dob,
+    Phone,
+    Sex,
+}
+
+impl ModelField {
+    pub(crate) const ALL: [ModelField; 8] = [
+        ModelField::First,
+        ModelField::Father,
+        ModelField::Grandfather,
+        ModelField::Family,
+        ModelField::NationalId,
+        ModelField::Dob,
+        ModelField::Phone,
+        ModelField::Sex,
+    ];
+}
+
+/// Everything the matcher's decisions depend on.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default))]
+pub struct MatchConfig {
+    /// Posterior probability from which a household match is `certain`.
+    pub certain: f64,
+    /// Posterior probability from which a household match is `probable`.
+    pub probable: f64,
+    /// Posterior probability from which a household match is reported at all (`possible`).
+    pub possible: f64,
+    /// m probabilities.
+    pub m: MProbabilities,
+    /// u probabilities (name exact-agreement u comes from term frequencies instead).
+    pub u: UProbabilities,
+    /// Prior probability that two persons sharing a blocking key are the same person.
+    pub prior: f64,
+    /// Smallest u for a name agreement from term frequencies (caps the weight of rare names).
+    pub tf_floor: f64,
+    /// Pseudo-count of name slots with which term frequencies are smoothed towards `u`
+    /// (so a small index does not make every name look common).
+    pub tf_prior_weight: f64,
+    /// Weight of the grandfather name agreement when the father's name agrees too, as a
+    /// fraction: siblings and cousins share their lineage, so the two are not independent.
+    pub lineage_dependence: f64,
+    /// Log2-odds subtracted from a household match resting on no head/spouse pair (children or
+    /// other members only).
+    pub no_anchor_penalty: f64,
+    /// Highest log2 weight that one child/other pair may bring to a household.
+    pub non_anchor_cap: f64,
+    /// Log2-odds subtracted per adult left unpaired on both sides (two different wives).
+    pub unmatched_adult_penalty: f64,
+    /// Fraction of the weight of each further member pair added to the best anchor pair.
+    pub extra_pair_factor: f64,
+    /// Posting lists longer than this are narrowed by a second key instead of being read whole.
+    pub max_block: usize,
+    /// Smallest probability a search result may have.
+    pub search_floor: f64,
+}
+
+impl Default for MatchConfig {
+    fn default() -> Self {
+        MatchConfig {
+            certain: 0.95,
+            probable: 0.80,
+            possible: 0.30,
+            m: LevelProbabilities::default_m(),
+            u: LevelProbabilities::default_u(),
+            prior: 1e-4,
+            tf_floor: 2e-5,
+            tf_prior_weight: 2000.0,
+            lineage_dependence: 0.5,
+            no_anchor_penalty: 8.0,
+            non_anchor_cap: 10.0,
+            unmatched_adult_penalty: 3.0,
+            extra_pair_factor: 0.5,
+            max_block: 400,
+            search_floor: 0.001,
+        }
+    }
+}
+
+impl MatchConfig {
+    /// The band of a posterior probability, if it reaches `possible`.
+    pub fn band(&self, p: f64) -> Option<Band> {
+        if p >= self.certain {
+            Some(Band::Certain)
+        } else if p >= self.probable {
+            Some(Band::Probable)
+        } else if p >= self.possible {
+            Some(Band::Possible)
+        } else {
+            None
+        }
+    }
+
+    /// log2 prior odds.
+    pub(crate) fn prior_log2(&self) -> f64 {
+        let p = self.prior.clamp(1e-12, 1.0 - 1e-12);
+        (p / (1.0 - p)).log2()
+    }
+}
+
+/// Posterior probability from log2 odds.
+pub(crate) fn posterior(log2_odds: f64) -> f64 {
+    let l = log2_odds.clamp(-60.0, 60.0);
+    1.0 / (1.0 + (-l).exp2())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_order_and_thresholds() {
+        assert!(Band::Certain > Band::Probable && Band::Probable > Band::Possible);
+        let c = MatchConfig::default();
+        assert_eq!(c.band(0.99), Some(Band::Certain));
+        assert_eq!(c.band(0.85), Some(Band::Probable));
+        assert_eq!(c.band(0.01), None);
+        assert!((posterior(0.0) - 0.5).abs() < 1e-12);
+    }
+}

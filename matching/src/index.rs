@@ -1,0 +1,601 @@
+//! The in-memory blocking index of every stored person.
+//!
+//! Policy: strings are interned once (name tokens to `u32` ids with their keys and term
+//! frequencies), persons are kept as fixed-size records in one array, original names in one
+//! string arena. Each person is filed under several blocking keys — national ID; phone; first +
+//! family skeletons; family skeleton + birth year; father + grandfather + family skeletons;
+//! first + father skeletons; first skeleton + birth year; family skeleton alone (search only) —
+//! and the candidates of a query are the union of its keys' postings. Skeletons are shared by
+//! Arabic and Latin spellings, so every name key is also a cross-script key. A posting longer
+//! than `MatchConfig::max_block` is narrowed by a second key (father, birth year, ID, phone),
+//! never dropped.
+
+use crate::phonetic::{FxMap, mix};
+use crate::prepare::{MAX_PARTS, PTok, PreparedPerson};
+use crate::score::{NO_ID, PView, TokView};
+use crate::{HouseholdId, PersonId, Role, Sex};
+use rayon::prelude::*;
+
+/// Blocking key kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum KeyKind {
+    NationalId = 1,
+    Phone = 2,
+    FirstFamily = 3,
+    FamilyYear = 4,
+    Lineage = 5,
+    FirstFather = 6,
+    FirstYear = 7,
+    Family = 8,
+}
+
+/// Whether a key kind takes part in household matching (the family-alone key is for search).
+pub(crate) fn for_matching(k: KeyKind) -> bool {
+    k != KeyKind::Family
+}
+
+/// An interned token.
+#[derive(Debug, Clone)]
+pub(crate) struct TokInfo {
+    pub code: Box<[u8]>,
+    pub skel: u64,
+    pub skel_full: u64,
+    pub groups: &'static [u32],
+    pub concept: u32,
+    /// Occurrences as a given name (first, father, grandfather) and as a family name.
+    pub counts: [u32; 2],
+}
+
+/// A stored person, fixed size.
+#[derive(Debug, Clone)]
+pub(crate) struct Rec {
+    pub person: PersonId,
+    pub household: HouseholdId,
+    pub nid: u64,
+    pub phone: u64,
+    pub parts: [u32; MAX_PARTS],
+    pub dob: u32,
+    pub name_off: u32,
+    pub name_len: u32,
+    pub n: u8,
+    pub role: Role,
+    pub sex: Option<Sex>,
+    pub alive: bool,
+}
+
+/// A posting list.
+#[derive(Debug, Clone)]
+pub(crate) enum Posting {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Posting {
+    pub(crate) fn as_slice(&self) -> &[u32] {
+        match self {
+            Posting::One(v) => std::slice::from_ref(v),
+            Posting::Many(v) => v,
+        }
+    }
+    fn push(&mut self, s: u32) {
+        match self {
+            Posting::One(v) => *self = Posting::Many(vec![*v, s]),
+            Posting::Many(v) => v.push(s),
+        }
+    }
+    /// Removes a slot; true when the list became empty.
+    fn remove(&mut self, s: u32) -> bool {
+        match self {
+            Posting::One(v) => *v == s,
+            Posting::Many(v) => {
+                v.retain(|&x| x != s);
+                match v.len() {
+                    0 => true,
+                    1 => {
+                        let only = v[0];
+                        *self = Posting::One(only);
+                        false
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+}
+
+/// The in-memory blocking index of all stored persons. See the module notes.
+///
+/// ```
+/// use bawaba_matching::{prepare, Index, PersonInput, Role};
+/// let mut index = Index::new();
+/// index.insert(1, 10, prepare(&PersonInput::new(Role::Head, "محمد احمد الشاعر")));
+/// index.insert(2, 10, prepare(&PersonInput::new(Role::Spouse, "فاطمة علي النجار")));
+/// index.insert(3, 11, prepare(&PersonInput::new(Role::Head, "علي حسن النجار")));
+/// index.reassign_household(11, 10);
+/// index.remove_person(2);
+/// assert_eq!((index.persons(), index.households()), (2, 1));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    pub(crate) tok_map: FxMap<Box<[u8]>, u32>,
+    pub(crate) toks: Vec<TokInfo>,
+    pub(crate) concept_map: FxMap<u64, u32>,
+    pub(crate) concept_counts: Vec<[u32; 2]>,
+    pub(crate) recs: Vec<Rec>,
+    pub(crate) by_id: FxMap<PersonId, u32>,
+    pub(crate) households: FxMap<HouseholdId, Vec<u32>>,
+    pub(crate) blocks: FxMap<u64, Posting>,
+    pub(crate) names: String,
+    pub(crate) alive: usize,
+    /// Total given-name slots and family-name slots (term-frequency denominators).
+    pub(crate) slots: [u64; 2],
+}
+
+/// Hash of a blocking key.
+pub(crate) fn key(kind: KeyKind, a: u64, b: u64) -> u64 {
+    mix(mix((kind as u64) << 56 ^ a).wrapping_add(b.rotate_left(29)) ^ b)
+}
+
+/// Slot role of part `i` among `n`: 0 given name, 1 family name.
+fn slot_of(i: usize, n: usize) -> usize {
+    usize::from(n >= 2 && i + 1 == n)
+}
+
+/// The blocking keys of a person, from its skeletons and fields.
+pub(crate) fn keys_of(skel: &[u64], nid: u64, phone: u64, dob: u32, out: &mut [(KeyKind, u64); 10]) -> usize {
+    let mut k = 0;
+    let mut add = |kind: KeyKind, a: u64, b: u64, k: &mut usize| {
+        out[*k] = (kind, key(kind, a, b));
+        *k += 1;
+    };
+    if nid != 0 {
+        add(KeyKind::NationalId, nid, 0, &mut k);
+    }
+    if phone != 0 {
+        add(KeyKind::Phone, phone % 1_000_000_000, 0, &mut k);
+    }
+    let n = skel.len();
+    let year = u64::from(dob >> 9);
+    if n >= 2 {
+        let (first, fam) = (skel[0], skel[n - 1]);
+        add(KeyKind::FirstFamily, first, fam, &mut k);
+        add(KeyKind::Family, fam, 0, &mut k);
+        if year != 0 {
+            add(KeyKind::FamilyYear, fam, year, &mut k);
+        }
+    }
+    if n >= 1 && year != 0 {
+        add(KeyKind::FirstYear, skel[0], year, &mut k);
+    }
+    if n >= 3 {
+        let gf = if n >= 4 { skel[2] } else { 0 };
+        add(KeyKind::Lineage, skel[1] ^ gf.rotate_left(20), skel[n - 1], &mut k);
+        add(KeyKind::FirstFather, skel[0], skel[1], &mut k);
+    }
+    k
+}
+
+impl Index {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Builds the index from every stored person at once, in parallel. Persons listed twice
+    /// keep their last entry.
+    pub fn build(persons: Vec<(PersonId, HouseholdId, PreparedPerson)>) -> Self {
+        let mut ix = Index::new();
+        let n = persons.len();
+        ix.recs.reserve(n);
+        ix.by_id.reserve(n);
+        ix.names.reserve(persons.iter().map(|p| p.2.original.len()).sum());
+        for (pid, hid, p) in persons {
+            if let Some(&old) = ix.by_id.get(&pid) {
+                ix.remove_slot(old);
+            }
+            let slot = ix.push_rec(pid, hid, &p);
+            ix.by_id.insert(pid, slot);
+            ix.households.entry(hid).or_default().push(slot);
+        }
+        // Keys in parallel, then grouped by a parallel sort.
+        let mut entries: Vec<(u64, u32)> = ix
+            .recs
+            .par_iter()
+            .enumerate()
+            .filter(|(_, r)| r.alive)
+            .flat_map_iter(|(slot, r)| {
+                let mut ks = [(KeyKind::Family, 0u64); 10];
+                let k = ix.rec_keys(r, &mut ks);
+                ks.into_iter().take(k).map(move |(_, h)| (h, slot as u32))
+            })
+            .collect();
+        entries.par_sort_unstable();
+        entries.dedup();
+        ix.blocks.reserve(entries.len() / 2);
+        let mut i = 0;
+        while i < entries.len() {
+            let kh = entries[i].0;
+            let mut j = i + 1;
+            while j < entries.len() && entries[j].0 == kh {
+                j += 1;
+            }
+            let posting = if j - i == 1 {
+                Posting::One(entries[i].1)
+            } else {
+                Posting::Many(entries[i..j].iter().map(|e| e.1).collect())
+            };
+            ix.blocks.insert(kh, posting);
+            i = j;
+        }
+        ix
+    }
+
+    /// Adds one person (replacing an earlier entry with the same id).
+    pub fn insert(&mut self, person: PersonId, household: HouseholdId, prepared: PreparedPerson) {
+        self.remove_person(person);
+        let slot = self.push_rec(person, household, &prepared);
+        self.by_id.insert(person, slot);
+        self.households.entry(household).or_default().push(slot);
+        let mut ks = [(KeyKind::Family, 0u64); 10];
+        let k = self.rec_keys(&self.recs[slot as usize], &mut ks);
+        for &(_, h) in &ks[..k] {
+            match self.blocks.get_mut(&h) {
+                Some(p) => {
+                    if !p.as_slice().contains(&slot) {
+                        p.push(slot)
+                    }
+                }
+                None => {
+                    self.blocks.insert(h, Posting::One(slot));
+                }
+            }
+        }
+    }
+
+    /// Removes one person, if present.
+    pub fn remove_person(&mut self, person: PersonId) {
+        if let Some(slot) = self.by_id.remove(&person) {
+            let mut ks = [(KeyKind::Family, 0u64); 10];
+            let k = self.rec_keys(&self.recs[slot as usize], &mut ks);
+            for &(_, h) in &ks[..k] {
+                if let Some(p) = self.blocks.get_mut(&h)
+                    && p.remove(slot)
+                {
+                    self.blocks.remove(&h);
+                }
+            }
+            self.remove_slot(slot);
+        }
+    }
+
+    /// Moves every member of household `from` into household `into` (a merge after review).
+    pub fn reassign_household(&mut self, from: HouseholdId, into: HouseholdId) {
+        if from == into {
+            return;
+        }
+        if let Some(members) = self.households.remove(&from) {
+            for &s in &members {
+                self.recs[s as usize].household = into;
+            }
+            self.households.entry(into).or_default().extend(members);
+        }
+    }
+
+    /// Number of persons stored.
+    pub fn persons(&self) -> usize {
+        self.alive
+    }
+
+    /// Number of households with at least one person.
+    pub fn households(&self) -> usize {
+        self.households.len()
+    }
+
+    /// The persons of a household (ids).
+    pub fn household_members(&self, household: HouseholdId) -> Vec<PersonId> {
+        self.households
+            .get(&household)
+            .map(|v| v.iter().map(|&s| self.recs[s as usize].person).collect())
+            .unwrap_or_default()
+    }
+
+    /// The household a person belongs to.
+    pub fn household_of(&self, person: PersonId) -> Option<HouseholdId> {
+        self.by_id.get(&person).map(|&s| self.recs[s as usize].household)
+    }
+
+    /// Approximate heap bytes held by the index.
+    pub fn memory_bytes(&self) -> usize {
+        let postings: usize = self
+            .blocks
+            .values()
+            .map(|p| match p {
+                Posting::One(_) => 0,
+                Posting::Many(v) => v.capacity() * 4 + 16,
+            })
+            .sum();
+        let toks: usize = self.toks.iter().map(|t| t.code.len() + std::mem::size_of::<TokInfo>()).sum();
+        let hh: usize = self.households.values().map(|v| v.capacity() * 4 + 16 + 40).sum();
+        self.recs.capacity() * std::mem::size_of::<Rec>()
+            + self.names.capacity()
+            + self.blocks.capacity() * (8 + std::mem::size_of::<Posting>() + 1)
+            + postings
+            + toks
+            + self.tok_map.capacity() * 40
+            + self.by_id.capacity() * 13
+            + self.concept_map.capacity() * 13
+            + self.concept_counts.capacity() * 8
+            + hh
+    }
+
+    fn intern(&mut self, t: &PTok, slot: usize) -> u32 {
+        let id = match self.tok_map.get(&t.code) {
+            Some(&id) => id,
+            None => {
+                let id = self.toks.len() as u32;
+                let concept = match self.concept_map.get(&t.skel) {
+                    Some(&c) => c,
+                    None => {
+                        let c = self.concept_counts.len() as u32;
+                        self.concept_counts.push([0, 0]);
+                        self.concept_map.insert(t.skel, c);
+                        c
+                    }
+                };
+                self.toks.push(TokInfo {
+                    code: t.code.clone(),
+                    skel: t.skel,
+                    skel_full: t.skel_full,
+                    groups: t.groups,
+                    concept,
+                    counts: [0, 0],
+                });
+                self.tok_map.insert(t.code.clone(), id);
+                id
+            }
+        };
+        let info = &mut self.toks[id as usize];
+        info.counts[slot] += 1;
+        self.concept_counts[info.concept as usize][slot] += 1;
+        id
+    }
+
+    fn push_rec(&mut self, pid: PersonId, hid: HouseholdId, p: &PreparedPerson) -> u32 {
+        let n = p.parts.len().min(MAX_PARTS);
+        let mut parts = [NO_ID; MAX_PARTS];
+        for (i, t) in p.parts.iter().take(n).enumerate() {
+            let s = slot_of(i, n);
+            parts[i] = self.intern(t, s);
+            self.slots[s] += 1;
+        }
+        let name_off = self.names.len() as u32;
+        self.names.push_str(&p.original);
+        let slot = self.recs.len() as u32;
+        self.recs.push(Rec {
+            person: pid,
+            household: hid,
+            nid: p.nid,
+            phone: p.phone,
+            parts,
+            dob: p.dob,
+            name_off,
+            name_len: p.original.len() as u32,
+            n: n as u8,
+            role: p.role,
+            sex: p.sex,
+            alive: true,
+        });
+        self.alive += 1;
+        slot
+    }
+
+    /// Marks a slot dead and forgets its counts and household membership (not its postings).
+    fn remove_slot(&mut self, slot: u32) {
+        let r = &mut self.recs[slot as usize];
+        if !r.alive {
+            return;
+        }
+        r.alive = false;
+        let (n, parts, hid, pid) = (r.n as usize, r.parts, r.household, r.person);
+        for (i, &t) in parts.iter().take(n).enumerate() {
+            let s = slot_of(i, n);
+            let info = &mut self.toks[t as usize];
+            info.counts[s] = info.counts[s].saturating_sub(1);
+            let c = &mut self.concept_counts[info.concept as usize][s];
+            *c = c.saturating_sub(1);
+            self.slots[s] = self.slots[s].saturating_sub(1);
+        }
+        if let Some(v) = self.households.get_mut(&hid) {
+            v.retain(|&x| x != slot);
+            if v.is_empty() {
+                self.households.remove(&hid);
+            }
+        }
+        if self.by_id.get(&pid) == Some(&slot) {
+            self.by_id.remove(&pid);
+        }
+        self.alive -= 1;
+    }
+
+    pub(crate) fn rec_keys(&self, r: &Rec, out: &mut [(KeyKind, u64); 10]) -> usize {
+        let mut sk = [0u64; MAX_PARTS];
+        let n = r.n as usize;
+        for (k, &t) in sk.iter_mut().zip(&r.parts[..n]) {
+            *k = self.toks[t as usize].skel;
+        }
+        keys_of(&sk[..n], r.nid, r.phone, r.dob, out)
+    }
+
+    /// The original name of a stored person.
+    pub(crate) fn name_of(&self, slot: u32) -> &str {
+        let r = &self.recs[slot as usize];
+        let (a, b) = (r.name_off as usize, (r.name_off + r.name_len) as usize);
+        self.names.get(a..b).unwrap_or("")
+    }
+
+    /// Term counts of a token id and of its concept.
+    fn tf(&self, id: u32) -> ([f32; 2], [f32; 2]) {
+        let info = &self.toks[id as usize];
+        let c = self.concept_counts[info.concept as usize];
+        ([info.counts[0] as f32, info.counts[1] as f32], [c[0] as f32, c[1] as f32])
+    }
+
+    fn totals(&self) -> [f32; 2] {
+        [self.slots[0] as f32, self.slots[1] as f32]
+    }
+
+    /// The scorer's view of a stored person.
+    pub(crate) fn view(&self, slot: u32) -> PView<'_> {
+        let r = &self.recs[slot as usize];
+        let mut toks = [TokView::EMPTY; MAX_PARTS];
+        let n = r.n as usize;
+        let total = self.totals();
+        for (slot, &id) in toks.iter_mut().zip(&r.parts[..n]) {
+            let info = &self.toks[id as usize];
+            let (tf, ctf) = self.tf(id);
+            *slot = TokView {
+                code: &info.code,
+                skel: info.skel,
+                skel_full: info.skel_full,
+                groups: info.groups,
+                id,
+                tf,
+                ctf,
+                total,
+            };
+        }
+        PView { toks, n, nid: r.nid, dob: r.dob, phone: r.phone, sex: r.sex, role: r.role }
+    }
+
+    /// The scorer's view of a prepared (incoming) person, with term frequencies from the index.
+    pub(crate) fn view_of<'a>(&self, p: &'a PreparedPerson) -> PView<'a> {
+        let mut toks = [TokView::EMPTY; MAX_PARTS];
+        let n = p.parts.len().min(MAX_PARTS);
+        let total = self.totals();
+        for (i, t) in p.parts.iter().take(n).enumerate() {
+            let (id, tf, ctf) = match self.tok_map.get(&t.code) {
+                Some(&id) => {
+                    let (tf, ctf) = self.tf(id);
+                    (id, tf, ctf)
+                }
+                None => {
+                    let ctf = match self.concept_map.get(&t.skel) {
+                        Some(&c) => {
+                            let c = self.concept_counts[c as usize];
+                            [c[0] as f32, c[1] as f32]
+                        }
+                        None => [0.0; 2],
+                    };
+                    (NO_ID, [0.0; 2], ctf)
+                }
+            };
+            toks[i] =
+                TokView { code: &t.code, skel: t.skel, skel_full: t.skel_full, groups: t.groups, id, tf, ctf, total };
+        }
+        PView { toks, n, nid: p.nid, dob: p.dob, phone: p.phone, sex: p.sex, role: p.role }
+    }
+
+    /// Skeletons of a prepared person's parts.
+    pub(crate) fn keys_of_prepared(p: &PreparedPerson, out: &mut [(KeyKind, u64); 10]) -> usize {
+        let mut sk = [0u64; MAX_PARTS];
+        let n = p.parts.len().min(MAX_PARTS);
+        for (i, t) in p.parts.iter().take(n).enumerate() {
+            sk[i] = t.skel;
+        }
+        keys_of(&sk[..n], p.nid, p.phone, p.dob, out)
+    }
+
+    /// Whether a stored person passes the second key used to narrow an oversized block.
+    fn second_key(&self, q: &PreparedPerson, r: &Rec) -> bool {
+        if (q.nid != 0 && q.nid == r.nid) || (q.phone != 0 && q.phone == r.phone) {
+            return true;
+        }
+        let (qy, ry) = (q.dob >> 9, r.dob >> 9);
+        if qy != 0 && ry != 0 && qy.abs_diff(ry) <= 1 {
+            return true;
+        }
+        // Father's name skeleton.
+        let (qn, rn) = (q.parts.len(), r.n as usize);
+        if qn >= 3 && rn >= 3 {
+            return q.parts[1].skel == self.toks[r.parts[1] as usize].skel;
+        }
+        // Without a second key on both sides: first-name skeleton.
+        qn >= 1 && rn >= 1 && q.parts[0].skel == self.toks[r.parts[0] as usize].skel
+    }
+
+    /// Candidate slots for a prepared person: the union of its keys' postings (oversized ones
+    /// narrowed), alive only, appended to `out` (unsorted, may repeat).
+    pub(crate) fn candidates(&self, q: &PreparedPerson, max_block: usize, search: bool, out: &mut Vec<u32>) {
+        let mut ks = [(KeyKind::Family, 0u64); 10];
+        let k = Self::keys_of_prepared(q, &mut ks);
+        for &(kind, h) in &ks[..k] {
+            if !search && !for_matching(kind) {
+                continue;
+            }
+            // Family alone is used by a search only when the query has a single name part.
+            if kind == KeyKind::Family && q.parts.len() > 1 {
+                continue;
+            }
+            self.collect(q, h, max_block, out);
+        }
+        if search && q.parts.len() == 1 {
+            let h = key(KeyKind::Family, q.parts[0].skel, 0);
+            self.collect(q, h, max_block, out);
+        }
+    }
+
+    fn collect(&self, q: &PreparedPerson, h: u64, max_block: usize, out: &mut Vec<u32>) {
+        if let Some(p) = self.blocks.get(&h) {
+            let list = p.as_slice();
+            if list.len() <= max_block {
+                out.extend(list.iter().copied().filter(|&s| self.recs[s as usize].alive));
+            } else {
+                out.extend(list.iter().copied().filter(|&s| {
+                    let r = &self.recs[s as usize];
+                    r.alive && self.second_key(q, r)
+                }));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{PersonInput, prepare};
+
+    #[test]
+    fn insert_remove_build_agree() {
+        let people = [
+            (1, 10, "محمد احمد محمود الشاعر", Some("401234563")),
+            (2, 10, "فاطمة علي النجار", None),
+            (3, 11, "Mohammed Ahmad Al-Shaer", None),
+            (4, 12, "علي حسن النجار", Some("900000001")),
+        ];
+        let mut ix = Index::new();
+        let mut v = Vec::new();
+        for (pid, hid, name, id) in people {
+            let mut inp = PersonInput::new(Role::Head, name);
+            inp.national_id = id;
+            ix.insert(pid, hid, prepare(&inp));
+            v.push((pid, hid, prepare(&inp)));
+        }
+        let built = Index::build(v);
+        assert_eq!(ix.persons(), 4);
+        assert_eq!(built.persons(), 4);
+        assert_eq!(ix.blocks.len(), built.blocks.len());
+        assert_eq!(ix.households(), 3);
+        ix.remove_person(4);
+        assert_eq!(ix.households(), 2);
+        ix.reassign_household(11, 10);
+        assert_eq!(ix.households(), 1);
+        assert_eq!(ix.household_of(3), Some(10));
+        let mut c = Vec::new();
+        let q = prepare(&PersonInput::new(Role::Head, "محمد أحمد الشاعر"));
+        ix.candidates(&q, 100, false, &mut c);
+        c.sort_unstable();
+        c.dedup();
+        assert!(c.contains(&0) && c.contains(&2), "{c:?}");
+    }
+}

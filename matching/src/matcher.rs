@@ -1,0 +1,509 @@
+//! Household matching, search and model estimation.
+//!
+//! A household match is decided on its strongest member pairs. The members of the two
+//! households are paired greedily by pair weight (each member used once), regardless of role,
+//! so a wife recorded as head by one agency and as spouse by another still pairs. The household
+//! log-odds are the prior plus the best head/spouse ↔ head/spouse pair plus a fraction of every
+//! further pair; without any such anchor pair (children or other members only) the pairs are
+//! capped and a penalty applies, so one child who now heads a household of his own does not join
+//! his parents', while several shared children do. Adults left unpaired on both sides (two
+//! different wives) count against the match. A household recorded with fewer members, or with
+//! children added later, loses nothing: an unpaired member is simply missing.
+
+use crate::config::{MatchConfig, ModelField, posterior};
+use crate::index::{Index, KeyKind};
+use crate::phonetic::FxMap;
+use crate::prepare::{PreparedPerson, prepare};
+use crate::score::{self, Evidence, Field, PView};
+use crate::{Band, HouseholdId, MProbabilities, PersonId, PersonInput, Role};
+use rayon::prelude::*;
+use std::collections::HashSet;
+
+/// A caseworker's search: a name in any spelling or script and/or an ID, a phone, a date of
+/// birth. At least one of name, national ID or phone is needed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SearchQuery<'a> {
+    /// Full or partial name.
+    pub name: Option<&'a str>,
+    /// National ID.
+    pub national_id: Option<&'a str>,
+    /// Date of birth (`YYYY[-MM[-DD]]`).
+    pub date_of_birth: Option<&'a str>,
+    /// Phone.
+    pub phone: Option<&'a str>,
+}
+
+/// One paired member: ours (index into the incoming members; 0 for a search) and theirs.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct MemberMatch {
+    /// Index of the incoming member (0 for a search, for `compare_households` an index into `a`).
+    pub ours: usize,
+    /// The stored person (for `compare_households`, an index into `b`).
+    pub theirs: PersonId,
+    /// The stored person's name as originally written.
+    pub theirs_name: String,
+    /// Posterior probability that the two are one person.
+    pub score: f64,
+    /// Field-by-field evidence.
+    pub evidence: Vec<Evidence>,
+}
+
+/// A household the incoming one may be.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct HouseholdMatch {
+    /// The stored household (0 from `compare_households`).
+    pub household: HouseholdId,
+    /// Posterior probability in [0, 1] that the two are one household.
+    pub score: f64,
+    /// Band of the score.
+    pub band: Band,
+    /// Paired members, strongest first.
+    pub pairs: Vec<MemberMatch>,
+}
+
+/// The matching engine: a configuration and the algorithms that use it.
+#[derive(Debug, Clone, Default)]
+pub struct Matcher {
+    /// Thresholds and model parameters.
+    pub config: MatchConfig,
+}
+
+/// The smallest pair weight (log2 likelihood ratio) that counts as a member pair.
+const PAIR_MIN: f64 = 6.0;
+
+/// Candidate households above which scoring runs in parallel.
+const PAR_HOUSEHOLDS: usize = 24;
+
+/// Member pairs of one assessed household: (ours, theirs, weight).
+type Pairs = Vec<(usize, usize, f64)>;
+
+impl Matcher {
+    /// A matcher with a configuration.
+    pub fn new(config: MatchConfig) -> Self {
+        Matcher { config }
+    }
+
+    /// Households in the index that the incoming members may be, best first, only those
+    /// scoring at least `config.possible`, at most `limit`. `exclude` hides households (the
+    /// submitter's own, a pair dismissed in review…).
+    ///
+    /// ```
+    /// use bawaba_matching::*;
+    /// let mut index = Index::new();
+    /// index.insert(1, 100, prepare(&PersonInput::new(Role::Head, "محمد احمد محمود الشاعر").dob("1980-05-01")));
+    /// index.insert(2, 200, prepare(&PersonInput::new(Role::Head, "علي احمد محمود الشاعر").dob("1983-01-09")));
+    /// let m = Matcher::new(MatchConfig::default());
+    /// let q = [prepare(&PersonInput::new(Role::Head, "Mohammed Ahmad Mahmoud Al-Shaer").dob("1980-05-01"))];
+    /// let found = m.match_household(&index, &q, &|_| false, 10);
+    /// assert_eq!(found.len(), 1); // his brother's household is not a match
+    /// assert_eq!(found[0].household, 100);
+    /// ```
+    pub fn match_household(
+        &self,
+        index: &Index,
+        members: &[PreparedPerson],
+        exclude: &dyn Fn(HouseholdId) -> bool,
+        limit: usize,
+    ) -> Vec<HouseholdMatch> {
+        if members.is_empty() || limit == 0 || index.persons() == 0 {
+            return Vec::new();
+        }
+        let cfg = &self.config;
+        let views: Vec<PView<'_>> = members.iter().map(|p| index.view_of(p)).collect();
+        // Candidate (member, slot) hits.
+        let mut hits: Vec<(u32, u16)> = Vec::new();
+        let mut buf = Vec::new();
+        for (i, p) in members.iter().enumerate() {
+            buf.clear();
+            index.candidates(p, cfg.max_block, false, &mut buf);
+            buf.sort_unstable();
+            buf.dedup();
+            hits.extend(buf.iter().map(|&s| (s, i as u16)));
+        }
+        // Pre-screen: households with at least one hit strong enough to count as a pair.
+        let score_hit = |&(s, i): &(u32, u16)| -> Option<HouseholdId> {
+            let w = score::pair_weight(cfg, &views[i as usize], &index.view(s), None);
+            (w >= PAIR_MIN).then(|| index.recs[s as usize].household)
+        };
+        let mut households: Vec<HouseholdId> = if hits.len() > 512 {
+            hits.par_iter().filter_map(score_hit).collect()
+        } else {
+            hits.iter().filter_map(score_hit).collect()
+        };
+        households.sort_unstable();
+        households.dedup();
+        households.retain(|&h| !exclude(h));
+        // Full assessment.
+        let assess = |&h: &HouseholdId| -> Option<(HouseholdId, f64, Pairs)> {
+            let slots = index.households.get(&h)?;
+            let theirs: Vec<PView<'_>> = slots.iter().map(|&s| index.view(s)).collect();
+            let (l, pairs) = self.assess(&views, &theirs);
+            let p = posterior(l);
+            (p >= cfg.possible).then_some((h, p, pairs))
+        };
+        let mut scored: Vec<(HouseholdId, f64, Pairs)> = if households.len() > PAR_HOUSEHOLDS {
+            households.par_iter().filter_map(assess).collect()
+        } else {
+            households.iter().filter_map(assess).collect()
+        };
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.truncate(limit);
+        scored
+            .into_iter()
+            .filter_map(|(h, p, pairs)| {
+                let slots = index.households.get(&h)?;
+                let band = cfg.band(p)?;
+                let pairs = pairs
+                    .into_iter()
+                    .map(|(i, j, _)| {
+                        let s = slots[j];
+                        self.member_match(
+                            i,
+                            &views[i],
+                            &index.view(s),
+                            index.recs[s as usize].person,
+                            index.name_of(s),
+                            &members[i].original,
+                        )
+                    })
+                    .collect();
+                Some(HouseholdMatch { household: h, score: p, band, pairs })
+            })
+            .collect()
+    }
+
+    /// Compares two member lists directly (no candidate search; the index supplies term
+    /// frequencies only). `None` when they are not even a `possible` match. In the result,
+    /// `household` is 0 and `MemberMatch::theirs` is an index into `b`.
+    ///
+    /// ```
+    /// use bawaba_matching::*;
+    /// let a = [prepare(&PersonInput::new(Role::Head, "راتب محمد هديب").dob("1975"))];
+    /// let b = [prepare(&PersonInput::new(Role::Head, "راتب محمد اهديب").dob("1975-03-02"))];
+    /// let m = Matcher::default();
+    /// let found = m.compare_households(&Index::new(), &a, &b).expect("a match");
+    /// assert!(found.score > 0.5);
+    /// ```
+    pub fn compare_households(
+        &self,
+        index: &Index,
+        a: &[PreparedPerson],
+        b: &[PreparedPerson],
+    ) -> Option<HouseholdMatch> {
+        let va: Vec<PView<'_>> = a.iter().map(|p| index.view_of(p)).collect();
+        let vb: Vec<PView<'_>> = b.iter().map(|p| index.view_of(p)).collect();
+        let (l, pairs) = self.assess(&va, &vb);
+        let p = posterior(l);
+        let band = self.config.band(p)?;
+        let pairs = pairs
+            .into_iter()
+            .map(|(i, j, _)| self.member_match(i, &va[i], &vb[j], j as PersonId, &b[j].original, &a[i].original))
+            .collect();
+        Some(HouseholdMatch { household: 0, score: p, band, pairs })
+    }
+
+    /// Caseworker search: ranked households, best first, at most `limit`. Results under
+    /// `config.possible` (down to `config.search_floor`) are kept, with band `Possible`.
+    ///
+    /// ```
+    /// use bawaba_matching::*;
+    /// let mut index = Index::new();
+    /// index.insert(1, 100, prepare(&PersonInput::new(Role::Head, "إبراهيم خليل الشاعر").id("401234563")));
+    /// let m = Matcher::default();
+    /// let q = SearchQuery { name: Some("Ebrahim Khalil Al-Shaer"), ..Default::default() };
+    /// assert_eq!(m.search(&index, &q, 10)[0].household, 100);
+    /// let q = SearchQuery { national_id: Some("401-234-563"), ..Default::default() };
+    /// assert_eq!(m.search(&index, &q, 10)[0].household, 100);
+    /// ```
+    pub fn search(&self, index: &Index, query: &SearchQuery<'_>, limit: usize) -> Vec<HouseholdMatch> {
+        let cfg = &self.config;
+        let input = PersonInput {
+            role: Role::Other,
+            name: query.name.unwrap_or(""),
+            national_id: query.national_id,
+            date_of_birth: query.date_of_birth,
+            sex: None,
+            phone: query.phone,
+        };
+        let q = prepare(&input);
+        if (q.parts.is_empty() && q.nid == 0 && q.phone == 0) || limit == 0 {
+            return Vec::new();
+        }
+        let qv = index.view_of(&q);
+        let mut slots = Vec::new();
+        index.candidates(&q, cfg.max_block.max(2000), true, &mut slots);
+        slots.sort_unstable();
+        slots.dedup();
+        let score_one = |&s: &u32| (s, score::pair_weight(cfg, &qv, &index.view(s), None));
+        let scored: Vec<(u32, f64)> = if slots.len() > 2048 {
+            slots.par_iter().map(score_one).collect()
+        } else {
+            slots.iter().map(score_one).collect()
+        };
+        let prior = cfg.prior_log2();
+        let mut best: FxMap<HouseholdId, (u32, f64)> = FxMap::default();
+        for (s, w) in scored {
+            let h = index.recs[s as usize].household;
+            let e = best.entry(h).or_insert((s, f64::NEG_INFINITY));
+            if w > e.1 {
+                *e = (s, w);
+            }
+        }
+        let mut ranked: Vec<(HouseholdId, u32, f64)> = best
+            .into_iter()
+            .map(|(h, (s, w))| (h, s, posterior(prior + w)))
+            .filter(|x| x.2 >= cfg.search_floor)
+            .collect();
+        ranked.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit);
+        ranked
+            .into_iter()
+            .map(|(h, s, p)| HouseholdMatch {
+                household: h,
+                score: p,
+                band: cfg.band(p).unwrap_or(Band::Possible),
+                pairs: vec![self.member_match(
+                    0,
+                    &qv,
+                    &index.view(s),
+                    index.recs[s as usize].person,
+                    index.name_of(s),
+                    &q.original,
+                )],
+            })
+            .collect()
+    }
+
+    /// Household log2 odds and member pairs (ours, theirs, weight), strongest first.
+    fn assess(&self, ours: &[PView<'_>], theirs: &[PView<'_>]) -> (f64, Pairs) {
+        let cfg = &self.config;
+        let (n, m) = (ours.len(), theirs.len());
+        let mut cands: Vec<(f64, usize, usize)> = Vec::with_capacity(n * m);
+        for (i, a) in ours.iter().enumerate() {
+            for (j, b) in theirs.iter().enumerate() {
+                let w = score::pair_weight(cfg, a, b, None) + score::role_weight(a.role, b.role).0;
+                if w >= PAIR_MIN {
+                    cands.push((w, i, j));
+                }
+            }
+        }
+        cands.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut used_a = vec![false; n];
+        let mut used_b = vec![false; m];
+        let mut pairs: Pairs = Vec::new();
+        for (w, i, j) in cands {
+            if !used_a[i] && !used_b[j] {
+                used_a[i] = true;
+                used_b[j] = true;
+                pairs.push((i, j, w));
+            }
+        }
+        let mut l = cfg.prior_log2();
+        if pairs.is_empty() {
+            return (f64::NEG_INFINITY, pairs);
+        }
+        let is_anchor =
+            |&(i, j, _): &(usize, usize, f64)| ours[i].role.is_adult_anchor() && theirs[j].role.is_adult_anchor();
+        if let Some(k) = pairs.iter().position(is_anchor) {
+            l += pairs[k].2;
+            for (x, p) in pairs.iter().enumerate() {
+                if x != k {
+                    l += cfg.extra_pair_factor * p.2.min(2.0 * cfg.non_anchor_cap);
+                }
+            }
+        } else {
+            l += pairs.iter().map(|p| p.2.min(cfg.non_anchor_cap)).sum::<f64>() - cfg.no_anchor_penalty;
+        }
+        // Adults unpaired on both sides, of the same sex where known.
+        let unpaired = |v: &[PView<'_>], used: &[bool]| {
+            let mut c = [0usize; 3];
+            for (x, p) in v.iter().enumerate() {
+                if !used[x] && p.role.is_adult_anchor() {
+                    c[match p.sex {
+                        Some(crate::Sex::M) => 0,
+                        Some(crate::Sex::F) => 1,
+                        None => 2,
+                    }] += 1;
+                }
+            }
+            c
+        };
+        let (ua, ub) = (unpaired(ours, &used_a), unpaired(theirs, &used_b));
+        let clashes = ua[0].min(ub[0]) + ua[1].min(ub[1]) + ua[2].min(ub[2]);
+        l -= cfg.unmatched_adult_penalty * clashes as f64;
+        (l, pairs)
+    }
+
+    /// A member match with its evidence.
+    fn member_match(
+        &self,
+        ours: usize,
+        a: &PView<'_>,
+        b: &PView<'_>,
+        theirs: PersonId,
+        theirs_name: &str,
+        our_name: &str,
+    ) -> MemberMatch {
+        let cfg = &self.config;
+        let mut ev = Vec::with_capacity(10);
+        let w = score::pair_weight(cfg, a, b, Some(&mut ev));
+        // Summary of the name parts first.
+        let parts: Vec<&Evidence> = ev
+            .iter()
+            .filter(|e| {
+                matches!(e.field, Field::FirstName | Field::FatherName | Field::GrandfatherName | Field::FamilyName)
+                    && e.level != "missing"
+            })
+            .collect();
+        let name_w: f64 = parts.iter().map(|e| e.weight).sum();
+        let name_sim =
+            if parts.is_empty() { 0.0 } else { parts.iter().map(|e| e.similarity).sum::<f64>() / parts.len() as f64 };
+        let level = if parts.is_empty() {
+            "missing"
+        } else if parts.iter().all(|e| e.level == "exact") {
+            "exact"
+        } else if name_w > 0.0 {
+            "similar"
+        } else {
+            "different"
+        };
+        ev.insert(
+            0,
+            Evidence {
+                field: Field::Name,
+                level,
+                ours: our_name.to_string(),
+                theirs: theirs_name.to_string(),
+                similarity: name_sim,
+                weight: name_w,
+            },
+        );
+        let (rw, rl) = score::role_weight(a.role, b.role);
+        ev.push(Evidence {
+            field: Field::Role,
+            level: rl,
+            ours: a.role.as_str().to_string(),
+            theirs: b.role.as_str().to_string(),
+            similarity: if rl == "same" { 1.0 } else { 0.0 },
+            weight: rw,
+        });
+        MemberMatch {
+            ours,
+            theirs,
+            theirs_name: theirs_name.to_string(),
+            score: posterior(cfg.prior_log2() + w),
+            evidence: ev,
+        }
+    }
+
+    /// Re-estimates the m probabilities by expectation–maximisation on pairs drawn from the
+    /// index's blocks, as Splink does: pairs sharing first + family name keys train every other
+    /// field; pairs sharing a national ID train the name fields. At most `max_pairs` pairs per
+    /// pass. Fields without enough pairs keep their configured m.
+    pub fn estimate_m(&self, index: &Index, max_pairs: usize) -> MProbabilities {
+        let cfg = &self.config;
+        let mut m = cfg.m.clone();
+        let pass = |kind: KeyKind, fields: &[ModelField], m: &mut MProbabilities| {
+            let pairs = sample_pairs(index, kind, max_pairs);
+            if pairs.len() < 50 {
+                return;
+            }
+            let vecs: Vec<[Option<u8>; 8]> =
+                pairs.iter().map(|&(s, t)| score::levels(cfg, &index.view(s), &index.view(t))).collect();
+            em(&vecs, fields, m, &cfg.u);
+        };
+        pass(
+            KeyKind::FirstFamily,
+            &[
+                ModelField::Father,
+                ModelField::Grandfather,
+                ModelField::NationalId,
+                ModelField::Dob,
+                ModelField::Phone,
+                ModelField::Sex,
+            ],
+            &mut m,
+        );
+        pass(KeyKind::NationalId, &[ModelField::First, ModelField::Family], &mut m);
+        m
+    }
+}
+
+/// Pairs of alive slots sharing a key of one kind, in slot order, at most `max`.
+fn sample_pairs(index: &Index, kind: KeyKind, max: usize) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut seen: HashSet<u64> = HashSet::new();
+    let mut ks = [(KeyKind::Family, 0u64); 10];
+    for r in index.recs.iter().filter(|r| r.alive) {
+        let k = index.rec_keys(r, &mut ks);
+        for &(kd, h) in &ks[..k] {
+            if kd != kind || !seen.insert(h) {
+                continue;
+            }
+            let Some(p) = index.blocks.get(&h) else {
+                continue;
+            };
+            let list: Vec<u32> =
+                p.as_slice().iter().copied().filter(|&s| index.recs[s as usize].alive).take(60).collect();
+            for x in 0..list.len() {
+                for y in x + 1..list.len() {
+                    out.push((list[x], list[y]));
+                    if out.len() >= max {
+                        return out;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// EM over comparison vectors for the given fields; writes the estimated m into `m`.
+fn em(vecs: &[[Option<u8>; 8]], fields: &[ModelField], m: &mut MProbabilities, u0: &MProbabilities) {
+    let idx = |f: ModelField| ModelField::ALL.iter().position(|&g| g == f).unwrap_or(0);
+    let mut mm: Vec<Vec<f64>> = fields.iter().map(|&f| m.field(f).to_vec()).collect();
+    let mut uu: Vec<Vec<f64>> = fields.iter().map(|&f| u0.field(f).to_vec()).collect();
+    let mut lambda = 0.1f64;
+    let mut p = vec![0.0f64; vecs.len()];
+    for _ in 0..30 {
+        for (k, v) in vecs.iter().enumerate() {
+            let (mut lm, mut lu) = (0.0f64, 0.0f64);
+            for (fi, &f) in fields.iter().enumerate() {
+                if let Some(l) = v[idx(f)] {
+                    lm += mm[fi][l as usize].max(1e-9).ln();
+                    lu += uu[fi][l as usize].max(1e-9).ln();
+                }
+            }
+            let a = lambda.ln() + lm;
+            let b = (1.0 - lambda).ln() + lu;
+            let mx = a.max(b);
+            p[k] = (a - mx).exp() / ((a - mx).exp() + (b - mx).exp());
+        }
+        lambda = (p.iter().sum::<f64>() / p.len() as f64).clamp(1e-6, 1.0 - 1e-6);
+        for (fi, &f) in fields.iter().enumerate() {
+            let levels = mm[fi].len();
+            let mut sm = vec![1e-3; levels];
+            let mut su = vec![1e-3; levels];
+            for (k, v) in vecs.iter().enumerate() {
+                if let Some(l) = v[idx(f)] {
+                    sm[l as usize] += p[k];
+                    su[l as usize] += 1.0 - p[k];
+                }
+            }
+            let (tm, tu) = (sm.iter().sum::<f64>(), su.iter().sum::<f64>());
+            for l in 0..levels {
+                mm[fi][l] = sm[l] / tm;
+                uu[fi][l] = su[l] / tu;
+            }
+        }
+    }
+    for (fi, &f) in fields.iter().enumerate() {
+        let dst = m.field_mut(f);
+        // Keep the configured m where the data had no pair with the field.
+        if vecs.iter().any(|v| v[idx(f)].is_some()) {
+            dst.copy_from_slice(&mm[fi]);
+        }
+    }
+}

@@ -1,0 +1,896 @@
+//! Normalisation of names, national IDs, phone numbers and dates of birth.
+//!
+//! Policy: the original string is never changed (callers keep it for display); these functions
+//! derive comparison forms from it. Folding that is safe for every pair of names (alef forms,
+//! ى/ي, ة/ه, ؤ/و, ئ/ي, Persian letters, presentation forms, diacritics, tatweel, invisible
+//! characters, digits, case and accents) is done here; confusions that are only *likely*
+//! (س/ص, ت/ط, a prothetic alef, a dropped long vowel…) are left to the cost table in
+//! [`crate::similarity`], never folded, so that two different names are never made equal.
+//!
+//! Name tokens are kept in a compact one-byte alphabet: ASCII `a`–`z` and `0`–`9` for Latin
+//! script, and `0x80 + (c - U+0621)` for the folded Arabic letters U+0621–U+064A.
+
+use std::borrow::Cow;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+
+/// Longest token kept, in compact bytes (longer tokens are truncated).
+pub(crate) const MAX_TOKEN: usize = 40;
+
+/// First byte of the compact Arabic range.
+pub(crate) const AR_BASE: u8 = 0x80;
+
+/// Compact byte of an Arabic letter given as a code point in U+0621–U+064A.
+pub(crate) const fn ar(c: char) -> u8 {
+    AR_BASE + (c as u32 - 0x0621) as u8
+}
+
+// Compact bytes of the folded Arabic letters used by the rules below.
+pub(crate) const HAMZA: u8 = ar('ء');
+pub(crate) const ALEF: u8 = ar('ا');
+pub(crate) const BA: u8 = ar('ب');
+pub(crate) const TA: u8 = ar('ت');
+pub(crate) const THA: u8 = ar('ث');
+pub(crate) const JIM: u8 = ar('ج');
+pub(crate) const HHA: u8 = ar('ح');
+pub(crate) const KHA: u8 = ar('خ');
+pub(crate) const DAL: u8 = ar('د');
+pub(crate) const THAL: u8 = ar('ذ');
+pub(crate) const RA: u8 = ar('ر');
+pub(crate) const ZAY: u8 = ar('ز');
+pub(crate) const SIN: u8 = ar('س');
+pub(crate) const SHIN: u8 = ar('ش');
+pub(crate) const SAD: u8 = ar('ص');
+pub(crate) const DAD: u8 = ar('ض');
+pub(crate) const TAH: u8 = ar('ط');
+pub(crate) const ZAH: u8 = ar('ظ');
+pub(crate) const AIN: u8 = ar('ع');
+pub(crate) const GHAIN: u8 = ar('غ');
+pub(crate) const FA: u8 = ar('ف');
+pub(crate) const QAF: u8 = ar('ق');
+pub(crate) const KAF: u8 = ar('ك');
+pub(crate) const LAM: u8 = ar('ل');
+pub(crate) const MIM: u8 = ar('م');
+pub(crate) const NUN: u8 = ar('ن');
+pub(crate) const HA: u8 = ar('ه');
+pub(crate) const WAW: u8 = ar('و');
+pub(crate) const YA: u8 = ar('ي');
+
+/// Whether a compact byte is an Arabic letter.
+pub(crate) fn is_ar(b: u8) -> bool {
+    b >= AR_BASE
+}
+
+/// A date that may lack its day, or its month and day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PartialDate {
+    /// Year, 1800–2200.
+    pub year: u16,
+    /// Month 1–12, if known.
+    pub month: Option<u8>,
+    /// Day of month, if known (only with a month).
+    pub day: Option<u8>,
+}
+
+impl PartialDate {
+    /// Packs the date into a non-zero `u32` (`year << 9 | month << 5 | day`, 0 for unknown parts).
+    pub(crate) fn pack(self) -> u32 {
+        (u32::from(self.year) << 9) | (u32::from(self.month.unwrap_or(0)) << 5) | u32::from(self.day.unwrap_or(0))
+    }
+
+    /// Inverse of [`PartialDate::pack`]; `None` for 0.
+    pub(crate) fn unpack(v: u32) -> Option<PartialDate> {
+        if v == 0 {
+            return None;
+        }
+        let m = ((v >> 5) & 0xF) as u8;
+        let d = (v & 0x1F) as u8;
+        Some(PartialDate { year: (v >> 9) as u16, month: (m != 0).then_some(m), day: (d != 0).then_some(d) })
+    }
+}
+
+impl std::fmt::Display for PartialDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}", self.year)?;
+        if let Some(m) = self.month {
+            write!(f, "-{m:02}")?;
+            if let Some(d) = self.day {
+                write!(f, "-{d:02}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The ASCII value of a decimal digit in ASCII, Arabic-Indic (٠–٩) or Persian (۰–۹) form.
+fn digit(c: char) -> Option<u8> {
+    match c {
+        '0'..='9' => Some(c as u8 - b'0'),
+        '\u{0660}'..='\u{0669}' => Some((c as u32 - 0x0660) as u8),
+        '\u{06F0}'..='\u{06F9}' => Some((c as u32 - 0x06F0) as u8),
+        _ => None,
+    }
+}
+
+/// Normalises a national ID: digits only (Arabic-Indic and Persian digits too), leading zeros
+/// dropped and the number left-padded to 9 digits (the Palestinian ID length), so `"040123456"`,
+/// `"40123456"` and `"٠٤٠١٢٣٤٥٦"` are one ID. `None` when there is no digit, the number is 0, it
+/// is longer than 15 digits, or non-digit characters other than spaces, dashes and dots occur.
+///
+/// ```
+/// use bawaba_matching::normalize::national_id;
+/// assert_eq!(national_id("٤٠١٢٣٤٥٦٣").as_deref(), Some("401234563"));
+/// assert_eq!(national_id("40123456").as_deref(), Some("040123456"));
+/// assert_eq!(national_id("n/a"), None);
+/// ```
+pub fn national_id(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(12);
+    for c in s.chars() {
+        if let Some(d) = digit(c) {
+            if out.is_empty() && d == 0 {
+                continue;
+            }
+            out.push((b'0' + d) as char);
+        } else if !(c.is_whitespace() || matches!(c, '-' | '.' | '_' | '/' | '\u{200E}' | '\u{200F}')) {
+            return None;
+        }
+    }
+    if out.is_empty() || out.len() > 15 {
+        return None;
+    }
+    while out.len() < 9 {
+        out.insert(0, '0');
+    }
+    Some(out)
+}
+
+/// Numeric form of a normalised national ID (non-zero), for the index.
+pub(crate) fn national_id_u64(s: &str) -> Option<u64> {
+    national_id(s).and_then(|d| d.parse::<u64>().ok()).filter(|&v| v != 0)
+}
+
+/// Normalises a phone number to one canonical form: the country code and the national number
+/// without its trunk zero, digits only. Palestinian and Israeli prefixes `+970`, `+972`, `00970`,
+/// `00972` and a local leading `0` are understood; Palestinian mobile numbers (`59…`, `56…`) get
+/// `970` whichever prefix was used, other `5…` mobiles `972`, landlines `970`. Spaces, dashes,
+/// dots, brackets and Arabic-Indic digits are accepted. `None` when the number is not plausible.
+///
+/// ```
+/// use bawaba_matching::normalize::phone;
+/// assert_eq!(phone("+970 599-123-456").as_deref(), Some("970599123456"));
+/// assert_eq!(phone("0599123456").as_deref(), Some("970599123456"));
+/// assert_eq!(phone("00972 59 912 3456").as_deref(), Some("970599123456"));
+/// assert_eq!(phone("12"), None);
+/// ```
+pub fn phone(s: &str) -> Option<String> {
+    let trimmed = s.trim();
+    let plus = trimmed.starts_with('+');
+    let mut digits = String::with_capacity(16);
+    for c in trimmed.chars() {
+        if let Some(d) = digit(c) {
+            digits.push((b'0' + d) as char);
+        } else if !(c.is_whitespace() || matches!(c, '-' | '.' | '(' | ')' | '+' | '/' | '\u{200E}' | '\u{200F}')) {
+            return None;
+        }
+    }
+    let (country, rest): (Option<&str>, &str) = if plus {
+        (None, digits.as_str())
+    } else if let Some(r) = digits.strip_prefix("00") {
+        (None, r)
+    } else if let Some(r) = digits.strip_prefix('0') {
+        (Some(""), r)
+    } else if digits.starts_with("970") || digits.starts_with("972") {
+        (None, digits.as_str())
+    } else if digits.len() == 9 && (digits.starts_with('5')) {
+        (Some(""), digits.as_str())
+    } else {
+        return None;
+    };
+    let (cc, local) = match country {
+        Some(_) => ("", rest),
+        None => {
+            if let Some(l) = rest.strip_prefix("970") {
+                ("970", l)
+            } else if let Some(l) = rest.strip_prefix("972") {
+                ("972", l)
+            } else {
+                // Another country: keep the international number as it is.
+                return (8..=15).contains(&rest.len()).then(|| rest.to_string());
+            }
+        }
+    };
+    let local = local.strip_prefix('0').unwrap_or(local);
+    let ok_len = if local.starts_with('5') { local.len() == 9 } else { local.len() == 8 };
+    if !ok_len || local.starts_with('0') {
+        return None;
+    }
+    let country = if local.starts_with("59") || local.starts_with("56") {
+        "970"
+    } else if local.starts_with('5') {
+        "972"
+    } else if cc.is_empty() {
+        "970"
+    } else {
+        cc
+    };
+    Some(format!("{country}{local}"))
+}
+
+/// Numeric form of a normalised phone number (non-zero), for the index.
+pub(crate) fn phone_u64(s: &str) -> Option<u64> {
+    phone(s).and_then(|d| d.parse::<u64>().ok()).filter(|&v| v != 0)
+}
+
+/// Parses a date of birth given strictly as `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (ASCII or
+/// Arabic-Indic digits, surrounding spaces ignored). Only real calendar dates are accepted, with
+/// years from 1800 to 2200.
+///
+/// ```
+/// use bawaba_matching::normalize::{date_of_birth, PartialDate};
+/// assert_eq!(date_of_birth("1980-05"), Some(PartialDate { year: 1980, month: Some(5), day: None }));
+/// assert_eq!(date_of_birth("2001-02-29"), None);
+/// assert_eq!(date_of_birth("2000-02-29").map(|d| d.day), Some(Some(29)));
+/// ```
+pub fn date_of_birth(s: &str) -> Option<PartialDate> {
+    let s = s.trim();
+    let mut fields: [u32; 3] = [0; 3];
+    let mut lens: [usize; 3] = [0; 3];
+    let mut i = 0usize;
+    for c in s.chars() {
+        if c == '-' {
+            i += 1;
+            if i > 2 {
+                return None;
+            }
+        } else {
+            let d = digit(c)?;
+            fields[i] = fields[i] * 10 + u32::from(d);
+            lens[i] += 1;
+            if lens[i] > 4 {
+                return None;
+            }
+        }
+    }
+    if lens[0] != 4 || (i >= 1 && lens[1] != 2) || (i >= 2 && lens[2] != 2) {
+        return None;
+    }
+    let year = fields[0];
+    if !(1800..=2200).contains(&year) {
+        return None;
+    }
+    let month = if i >= 1 {
+        let m = fields[1];
+        if !(1..=12).contains(&m) {
+            return None;
+        }
+        Some(m as u8)
+    } else {
+        None
+    };
+    let day = if i >= 2 {
+        let d = fields[2];
+        let m = fields[1];
+        let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+        let max = match m {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        if !(1..=max).contains(&d) {
+            return None;
+        }
+        Some(d as u8)
+    } else {
+        None
+    };
+    Some(PartialDate { year: year as u16, month, day })
+}
+
+/// What one character of a name becomes.
+enum Ch {
+    /// A compact letter byte.
+    Letter(u8),
+    /// Two compact bytes (ß → ss, æ → ae…).
+    Two(u8, u8),
+    /// Ends the current token.
+    Sep,
+    /// Ends the current token and marks it abbreviated (`د.`).
+    Dot,
+    /// Dropped without ending the token (marks, tatweel, invisible characters, apostrophes).
+    Drop,
+}
+
+/// Folds one character (after NFKC) into the compact alphabet.
+fn fold_char(c: char) -> Ch {
+    match c {
+        'a'..='z' | '0'..='9' => Ch::Letter(c as u8),
+        'A'..='Z' => Ch::Letter(c.to_ascii_lowercase() as u8),
+        '.' => Ch::Dot,
+        '\'' | '`' | '´' | '‘' | '’' | 'ʼ' | 'ʻ' | 'ʿ' | 'ʾ' | '′' => Ch::Drop,
+        // Arabic marks, Quranic annotation signs, tatweel, superscript alef.
+        '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}' => Ch::Drop,
+        '\u{06D6}'..='\u{06ED}' => Ch::Drop,
+        // Invisible format characters: zero-width, bidi controls, ALM, BOM, soft hyphen.
+        '\u{200B}'..='\u{200F}'
+        | '\u{061C}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2069}'
+        | '\u{FEFF}'
+        | '\u{00AD}' => Ch::Drop,
+        // Alef forms.
+        'أ' | 'إ' | 'آ' | 'ٱ' | 'ٲ' | 'ٳ' | 'ٵ' => Ch::Letter(ALEF),
+        'ى' | 'ئ' | 'ی' | 'ې' | 'ۍ' | 'ێ' | 'ٸ' => Ch::Letter(YA),
+        'ة' | 'ۀ' | 'ۃ' | 'ھ' | 'ہ' | 'ە' => Ch::Letter(HA),
+        'ؤ' | 'ٶ' | 'ۄ' | 'ۆ' | 'ۇ' | 'ۈ' | 'ۋ' | 'ۏ' => Ch::Letter(WAW),
+        'ک' | 'گ' | 'ڪ' | 'ګ' => Ch::Letter(KAF),
+        'پ' => Ch::Letter(BA),
+        'چ' => Ch::Letter(JIM),
+        'ڤ' | 'ڥ' => Ch::Letter(FA),
+        'ژ' | 'ڒ' => Ch::Letter(ZAY),
+        'ٹ' => Ch::Letter(TA),
+        'ڈ' => Ch::Letter(DAL),
+        'ڑ' => Ch::Letter(RA),
+        'ں' => Ch::Letter(NUN),
+        'ٴ' => Ch::Drop,
+        '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}' => Ch::Letter(ar(c)),
+        '\u{0660}'..='\u{0669}' => Ch::Letter(b'0' + (c as u32 - 0x0660) as u8),
+        '\u{06F0}'..='\u{06F9}' => Ch::Letter(b'0' + (c as u32 - 0x06F0) as u8),
+        'ß' => Ch::Two(b's', b's'),
+        'æ' | 'Æ' => Ch::Two(b'a', b'e'),
+        'œ' | 'Œ' => Ch::Two(b'o', b'e'),
+        'ø' | 'Ø' => Ch::Letter(b'o'),
+        'ł' | 'Ł' => Ch::Letter(b'l'),
+        'đ' | 'Đ' | 'ð' | 'Ð' => Ch::Letter(b'd'),
+        'ı' => Ch::Letter(b'i'),
+        'þ' | 'Þ' => Ch::Two(b't', b'h'),
+        _ if c.is_whitespace() => Ch::Sep,
+        _ => {
+            let cp = c as u32;
+            if (0x00C0..0x0250).contains(&cp) || (0x1E00..0x1F00).contains(&cp) {
+                // Latin letters with accents: keep the base letter.
+                let mut base = None;
+                unicode_normalization::char::decompose_canonical(c, |d| {
+                    if base.is_none() {
+                        base = Some(d);
+                    }
+                });
+                match base {
+                    Some(b) if b.is_ascii_alphabetic() => Ch::Letter(b.to_ascii_lowercase() as u8),
+                    _ => Ch::Drop,
+                }
+            } else if unicode_normalization::char::is_combining_mark(c) {
+                Ch::Drop
+            } else {
+                // Punctuation, symbols and letters of other scripts end the token.
+                Ch::Sep
+            }
+        }
+    }
+}
+
+/// One normalised name token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Tok {
+    /// Compact bytes.
+    pub code: Vec<u8>,
+    /// Followed by a dot in the source (an abbreviation such as `د.` or `Dr.`).
+    pub dot: bool,
+    /// Made by joining a kunya (`ابو`/`ام` + name).
+    pub kunya: bool,
+}
+
+impl Tok {
+    fn new(code: Vec<u8>) -> Tok {
+        Tok { code, dot: false, kunya: false }
+    }
+    /// Whether the token is in Arabic script.
+    pub fn arabic(&self) -> bool {
+        self.code.first().is_some_and(|&b| is_ar(b))
+    }
+}
+
+/// Compact bytes of an Arabic string literal (folded letters only).
+fn arc(s: &str) -> Vec<u8> {
+    s.chars()
+        .map(|c| match fold_char(c) {
+            Ch::Letter(b) => b,
+            _ => 0,
+        })
+        .collect()
+}
+
+/// Word lists of the rules, as compact bytes. Built once.
+struct Lists {
+    ar_titles: Vec<Vec<u8>>,
+    ar_abbrev: Vec<Vec<u8>>,
+    ar_article: Vec<u8>,
+    ar_abd: Vec<u8>,
+    ar_abu: Vec<u8>,
+    ar_umm: Vec<u8>,
+    ar_bin: Vec<Vec<u8>>,
+    ar_suffix: Vec<Vec<u8>>,
+    ar_fatima: Vec<u8>,
+    ar_zahra: Vec<u8>,
+    ar_abubakr: Vec<u8>,
+}
+
+fn lists() -> &'static Lists {
+    static L: std::sync::OnceLock<Lists> = std::sync::OnceLock::new();
+    L.get_or_init(|| Lists {
+        ar_titles: [
+            "الحاج",
+            "الحاجه",
+            "الحجه",
+            "حاج",
+            "الحاجة",
+            "السيد",
+            "السيده",
+            "الانسه",
+            "الشيخ",
+            "الشيخه",
+            "الدكتور",
+            "الدكتوره",
+            "دكتور",
+            "دكتوره",
+            "المهندس",
+            "المهندسه",
+            "مهندس",
+            "الاستاذ",
+            "الاستاذه",
+            "استاذ",
+            "اللواء",
+            "العميد",
+            "العقيد",
+            "المقدم",
+            "الرائد",
+            "النقيب",
+            "الامير",
+            "الاميره",
+            "المرحوم",
+            "المرحومه",
+            "الشهيد",
+            "الشهيده",
+        ]
+        .iter()
+        .map(|s| arc(s))
+        .collect(),
+        ar_abbrev: ["د", "م", "ا"].iter().map(|s| arc(s)).collect(),
+        ar_article: arc("ال"),
+        ar_abd: arc("عبد"),
+        ar_abu: arc("ابو"),
+        ar_umm: arc("ام"),
+        ar_bin: vec![arc("بن"), arc("ابن")],
+        ar_suffix: ["الله", "الدين", "العابدين"].iter().map(|s| arc(s)).collect(),
+        ar_fatima: arc("فاطمه"),
+        ar_zahra: arc("الزهراء"),
+        ar_abubakr: arc("ابوبكر"),
+    })
+}
+
+const LAT_TITLES: &[&str] = &[
+    "dr", "doctor", "eng", "engr", "prof", "mr", "mrs", "ms", "miss", "haj", "hajj", "hajji", "haji", "hajja",
+    "hajjah", "hajjeh", "haja", "alhaj", "alhajj", "alhajja", "alhajji", "sheikh", "shaikh", "sheikha", "shaikha",
+    "sheik", "shaykh",
+];
+const LAT_ARTICLES: &[&str] = &["al", "el", "il", "ul"];
+const LAT_SUN_ARTICLES: &[&str] = &[
+    "ash", "as", "at", "ath", "ad", "adh", "ar", "az", "an", "ed", "ud", "es", "et", "er", "ez", "en", "esh", "ez",
+    "ul",
+];
+const LAT_ABD: &[&str] = &[
+    "abd", "abdel", "abdul", "abdal", "abdol", "abdoul", "abdu", "abdur", "abdus", "abdun", "abdar", "abed", "abdil",
+    "abdou",
+];
+const LAT_ABU: &[&str] = &["abu", "abou", "abo", "aboo", "abou"];
+const LAT_UMM: &[&str] = &["um", "umm", "om", "oum", "omm"];
+const LAT_BIN: &[&str] = &["bin", "ben", "ibn", "bn"];
+const LAT_ALLAH: &[&str] = &["allah", "ullah", "ulla", "alla", "ollah", "illah", "olla", "allh"];
+const LAT_DIN: &[&str] = &[
+    "aldin", "aldeen", "aldine", "eddin", "eddine", "eddeen", "uddin", "uddine", "uddeen", "addin", "iddin", "eldin",
+    "eldine", "eldeen",
+];
+
+fn is(tok: &[u8], list: &[&str]) -> bool {
+    list.iter().any(|w| w.as_bytes() == tok)
+}
+
+/// Canonical Latin form of a token that begins with an `abd` compound prefix:
+/// `abdel`/`abdul`/`abdal`/`abd al`/`abdur-r…` → `abdal…`.
+fn canon_abd(t: &[u8]) -> Option<Vec<u8>> {
+    let rest = t.strip_prefix(b"abd")?;
+    if rest.len() < 3 {
+        return None;
+    }
+    let rest2: &[u8] = if let Some(r) = rest
+        .strip_prefix(b"oul")
+        .or_else(|| rest.strip_prefix(b"el"))
+        .or_else(|| rest.strip_prefix(b"ul"))
+        .or_else(|| rest.strip_prefix(b"al"))
+        .or_else(|| rest.strip_prefix(b"ol"))
+        .or_else(|| rest.strip_prefix(b"il"))
+    {
+        r
+    } else if matches!(rest[0], b'u' | b'e' | b'a' | b'o' | b'i')
+        && rest.len() >= 3
+        && rest[1] == rest[2]
+        && !matches!(rest[1], b'a' | b'e' | b'i' | b'o' | b'u')
+    {
+        // abdurrahman: the article assimilated to the sun letter.
+        &rest[2..]
+    } else {
+        return None;
+    };
+    if rest2.len() < 2 {
+        return None;
+    }
+    let mut v = b"abdal".to_vec();
+    v.extend_from_slice(rest2);
+    Some(v)
+}
+
+/// Canonical Latin suffixes of joined compounds: `…eddin`/`…uddin` → `…aldin`,
+/// `…ullah`/`…ollah` → `…allah`.
+fn canon_suffix(t: &mut Vec<u8>) {
+    for suf in [
+        &b"eddine"[..],
+        b"uddine",
+        b"eldine",
+        b"aldine",
+        b"eddeen",
+        b"uddeen",
+        b"eldeen",
+        b"aldeen",
+        b"eddin",
+        b"uddin",
+        b"iddin",
+        b"addin",
+        b"eldin",
+    ] {
+        if t.len() >= suf.len() + 3 && t.ends_with(suf) {
+            t.truncate(t.len() - suf.len());
+            t.extend_from_slice(b"aldin");
+            return;
+        }
+    }
+    for suf in [&b"ullah"[..], b"ollah", b"illah"] {
+        if t.len() >= suf.len() + 2 && t.ends_with(suf) {
+            t.truncate(t.len() - suf.len());
+            t.extend_from_slice(b"allah");
+            return;
+        }
+    }
+}
+
+/// Splits a name into raw tokens (Unicode clean-up and letter folding only).
+fn raw_tokens(s: &str) -> Vec<Tok> {
+    let s: Cow<'_, str> =
+        if is_nfkc_quick(s.chars()) == IsNormalized::Yes { Cow::Borrowed(s) } else { Cow::Owned(s.nfkc().collect()) };
+    let mut out: Vec<Tok> = Vec::with_capacity(6);
+    let mut cur: Vec<u8> = Vec::with_capacity(16);
+    let flush = |cur: &mut Vec<u8>, out: &mut Vec<Tok>, dot: bool| {
+        if !cur.is_empty() {
+            let mut t = Tok::new(std::mem::take(cur));
+            if t.arabic() {
+                // Typing slips: a doubled last letter (محمدد), a doubled leading alef (اابراهيم).
+                while t.code.len() > 2 && t.code[t.code.len() - 1] == t.code[t.code.len() - 2] {
+                    t.code.pop();
+                }
+                while t.code.len() > 2 && t.code[0] == ALEF && t.code[1] == ALEF {
+                    t.code.remove(0);
+                }
+            }
+            t.code.truncate(MAX_TOKEN);
+            t.dot = dot;
+            out.push(t);
+        }
+    };
+    for c in s.chars() {
+        match fold_char(c) {
+            Ch::Letter(b) => {
+                // A change of script inside a token splits it.
+                if let Some(&last) = cur.last()
+                    && is_ar(last) != is_ar(b)
+                    && !b.is_ascii_digit()
+                    && !last.is_ascii_digit()
+                {
+                    flush(&mut cur, &mut out, false);
+                }
+                cur.push(b);
+            }
+            Ch::Two(a, b) => {
+                cur.push(a);
+                cur.push(b);
+            }
+            Ch::Sep => flush(&mut cur, &mut out, false),
+            Ch::Dot => flush(&mut cur, &mut out, true),
+            Ch::Drop => {}
+        }
+    }
+    flush(&mut cur, &mut out, false);
+    out
+}
+
+/// Full name pipeline: Unicode clean-up, folding, article and compound joining, titles, kunya,
+/// doubled letters. Returns the name parts in order.
+pub(crate) fn name_tokens(s: &str) -> Vec<Tok> {
+    let l = lists();
+    let raw = raw_tokens(s);
+    // 1. Articles written apart: `ال شاعر`, `Al-Shaer`, `Ash-Shaer`, `el Masri`.
+    let mut toks: Vec<Tok> = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let t = &raw[i];
+        if let Some(next) = raw.get(i + 1) {
+            let ar_art = t.code == l.ar_article && next.arabic();
+            let lat_art = !t.arabic()
+                && !next.arabic()
+                && (is(&t.code, LAT_ARTICLES)
+                    || (is(&t.code, LAT_SUN_ARTICLES) && t.code.len() >= 2 && next.code.first() == t.code.get(1)));
+            if ar_art {
+                let mut code = t.code.clone();
+                code.extend_from_slice(&next.code);
+                toks.push(Tok::new(code));
+                i += 2;
+                continue;
+            }
+            if lat_art {
+                let mut code = b"al".to_vec();
+                code.extend_from_slice(&next.code);
+                toks.push(Tok::new(code));
+                i += 2;
+                continue;
+            }
+        }
+        toks.push(t.clone());
+        i += 1;
+    }
+    // 2. Compounds.
+    let mut joined: Vec<Tok> = Vec::with_capacity(toks.len());
+    let n = toks.len();
+    let mut i = 0;
+    while i < n {
+        let t = &toks[i];
+        let next = toks.get(i + 1);
+        let ar = t.arabic();
+        if let Some(nx) = next
+            && nx.arabic() == ar
+        {
+            // عبد + X, Abdel + X
+            if (ar && t.code == l.ar_abd) || (!ar && is(&t.code, LAT_ABD)) {
+                let mut code = if ar { t.code.clone() } else { b"abd".to_vec() };
+                if !ar && !nx.code.starts_with(b"al") {
+                    code.extend_from_slice(b"al");
+                }
+                code.extend_from_slice(&nx.code);
+                joined.push(Tok::new(code));
+                i += 2;
+                continue;
+            }
+            // ابو + X, Abu + X; ام + X at the lead (a kunya).
+            let abu = (ar && t.code == l.ar_abu) || (!ar && is(&t.code, LAT_ABU));
+            let umm = i == 0 && ((ar && t.code == l.ar_umm) || (!ar && is(&t.code, LAT_UMM)));
+            if abu || umm {
+                let mut code = if ar {
+                    t.code.clone()
+                } else if abu {
+                    b"abu".to_vec()
+                } else {
+                    b"umm".to_vec()
+                };
+                code.extend_from_slice(&nx.code);
+                let mut tok = Tok::new(code);
+                tok.kunya = true;
+                joined.push(tok);
+                i += 2;
+                continue;
+            }
+            // بن / ابن / bin / ibn between two names: "son of", dropped.
+            let bin = (ar && l.ar_bin.contains(&t.code)) || (!ar && is(&t.code, LAT_BIN));
+            if bin && !joined.is_empty() {
+                i += 1;
+                continue;
+            }
+        }
+        // X + الله / الدين / العابدين; فاطمه + الزهراء; Latin X + Allah / ad-Din.
+        if let Some(prev) = joined.last_mut()
+            && prev.arabic() == ar
+        {
+            let suffix = if ar {
+                l.ar_suffix.contains(&t.code) || (t.code == l.ar_zahra && prev.code == l.ar_fatima)
+            } else {
+                is(&t.code, LAT_ALLAH) || is(&t.code, LAT_DIN)
+            };
+            if suffix && !(ar && prev.code == l.ar_abd) {
+                if ar {
+                    prev.code.extend_from_slice(&t.code);
+                } else if is(&t.code, LAT_ALLAH) {
+                    prev.code.extend_from_slice(b"allah");
+                } else {
+                    prev.code.extend_from_slice(b"aldin");
+                }
+                prev.code.truncate(MAX_TOKEN);
+                i += 1;
+                continue;
+            }
+        }
+        joined.push(t.clone());
+        i += 1;
+    }
+    // 3. Titles and honorifics leading the name (never the only token), and a kunya leading a
+    //    name of at least two more parts (an alias, not the first name).
+    let mut start = 0;
+    while joined.len() - start > 1 {
+        let t = &joined[start];
+        let title = if t.arabic() {
+            l.ar_titles.contains(&t.code) || (t.dot && l.ar_abbrev.contains(&t.code))
+        } else {
+            is(&t.code, LAT_TITLES)
+        };
+        let kunya = joined.len() - start >= 3
+            && t.kunya
+            && t.code != l.ar_abubakr
+            && t.code.as_slice() != b"abubakr"
+            && t.code.as_slice() != b"abubaker";
+        if !(title || kunya) {
+            break;
+        }
+        start += 1;
+    }
+    let mut out: Vec<Tok> = joined.split_off(start);
+    // 4. Canonical Latin compounds.
+    for t in &mut out {
+        if !t.arabic() {
+            if let Some(c) = canon_abd(&t.code) {
+                t.code = c;
+            }
+            canon_suffix(&mut t.code);
+        }
+        t.code.truncate(MAX_TOKEN);
+        t.dot = false;
+        t.kunya = false;
+    }
+    out
+}
+
+/// Appends the display form of compact bytes to a string.
+pub(crate) fn decode_into(code: &[u8], out: &mut String) {
+    for &b in code {
+        if is_ar(b) {
+            if let Some(c) = char::from_u32(0x0621 + u32::from(b - AR_BASE)) {
+                out.push(c);
+            }
+        } else {
+            out.push(b as char);
+        }
+    }
+}
+
+/// The display form of compact bytes.
+pub(crate) fn decode(code: &[u8]) -> String {
+    let mut s = String::with_capacity(code.len() * 2);
+    decode_into(code, &mut s);
+    s
+}
+
+/// Normalises a personal name for comparison and search: Unicode NFKC; diacritics, tatweel and
+/// invisible characters removed; alef, ya, ta marbuta, hamza-seat and Persian letters folded;
+/// digits made ASCII; Latin case-folded with accents, hyphens and apostrophes removed and the
+/// article forms `Al-`/`El-`/`Ash-`… unified; leading titles (الحاج, د., Dr, Haj…) and a leading
+/// kunya dropped; compounds (عبد الله, ابو X, X الدين, Abdel Rahman) joined; the particle بن/bin
+/// dropped. Parts are separated by one space. Idempotent.
+///
+/// ```
+/// use bawaba_matching::normalize::name;
+/// assert_eq!(name("الحاج محمد أحمد عبد الله"), name("محمد احمد عبدالله"));
+/// assert_eq!(name("فاطِمَة"), "فاطمه");
+/// assert_eq!(name("Mohammed Ahmad Al-Shaer"), "mohammed ahmad alshaer");
+/// assert_eq!(name("Dr. Abdul Rahman El Masri"), "abdalrahman almasri");
+/// ```
+pub fn name(s: &str) -> String {
+    let toks = name_tokens(s);
+    let mut out = String::with_capacity(s.len());
+    for (i, t) in toks.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        decode_into(&t.code, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arabic_folding() {
+        assert_eq!(name("أحمد"), name("احمد"));
+        assert_eq!(name("إبراهيم"), name("ابراهيم"));
+        assert_eq!(name("آمنة"), "امنه");
+        assert_eq!(name("فاطمة"), name("فاطمه"));
+        assert_eq!(name("مصطفى"), name("مصطفي"));
+        assert_eq!(name("مُحَمَّد"), "محمد");
+        assert_eq!(name("محـــمد"), "محمد");
+        assert_eq!(name("مؤمن"), "مومن");
+        assert_eq!(name("هائل"), "هايل");
+        assert_eq!(name("\u{200F}محمد\u{200B}"), "محمد");
+        // Persian letters and presentation forms.
+        assert_eq!(name("کریم"), "كريم");
+        assert_eq!(name("\u{FEE3}\u{FEA4}\u{FEE4}\u{FEAA}"), "محمد");
+        // Alef followed by a separately typed hamza mark.
+        assert_eq!(name("ا\u{0654}حمد"), "احمد");
+    }
+
+    #[test]
+    fn doubled_letters_and_extra_alef() {
+        assert_eq!(name("محمدد"), "محمد");
+        assert_eq!(name("اابراهيم"), name("إبراهيم"));
+    }
+
+    #[test]
+    fn compounds() {
+        assert_eq!(name("عبد الله"), name("عبدالله"));
+        assert_eq!(name("عبد الرحمن"), "عبدالرحمن");
+        assert_eq!(name("نور الدين"), "نورالدين");
+        assert_eq!(name("محمد جاد الله"), "محمد جادالله");
+        assert_eq!(name("ابو شمالة"), name("أبوشماله"));
+        assert_eq!(name("فاطمة الزهراء"), "فاطمهالزهراء");
+        assert_eq!(name("محمد بن سلمان بن عبد العزيز"), "محمد سلمان عبدالعزيز");
+        assert_eq!(name("Abdel Rahman"), name("Abdul-Rahman"));
+        assert_eq!(name("Abdurrahman"), name("Abd al-Rahman"));
+        assert_eq!(name("Abdullah"), name("Abd Allah"));
+        assert_eq!(name("Nour Eddin"), name("Nour al-Din"));
+        assert_eq!(name("Noureddine"), "nouraldin");
+        assert_eq!(name("Abu Shamala"), "abushamala");
+    }
+
+    #[test]
+    fn titles() {
+        assert_eq!(name("الحاج محمد"), "محمد");
+        assert_eq!(name("الحاجة فاطمة علي"), "فاطمه علي");
+        assert_eq!(name("د. محمد الشاعر"), "محمد الشاعر");
+        assert_eq!(name("السيد الشيخ احمد"), "احمد");
+        assert_eq!(name("الحاج"), "الحاج");
+        assert_eq!(name("Dr. Mohammed"), "mohammed");
+        assert_eq!(name("Al-Haj Mohammed Ali"), "mohammed ali");
+        assert_eq!(name("Hajj Ahmad"), "ahmad");
+    }
+
+    #[test]
+    fn kunya() {
+        assert_eq!(name("ابو محمد احمد علي الشاعر"), "احمد علي الشاعر");
+        assert_eq!(name("ابو بكر احمد الشاعر"), "ابوبكر احمد الشاعر");
+        assert_eq!(name("محمد ابو شمالة"), "محمد ابوشماله");
+    }
+
+    #[test]
+    fn latin() {
+        assert_eq!(name("MOHAMMED  al-shaer"), "mohammed alshaer");
+        assert_eq!(name("Mohammed El-Shaer"), name("Mohammed Al Shaer"));
+        assert_eq!(name("Ash-Shaer"), "alshaer");
+        assert_eq!(name("Sha'er"), "shaer");
+        assert_eq!(name("Zoë Hélène"), "zoe helene");
+        assert_eq!(name("Muḥammad"), "muhammad");
+    }
+
+    #[test]
+    fn ids_phones_dates() {
+        assert_eq!(national_id("401-234-563").as_deref(), Some("401234563"));
+        assert_eq!(national_id("0000"), None);
+        assert_eq!(national_id("12345678901234567"), None);
+        assert_eq!(phone("+972599123456").as_deref(), Some("970599123456"));
+        assert_eq!(phone("970-599-123456").as_deref(), Some("970599123456"));
+        assert_eq!(phone("٠٥٩٩١٢٣٤٥٦").as_deref(), Some("970599123456"));
+        assert_eq!(phone("0522123456").as_deref(), Some("972522123456"));
+        assert_eq!(phone("08 2841234").as_deref(), Some("97082841234"));
+        assert_eq!(phone("abc"), None);
+        assert_eq!(date_of_birth("1980"), Some(PartialDate { year: 1980, month: None, day: None }));
+        assert_eq!(date_of_birth("1980-13"), None);
+        assert_eq!(date_of_birth("1980-1-01"), None);
+        assert_eq!(date_of_birth("1900-02-29"), None);
+        assert_eq!(date_of_birth("١٩٨٠-٠٥-٠١").map(|d| d.day), Some(Some(1)));
+        let d = date_of_birth("1980-05-01");
+        assert_eq!(d.and_then(|d| PartialDate::unpack(d.pack())), d);
+    }
+}

@@ -1,0 +1,244 @@
+//! Matching rules on real-looking pairs: spelling variants, cross-script, households, and the
+//! hard negatives (brothers, cousins, common names in one clan).
+
+use bawaba_matching::*;
+
+fn p<'a>(role: Role, name: &'a str) -> PersonInput<'a> {
+    PersonInput::new(role, name)
+}
+
+/// A background index of a clan so term frequencies are realistic: many محمد and احمد, and
+/// the family name الشاعر shared by a few hundred people.
+fn clan_index() -> Index {
+    let firsts = [
+        "محمد",
+        "احمد",
+        "محمود",
+        "علي",
+        "خالد",
+        "يوسف",
+        "ابراهيم",
+        "عمر",
+        "حسن",
+        "حسين",
+        "سامي",
+        "ماهر",
+        "محمد",
+        "احمد",
+        "محمد",
+        "عبدالله",
+        "مصطفى",
+        "ناصر",
+        "رائد",
+        "وليد",
+    ];
+    let families = [
+        "الشاعر",
+        "النجار",
+        "الحلو",
+        "ابو شمالة",
+        "المصري",
+        "الاغا",
+        "شعت",
+        "البطش",
+        "الشاعر",
+        "عياد",
+        "الفرا",
+        "حمدان",
+    ];
+    let mut persons = Vec::new();
+    let mut id = 1_000_000u64;
+    for (k, fam) in families.iter().enumerate() {
+        for (i, f) in firsts.iter().enumerate() {
+            for (j, fa) in firsts.iter().enumerate().take(6) {
+                let name = format!("{f} {fa} {} {fam}", firsts[(i + j + k) % firsts.len()]);
+                let year = 1950 + ((i * 7 + j * 3 + k) % 55);
+                let dob = format!("{year}-{:02}-{:02}", 1 + (i + j) % 12, 1 + (i * j + k) % 28);
+                persons.push((id, id / 3, prepare(&p(Role::Head, &name).dob(&dob).sex(Sex::M))));
+                id += 1;
+            }
+        }
+    }
+    Index::build(persons)
+}
+
+fn score(ix: &Index, a: &[PreparedPerson], b: &[PreparedPerson]) -> f64 {
+    Matcher::default().compare_households(ix, a, b).map_or(0.0, |m| m.score)
+}
+
+fn one(role: Role, name: &str, dob: Option<&str>) -> Vec<PreparedPerson> {
+    let mut i = p(role, name);
+    i.date_of_birth = dob;
+    vec![prepare(&i)]
+}
+
+#[test]
+fn spelling_variants_match() {
+    let ix = clan_index();
+    for (a, b) in [
+        ("راتب محمد هديب", "راتب محمد اهديب"),
+        ("عبد الله خليل النجار", "عبدالله خليل النجار"),
+        ("أحمد يوسف الحلو", "احمد يوسف الحلو"),
+        ("فاطمة محمود المصري", "فاطمه محمود المصري"),
+        ("مصطفى علي شعت", "مصطفي علي شعت"),
+        ("إبراهيم حسن عياد", "ابراهيم حسن عياد"),
+        ("الحاج محمد احمد الفرا", "محمد احمد الفرا"),
+        ("محمد سليمان ابو شمالة", "محمد سليمان أبوشماله"),
+        ("محمدد سليم البطش", "محمد سليم البطش"),
+        ("اابراهيم سالم حمدان", "ابراهيم سالم حمدان"),
+        ("سلمان داود الاغا", "صلمان داوود الاغا"),
+    ] {
+        let s = score(&ix, &one(Role::Head, a, Some("1970-01-01")), &one(Role::Head, b, Some("1970-01-01")));
+        assert!(s >= 0.95, "{a} / {b}: {s}");
+        // Without a date of birth, the variant costs little against the exact spelling.
+        let s = score(&ix, &one(Role::Head, a, None), &one(Role::Head, b, None));
+        let exact = score(&ix, &one(Role::Head, b, None), &one(Role::Head, b, None));
+        assert!(s >= 0.5 * exact, "{a} / {b} (names only): {s} vs {exact}");
+    }
+}
+
+#[test]
+fn cross_script_matches() {
+    let ix = clan_index();
+    for (a, b) in [
+        ("Mohammed Ahmad Al-Shaer", "محمد أحمد الشاعر"),
+        ("Fatmeh Khalil Al-Najjar", "فاطمة خليل النجار"),
+        ("Ibrahim Hasan Ayyad", "إبراهيم حسن عياد"),
+        ("Ebrahim Hassan Ayad", "ابراهيم حسن عياد"),
+        ("Youssef Mahmoud El-Helou", "يوسف محمود الحلو"),
+        ("Abdel Rahman Omar Shaath", "عبد الرحمن عمر شعت"),
+        ("Khaled Nour Eddin Al-Masri", "خالد نور الدين المصري"),
+    ] {
+        let s = score(&ix, &one(Role::Head, a, Some("1980-05-01")), &one(Role::Head, b, Some("1980-05-01")));
+        assert!(s >= 0.95, "{a} / {b}: {s}");
+    }
+}
+
+#[test]
+fn brothers_do_not_match() {
+    let ix = clan_index();
+    // Same father, grandfather and family; different first names, different wives and dates.
+    let a = vec![
+        prepare(&p(Role::Head, "محمد احمد محمود الشاعر").dob("1980-05-01").sex(Sex::M)),
+        prepare(&p(Role::Spouse, "فاطمة علي حسن النجار").dob("1984-02-11").sex(Sex::F)),
+        prepare(&p(Role::Child, "احمد محمد احمد الشاعر").dob("2005-03-03").sex(Sex::M)),
+    ];
+    let b = vec![
+        prepare(&p(Role::Head, "محمود احمد محمود الشاعر").dob("1983-09-12").sex(Sex::M)),
+        prepare(&p(Role::Spouse, "مريم خالد يوسف الحلو").dob("1987-07-07").sex(Sex::F)),
+        prepare(&p(Role::Child, "احمد محمود احمد الشاعر").dob("2008-10-10").sex(Sex::M)),
+    ];
+    let s = score(&ix, &a, &b);
+    assert!(s < 0.3, "brothers: {s}");
+}
+
+#[test]
+fn cousins_named_after_grandfather_do_not_match() {
+    let ix = clan_index();
+    let a = one(Role::Head, "محمود علي محمد الشاعر", Some("1990-01-15"));
+    let b = one(Role::Head, "محمود خالد محمد الشاعر", Some("1991-06-20"));
+    assert!(score(&ix, &a, &b) < 0.3);
+    let a = one(Role::Head, "محمود علي محمد الشاعر", None);
+    let b = one(Role::Head, "محمود خالد محمد الشاعر", None);
+    assert!(score(&ix, &a, &b) < 0.3);
+}
+
+#[test]
+fn common_names_in_one_clan_do_not_match() {
+    let ix = clan_index();
+    let a = one(Role::Head, "محمد احمد الشاعر", Some("1975-04-02"));
+    let b = one(Role::Head, "محمد احمد الشاعر", Some("1988-11-30"));
+    assert!(score(&ix, &a, &b) < 0.3, "{}", score(&ix, &a, &b));
+    // Mohammed and Mahmoud are different names, however close.
+    let a = one(Role::Head, "محمد خليل الشاعر", None);
+    let b = one(Role::Head, "محمود خليل الشاعر", None);
+    assert!(score(&ix, &a, &b) < 0.3);
+}
+
+#[test]
+fn wife_as_head_and_as_spouse_is_one_household() {
+    let ix = clan_index();
+    let a = vec![
+        prepare(&p(Role::Head, "محمد احمد محمود الشاعر").dob("1980-05-01").sex(Sex::M)),
+        prepare(&p(Role::Spouse, "فاطمة علي حسن النجار").dob("1984-02-11").sex(Sex::F)),
+        prepare(&p(Role::Child, "احمد محمد احمد الشاعر").dob("2005-03-03").sex(Sex::M)),
+    ];
+    // Another agency registered her as head, with the children only, one added later.
+    let b = vec![
+        prepare(&p(Role::Head, "Fatima Ali Hasan Al-Najjar").dob("1984-02").sex(Sex::F)),
+        prepare(&p(Role::Child, "Ahmad Mohammed Al-Shaer").dob("2005").sex(Sex::M)),
+        prepare(&p(Role::Child, "Sara Mohammed Al-Shaer").dob("2015").sex(Sex::F)),
+    ];
+    let s = score(&ix, &a, &b);
+    assert!(s >= 0.95, "{s}");
+    let m = Matcher::default().compare_households(&ix, &a, &b).expect("match");
+    assert_eq!((m.pairs[0].ours, m.pairs[0].theirs), (1, 0));
+}
+
+#[test]
+fn one_child_now_head_does_not_join_parents() {
+    let ix = clan_index();
+    let parents = vec![
+        prepare(&p(Role::Head, "محمد احمد محمود الشاعر").dob("1960-05-01").sex(Sex::M)),
+        prepare(&p(Role::Spouse, "فاطمة علي حسن النجار").dob("1964-02-11").sex(Sex::F)),
+        prepare(&p(Role::Child, "احمد محمد احمد الشاعر").dob("1985-03-03").sex(Sex::M)),
+    ];
+    let son = vec![
+        prepare(&p(Role::Head, "احمد محمد احمد الشاعر").dob("1985-03-03").sex(Sex::M)),
+        prepare(&p(Role::Spouse, "مريم خالد يوسف الحلو").dob("1987-07-07").sex(Sex::F)),
+    ];
+    let s = score(&ix, &parents, &son);
+    assert!(s < 0.8, "{s}");
+}
+
+#[test]
+fn national_id_and_evidence() {
+    let ix = clan_index();
+    let a = vec![prepare(&p(Role::Head, "محمد احمد الشاعر").id("401234563"))];
+    let b = vec![prepare(&p(Role::Head, "Mohammed Ahmed Alshaer").id("٤٠١٢٣٤٥٦٣").phone("+970599123456"))];
+    let m = Matcher::default().compare_households(&ix, &a, &b).expect("match");
+    assert_eq!(m.band, Band::Certain);
+    let ev = &m.pairs[0].evidence;
+    assert_eq!(ev[0].field, Field::Name);
+    let id = ev.iter().find(|e| e.field == Field::NationalId).expect("id evidence");
+    assert_eq!(id.level, "exact");
+    assert!(id.weight > 10.0);
+    let fam = ev.iter().find(|e| e.field == Field::FamilyName).expect("family");
+    assert_eq!(fam.level, "transliteration");
+    let ph = ev.iter().find(|e| e.field == Field::Phone).expect("phone");
+    assert_eq!((ph.level, ph.weight), ("missing", 0.0));
+    // A mistyped ID (one transposition) is still strong evidence.
+    let b = vec![prepare(&p(Role::Head, "محمد احمد الشاعر").id("401243563"))];
+    assert!(score(&ix, &a, &b) >= 0.8);
+}
+
+#[test]
+fn match_household_via_index() {
+    let mut ix = clan_index();
+    ix.insert(1, 42, prepare(&p(Role::Head, "رائد سمير عبد الكريم الحلو").dob("1979-08-08").sex(Sex::M)));
+    ix.insert(2, 42, prepare(&p(Role::Spouse, "سناء محمد الفرا").dob("1981").sex(Sex::F)));
+    let m = Matcher::default();
+    let q = vec![
+        prepare(&p(Role::Head, "Raed Samir Abdel Karim El Helou").dob("1979-08-08")),
+        prepare(&p(Role::Spouse, "Sanaa Mohammad Al Farra").dob("1981-04-04")),
+    ];
+    let found = m.match_household(&ix, &q, &|_| false, 3);
+    assert_eq!(found.first().map(|f| f.household), Some(42), "{found:?}");
+    assert_eq!(found[0].band, Band::Certain);
+    assert!(m.match_household(&ix, &q, &|h| h == 42, 3).iter().all(|f| f.household != 42));
+    let s = m.search(&ix, &SearchQuery { name: Some("رائد الحلو"), ..Default::default() }, 5);
+    assert_eq!(s.first().map(|f| f.household), Some(42));
+    let s = m.search(&ix, &SearchQuery { phone: Some("0599000000"), ..Default::default() }, 5);
+    assert!(s.is_empty());
+}
+
+#[test]
+fn estimate_m_stays_a_distribution() {
+    let ix = clan_index();
+    let m = Matcher::default().estimate_m(&ix, 20_000);
+    for arr in [&m.father_name[..], &m.national_id[..], &m.date_of_birth[..], &m.sex[..], &m.first_name[..]] {
+        let s: f64 = arr.iter().sum();
+        assert!((s - 1.0).abs() < 0.05 || (s - 1.0 - 0.88 * 2.0).abs() < 0.1, "{arr:?}");
+        assert!(arr.iter().all(|x| (0.0..=1.0).contains(x)));
+    }
+}
