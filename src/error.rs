@@ -25,10 +25,7 @@ pub struct FieldProblem {
 impl FieldProblem {
     /// A problem with `field`.
     pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
-        FieldProblem {
-            field: field.into(),
-            problem: problem.into(),
-        }
+        FieldProblem { field: field.into(), problem: problem.into() }
     }
 }
 
@@ -104,14 +101,8 @@ impl ApiError {
             ApiError::Validation(d) => d.clone(),
             _ => Vec::new(),
         };
-        serde_json::to_value(ErrorBody {
-            error: ErrorDetail {
-                code,
-                message: self.to_string(),
-                details,
-            },
-        })
-        .unwrap_or_default()
+        serde_json::to_value(ErrorBody { error: ErrorDetail { code, message: self.to_string(), details } })
+            .unwrap_or_default()
     }
 }
 

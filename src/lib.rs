@@ -19,11 +19,7 @@ use actix_web::{App, HttpServer, dev::Server, web};
 use service::Services;
 
 /// Starts the gateway on a bound listener; the returned server runs until stopped.
-pub fn server(
-    listener: TcpListener,
-    services: Services,
-    workers: Option<usize>,
-) -> std::io::Result<Server> {
+pub fn server(listener: TcpListener, services: Services, workers: Option<usize>) -> std::io::Result<Server> {
     let data = web::Data::new(services);
     let mut http = HttpServer::new(move || {
         App::new()

@@ -9,10 +9,7 @@ use clap::Parser;
 
 fn init_logs(db: &DbArgs) {
     let filter = tracing_subscriber::EnvFilter::try_new(&db.log).unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }
 
 fn main() -> anyhow::Result<()> {
@@ -27,37 +24,29 @@ fn main() -> anyhow::Result<()> {
                 pool_size: args.pool_size,
             };
             let services = Services::start(&settings).context("starting the services")?;
-            let listener = std::net::TcpListener::bind(&args.listen)
-                .with_context(|| format!("binding {}", args.listen))?;
+            let listener =
+                std::net::TcpListener::bind(&args.listen).with_context(|| format!("binding {}", args.listen))?;
             tracing::info!(listen = %args.listen, backend = ?DbTarget::parse(&args.db.database_url).backend, "bawaba is serving");
             if args.master_key.is_none() {
-                tracing::warn!(
-                    "BAWABA_MASTER_KEY is not set: admin routes cannot be used over HTTP"
-                );
+                tracing::warn!("BAWABA_MASTER_KEY is not set: admin routes cannot be used over HTTP");
             }
             let server = bawaba::server(listener, services, args.workers)?;
             actix_web::rt::System::new().block_on(server)?;
         }
         Command::Migrate(db) => {
             init_logs(&db);
-            let applied = DbTarget::parse(&db.database_url)
-                .migrate()
-                .context("migrating")?;
+            let applied = DbTarget::parse(&db.database_url).migrate().context("migrating")?;
             println!("applied {applied} migration(s)");
         }
         Command::Agency(AgencyCommand::Create(args)) => {
             init_logs(&args.db);
-            let role = Role::parse(&args.role)
-                .context("--role must be admin, submitter, caseworker or auditor")?;
+            let role = Role::parse(&args.role).context("--role must be admin, submitter, caseworker or auditor")?;
             let target = DbTarget::parse(&args.db.database_url);
             target.migrate().context("migrating")?;
             let mut conn = target.connect()?;
-            let created = agencies::create(&mut conn, &args.code, &args.name, role)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!(
-                "agency {} ({}) id {}",
-                created.agency.code, created.agency.name, created.agency.id
-            );
+            let created =
+                agencies::create(&mut conn, &args.code, &args.name, role).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("agency {} ({}) id {}", created.agency.code, created.agency.name, created.agency.id);
             println!("{} key (shown once, keep it safe):", created.role);
             println!("{}", created.api_key);
         }

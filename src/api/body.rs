@@ -99,24 +99,14 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Api
 }
 
 fn field_name(path: String) -> String {
-    if path == "." || path == "?" || path.is_empty() {
-        "body".to_owned()
-    } else {
-        path
-    }
+    if path == "." || path == "?" || path.is_empty() { "body".to_owned() } else { path }
 }
 
 /// Parses a JSON value into `T`, naming the field at fault.
-pub fn parse_value<T: serde::de::DeserializeOwned>(
-    value: serde_json::Value,
-) -> Result<T, ApiError> {
+pub fn parse_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." || path.is_empty() {
-            "body".to_owned()
-        } else {
-            path
-        };
+        let field = if path == "." || path.is_empty() { "body".to_owned() } else { path };
         ApiError::field(field, e.into_inner().to_string())
     })
 }
@@ -124,11 +114,7 @@ pub fn parse_value<T: serde::de::DeserializeOwned>(
 /// Checks a strict `YYYY-MM-DD` date.
 pub fn check_date(s: &str) -> Result<(), &'static str> {
     let ok = s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok();
-    if ok {
-        Ok(())
-    } else {
-        Err("must be a real date written YYYY-MM-DD")
-    }
+    if ok { Ok(()) } else { Err("must be a real date written YYYY-MM-DD") }
 }
 
 /// Bidi controls, zero-width characters and other invisible format characters, refused in names
@@ -160,10 +146,7 @@ pub fn check_name(s: &str) -> Result<(), String> {
             return Err(format!("contains a control character (U+{:04X})", c as u32));
         }
         if is_invisible_format(c) {
-            return Err(format!(
-                "contains an invisible bidi or zero-width character (U+{:04X})",
-                c as u32
-            ));
+            return Err(format!("contains an invisible bidi or zero-width character (U+{:04X})", c as u32));
         }
         if c.is_numeric() {
             return Err("must not contain digits".into());
@@ -177,32 +160,16 @@ pub fn check_name(s: &str) -> Result<(), String> {
             {
                 latin = true;
             } else {
-                return Err(format!(
-                    "contains a letter of an unsupported script (U+{:04X})",
-                    c as u32
-                ));
+                return Err(format!("contains a letter of an unsupported script (U+{:04X})", c as u32));
             }
         } else if !(c.is_whitespace()
-            || matches!(
-                c,
-                '-' | '\''
-                    | '.'
-                    | '\u{2019}'
-                    | '\u{02BC}'
-                    | '\u{02BF}'
-                    | '\u{02BE}'
-                    | '`'
-                    | '\u{0640}'
-            )
+            || matches!(c, '-' | '\'' | '.' | '\u{2019}' | '\u{02BC}' | '\u{02BF}' | '\u{02BE}' | '`' | '\u{0640}')
             || ('\u{064B}'..='\u{065F}').contains(&c)
             || ('\u{0610}'..='\u{061A}').contains(&c)
             || c == '\u{0670}'
             || ('\u{0300}'..='\u{036F}').contains(&c))
         {
-            return Err(format!(
-                "contains a character that is not part of a name (U+{:04X})",
-                c as u32
-            ));
+            return Err(format!("contains a character that is not part of a name (U+{:04X})", c as u32));
         }
     }
     if arabic && latin {
@@ -214,29 +181,16 @@ pub fn check_name(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_text(
-    problems: &mut Vec<FieldProblem>,
-    field: &str,
-    value: &Option<String>,
-) -> Option<String> {
+fn check_text(problems: &mut Vec<FieldProblem>, field: &str, value: &Option<String>) -> Option<String> {
     let v = value.as_ref()?;
     let trimmed = v.trim();
     if trimmed.is_empty() {
         return None;
     }
     if trimmed.chars().count() > MAX_TEXT {
-        problems.push(FieldProblem::new(
-            field,
-            format!("must be at most {MAX_TEXT} characters"),
-        ));
-    } else if trimmed
-        .chars()
-        .any(|c| c.is_control() || is_invisible_format(c))
-    {
-        problems.push(FieldProblem::new(
-            field,
-            "contains a control, bidi or zero-width character",
-        ));
+        problems.push(FieldProblem::new(field, format!("must be at most {MAX_TEXT} characters")));
+    } else if trimmed.chars().any(|c| c.is_control() || is_invisible_format(c)) {
+        problems.push(FieldProblem::new(field, "contains a control, bidi or zero-width character"));
     }
     Some(trimmed.to_owned())
 }
@@ -248,15 +202,10 @@ impl RecordBody {
         let external_id = self.external_id.trim().to_owned();
         if external_id.is_empty() {
             problems.push(FieldProblem::new("external_id", "must not be empty"));
-        } else if external_id.len() > MAX_TEXT
-            || external_id
-                .chars()
-                .any(|c| c.is_control() || is_invisible_format(c))
+        } else if external_id.len() > MAX_TEXT || external_id.chars().any(|c| c.is_control() || is_invisible_format(c))
         {
-            problems.push(FieldProblem::new(
-                "external_id",
-                "must be at most 200 characters, with no control characters",
-            ));
+            problems
+                .push(FieldProblem::new("external_id", "must be at most 200 characters, with no control characters"));
         }
         let a = &self.assistance;
         if let Err(p) = check_date(&a.period_start) {
@@ -266,13 +215,8 @@ impl RecordBody {
             Some(end) => {
                 if let Err(p) = check_date(end) {
                     problems.push(FieldProblem::new("assistance.period_end", p));
-                } else if check_date(&a.period_start).is_ok()
-                    && end.as_str() < a.period_start.as_str()
-                {
-                    problems.push(FieldProblem::new(
-                        "assistance.period_end",
-                        "must not be before period_start",
-                    ));
+                } else if check_date(&a.period_start).is_ok() && end.as_str() < a.period_start.as_str() {
+                    problems.push(FieldProblem::new("assistance.period_end", "must not be before period_start"));
                 }
                 end.clone()
             }
@@ -280,30 +224,19 @@ impl RecordBody {
         };
         if let Some(amount) = a.amount {
             if !amount.is_finite() || amount < 0.0 {
-                problems.push(FieldProblem::new(
-                    "assistance.amount",
-                    "must be a number ≥ 0",
-                ));
+                problems.push(FieldProblem::new("assistance.amount", "must be a number ≥ 0"));
             } else if amount > 1e12 {
-                problems.push(FieldProblem::new(
-                    "assistance.amount",
-                    "is implausibly large",
-                ));
+                problems.push(FieldProblem::new("assistance.amount", "is implausibly large"));
             }
             if a.currency.is_none() {
-                problems.push(FieldProblem::new(
-                    "assistance.currency",
-                    "is required when amount is given",
-                ));
+                problems.push(FieldProblem::new("assistance.currency", "is required when amount is given"));
             }
         }
         if let Some(c) = &a.currency
             && !(c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
         {
-            problems.push(FieldProblem::new(
-                "assistance.currency",
-                "must be three capital letters (ISO 4217), e.g. ILS",
-            ));
+            problems
+                .push(FieldProblem::new("assistance.currency", "must be three capital letters (ISO 4217), e.g. ILS"));
         }
         let program = check_text(&mut problems, "assistance.program", &a.program);
         let (governorate, locality) = match &self.location {
@@ -314,27 +247,16 @@ impl RecordBody {
             None => (None, None),
         };
         if self.members.is_empty() {
-            problems.push(FieldProblem::new(
-                "members",
-                "must hold at least one member",
-            ));
+            problems.push(FieldProblem::new("members", "must hold at least one member"));
         } else if self.members.len() > MAX_MEMBERS {
-            problems.push(FieldProblem::new(
-                "members",
-                format!("must hold at most {MAX_MEMBERS} members"),
-            ));
+            problems.push(FieldProblem::new("members", format!("must hold at most {MAX_MEMBERS} members")));
         }
         let mut members = Vec::with_capacity(self.members.len().min(MAX_MEMBERS));
         for (i, m) in self.members.iter().enumerate().take(MAX_MEMBERS) {
             if let Err(p) = check_name(&m.name) {
                 problems.push(FieldProblem::new(format!("members[{i}].name"), p));
             }
-            let national_id = match m
-                .national_id
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
+            let national_id = match m.national_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 None => None,
                 Some(raw) => match bawaba_matching::normalize::national_id(raw) {
                     Some(id)
@@ -344,20 +266,12 @@ impl RecordBody {
                         Some(id)
                     }
                     _ => {
-                        problems.push(FieldProblem::new(
-                            format!("members[{i}].national_id"),
-                            "must be 5 to 12 digits",
-                        ));
+                        problems.push(FieldProblem::new(format!("members[{i}].national_id"), "must be 5 to 12 digits"));
                         None
                     }
                 },
             };
-            let date_of_birth = match m
-                .date_of_birth
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
+            let date_of_birth = match m.date_of_birth.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 None => None,
                 Some(raw) => {
                     let ok = bawaba_matching::normalize::date_of_birth(raw).is_some_and(|d| {

@@ -37,9 +37,7 @@ pub struct AgencyList {
 
 fn valid_code(code: &str) -> bool {
     (2..=32).contains(&code.len())
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 /// Makes an agency and a key (or adds a key of another role to an existing agency).
@@ -57,49 +55,34 @@ pub async fn create_agency(
     let body: NewAgencyBody = parse_json(&bytes)?;
     let mut problems = Vec::new();
     if !valid_code(&body.code) {
-        problems.push(crate::error::FieldProblem::new(
-            "code",
-            "must be 2 to 32 capital letters, digits, - or _",
-        ));
+        problems.push(crate::error::FieldProblem::new("code", "must be 2 to 32 capital letters, digits, - or _"));
     }
     let name = body.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        problems.push(crate::error::FieldProblem::new(
-            "name",
-            "must be 1 to 200 characters with no control characters",
-        ));
+        problems
+            .push(crate::error::FieldProblem::new("name", "must be 1 to 200 characters with no control characters"));
     }
     let role = Role::parse(&body.role);
     if role.is_none() {
-        problems.push(crate::error::FieldProblem::new(
-            "role",
-            "must be one of admin, submitter, caseworker, auditor",
-        ));
+        problems.push(crate::error::FieldProblem::new("role", "must be one of admin, submitter, caseworker, auditor"));
     }
     let Some(role) = role.filter(|_| problems.is_empty()) else {
         return Err(ApiError::Validation(problems));
     };
-    let created =
-        blocking(move || agencies::create(&mut *s.conn()?, &body.code, &name, role)).await?;
+    let created = blocking(move || agencies::create(&mut *s.conn()?, &body.code, &name, role)).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
 /// Lists agencies.
 #[utoipa::path(get, path = "/v1/agencies", tag = "agencies",
     responses((status = 200, body = AgencyList), (status = 401), (status = 403)), security(("bearer" = [])))]
-pub async fn list_agencies(
-    who: Principal,
-    s: Data<Services>,
-) -> Result<Json<AgencyList>, ApiError> {
+pub async fn list_agencies(who: Principal, s: Data<Services>) -> Result<Json<AgencyList>, ApiError> {
     who.require(&[Role::Admin])?;
     let agencies = blocking(move || agencies::list(&mut *s.conn()?)).await?;
     Ok(Json(AgencyList { agencies }))
 }
 
-async fn parse_record(
-    req: &HttpRequest,
-    payload: web::Payload,
-) -> Result<crate::service::domain::NewRecord, ApiError> {
+async fn parse_record(req: &HttpRequest, payload: web::Payload) -> Result<crate::service::domain::NewRecord, ApiError> {
     let bytes = read_body(req, payload, RECORD_LIMIT).await?;
     parse_json::<RecordBody>(&bytes)?.validate()
 }
@@ -135,9 +118,7 @@ pub async fn check_record(
 ) -> Result<Json<Answer>, ApiError> {
     who.require(&[Role::Submitter, Role::Caseworker, Role::Auditor])?;
     let record = parse_record(&req, payload).await?;
-    Ok(Json(
-        blocking(move || records::check(&s, &who, record)).await?,
-    ))
+    Ok(Json(blocking(move || records::check(&s, &who, record)).await?))
 }
 
 /// One item of a batch answer.
@@ -181,17 +162,11 @@ pub async fn post_batch(
     let bytes = read_body(&req, payload, BATCH_LIMIT).await?;
     let body: BatchBody = parse_json(&bytes)?;
     if body.records.len() > BATCH_MAX {
-        return Err(ApiError::field(
-            "records",
-            format!("must hold at most {BATCH_MAX} records"),
-        ));
+        return Err(ApiError::field("records", format!("must hold at most {BATCH_MAX} records")));
     }
     let results = blocking(move || {
-        let parsed: Vec<_> = body
-            .records
-            .into_iter()
-            .map(|v| parse_value::<RecordBody>(v).and_then(RecordBody::validate))
-            .collect();
+        let parsed: Vec<_> =
+            body.records.into_iter().map(|v| parse_value::<RecordBody>(v).and_then(RecordBody::validate)).collect();
         records::submit_batch(&s, &who, parsed)
     })
     .await?;
@@ -230,11 +205,7 @@ pub async fn post_batch(
 #[utoipa::path(get, path = "/v1/records/{record_id}", tag = "records",
     params(("record_id" = String, Path)),
     responses((status = 200, body = StoredRecord), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
-pub async fn get_record(
-    who: Principal,
-    s: Data<Services>,
-    id: Path<String>,
-) -> Result<Json<StoredRecord>, ApiError> {
+pub async fn get_record(who: Principal, s: Data<Services>, id: Path<String>) -> Result<Json<StoredRecord>, ApiError> {
     who.require(&[Role::Submitter, Role::Caseworker, Role::Auditor])?;
     Ok(Json(blocking(move || records::get(&s, &who, &id)).await?))
 }
@@ -249,9 +220,7 @@ pub async fn get_household(
     id: Path<String>,
 ) -> Result<Json<HouseholdView>, ApiError> {
     who.require(&[Role::Caseworker, Role::Auditor, Role::Submitter])?;
-    Ok(Json(
-        blocking(move || households::get(&s, &who, &id)).await?,
-    ))
+    Ok(Json(blocking(move || households::get(&s, &who, &id)).await?))
 }
 
 /// Who a key belongs to.
@@ -266,10 +235,7 @@ pub struct WhoAmI {
 #[utoipa::path(get, path = "/v1/whoami", tag = "agencies",
     responses((status = 200, body = WhoAmI), (status = 401)), security(("bearer" = [])))]
 pub async fn whoami(who: Principal) -> Json<WhoAmI> {
-    Json(WhoAmI {
-        agency: who.agency_code,
-        role: who.role.as_str().to_owned(),
-    })
+    Json(WhoAmI { agency: who.agency_code, role: who.role.as_str().to_owned() })
 }
 
 /// Up when the process is and the database answers.
@@ -278,9 +244,7 @@ pub async fn healthz(s: Data<Services>) -> Result<HttpResponse, ApiError> {
     blocking(move || {
         use diesel::RunQueryDsl;
         let mut conn = s.conn()?;
-        diesel::sql_query("SELECT 1")
-            .execute(&mut *conn)
-            .map_err(|_| ApiError::Unavailable)?;
+        diesel::sql_query("SELECT 1").execute(&mut *conn).map_err(|_| ApiError::Unavailable)?;
         Ok(())
     })
     .await?;

@@ -4,6 +4,7 @@
 pub mod body;
 pub mod handlers;
 pub mod openapi;
+pub mod workflow;
 
 use actix_web::dev::Payload;
 use actix_web::web::{self, Bytes};
@@ -33,11 +34,7 @@ where
 }
 
 /// Reads a body of at most `limit` bytes, answering 413 past that.
-pub async fn read_body(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-    limit: usize,
-) -> Result<Bytes, ApiError> {
+pub async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<Bytes, ApiError> {
     if let Some(len) = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
@@ -68,10 +65,7 @@ impl FromRequest for Principal {
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(|k| k.trim().to_owned())
             .filter(|k| !k.is_empty());
         Box::pin(async move {
@@ -93,7 +87,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/records/check", web::post().to(handlers::check_record))
             .route("/records/batch", web::post().to(handlers::post_batch))
             .route("/records/{id}", web::get().to(handlers::get_record))
-            .route("/households/{id}", web::get().to(handlers::get_household)),
+            .route("/households/search", web::get().to(workflow::search_households))
+            .route("/households/{id}", web::get().to(handlers::get_household))
+            .route("/flags", web::get().to(workflow::list_flags))
+            .route("/flags/{id}/review", web::post().to(workflow::review_flag))
+            .route("/reports/overlaps", web::get().to(workflow::report_overlaps))
+            .route("/reports/summary", web::get().to(workflow::report_summary)),
     )
     .route("/healthz", web::get().to(handlers::healthz))
     .route("/openapi.json", web::get().to(openapi::serve))
@@ -108,17 +107,12 @@ async fn not_found() -> HttpResponse {
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _| {
         let text = err.to_string();
-        let field = text
-            .split('`')
-            .nth(1)
-            .map(str::to_owned)
-            .unwrap_or_else(|| "query".to_owned());
+        let field = text.split('`').nth(1).map(str::to_owned).unwrap_or_else(|| "query".to_owned());
         ApiError::field(field, text).into()
     })
 }
 
 /// Path errors in the API's error shape.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|err, _| ApiError::field("path", err.to_string()).into())
+    web::PathConfig::default().error_handler(|err, _| ApiError::field("path", err.to_string()).into())
 }

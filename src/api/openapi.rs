@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::handlers;
+use super::{handlers, workflow};
 
 struct Bearer;
 
@@ -32,6 +32,11 @@ impl Modify for Bearer {
         handlers::get_record,
         handlers::get_household,
         handlers::healthz,
+        workflow::search_households,
+        workflow::list_flags,
+        workflow::review_flag,
+        workflow::report_overlaps,
+        workflow::report_summary,
     ),
     modifiers(&Bearer)
 )]

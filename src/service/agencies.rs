@@ -18,11 +18,7 @@ pub struct Agency {
 
 impl From<AgencyRow> for Agency {
     fn from(r: AgencyRow) -> Self {
-        Agency {
-            id: r.id,
-            code: r.code,
-            name: r.name,
-        }
+        Agency { id: r.id, code: r.code, name: r.name }
     }
 }
 
@@ -39,12 +35,7 @@ pub struct CreatedKey {
 }
 
 /// Makes an agency, or adds a key of `role` to the agency with that code.
-pub fn create(
-    conn: &mut DbConn,
-    code: &str,
-    name: &str,
-    role: Role,
-) -> Result<CreatedKey, ApiError> {
+pub fn create(conn: &mut DbConn, code: &str, name: &str, role: Role) -> Result<CreatedKey, ApiError> {
     use diesel::Connection;
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     conn.transaction::<_, ApiError, _>(|c| {
@@ -72,19 +63,11 @@ pub fn create(
                 created_at: now.clone(),
             },
         )?;
-        Ok(CreatedKey {
-            agency: agency.into(),
-            api_key: key,
-            role: role.as_str().to_owned(),
-            created,
-        })
+        Ok(CreatedKey { agency: agency.into(), api_key: key, role: role.as_str().to_owned(), created })
     })
 }
 
 /// Every agency.
 pub fn list(conn: &mut DbConn) -> Result<Vec<Agency>, ApiError> {
-    Ok(queries::list_agencies(conn)?
-        .into_iter()
-        .map(Agency::from)
-        .collect())
+    Ok(queries::list_agencies(conn)?.into_iter().map(Agency::from).collect())
 }

@@ -61,11 +61,7 @@ pub struct Principal {
 impl Principal {
     /// Refuses unless the role is one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
+        if roles.contains(&self.role) { Ok(()) } else { Err(ApiError::Forbidden) }
     }
 }
 
@@ -92,9 +88,7 @@ impl Keys {
     /// With the master key, if one is configured.
     pub fn new(master_key: Option<&str>) -> Self {
         Keys {
-            master_hash: master_key
-                .filter(|k| !k.is_empty())
-                .map(|k| Sha256::digest(k.as_bytes()).into()),
+            master_hash: master_key.filter(|k| !k.is_empty()).map(|k| Sha256::digest(k.as_bytes()).into()),
             cache: Arc::default(),
         }
     }
@@ -106,12 +100,7 @@ impl Keys {
         if let Some(master) = &self.master_hash
             && bool::from(master.ct_eq(&digest))
         {
-            return Ok(Principal {
-                key_id: None,
-                agency_id: None,
-                agency_code: None,
-                role: Role::Admin,
-            });
+            return Ok(Principal { key_id: None, agency_id: None, agency_code: None, role: Role::Admin });
         }
         let hash = hex::encode(digest);
         if let Some(p) = self.cache.read().get(&hash) {
@@ -133,12 +122,6 @@ fn lookup(conn: &mut DbConn, hash: &str) -> Result<Option<Principal>, ApiError> 
     if !bool::from(key.key_hash.as_bytes().ct_eq(hash.as_bytes())) {
         return Ok(None);
     }
-    let role = Role::parse(&key.role)
-        .ok_or_else(|| ApiError::Internal("stored key has an unknown role".into()))?;
-    Ok(Some(Principal {
-        key_id: Some(key.id),
-        agency_id: Some(agency.id),
-        agency_code: Some(agency.code),
-        role,
-    }))
+    let role = Role::parse(&key.role).ok_or_else(|| ApiError::Internal("stored key has an unknown role".into()))?;
+    Ok(Some(Principal { key_id: Some(key.id), agency_id: Some(agency.id), agency_code: Some(agency.code), role }))
 }

@@ -107,10 +107,7 @@ pub fn person_input(m: &NewMember) -> PersonInput<'_> {
 
 /// Prepares every member of a record.
 pub fn prepare_members(members: &[NewMember]) -> Vec<PreparedPerson> {
-    members
-        .iter()
-        .map(|m| matching::prepare(&person_input(m)))
-        .collect()
+    members.iter().map(|m| matching::prepare(&person_input(m))).collect()
 }
 
 /// A stored person row as a member.
@@ -160,11 +157,7 @@ impl Engine {
                 .par_iter()
                 .filter_map(|row| {
                     let seq = *id_to_seq.get(row.household_id.as_str())?;
-                    Some((
-                        row.id as u64,
-                        seq,
-                        matching::prepare(&person_input(&member_of_row(row))),
-                    ))
+                    Some((row.id as u64, seq, matching::prepare(&person_input(&member_of_row(row)))))
                 })
                 .collect();
             persons.extend(prepared);
@@ -177,23 +170,8 @@ impl Engine {
             }
         }
         let (max_seq, max_person) = queries::max_ids(conn)?;
-        let state = EngineState {
-            index,
-            seq_to_id,
-            id_to_seq,
-            redirects,
-            dismissed,
-        };
-        let next = NextIds {
-            household: max_seq as u64 + 1,
-            person: max_person as u64 + 1,
-        };
-        Ok((
-            Engine {
-                matcher,
-                state: RwLock::new(state),
-            },
-            next,
-        ))
+        let state = EngineState { index, seq_to_id, id_to_seq, redirects, dismissed };
+        let next = NextIds { household: max_seq as u64 + 1, person: max_person as u64 + 1 };
+        Ok((Engine { matcher, state: RwLock::new(state) }, next))
     }
 }

@@ -88,10 +88,7 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<HouseholdView, Api
     audit(&mut conn, who, "household.view", Some(&resolved), None)?;
     let agency_ids: Vec<String> = records.iter().map(|r| r.agency_id.clone()).collect();
     let codes: std::collections::HashMap<String, String> =
-        queries::agencies_by_ids(&mut conn, &agency_ids)?
-            .into_iter()
-            .map(|a| (a.id, a.code))
-            .collect();
+        queries::agencies_by_ids(&mut conn, &agency_ids)?.into_iter().map(|a| (a.id, a.code)).collect();
     let full = who.role != Role::Submitter;
     let mut members = Vec::new();
     for p in queries::persons_of_household(&mut conn, &resolved)? {
@@ -124,11 +121,7 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<HouseholdView, Api
         .collect();
     let open_flags = queries::open_flags_of_household(&mut conn, &resolved)?
         .into_iter()
-        .filter(|f| {
-            full || records
-                .iter()
-                .any(|r| r.id == f.record_id && Some(r.agency_id.as_str()) == own)
-        })
+        .filter(|f| full || records.iter().any(|r| r.id == f.record_id && Some(r.agency_id.as_str()) == own))
         .map(StoredFlag::from)
         .collect();
     Ok(HouseholdView {

@@ -47,11 +47,7 @@ impl Item {
         let canonical = serde_json::to_vec(&record).unwrap_or_default();
         let body_hash = hex::encode(Sha256::digest(&canonical));
         let prepared = super::engine::prepare_members(&record.members);
-        Item {
-            record,
-            body_hash,
-            prepared,
-        }
+        Item { record, body_hash, prepared }
     }
 }
 
@@ -66,10 +62,18 @@ pub enum Outcome {
 
 type ItemResult = Result<Outcome, ApiError>;
 
-struct Job {
+struct Submission {
     agency: AgencyRef,
     items: Vec<Item>,
     reply: Sender<Vec<ItemResult>>,
+}
+
+/// Work that must not interleave with intake (merges, dismissals), run alone on the writer.
+pub type Exclusive = Box<dyn FnOnce(&mut DbConn, &Engine, &OverlapPolicy) + Send>;
+
+enum Job {
+    Submit(Submission),
+    Exclusive(Exclusive),
 }
 
 /// The handle to the writer thread.
@@ -80,19 +84,9 @@ pub struct Intake {
 
 impl Intake {
     /// Starts the writer on its own connection.
-    pub fn start(
-        conn: DbConn,
-        engine: Arc<Engine>,
-        policy: Arc<OverlapPolicy>,
-        next: NextIds,
-    ) -> Intake {
+    pub fn start(conn: DbConn, engine: Arc<Engine>, policy: Arc<OverlapPolicy>, next: NextIds) -> Intake {
         let (tx, rx) = bounded::<Job>(4_096);
-        let writer = Writer {
-            conn,
-            engine,
-            policy,
-            next,
-        };
+        let writer = Writer { conn, engine, policy, next };
         thread::Builder::new()
             .name("bawaba-writer".into())
             .spawn(move || writer.run(rx))
@@ -105,20 +99,23 @@ impl Intake {
     pub fn submit(&self, agency: AgencyRef, items: Vec<Item>) -> Vec<ItemResult> {
         let n = items.len();
         let (reply, answer) = bounded(1);
-        if self
-            .tx
-            .send(Job {
-                agency,
-                items,
-                reply,
-            })
-            .is_err()
-        {
+        if self.tx.send(Job::Submit(Submission { agency, items, reply })).is_err() {
             return (0..n).map(|_| Err(ApiError::Unavailable)).collect();
         }
-        answer
-            .recv()
-            .unwrap_or_else(|_| (0..n).map(|_| Err(ApiError::Unavailable)).collect())
+        answer.recv().unwrap_or_else(|_| (0..n).map(|_| Err(ApiError::Unavailable)).collect())
+    }
+
+    /// Runs `f` on the writer, alone, and returns what it returns (blocking).
+    pub fn exclusive<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn, &Engine, &OverlapPolicy) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (reply, answer) = bounded(1);
+        let job: Exclusive = Box::new(move |c, e, p| {
+            let _ = reply.send(f(c, e, p));
+        });
+        self.tx.send(Job::Exclusive(job)).map_err(|_| ApiError::Unavailable)?;
+        answer.recv().map_err(|_| ApiError::Unavailable)?
     }
 }
 
@@ -138,39 +135,52 @@ struct Undo {
 
 impl Writer {
     fn run(mut self, rx: Receiver<Job>) {
-        while let Ok(first) = rx.recv() {
+        let mut pending: Option<Job> = None;
+        loop {
+            let first = match pending.take() {
+                Some(job) => job,
+                None => match rx.recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                },
+            };
+            let first = match first {
+                Job::Exclusive(f) => {
+                    f(&mut self.conn, &self.engine, &self.policy);
+                    continue;
+                }
+                Job::Submit(s) => s,
+            };
             let mut count = first.items.len();
-            let mut jobs = vec![first];
+            let mut group = vec![first];
             while count < GROUP_MAX {
                 match rx.try_recv() {
-                    Ok(job) => {
-                        count += job.items.len();
-                        jobs.push(job);
+                    Ok(Job::Submit(s)) => {
+                        count += s.items.len();
+                        group.push(s);
+                    }
+                    Ok(other) => {
+                        pending = Some(other);
+                        break;
                     }
                     Err(_) => break,
                 }
             }
-            self.group(jobs);
+            self.group(group);
         }
     }
 
-    fn group(&mut self, jobs: Vec<Job>) {
+    fn group(&mut self, jobs: Vec<Submission>) {
         let mut undo = Undo::default();
         let saved_next = self.next;
         let mut results: Vec<Vec<ItemResult>> = Vec::with_capacity(jobs.len());
         let mut replies = Vec::with_capacity(jobs.len());
-        let Writer {
-            conn,
-            engine,
-            policy,
-            next,
-        } = self;
+        let Writer { conn, engine, policy, next } = self;
         let committed = conn.transaction::<_, diesel::result::Error, _>(|c| {
             for job in jobs {
                 let mut out = Vec::with_capacity(job.items.len());
                 for item in job.items {
-                    let r = c
-                        .transaction(|sp| store_item(sp, engine, policy, next, &job.agency, &item));
+                    let r = c.transaction(|sp| store_item(sp, engine, policy, next, &job.agency, &item));
                     out.push(match r {
                         Ok((outcome, staged)) => {
                             if let Some(staged) = staged {
@@ -262,15 +272,7 @@ fn store_item(
     }
     let plan = {
         let state = engine.state.read();
-        plan(
-            c,
-            &state,
-            engine,
-            policy,
-            &agency.id,
-            record,
-            &item.prepared,
-        )?
+        plan(c, &state, engine, policy, &agency.id, record, &item.prepared)?
     };
     let created_at = now();
     let (household_id, household_seq, new_household) = match plan.target {
@@ -281,12 +283,7 @@ fn store_item(
             let id = new_id();
             queries::insert_household(
                 c,
-                &HouseholdRow {
-                    id: id.clone(),
-                    seq: seq as i64,
-                    merged_into: None,
-                    created_at: created_at.clone(),
-                },
+                &HouseholdRow { id: id.clone(), seq: seq as i64, merged_into: None, created_at: created_at.clone() },
             )?;
             (id.clone(), seq, Some(id))
         }
@@ -302,8 +299,8 @@ fn store_item(
         decision: Decision::from_flags(&flags),
         flags,
     };
-    let answer_json = serde_json::to_string(&answer)
-        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let answer_json =
+        serde_json::to_string(&answer).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     queries::insert_record(
         c,
         &RecordRow {
@@ -360,10 +357,7 @@ fn store_item(
             score: f.score,
             matched_household_id: f.matched_household_id.clone(),
             matched_record_id: f.matched_record_id.clone(),
-            matched_agency_id: plan
-                .agency_ids
-                .get(f.matched_agency.as_deref().unwrap_or(""))
-                .cloned(),
+            matched_agency_id: plan.agency_ids.get(f.matched_agency.as_deref().unwrap_or("")).cloned(),
             overlap_type: f.overlap.as_ref().map(|o| o.aid_type.as_str().to_owned()),
             overlap_from: f.overlap.as_ref().map(|o| o.from.clone()),
             overlap_to: f.overlap.as_ref().map(|o| o.to.clone()),
@@ -373,11 +367,7 @@ fn store_item(
         })
         .collect();
     queries::insert_flags(c, &flag_rows)?;
-    let staged = Staged {
-        household_seq,
-        new_household,
-        person_ids,
-    };
+    let staged = Staged { household_seq, new_household, person_ids };
     Ok((Ok(Outcome::Created(answer)), Some(staged)))
 }
 
@@ -449,17 +439,10 @@ pub fn plan(
     record: &NewRecord,
     prepared: &[PreparedPerson],
 ) -> Result<Plan, diesel::result::Error> {
-    let matches = engine
-        .matcher
-        .match_household(&state.index, prepared, &|_| false, MATCH_LIMIT);
-    let mut matches = matches
-        .into_iter()
-        .filter(|m| state.household_id(m.household).is_some());
+    let matches = engine.matcher.match_household(&state.index, prepared, &|_| false, MATCH_LIMIT);
+    let mut matches = matches.into_iter().filter(|m| state.household_id(m.household).is_some());
     let best = matches.next();
-    let target = best
-        .as_ref()
-        .filter(|m| matches!(m.band, MBand::Certain | MBand::Probable))
-        .map(|m| m.household);
+    let target = best.as_ref().filter(|m| matches!(m.band, MBand::Certain | MBand::Probable)).map(|m| m.household);
     let mut considered: Vec<(HouseholdMatch, bool)> = Vec::new();
     if let Some(b) = best {
         let joined = Some(b.household) == target;
@@ -471,11 +454,7 @@ pub fn plan(
         }
         considered.push((m, false));
     }
-    let types: Vec<&str> = policy
-        .conflicting(record.aid_type)
-        .into_iter()
-        .map(AidType::as_str)
-        .collect();
+    let types: Vec<&str> = policy.conflicting(record.aid_type).into_iter().map(AidType::as_str).collect();
     let mut flags = Vec::new();
     let mut agency_ids = std::collections::HashMap::new();
     for (m, joined) in &considered {
@@ -497,42 +476,22 @@ pub fn plan(
                 evidence: ev.clone(),
             });
         }
-        let overlapping = queries::overlapping_records(
-            c,
-            &[hh_id.to_owned()],
-            &types,
-            &record.period_start,
-            &record.period_end,
-        )?;
+        let overlapping =
+            queries::overlapping_records(c, &[hh_id.to_owned()], &types, &record.period_start, &record.period_end)?;
         if overlapping.is_empty() {
             continue;
         }
         let agency_list: Vec<String> = overlapping.iter().map(|r| r.agency_id.clone()).collect();
         let codes: std::collections::HashMap<String, String> =
-            queries::agencies_by_ids(c, &agency_list)?
-                .into_iter()
-                .map(|a| (a.id, a.code))
-                .collect();
+            queries::agencies_by_ids(c, &agency_list)?.into_iter().map(|a| (a.id, a.code)).collect();
         for r in overlapping {
             let code = codes.get(&r.agency_id).cloned().unwrap_or_default();
             agency_ids.insert(code.clone(), r.agency_id.clone());
-            let from = r
-                .period_start
-                .as_str()
-                .max(record.period_start.as_str())
-                .to_owned();
-            let to = r
-                .period_end
-                .as_str()
-                .min(record.period_end.as_str())
-                .to_owned();
+            let from = r.period_start.as_str().max(record.period_start.as_str()).to_owned();
+            let to = r.period_end.as_str().min(record.period_end.as_str()).to_owned();
             flags.push(FlagOut {
                 flag_id: None,
-                kind: if r.agency_id == agency_id {
-                    FlagKind::DuplicateRecord
-                } else {
-                    FlagKind::OverlappingAid
-                },
+                kind: if r.agency_id == agency_id { FlagKind::DuplicateRecord } else { FlagKind::OverlappingAid },
                 band: b,
                 score,
                 matched_household_id: hh_id.to_owned(),
@@ -548,9 +507,5 @@ pub fn plan(
         }
     }
     let target = target.and_then(|seq| state.household_id(seq).map(|id| (id.to_owned(), seq)));
-    Ok(Plan {
-        target,
-        flags,
-        agency_ids,
-    })
+    Ok(Plan { target, flags, agency_ids })
 }

@@ -9,6 +9,9 @@ pub mod households;
 pub mod intake;
 pub mod policy;
 pub mod records;
+pub mod reports;
+pub mod review;
+pub mod search;
 
 use std::sync::Arc;
 
@@ -61,13 +64,7 @@ impl Services {
         }
         let policy = Arc::new(settings.overlap_policy.clone());
         let intake = Intake::start(conn, engine.clone(), policy.clone(), next);
-        Ok(Services {
-            pool,
-            keys: Keys::new(settings.master_key.as_deref()),
-            engine,
-            intake,
-            policy,
-        })
+        Ok(Services { pool, keys: Keys::new(settings.master_key.as_deref()), engine, intake, policy })
     }
 
     /// A reader connection (blocking).

@@ -14,9 +14,7 @@ pub struct OverlapPolicy {
 
 impl Default for OverlapPolicy {
     fn default() -> Self {
-        OverlapPolicy {
-            pairs: AidType::ALL.iter().map(|&t| (t, t)).collect(),
-        }
+        OverlapPolicy { pairs: AidType::ALL.iter().map(|&t| (t, t)).collect() }
     }
 }
 
@@ -28,11 +26,7 @@ impl OverlapPolicy {
 
     /// Every type that conflicts with `a`.
     pub fn conflicting(&self, a: AidType) -> Vec<AidType> {
-        AidType::ALL
-            .iter()
-            .copied()
-            .filter(|&b| self.conflicts(a, b))
-            .collect()
+        AidType::ALL.iter().copied().filter(|&b| self.conflicts(a, b)).collect()
     }
 }
 
@@ -44,11 +38,8 @@ impl FromStr for OverlapPolicy {
     fn from_str(s: &str) -> Result<Self, String> {
         let mut policy = OverlapPolicy::default();
         for entry in s.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let (left, right) = entry
-                .split_once('=')
-                .ok_or_else(|| format!("`{entry}`: expected TYPE=TYPE+TYPE"))?;
-            let a =
-                AidType::parse(left.trim()).ok_or_else(|| format!("unknown aid type `{left}`"))?;
+            let (left, right) = entry.split_once('=').ok_or_else(|| format!("`{entry}`: expected TYPE=TYPE+TYPE"))?;
+            let a = AidType::parse(left.trim()).ok_or_else(|| format!("unknown aid type `{left}`"))?;
             for r in right.split('+').map(str::trim).filter(|r| !r.is_empty()) {
                 let b = AidType::parse(r).ok_or_else(|| format!("unknown aid type `{r}`"))?;
                 policy.pairs.insert((a, b));

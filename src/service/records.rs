@@ -13,10 +13,7 @@ use crate::store::queries;
 
 fn agency_of(p: &Principal) -> Result<AgencyRef, ApiError> {
     match (&p.agency_id, &p.agency_code) {
-        (Some(id), Some(code)) => Ok(AgencyRef {
-            id: id.clone(),
-            code: code.clone(),
-        }),
+        (Some(id), Some(code)) => Ok(AgencyRef { id: id.clone(), code: code.clone() }),
         _ => Err(ApiError::Forbidden),
     }
 }
@@ -36,8 +33,7 @@ pub fn submit_batch(
 ) -> Result<Vec<Result<Outcome, ApiError>>, ApiError> {
     use rayon::prelude::*;
     let agency = agency_of(who)?;
-    let prepared: Vec<Result<Item, ApiError>> =
-        records.into_par_iter().map(|r| r.map(Item::new)).collect();
+    let prepared: Vec<Result<Item, ApiError>> = records.into_par_iter().map(|r| r.map(Item::new)).collect();
     let mut items = Vec::new();
     let mut slots = Vec::with_capacity(prepared.len());
     for p in prepared {
@@ -65,15 +61,7 @@ pub fn check(s: &Services, who: &Principal, record: NewRecord) -> Result<Answer,
     let mut conn = s.conn()?;
     let agency_id = who.agency_id.clone().unwrap_or_default();
     let state = s.engine.state.read();
-    let plan = plan(
-        &mut conn,
-        &state,
-        &s.engine,
-        &s.policy,
-        &agency_id,
-        &item.record,
-        &item.prepared,
-    )?;
+    let plan = plan(&mut conn, &state, &s.engine, &s.policy, &agency_id, &item.record, &item.prepared)?;
     drop(state);
     let flags: Vec<FlagOut> = plan.flags;
     Ok(Answer {
@@ -162,9 +150,7 @@ pub struct StoredFlag {
 impl From<FlagRow> for StoredFlag {
     fn from(f: FlagRow) -> Self {
         let overlap = match (f.overlap_type, f.overlap_from, f.overlap_to) {
-            (Some(t), Some(from), Some(to)) => {
-                Some(serde_json::json!({"type": t, "from": from, "to": to}))
-            }
+            (Some(t), Some(from), Some(to)) => Some(serde_json::json!({"type": t, "from": from, "to": to})),
             _ => None,
         };
         StoredFlag {
@@ -191,21 +177,14 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, ApiE
     if who.role == Role::Submitter && who.agency_id.as_deref() != Some(r.agency_id.as_str()) {
         return Err(ApiError::NotFound("record"));
     }
-    let members = queries::persons_of_record(&mut conn, &r.id)?
-        .into_iter()
-        .map(StoredMember::from)
-        .collect();
-    let flags: Vec<StoredFlag> = queries::flags_of_record(&mut conn, &r.id)?
-        .into_iter()
-        .map(StoredFlag::from)
-        .collect();
+    let members = queries::persons_of_record(&mut conn, &r.id)?.into_iter().map(StoredMember::from).collect();
+    let flags: Vec<StoredFlag> =
+        queries::flags_of_record(&mut conn, &r.id)?.into_iter().map(StoredFlag::from).collect();
     let agency = queries::agencies_by_ids(&mut conn, std::slice::from_ref(&r.agency_id))?
         .pop()
         .map(|a| a.code)
         .unwrap_or_default();
-    let decision = serde_json::from_str::<Answer>(&r.answer)
-        .map(|a| a.decision)
-        .unwrap_or(Decision::Unique);
+    let decision = serde_json::from_str::<Answer>(&r.answer).map(|a| a.decision).unwrap_or(Decision::Unique);
     let household_id = s.engine.state.read().resolve(&r.household_id).to_owned();
     Ok(StoredRecord {
         record_id: r.id,
@@ -220,10 +199,7 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, ApiE
             period_start: r.period_start,
             period_end: r.period_end,
         },
-        location: StoredLocation {
-            governorate: r.governorate,
-            locality: r.locality,
-        },
+        location: StoredLocation { governorate: r.governorate, locality: r.locality },
         members,
         created_at: r.created_at,
         decision,

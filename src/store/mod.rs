@@ -73,19 +73,10 @@ impl DbTarget {
     /// Reads a `BAWABA_DATABASE_URL`-style string.
     pub fn parse(url: &str) -> Self {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            DbTarget {
-                backend: Backend::Postgres,
-                url: url.to_owned(),
-            }
+            DbTarget { backend: Backend::Postgres, url: url.to_owned() }
         } else {
-            let path = url
-                .strip_prefix("sqlite://")
-                .or_else(|| url.strip_prefix("sqlite:"))
-                .unwrap_or(url);
-            DbTarget {
-                backend: Backend::Sqlite,
-                url: path.to_owned(),
-            }
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            DbTarget { backend: Backend::Sqlite, url: path.to_owned() }
         }
     }
 
@@ -93,16 +84,14 @@ impl DbTarget {
     pub fn connect(&self) -> Result<DbConn, StoreError> {
         match self.backend {
             Backend::Sqlite => {
-                let mut c = SqliteConnection::establish(&self.url)
-                    .map_err(|e| StoreError::Connection(e.to_string()))?;
-                c.batch_execute(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;",
-                )?;
+                let mut c =
+                    SqliteConnection::establish(&self.url).map_err(|e| StoreError::Connection(e.to_string()))?;
+                c.batch_execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;")?;
                 Ok(DbConn::Sqlite(c))
             }
-            Backend::Postgres => PgConnection::establish(&self.url)
-                .map(DbConn::Pg)
-                .map_err(|e| StoreError::Connection(e.to_string())),
+            Backend::Postgres => {
+                PgConnection::establish(&self.url).map(DbConn::Pg).map_err(|e| StoreError::Connection(e.to_string()))
+            }
         }
     }
 
@@ -114,9 +103,7 @@ impl DbTarget {
                 c.batch_execute("PRAGMA journal_mode = WAL;")?;
                 c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
             }
-            DbConn::Pg(c) => c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|v| v.len()),
+            DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
         };
         applied.map_err(|e| StoreError::Migration(e.to_string()))
     }
@@ -126,9 +113,7 @@ impl DbTarget {
         r2d2::Pool::builder()
             .max_size(size)
             .connection_timeout(Duration::from_secs(10))
-            .build(Manager {
-                target: self.clone(),
-            })
+            .build(Manager { target: self.clone() })
             .map_err(|e| StoreError::Connection(e.to_string()))
     }
 }
@@ -149,9 +134,7 @@ impl ManageConnection for Manager {
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
         self.target.connect().map_err(|e| match e {
             StoreError::Query(q) => r2d2::Error::QueryError(q),
-            other => r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(
-                other.to_string(),
-            )),
+            other => r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(other.to_string())),
         })
     }
 
@@ -171,9 +154,7 @@ pub fn migration_versions() -> (Vec<String>, Vec<String>) {
     fn versions(m: EmbeddedMigrations) -> Vec<String> {
         let list: Vec<Box<dyn diesel::migration::Migration<diesel::sqlite::Sqlite>>> =
             MigrationSource::<diesel::sqlite::Sqlite>::migrations(&m).unwrap_or_default();
-        list.iter()
-            .map(|m| m.name().version().to_string())
-            .collect()
+        list.iter().map(|m| m.name().version().to_string()).collect()
     }
     (versions(SQLITE_MIGRATIONS), versions(POSTGRES_MIGRATIONS))
 }

@@ -14,35 +14,22 @@ type QResult<T> = Result<T, diesel::result::Error>;
 
 /// The agency with this code, if any.
 pub fn agency_by_code(conn: &mut DbConn, code: &str) -> QResult<Option<AgencyRow>> {
-    agencies::table
-        .filter(agencies::code.eq(code))
-        .select(AgencyRow::as_select())
-        .first(conn)
-        .optional()
+    agencies::table.filter(agencies::code.eq(code)).select(AgencyRow::as_select()).first(conn).optional()
 }
 
 /// Every agency, by code.
 pub fn list_agencies(conn: &mut DbConn) -> QResult<Vec<AgencyRow>> {
-    agencies::table
-        .order(agencies::code.asc())
-        .select(AgencyRow::as_select())
-        .load(conn)
+    agencies::table.order(agencies::code.asc()).select(AgencyRow::as_select()).load(conn)
 }
 
 /// Stores a new agency.
 pub fn insert_agency(conn: &mut DbConn, row: &AgencyRow) -> QResult<()> {
-    diesel::insert_into(agencies::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    diesel::insert_into(agencies::table).values(row).execute(conn).map(drop)
 }
 
 /// Stores a new key (its hash only).
 pub fn insert_key(conn: &mut DbConn, row: &ApiKeyRow) -> QResult<()> {
-    diesel::insert_into(api_keys::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    diesel::insert_into(api_keys::table).values(row).execute(conn).map(drop)
 }
 
 /// The key with this hash and its agency.
@@ -58,11 +45,7 @@ pub fn key_by_hash(conn: &mut DbConn, hash: &str) -> QResult<Option<(ApiKeyRow, 
 // ---- records ----
 
 /// An agency's record by its own reference.
-pub fn record_by_external(
-    conn: &mut DbConn,
-    agency_id: &str,
-    external_id: &str,
-) -> QResult<Option<RecordRow>> {
+pub fn record_by_external(conn: &mut DbConn, agency_id: &str, external_id: &str) -> QResult<Option<RecordRow>> {
     records::table
         .filter(records::agency_id.eq(agency_id))
         .filter(records::external_id.eq(external_id))
@@ -73,11 +56,7 @@ pub fn record_by_external(
 
 /// A record by id.
 pub fn record(conn: &mut DbConn, id: &str) -> QResult<Option<RecordRow>> {
-    records::table
-        .find(id)
-        .select(RecordRow::as_select())
-        .first(conn)
-        .optional()
+    records::table.find(id).select(RecordRow::as_select()).first(conn).optional()
 }
 
 /// The members one record gave, in order.
@@ -91,11 +70,7 @@ pub fn persons_of_record(conn: &mut DbConn, record_id: &str) -> QResult<Vec<Pers
 
 /// The flags raised on one record.
 pub fn flags_of_record(conn: &mut DbConn, record_id: &str) -> QResult<Vec<FlagRow>> {
-    flags::table
-        .filter(flags::record_id.eq(record_id))
-        .order(flags::id.asc())
-        .select(FlagRow::as_select())
-        .load(conn)
+    flags::table.filter(flags::record_id.eq(record_id)).order(flags::id.asc()).select(FlagRow::as_select()).load(conn)
 }
 
 /// Records of these households whose type is one of `types` and whose period meets
@@ -119,18 +94,13 @@ pub fn overlapping_records(
 
 /// Stores a record.
 pub fn insert_record(conn: &mut DbConn, row: &RecordRow) -> QResult<()> {
-    diesel::insert_into(records::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    diesel::insert_into(records::table).values(row).execute(conn).map(drop)
 }
 
 /// Stores members.
 pub fn insert_persons(conn: &mut DbConn, rows: &[PersonRow]) -> QResult<()> {
     for row in rows {
-        diesel::insert_into(persons::table)
-            .values(row)
-            .execute(conn)?;
+        diesel::insert_into(persons::table).values(row).execute(conn)?;
     }
     Ok(())
 }
@@ -138,9 +108,7 @@ pub fn insert_persons(conn: &mut DbConn, rows: &[PersonRow]) -> QResult<()> {
 /// Stores flags.
 pub fn insert_flags(conn: &mut DbConn, rows: &[FlagRow]) -> QResult<()> {
     for row in rows {
-        diesel::insert_into(flags::table)
-            .values(row)
-            .execute(conn)?;
+        diesel::insert_into(flags::table).values(row).execute(conn)?;
     }
     Ok(())
 }
@@ -149,34 +117,22 @@ pub fn insert_flags(conn: &mut DbConn, rows: &[FlagRow]) -> QResult<()> {
 
 /// Stores a new household.
 pub fn insert_household(conn: &mut DbConn, row: &HouseholdRow) -> QResult<()> {
-    diesel::insert_into(households::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    diesel::insert_into(households::table).values(row).execute(conn).map(drop)
 }
 
 /// A household by id (merged ones too; see `merged_into`).
 pub fn household(conn: &mut DbConn, id: &str) -> QResult<Option<HouseholdRow>> {
-    households::table
-        .find(id)
-        .select(HouseholdRow::as_select())
-        .first(conn)
-        .optional()
+    households::table.find(id).select(HouseholdRow::as_select()).first(conn).optional()
 }
 
 /// Every household that is not merged into another: (id, seq).
 pub fn live_households(conn: &mut DbConn) -> QResult<Vec<(String, i64)>> {
-    households::table
-        .filter(households::merged_into.is_null())
-        .select((households::id, households::seq))
-        .load(conn)
+    households::table.filter(households::merged_into.is_null()).select((households::id, households::seq)).load(conn)
 }
 
 /// Every household, merged or not: (id, seq, merged_into).
 pub fn all_households(conn: &mut DbConn) -> QResult<Vec<(String, i64, Option<String>)>> {
-    households::table
-        .select((households::id, households::seq, households::merged_into))
-        .load(conn)
+    households::table.select((households::id, households::seq, households::merged_into)).load(conn)
 }
 
 /// The highest household seq and person id handed out so far.
@@ -218,11 +174,7 @@ pub fn records_of_household(conn: &mut DbConn, household_id: &str) -> QResult<Ve
 pub fn open_flags_of_household(conn: &mut DbConn, household_id: &str) -> QResult<Vec<FlagRow>> {
     flags::table
         .filter(flags::status.eq("open"))
-        .filter(
-            flags::household_id
-                .eq(household_id)
-                .or(flags::matched_household_id.eq(household_id)),
-        )
+        .filter(flags::household_id.eq(household_id).or(flags::matched_household_id.eq(household_id)))
         .order(flags::id.asc())
         .select(FlagRow::as_select())
         .load(conn)
@@ -230,25 +182,176 @@ pub fn open_flags_of_household(conn: &mut DbConn, household_id: &str) -> QResult
 
 /// Every pair kept apart by a reviewer.
 pub fn dismissed_pairs(conn: &mut DbConn) -> QResult<Vec<(String, String)>> {
-    dismissed_pairs::table
-        .select((dismissed_pairs::household_a, dismissed_pairs::household_b))
-        .load(conn)
+    dismissed_pairs::table.select((dismissed_pairs::household_a, dismissed_pairs::household_b)).load(conn)
 }
 
 // ---- audit ----
 
 /// Records one access.
 pub fn insert_audit(conn: &mut DbConn, row: &AuditRow) -> QResult<()> {
-    diesel::insert_into(audit_events::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    diesel::insert_into(audit_events::table).values(row).execute(conn).map(drop)
 }
 
 /// Agencies by id, for naming the other side of a flag.
 pub fn agencies_by_ids(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<AgencyRow>> {
-    agencies::table
-        .filter(agencies::id.eq_any(ids))
-        .select(AgencyRow::as_select())
+    agencies::table.filter(agencies::id.eq_any(ids)).select(AgencyRow::as_select()).load(conn)
+}
+
+// ---- flags and reviews ----
+
+/// A flag by id.
+pub fn flag(conn: &mut DbConn, id: &str) -> QResult<Option<FlagRow>> {
+    flags::table.find(id).select(FlagRow::as_select()).first(conn).optional()
+}
+
+/// Filters for listing flags.
+#[derive(Debug, Default, Clone)]
+pub struct FlagFilter {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    /// Flags whose record or matched record belongs to this agency id.
+    pub agency_id: Option<String>,
+    /// Only flags with an id greater than this (the cursor).
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+/// A page of flags, oldest first.
+pub fn list_flags(conn: &mut DbConn, f: &FlagFilter) -> QResult<Vec<FlagRow>> {
+    let mut q = flags::table.select(FlagRow::as_select()).into_boxed();
+    if let Some(s) = &f.status {
+        q = q.filter(flags::status.eq(s.clone()));
+    }
+    if let Some(k) = &f.kind {
+        q = q.filter(flags::kind.eq(k.clone()));
+    }
+    if let Some(a) = &f.agency_id {
+        let own = records::table.filter(records::agency_id.eq(a.clone())).select(records::id);
+        q = q.filter(flags::record_id.eq_any(own).or(flags::matched_agency_id.eq(a.clone())));
+    }
+    if let Some(after) = &f.after {
+        q = q.filter(flags::id.gt(after.clone()));
+    }
+    q.order(flags::id.asc()).limit(f.limit).load(conn)
+}
+
+/// Sets a flag's status.
+pub fn set_flag_status(conn: &mut DbConn, id: &str, status: &str) -> QResult<()> {
+    diesel::update(flags::table.find(id)).set(flags::status.eq(status)).execute(conn).map(drop)
+}
+
+/// Stores a review.
+pub fn insert_review(conn: &mut DbConn, row: &ReviewRow) -> QResult<()> {
+    diesel::insert_into(reviews::table).values(row).execute(conn).map(drop)
+}
+
+/// The reviews of a flag, oldest first.
+pub fn reviews_of_flag(conn: &mut DbConn, flag_id: &str) -> QResult<Vec<ReviewRow>> {
+    reviews::table
+        .filter(reviews::flag_id.eq(flag_id))
+        .order(reviews::id.asc())
+        .select(ReviewRow::as_select())
         .load(conn)
+}
+
+/// Keeps two households apart for good.
+pub fn insert_dismissed_pair(conn: &mut DbConn, row: &DismissedPairRow) -> QResult<()> {
+    let exists = dismissed_pairs::table.find((&row.household_a, &row.household_b)).count().get_result::<i64>(conn)?;
+    if exists == 0 {
+        diesel::insert_into(dismissed_pairs::table).values(row).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Moves everything of household `from` into `into` and marks `from` merged.
+pub fn merge_households(conn: &mut DbConn, from: &str, into: &str) -> QResult<()> {
+    diesel::update(records::table.filter(records::household_id.eq(from)))
+        .set(records::household_id.eq(into))
+        .execute(conn)?;
+    diesel::update(persons::table.filter(persons::household_id.eq(from)))
+        .set(persons::household_id.eq(into))
+        .execute(conn)?;
+    diesel::update(flags::table.filter(flags::household_id.eq(from)))
+        .set(flags::household_id.eq(into))
+        .execute(conn)?;
+    diesel::update(flags::table.filter(flags::matched_household_id.eq(from)))
+        .set(flags::matched_household_id.eq(into))
+        .execute(conn)?;
+    diesel::update(households::table.filter(households::merged_into.eq(from)))
+        .set(households::merged_into.eq(into))
+        .execute(conn)?;
+    diesel::update(households::table.find(from)).set(households::merged_into.eq(into)).execute(conn)?;
+    Ok(())
+}
+
+/// Records by ids.
+pub fn records_by_ids(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<RecordRow>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(records::table.filter(records::id.eq_any(chunk)).select(RecordRow::as_select()).load(conn)?);
+    }
+    Ok(out)
+}
+
+/// The households among `ids` that have a record of this agency.
+pub fn households_served_by(conn: &mut DbConn, agency_id: &str, ids: &[String]) -> QResult<Vec<String>> {
+    records::table
+        .filter(records::agency_id.eq(agency_id))
+        .filter(records::household_id.eq_any(ids))
+        .select(records::household_id)
+        .distinct()
+        .load(conn)
+}
+
+/// Persons by household ids (for search results).
+pub fn persons_of_households(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<PersonRow>> {
+    persons::table
+        .filter(persons::household_id.eq_any(ids))
+        .order((persons::household_id.asc(), persons::record_id.asc(), persons::position.asc()))
+        .select(PersonRow::as_select())
+        .load(conn)
+}
+
+/// Aid-overlap flags for reports: kinds overlapping_aid and duplicate_record whose shared
+/// period meets `[from, to]`, optionally of one band, in pages after a flag id.
+pub fn overlap_flags(
+    conn: &mut DbConn,
+    from: Option<&str>,
+    to: Option<&str>,
+    band: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> QResult<Vec<FlagRow>> {
+    let mut q = flags::table
+        .filter(flags::kind.eq_any(["overlapping_aid", "duplicate_record"]))
+        .select(FlagRow::as_select())
+        .into_boxed();
+    if let Some(from) = from {
+        q = q.filter(flags::overlap_to.ge(from.to_owned()));
+    }
+    if let Some(to) = to {
+        q = q.filter(flags::overlap_from.le(to.to_owned()));
+    }
+    if let Some(b) = band {
+        q = q.filter(flags::band.eq(b.to_owned()));
+    }
+    if let Some(a) = after {
+        q = q.filter(flags::id.gt(a.to_owned()));
+    }
+    q.order(flags::id.asc()).limit(limit).load(conn)
+}
+
+/// Records of several households.
+pub fn records_of_households(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<RecordRow>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            records::table
+                .filter(records::household_id.eq_any(chunk))
+                .order((records::period_start.asc(), records::id.asc()))
+                .select(RecordRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
 }

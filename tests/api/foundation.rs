@@ -16,22 +16,16 @@ both_backends!(
 
 fn agencies_and_keys(b: Backend) {
     let app = TestApp::start(b);
-    let (s, body) = app.post(
-        "/v1/agencies",
-        MASTER,
-        &json!({"code": "WFP", "name": "World Food Programme", "role": "submitter"}),
-    );
+    let (s, body) =
+        app.post("/v1/agencies", MASTER, &json!({"code": "WFP", "name": "World Food Programme", "role": "submitter"}));
     assert_eq!(s, 201, "{body}");
     let key = body["api_key"].as_str().expect("key");
     assert!(key.starts_with("bwb_") && key.len() > 40);
     assert_eq!(body["agency"]["code"], "WFP");
     let id = body["agency"]["id"].clone();
     // The same code with another role adds a key to the same agency.
-    let (s, body2) = app.post(
-        "/v1/agencies",
-        MASTER,
-        &json!({"code": "WFP", "name": "World Food Programme", "role": "caseworker"}),
-    );
+    let (s, body2) =
+        app.post("/v1/agencies", MASTER, &json!({"code": "WFP", "name": "World Food Programme", "role": "caseworker"}));
     assert_eq!(s, 201);
     assert_eq!(body2["agency"]["id"], id);
     assert_ne!(body2["api_key"], body["api_key"]);
@@ -43,26 +37,15 @@ fn agencies_and_keys(b: Backend) {
     let mut c = app.db.connect();
     use bawaba::store::schema::api_keys;
     use diesel::prelude::*;
-    let hashes: Vec<String> = api_keys::table
-        .select(api_keys::key_hash)
-        .load(&mut c)
-        .expect("hashes");
+    let hashes: Vec<String> = api_keys::table.select(api_keys::key_hash).load(&mut c).expect("hashes");
     assert!(hashes.iter().all(|h| h.len() == 64 && h != key));
     // The new key works with its role.
     let (s, _) = app.post("/v1/records", key, &record("WFP-1"));
     assert_eq!(s, 201);
-    let (s, e) = app.post(
-        "/v1/agencies",
-        MASTER,
-        &json!({"code": "wfp lower", "name": "", "role": "boss"}),
-    );
+    let (s, e) = app.post("/v1/agencies", MASTER, &json!({"code": "wfp lower", "name": "", "role": "boss"}));
     assert_eq!(s, 400);
-    let fields: Vec<&str> = e["error"]["details"]
-        .as_array()
-        .expect("details")
-        .iter()
-        .filter_map(|d| d["field"].as_str())
-        .collect();
+    let fields: Vec<&str> =
+        e["error"]["details"].as_array().expect("details").iter().filter_map(|d| d["field"].as_str()).collect();
     assert_eq!(fields, ["code", "name", "role"]);
 }
 
@@ -98,10 +81,7 @@ fn post_replay_conflict(b: Backend) {
     assert_eq!(flag["kind"], "overlapping_aid");
     assert_eq!(flag["matched_agency"], "WFP");
     assert_eq!(flag["matched_record_id"], first["record_id"]);
-    assert_eq!(
-        flag["overlap"],
-        json!({"type": "cash", "from": "2026-01-01", "to": "2026-03-31"})
-    );
+    assert_eq!(flag["overlap"], json!({"type": "cash", "from": "2026-01-01", "to": "2026-03-31"}));
     assert!(!flag["evidence"].as_array().expect("evidence").is_empty());
     assert_eq!(app.db.count("flags"), 1);
     // The record reads back as stored.
@@ -118,11 +98,7 @@ fn post_replay_conflict(b: Backend) {
 fn field_of(e: &Value) -> Vec<String> {
     e["error"]["details"]
         .as_array()
-        .map(|d| {
-            d.iter()
-                .filter_map(|x| x["field"].as_str().map(str::to_owned))
-                .collect()
-        })
+        .map(|d| d.iter().filter_map(|x| x["field"].as_str().map(str::to_owned)).collect())
         .unwrap_or_default()
 }
 
@@ -138,18 +114,8 @@ fn bad_input_is_refused_and_writes_nothing(b: Backend) {
         f(&mut v);
         serde_json::to_vec(&v).expect("json")
     };
-    cases.push((
-        "malformed JSON",
-        b"{\"external_id\": \"x\",".to_vec(),
-        400,
-        "body",
-    ));
-    cases.push((
-        "wrong type",
-        with(&|v| v["assistance"]["amount"] = json!("750")),
-        400,
-        "assistance.amount",
-    ));
+    cases.push(("malformed JSON", b"{\"external_id\": \"x\",".to_vec(), 400, "body"));
+    cases.push(("wrong type", with(&|v| v["assistance"]["amount"] = json!("750")), 400, "assistance.amount"));
     cases.push((
         "missing field",
         with(&|v| {
@@ -158,18 +124,8 @@ fn bad_input_is_refused_and_writes_nothing(b: Backend) {
         400,
         "members[0]",
     ));
-    cases.push((
-        "unknown enum",
-        with(&|v| v["assistance"]["type"] = json!("money")),
-        400,
-        "assistance.type",
-    ));
-    cases.push((
-        "unknown role",
-        with(&|v| v["members"][1]["role"] = json!("wife")),
-        400,
-        "members[1].role",
-    ));
+    cases.push(("unknown enum", with(&|v| v["assistance"]["type"] = json!("money")), 400, "assistance.type"));
+    cases.push(("unknown role", with(&|v| v["members"][1]["role"] = json!("wife")), 400, "members[1].role"));
     cases.push((
         "bad date",
         with(&|v| v["assistance"]["period_start"] = json!("2026-02-30")),
@@ -197,12 +153,7 @@ fn bad_input_is_refused_and_writes_nothing(b: Backend) {
         400,
         "members",
     ));
-    cases.push((
-        "no members",
-        with(&|v| v["members"] = json!([])),
-        400,
-        "members",
-    ));
+    cases.push(("no members", with(&|v| v["members"] = json!([])), 400, "members"));
     cases.push((
         "control char",
         with(&|v| v["members"][0]["name"] = json!("محمد\u{0007} الشاعر")),
@@ -233,36 +184,11 @@ fn bad_input_is_refused_and_writes_nothing(b: Backend) {
         400,
         "members[0].national_id",
     ));
-    cases.push((
-        "negative amount",
-        with(&|v| v["assistance"]["amount"] = json!(-5)),
-        400,
-        "assistance.amount",
-    ));
-    cases.push((
-        "bad currency",
-        with(&|v| v["assistance"]["currency"] = json!("shekel")),
-        400,
-        "assistance.currency",
-    ));
-    cases.push((
-        "unknown field",
-        with(&|v| v["members"][0]["nationalid"] = json!("1")),
-        400,
-        "members[0]",
-    ));
-    cases.push((
-        "bad sex",
-        with(&|v| v["members"][0]["sex"] = json!("male")),
-        400,
-        "members[0].sex",
-    ));
-    cases.push((
-        "empty external id",
-        with(&|v| v["external_id"] = json!("  ")),
-        400,
-        "external_id",
-    ));
+    cases.push(("negative amount", with(&|v| v["assistance"]["amount"] = json!(-5)), 400, "assistance.amount"));
+    cases.push(("bad currency", with(&|v| v["assistance"]["currency"] = json!("shekel")), 400, "assistance.currency"));
+    cases.push(("unknown field", with(&|v| v["members"][0]["nationalid"] = json!("1")), 400, "members[0]"));
+    cases.push(("bad sex", with(&|v| v["members"][0]["sex"] = json!("male")), 400, "members[0].sex"));
+    cases.push(("empty external id", with(&|v| v["external_id"] = json!("  ")), 400, "external_id"));
     let huge = {
         let mut v = record("huge");
         v["assistance"]["program"] = json!("x".repeat(2 * 1024 * 1024));
@@ -275,10 +201,7 @@ fn bad_input_is_refused_and_writes_nothing(b: Backend) {
         if status == 400 {
             assert_eq!(e["error"]["code"], "validation_failed", "{what}");
             let fields = field_of(&e);
-            assert!(
-                fields.iter().any(|f| f.starts_with(field)),
-                "{what}: fields {fields:?} should name {field}"
-            );
+            assert!(fields.iter().any(|f| f.starts_with(field)), "{what}: fields {fields:?} should name {field}");
         } else {
             assert_eq!(e["error"]["code"], "payload_too_large", "{what}");
         }
@@ -293,37 +216,14 @@ fn every_route_checks_key_and_role(b: Backend) {
     let auditor = app.agency("AUDIT", "auditor");
     let (_, created) = app.post("/v1/records", &submitter, &record("r1"));
     let rid = created["record_id"].as_str().expect("record id").to_owned();
-    let hid = created["household_id"]
-        .as_str()
-        .expect("household id")
-        .to_owned();
+    let hid = created["household_id"].as_str().expect("household id").to_owned();
     let body = record("r2");
     let routes: Vec<(&str, String, Option<Value>, &str)> = vec![
-        (
-            "POST",
-            "/v1/agencies".into(),
-            Some(json!({"code": "X1", "name": "x", "role": "submitter"})),
-            &caseworker,
-        ),
+        ("POST", "/v1/agencies".into(), Some(json!({"code": "X1", "name": "x", "role": "submitter"})), &caseworker),
         ("GET", "/v1/agencies".into(), None, &submitter),
-        (
-            "POST",
-            "/v1/records".into(),
-            Some(body.clone()),
-            &caseworker,
-        ),
-        (
-            "POST",
-            "/v1/records/batch".into(),
-            Some(json!({"records": [body.clone()]})),
-            &auditor,
-        ),
-        (
-            "POST",
-            "/v1/records/check".into(),
-            Some(body.clone()),
-            MASTER,
-        ),
+        ("POST", "/v1/records".into(), Some(body.clone()), &caseworker),
+        ("POST", "/v1/records/batch".into(), Some(json!({"records": [body.clone()]})), &auditor),
+        ("POST", "/v1/records/check".into(), Some(body.clone()), MASTER),
         ("GET", format!("/v1/records/{rid}"), None, MASTER),
         ("GET", format!("/v1/households/{hid}"), None, MASTER),
     ];
@@ -340,10 +240,7 @@ fn every_route_checks_key_and_role(b: Backend) {
     }
     assert_eq!(app.db.counts(), before);
     // And the right roles get through.
-    assert_eq!(
-        app.get(&format!("/v1/households/{hid}"), &caseworker).0,
-        200
-    );
+    assert_eq!(app.get(&format!("/v1/households/{hid}"), &caseworker).0, 200);
     assert_eq!(app.get(&format!("/v1/records/{rid}"), &auditor).0, 200);
     assert_eq!(app.post("/v1/records/check", &caseworker, &body).0, 200);
     assert_eq!(app.req("GET", "/healthz", None, None).0, 200);

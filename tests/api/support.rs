@@ -31,36 +31,23 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = dir.path().join("bawaba.db").to_string_lossy().into_owned();
-                TestDb {
-                    url,
-                    _dir: Some(dir),
-                    pg_schema: None,
-                }
+                TestDb { url, _dir: Some(dir), pg_schema: None }
             }
             Backend::Postgres => {
                 let admin = std::env::var("BAWABA_TEST_POSTGRES_URL")
                     .expect("BAWABA_TEST_POSTGRES_URL is set for PostgreSQL tests");
                 let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
-                let mut conn = DbTarget::parse(&admin)
-                    .connect()
-                    .expect("connect to the test PostgreSQL");
-                conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
-                    .expect("create schema");
+                let mut conn = DbTarget::parse(&admin).connect().expect("connect to the test PostgreSQL");
+                conn.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
                 let sep = if admin.contains('?') { '&' } else { '?' };
                 let url = format!("{admin}{sep}options=-csearch_path%3D{schema}");
-                TestDb {
-                    url,
-                    _dir: None,
-                    pg_schema: Some((admin, schema)),
-                }
+                TestDb { url, _dir: None, pg_schema: Some((admin, schema)) }
             }
         }
     }
 
     pub fn connect(&self) -> DbConn {
-        DbTarget::parse(&self.url)
-            .connect()
-            .expect("connect to the test database")
+        DbTarget::parse(&self.url).connect().expect("connect to the test database")
     }
 
     /// Rows in a table.
@@ -72,10 +59,7 @@ impl TestDb {
             n: i64,
         }
         let mut c = self.connect();
-        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-            .get_result::<N>(&mut c)
-            .expect("count rows")
-            .n
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result::<N>(&mut c).expect("count rows").n
     }
 
     /// Row counts of every table that intake writes.
@@ -131,14 +115,7 @@ impl TestApp {
             });
         });
         let handle = rx.recv().expect("server started");
-        TestApp {
-            base,
-            db,
-            running: Running {
-                handle: Some(handle),
-                thread: Some(thread),
-            },
-        }
+        TestApp { base, db, running: Running { handle: Some(handle), thread: Some(thread) } }
     }
 
     /// Stops the server and hands the database back, to start again on it.
@@ -148,13 +125,7 @@ impl TestApp {
         db
     }
 
-    pub fn req(
-        &self,
-        method: &str,
-        path: &str,
-        key: Option<&str>,
-        body: Option<&Value>,
-    ) -> (u16, Value) {
+    pub fn req(&self, method: &str, path: &str, key: Option<&str>, body: Option<&Value>) -> (u16, Value) {
         let mut r = ureq::request(method, &format!("{}{path}", self.base));
         if let Some(k) = key {
             r = r.set("Authorization", &format!("Bearer {k}"));
@@ -167,8 +138,7 @@ impl TestApp {
     }
 
     pub fn raw(&self, method: &str, path: &str, key: Option<&str>, body: &[u8]) -> (u16, Value) {
-        let mut r = ureq::request(method, &format!("{}{path}", self.base))
-            .set("Content-Type", "application/json");
+        let mut r = ureq::request(method, &format!("{}{path}", self.base)).set("Content-Type", "application/json");
         if let Some(k) = key {
             r = r.set("Authorization", &format!("Bearer {k}"));
         }
@@ -185,11 +155,8 @@ impl TestApp {
 
     /// Makes an agency (or adds a role to it) and returns the key.
     pub fn agency(&self, code: &str, role: &str) -> String {
-        let (status, body) = self.post(
-            "/v1/agencies",
-            MASTER,
-            &json!({"code": code, "name": format!("{code} agency"), "role": role}),
-        );
+        let (status, body) =
+            self.post("/v1/agencies", MASTER, &json!({"code": code, "name": format!("{code} agency"), "role": role}));
         assert_eq!(status, 201, "{body}");
         body["api_key"].as_str().expect("api_key").to_owned()
     }
@@ -214,10 +181,7 @@ fn read(res: Result<ureq::Response, ureq::Error>) -> (u16, Value) {
     };
     let status = resp.status();
     let text = resp.into_string().unwrap_or_default();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
 /// A record body as in API.md.

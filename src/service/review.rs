@@ -1,0 +1,225 @@
+//! Review of flags by caseworkers and auditors. Confirming a `possible_same_household` merges
+//! the two households (records, members and flags follow, and aid the merge reveals as
+//! overlapping is flagged); dismissing one keeps the pair apart for good. Confirming or
+//! dismissing an aid flag settles it. Every review is kept with who, when and the note. Reviews
+//! run on the intake writer, so a merge never interleaves with a record being matched.
+
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Services;
+use super::auth::{Principal, Role};
+use super::domain::{AidType, FlagKind};
+use super::engine::Engine;
+use super::households::audit;
+use super::policy::OverlapPolicy;
+use super::records::StoredFlag;
+use crate::error::ApiError;
+use crate::store::DbConn;
+use crate::store::models::{DismissedPairRow, FlagRow, ReviewRow};
+use crate::store::queries::{self, FlagFilter};
+
+/// A reviewer's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The flag is right.
+    Confirm,
+    /// The flag is wrong.
+    Dismiss,
+}
+
+/// The answer to a review.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewAnswer {
+    pub review_id: String,
+    pub flag: StoredFlag,
+    /// When a confirmation merged two households: the one that remains.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<String>,
+    /// Aid flags raised because the merge revealed overlaps.
+    pub new_flags: Vec<String>,
+}
+
+/// A page of flags.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlagPage {
+    pub flags: Vec<StoredFlag>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Lists flags.
+pub fn list(s: &Services, mut filter: FlagFilter, agency_code: Option<String>) -> Result<FlagPage, ApiError> {
+    let mut conn = s.conn()?;
+    if let Some(code) = agency_code {
+        match queries::agency_by_code(&mut conn, &code)? {
+            Some(a) => filter.agency_id = Some(a.id),
+            None => {
+                return Ok(FlagPage { flags: vec![], next_cursor: None });
+            }
+        }
+    }
+    let limit = filter.limit;
+    filter.limit = limit + 1;
+    let mut rows = queries::list_flags(&mut conn, &filter)?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id.clone())
+    } else {
+        None
+    };
+    Ok(FlagPage { flags: rows.into_iter().map(StoredFlag::from).collect(), next_cursor })
+}
+
+/// Reviews a flag (blocking; runs on the writer).
+pub fn review(
+    s: &Services,
+    who: &Principal,
+    flag_id: String,
+    verdict: Verdict,
+    note: String,
+) -> Result<ReviewAnswer, ApiError> {
+    who.require(&[Role::Caseworker, Role::Auditor])?;
+    let who = who.clone();
+    s.intake.exclusive(move |conn, engine, policy| apply(conn, engine, policy, &who, &flag_id, verdict, &note))
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn apply(
+    conn: &mut DbConn,
+    engine: &Engine,
+    policy: &OverlapPolicy,
+    who: &Principal,
+    flag_id: &str,
+    verdict: Verdict,
+    note: &str,
+) -> Result<ReviewAnswer, ApiError> {
+    let mut merge: Option<(String, String)> = None;
+    let mut dismiss: Option<(String, String)> = None;
+    let answer = conn.transaction::<_, ApiError, _>(|c| {
+        let flag = queries::flag(c, flag_id)?.ok_or(ApiError::NotFound("flag"))?;
+        if flag.status != "open" {
+            return Err(ApiError::Conflict(format!("this flag was already reviewed ({})", flag.status)));
+        }
+        let status = match verdict {
+            Verdict::Confirm => "confirmed",
+            Verdict::Dismiss => "dismissed",
+        };
+        queries::set_flag_status(c, &flag.id, status)?;
+        let review_id = uuid::Uuid::now_v7().to_string();
+        queries::insert_review(
+            c,
+            &ReviewRow {
+                id: review_id.clone(),
+                flag_id: flag.id.clone(),
+                agency_id: who.agency_id.clone(),
+                key_id: who.key_id.clone(),
+                role: who.role.as_str().to_owned(),
+                decision: status.to_owned(),
+                note: note.to_owned(),
+                created_at: now(),
+            },
+        )?;
+        audit(c, who, "flag.review", Some(&flag.id), Some(status.to_owned()))?;
+        let mut new_flags = Vec::new();
+        let mut merged_into = None;
+        let same_household = flag.kind == FlagKind::PossibleSameHousehold.as_str();
+        if same_household && flag.household_id != flag.matched_household_id {
+            match verdict {
+                Verdict::Confirm => {
+                    // The newer household joins the one that was known first.
+                    let (from, into) = (flag.household_id.clone(), flag.matched_household_id.clone());
+                    let before = queries::records_of_household(c, &from)?;
+                    let known = queries::records_of_household(c, &into)?;
+                    queries::merge_households(c, &from, &into)?;
+                    new_flags = flag_revealed_overlaps(c, policy, &flag, &before, &known, &into)?;
+                    merged_into = Some(into.clone());
+                    merge = Some((from, into));
+                }
+                Verdict::Dismiss => {
+                    let (a, b) = ordered(&flag.household_id, &flag.matched_household_id);
+                    queries::insert_dismissed_pair(
+                        c,
+                        &DismissedPairRow { household_a: a.clone(), household_b: b.clone(), created_at: now() },
+                    )?;
+                    dismiss = Some((a, b));
+                }
+            }
+        }
+        let flag = queries::flag(c, &flag.id)?.ok_or(ApiError::NotFound("flag"))?;
+        Ok(ReviewAnswer { review_id, flag: flag.into(), merged_into, new_flags })
+    })?;
+    let mut state = engine.state.write();
+    if let Some((from, into)) = merge {
+        state.merge(&from, &into);
+    }
+    if let Some((a, b)) = dismiss
+        && let (Some(a), Some(b)) = (state.seq(&a), state.seq(&b))
+    {
+        state.dismiss(a, b);
+    }
+    Ok(answer)
+}
+
+fn ordered(a: &str, b: &str) -> (String, String) {
+    if a <= b { (a.to_owned(), b.to_owned()) } else { (b.to_owned(), a.to_owned()) }
+}
+
+/// After a merge, the aid the two households received may overlap: flag it, as certain, since
+/// a reviewer confirmed the households are one.
+fn flag_revealed_overlaps(
+    c: &mut DbConn,
+    policy: &OverlapPolicy,
+    reviewed: &FlagRow,
+    moved: &[crate::store::models::RecordRow],
+    known: &[crate::store::models::RecordRow],
+    into: &str,
+) -> Result<Vec<String>, ApiError> {
+    let mut ids = Vec::new();
+    let mut rows = Vec::new();
+    for r in moved {
+        let Some(rt) = AidType::parse(&r.assistance_type) else {
+            continue;
+        };
+        for q in known {
+            let Some(qt) = AidType::parse(&q.assistance_type) else {
+                continue;
+            };
+            if !policy.conflicts(rt, qt) || r.period_start > q.period_end || q.period_start > r.period_end {
+                continue;
+            }
+            let id = uuid::Uuid::now_v7().to_string();
+            let evidence = serde_json::json!([{
+                "field": "review", "ours": reviewed.household_id, "theirs": reviewed.matched_household_id,
+                "level": "confirmed_same_household", "similarity": 1.0, "weight": 0.0
+            }]);
+            rows.push(FlagRow {
+                id: id.clone(),
+                record_id: r.id.clone(),
+                household_id: into.to_owned(),
+                kind: if r.agency_id == q.agency_id { FlagKind::DuplicateRecord } else { FlagKind::OverlappingAid }
+                    .as_str()
+                    .to_owned(),
+                band: "certain".into(),
+                score: 1.0,
+                matched_household_id: into.to_owned(),
+                matched_record_id: Some(q.id.clone()),
+                matched_agency_id: Some(q.agency_id.clone()),
+                overlap_type: Some(q.assistance_type.clone()),
+                overlap_from: Some(r.period_start.as_str().max(q.period_start.as_str()).to_owned()),
+                overlap_to: Some(r.period_end.as_str().min(q.period_end.as_str()).to_owned()),
+                evidence: evidence.to_string(),
+                status: "open".into(),
+                created_at: now(),
+            });
+            ids.push(id);
+        }
+    }
+    queries::insert_flags(c, &rows)?;
+    Ok(ids)
+}
