@@ -586,25 +586,29 @@ fn raw_tokens(s: &str) -> Vec<Tok> {
         }
     };
     for c in s.chars() {
-        match fold_char(c) {
-            Ch::Letter(b) => {
-                // A change of script inside a token splits it.
-                if let Some(&last) = cur.last()
-                    && is_ar(last) != is_ar(b)
-                    && !b.is_ascii_digit()
-                    && !last.is_ascii_digit()
-                {
-                    flush(&mut cur, &mut out, false);
-                }
-                cur.push(b);
+        let (x, y) = match fold_char(c) {
+            Ch::Letter(b) => (b, None),
+            Ch::Two(a, b) => (a, Some(b)),
+            Ch::Sep => {
+                flush(&mut cur, &mut out, false);
+                continue;
             }
-            Ch::Two(a, b) => {
-                cur.push(a);
-                cur.push(b);
+            Ch::Dot => {
+                flush(&mut cur, &mut out, true);
+                continue;
             }
-            Ch::Sep => flush(&mut cur, &mut out, false),
-            Ch::Dot => flush(&mut cur, &mut out, true),
-            Ch::Drop => {}
+            Ch::Drop => continue,
+        };
+        for b in std::iter::once(x).chain(y) {
+            // A change of script inside a token splits it.
+            if let Some(&last) = cur.last()
+                && is_ar(last) != is_ar(b)
+                && !b.is_ascii_digit()
+                && !last.is_ascii_digit()
+            {
+                flush(&mut cur, &mut out, false);
+            }
+            cur.push(b);
         }
     }
     flush(&mut cur, &mut out, false);
