@@ -135,9 +135,18 @@ fn review_confirm_merges_and_dismiss_keeps_apart(b: Backend) {
     let (s, _) = app.post(&format!("/v1/flags/{fid}/review"), &cw, &json!({"decision": "dismiss"}));
     assert_eq!(s, 409);
 
-    // Dismiss: another vague household, kept apart for good.
+    // Dismiss: another household that may be the same man, kept apart for good.
     let d = app.agency("NRC", "submitter");
-    let (_, v2) = app.post("/v1/records", &d, &vague("n-1"));
+    let nrc = |ext: &str| {
+        let mut v = vague(ext);
+        v["members"][0]["phone"] = json!("0599111222");
+        v["members"]
+            .as_array_mut()
+            .expect("members")
+            .push(json!({"role": "spouse", "name": "مريم سالم الحروب", "sex": "F", "date_of_birth": "1979"}));
+        v
+    };
+    let (_, v2) = app.post("/v1/records", &d, &nrc("n-1"));
     let flag2 = v2["flags"]
         .as_array()
         .expect("flags")
@@ -145,6 +154,7 @@ fn review_confirm_merges_and_dismiss_keeps_apart(b: Backend) {
         .find(|f| f["kind"] == "possible_same_household")
         .cloned()
         .expect("flag");
+    assert_eq!(flag2["matched_household_id"], k["household_id"]);
     let (s, _) = app.post(
         &format!("/v1/flags/{}/review", flag2["flag_id"].as_str().expect("id")),
         &cw,
@@ -152,7 +162,7 @@ fn review_confirm_merges_and_dismiss_keeps_apart(b: Backend) {
     );
     assert_eq!(s, 200);
     // The same household posted again joins its own household and is never linked to the other.
-    let (_, v3) = app.post("/v1/records", &d, &vague("n-2"));
+    let (_, v3) = app.post("/v1/records", &d, &nrc("n-2"));
     assert_eq!(v3["household_id"], v2["household_id"], "{v3}");
     assert!(
         v3["flags"].as_array().expect("flags").iter().all(|f| f["matched_household_id"] != k["household_id"]),
@@ -161,7 +171,8 @@ fn review_confirm_merges_and_dismiss_keeps_apart(b: Backend) {
     // It survives a restart.
     let db = app.stop();
     let app = TestApp::start_on(db);
-    let (_, v4) = app.post("/v1/records", &d, &vague("n-3"));
+    let (_, v4) = app.post("/v1/records", &d, &nrc("n-3"));
+    assert_eq!(v4["household_id"], v2["household_id"], "{v4}");
     assert!(
         v4["flags"].as_array().expect("flags").iter().all(|f| f["matched_household_id"] != k["household_id"]),
         "{v4}"
