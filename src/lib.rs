@@ -9,6 +9,7 @@
 pub mod api;
 pub mod config;
 pub mod error;
+pub mod metrics;
 pub mod service;
 pub mod store;
 
@@ -26,6 +27,23 @@ pub fn server(listener: TcpListener, services: Services, workers: Option<usize>)
             .app_data(data.clone())
             .app_data(api::query_config())
             .app_data(api::path_config())
+            .wrap_fn(|req, srv| {
+                use actix_web::dev::Service;
+                let started = std::time::Instant::now();
+                let method = req.method().as_str().to_owned();
+                let metrics = req.app_data::<web::Data<Services>>().map(|s| s.metrics.clone());
+                let fut = srv.call(req);
+                async move {
+                    let res = fut.await?;
+                    if let Some(m) = metrics {
+                        let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+                        let status = res.status().as_u16().to_string();
+                        m.requests.with_label_values(&[route.as_str(), method.as_str(), status.as_str()]).inc();
+                        m.latency.with_label_values(&[route.as_str()]).observe(started.elapsed().as_secs_f64());
+                    }
+                    Ok(res)
+                }
+            })
             .wrap(actix_web::middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
             .configure(api::routes)
     })

@@ -238,6 +238,15 @@ pub async fn whoami(who: Principal) -> Json<WhoAmI> {
     Json(WhoAmI { agency: who.agency_code, role: who.role.as_str().to_owned() })
 }
 
+/// Prometheus metrics (admin, auditor).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"), (status = 401), (status = 403)),
+    security(("bearer" = [])))]
+pub async fn metrics(who: Principal, s: Data<Services>) -> Result<HttpResponse, ApiError> {
+    who.require(&[Role::Admin, Role::Auditor])?;
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(s.metrics.render()))
+}
+
 /// Up when the process is and the database answers.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200), (status = 503)))]
 pub async fn healthz(s: Data<Services>) -> Result<HttpResponse, ApiError> {

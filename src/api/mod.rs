@@ -95,6 +95,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/reports/summary", web::get().to(workflow::report_summary)),
     )
     .route("/healthz", web::get().to(handlers::healthz))
+    .route("/metrics", web::get().to(handlers::metrics))
     .route("/openapi.json", web::get().to(openapi::serve))
     .default_service(web::to(not_found));
 }

@@ -32,6 +32,7 @@ impl Modify for Bearer {
         handlers::get_record,
         handlers::get_household,
         handlers::healthz,
+        handlers::metrics,
         workflow::search_households,
         workflow::list_flags,
         workflow::review_flag,

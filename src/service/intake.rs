@@ -19,6 +19,7 @@ use super::domain::*;
 use super::engine::{Engine, EngineState, NextIds};
 use super::policy::OverlapPolicy;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::store::models::{FlagRow, HouseholdRow, PersonRow, RecordRow};
 use crate::store::{DbConn, queries};
 
@@ -84,9 +85,15 @@ pub struct Intake {
 
 impl Intake {
     /// Starts the writer on its own connection.
-    pub fn start(conn: DbConn, engine: Arc<Engine>, policy: Arc<OverlapPolicy>, next: NextIds) -> Intake {
+    pub fn start(
+        conn: DbConn,
+        engine: Arc<Engine>,
+        policy: Arc<OverlapPolicy>,
+        metrics: Arc<Metrics>,
+        next: NextIds,
+    ) -> Intake {
         let (tx, rx) = bounded::<Job>(4_096);
-        let writer = Writer { conn, engine, policy, next };
+        let writer = Writer { conn, engine, policy, metrics, next };
         thread::Builder::new()
             .name("bawaba-writer".into())
             .spawn(move || writer.run(rx))
@@ -123,6 +130,7 @@ struct Writer {
     conn: DbConn,
     engine: Arc<Engine>,
     policy: Arc<OverlapPolicy>,
+    metrics: Arc<Metrics>,
     next: NextIds,
 }
 
@@ -175,12 +183,14 @@ impl Writer {
         let saved_next = self.next;
         let mut results: Vec<Vec<ItemResult>> = Vec::with_capacity(jobs.len());
         let mut replies = Vec::with_capacity(jobs.len());
-        let Writer { conn, engine, policy, next } = self;
+        let Writer { conn, engine, policy, metrics, next } = self;
+        metrics.group_size.observe(jobs.iter().map(|j| j.items.len()).sum::<usize>() as f64);
+        let timer = metrics.commit_seconds.start_timer();
         let committed = conn.transaction::<_, diesel::result::Error, _>(|c| {
             for job in jobs {
                 let mut out = Vec::with_capacity(job.items.len());
                 for item in job.items {
-                    let r = c.transaction(|sp| store_item(sp, engine, policy, next, &job.agency, &item));
+                    let r = c.transaction(|sp| store_item(sp, engine, policy, metrics, next, &job.agency, &item));
                     out.push(match r {
                         Ok((outcome, staged)) => {
                             if let Some(staged) = staged {
@@ -209,6 +219,16 @@ impl Writer {
             for r in results.iter_mut().flatten() {
                 if matches!(r, Ok(Outcome::Created(_))) {
                     *r = Err(ApiError::Unavailable);
+                }
+            }
+        } else {
+            timer.observe_duration();
+            for r in results.iter().flatten() {
+                if let Ok(Outcome::Created(a)) = r {
+                    metrics.records_stored.inc();
+                    for f in &a.flags {
+                        metrics.flags_raised.with_label_values(&[f.kind.as_str()]).inc();
+                    }
                 }
             }
         }
@@ -251,6 +271,7 @@ fn store_item(
     c: &mut DbConn,
     engine: &Engine,
     policy: &OverlapPolicy,
+    metrics: &Metrics,
     next: &mut NextIds,
     agency: &AgencyRef,
     item: &Item,
@@ -271,6 +292,7 @@ fn store_item(
         ));
     }
     let plan = {
+        let _timer = metrics.match_seconds.start_timer();
         let state = engine.state.read();
         plan(c, &state, engine, policy, &agency.id, record, &item.prepared)?
     };

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use bawaba_matching::{MatchConfig, Matcher};
 
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::store::{DbTarget, Pool, StoreError};
 use auth::Keys;
 use engine::Engine;
@@ -32,6 +33,7 @@ pub struct Services {
     pub engine: Arc<Engine>,
     pub intake: Intake,
     pub policy: Arc<OverlapPolicy>,
+    pub metrics: Arc<Metrics>,
 }
 
 /// How to start the services.
@@ -63,8 +65,9 @@ impl Services {
             );
         }
         let policy = Arc::new(settings.overlap_policy.clone());
-        let intake = Intake::start(conn, engine.clone(), policy.clone(), next);
-        Ok(Services { pool, keys: Keys::new(settings.master_key.as_deref()), engine, intake, policy })
+        let metrics = Arc::new(Metrics::new().map_err(|e| StoreError::Connection(format!("metrics: {e}")))?);
+        let intake = Intake::start(conn, engine.clone(), policy.clone(), metrics.clone(), next);
+        Ok(Services { pool, keys: Keys::new(settings.master_key.as_deref()), engine, intake, policy, metrics })
     }
 
     /// A reader connection (blocking).

@@ -1,0 +1,82 @@
+//! Prometheus metrics: requests by route and status, latency histograms, records stored, flags
+//! raised and matcher timings. One registry per running gateway (no globals), so tests that run
+//! several gateways in one process each see their own figures.
+
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+};
+
+/// The gateway's metrics.
+pub struct Metrics {
+    registry: Registry,
+    /// HTTP requests by route pattern, method and status.
+    pub requests: IntCounterVec,
+    /// HTTP latency by route pattern, in seconds.
+    pub latency: HistogramVec,
+    /// Records stored (replays not counted).
+    pub records_stored: IntCounter,
+    /// Flags raised, by kind.
+    pub flags_raised: IntCounterVec,
+    /// Time to match one record against the index and find its overlaps, in seconds.
+    pub match_seconds: Histogram,
+    /// Items per group commit.
+    pub group_size: Histogram,
+    /// Time to commit one group, in seconds.
+    pub commit_seconds: Histogram,
+}
+
+const LATENCY_BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+impl Metrics {
+    /// A fresh registry with every metric registered.
+    pub fn new() -> Result<Metrics, prometheus::Error> {
+        let registry = Registry::new_custom(Some("bawaba".into()), None)?;
+        let requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "HTTP requests by route, method and status"),
+            &["route", "method", "status"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency by route")
+                .buckets(LATENCY_BUCKETS.to_vec()),
+            &["route"],
+        )?;
+        let records_stored = IntCounter::new("records_stored_total", "Assistance records stored")?;
+        let flags_raised = IntCounterVec::new(Opts::new("flags_raised_total", "Flags raised by kind"), &["kind"])?;
+        let match_seconds = Histogram::with_opts(
+            HistogramOpts::new("match_duration_seconds", "Matching one record and finding its overlaps")
+                .buckets(vec![0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05]),
+        )?;
+        let group_size = Histogram::with_opts(
+            HistogramOpts::new("intake_group_size", "Items per group commit")
+                .buckets(vec![1.0, 2.0, 5.0, 10.0, 50.0, 100.0, 500.0, 1000.0, 2000.0]),
+        )?;
+        let commit_seconds = Histogram::with_opts(
+            HistogramOpts::new("intake_commit_duration_seconds", "Writing and committing one group")
+                .buckets(LATENCY_BUCKETS.to_vec()),
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(records_stored.clone()))?;
+        registry.register(Box::new(flags_raised.clone()))?;
+        registry.register(Box::new(match_seconds.clone()))?;
+        registry.register(Box::new(group_size.clone()))?;
+        registry.register(Box::new(commit_seconds.clone()))?;
+        Ok(Metrics {
+            registry,
+            requests,
+            latency,
+            records_stored,
+            flags_raised,
+            match_seconds,
+            group_size,
+            commit_seconds,
+        })
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}
