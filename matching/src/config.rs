@@ -231,7 +231,7 @@ impl Default for MatchConfig {
             non_anchor_cap: 10.0,
             unmatched_adult_penalty: 3.0,
             extra_pair_factor: 0.5,
-            max_block: 400,
+            max_block: 200,
             search_floor: 0.001,
         }
     }

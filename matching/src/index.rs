@@ -506,22 +506,27 @@ impl Index {
         keys_of(&sk[..n], p.nid, p.phone, p.dob, out)
     }
 
-    /// Whether a stored person passes the second key used to narrow an oversized block.
-    fn second_key(&self, q: &PreparedPerson, r: &Rec) -> bool {
+    /// Whether a stored person passes the second key used to narrow an oversized block of the
+    /// given kind: a field that the block's own key does not already hold.
+    fn second_key(&self, kind: KeyKind, q: &PreparedPerson, r: &Rec) -> bool {
         if (q.nid != 0 && q.nid == r.nid) || (q.phone != 0 && q.phone == r.phone) {
             return true;
         }
-        let (qy, ry) = (q.dob >> 9, r.dob >> 9);
-        if qy != 0 && ry != 0 && qy.abs_diff(ry) <= 1 {
-            return true;
-        }
-        // Father's name skeleton.
         let (qn, rn) = (q.parts.len(), r.n as usize);
-        if qn >= 3 && rn >= 3 {
-            return q.parts[1].skel == self.toks[r.parts[1] as usize].skel;
+        let skel = |i: usize| self.toks[r.parts[i] as usize].skel;
+        let first = qn >= 1 && rn >= 1 && q.parts[0].skel == skel(0);
+        let father = qn >= 3 && rn >= 3 && q.parts[1].skel == skel(1);
+        let family = qn >= 2 && rn >= 2 && q.parts[qn - 1].skel == skel(rn - 1);
+        let (qy, ry) = (q.dob >> 9, r.dob >> 9);
+        let year = qy != 0 && ry != 0 && qy.abs_diff(ry) <= 1;
+        match kind {
+            KeyKind::FirstFamily | KeyKind::Family => father || year,
+            KeyKind::FamilyYear => first || father,
+            KeyKind::FirstYear => father || family,
+            KeyKind::Lineage => first || year,
+            KeyKind::FirstFather => family || year,
+            KeyKind::NationalId | KeyKind::Phone => true,
         }
-        // Without a second key on both sides: first-name skeleton.
-        qn >= 1 && rn >= 1 && q.parts[0].skel == self.toks[r.parts[0] as usize].skel
     }
 
     /// Candidate slots for a prepared person: the union of its keys' postings (oversized ones
@@ -537,15 +542,33 @@ impl Index {
             if kind == KeyKind::Family && q.parts.len() > 1 {
                 continue;
             }
-            self.collect(q, h, max_block, out);
+            self.collect(kind, q, h, max_block, out);
         }
         if search && q.parts.len() == 1 {
             let h = key(KeyKind::Family, q.parts[0].skel, 0);
-            self.collect(q, h, max_block, out);
+            self.collect(KeyKind::Family, q, h, max_block, out);
         }
     }
 
-    fn collect(&self, q: &PreparedPerson, h: u64, max_block: usize, out: &mut Vec<u32>) {
+    /// Number of distinct candidate slots for a prepared person (development aid).
+    #[doc(hidden)]
+    pub fn debug_candidates(&self, q: &PreparedPerson) -> (usize, [usize; 9]) {
+        let mut v = Vec::new();
+        self.candidates(q, 200, false, &mut v);
+        v.sort_unstable();
+        v.dedup();
+        let mut per = [0usize; 9];
+        let mut ks = [(KeyKind::Family, 0u64); 10];
+        let k = Self::keys_of_prepared(q, &mut ks);
+        for &(kind, h) in &ks[..k] {
+            let mut w = Vec::new();
+            self.collect(kind, q, h, 200, &mut w);
+            per[kind as usize] += w.len();
+        }
+        (v.len(), per)
+    }
+
+    fn collect(&self, kind: KeyKind, q: &PreparedPerson, h: u64, max_block: usize, out: &mut Vec<u32>) {
         if let Some(p) = self.blocks.get(&h) {
             let list = p.as_slice();
             if list.len() <= max_block {
@@ -553,7 +576,7 @@ impl Index {
             } else {
                 out.extend(list.iter().copied().filter(|&s| {
                     let r = &self.recs[s as usize];
-                    r.alive && self.second_key(q, r)
+                    r.alive && self.second_key(kind, q, r)
                 }));
             }
         }

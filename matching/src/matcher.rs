@@ -124,8 +124,8 @@ impl Matcher {
         }
         // Pre-screen: households with at least one hit strong enough to count as a pair.
         let score_hit = |&(s, i): &(u32, u16)| -> Option<HouseholdId> {
-            let w = score::pair_weight(cfg, &views[i as usize], &index.view(s), None);
-            (w >= PAIR_MIN).then(|| index.recs[s as usize].household)
+            let w = score::pair_weight_min(cfg, &views[i as usize], &index.view(s), PAIR_MIN - 1.0);
+            (w >= PAIR_MIN - 1.0).then(|| index.recs[s as usize].household)
         };
         let mut households: Vec<HouseholdId> = if hits.len() > 512 {
             hits.par_iter().filter_map(score_hit).collect()
@@ -357,10 +357,25 @@ impl Matcher {
     fn assess(&self, ours: &[PView<'_>], theirs: &[PView<'_>]) -> (f64, Pairs) {
         let cfg = &self.config;
         let (n, m) = (ours.len(), theirs.len());
+        // Stored households hold the same person once per record: score each distinct stored
+        // person once (same interned tokens and fields).
+        let sig: Vec<u64> = theirs.iter().map(signature).collect();
+        let mut first_of: Vec<usize> = (0..m).collect();
+        for j in 1..m {
+            if let Some(k) = (0..j).find(|&k| sig[k] == sig[j]) {
+                first_of[j] = first_of[k];
+            }
+        }
         let mut cands: Vec<(f64, usize, usize)> = Vec::with_capacity(n * m);
+        let mut row = vec![f64::NEG_INFINITY; m];
         for (i, a) in ours.iter().enumerate() {
             for (j, b) in theirs.iter().enumerate() {
-                let w = score::pair_weight(cfg, a, b, None) + score::role_weight(a.role, b.role).0;
+                let w = if first_of[j] < j {
+                    row[first_of[j]]
+                } else {
+                    score::pair_weight_min(cfg, a, b, PAIR_MIN - 1.0) + score::role_weight(a.role, b.role).0
+                };
+                row[j] = w;
                 if w >= PAIR_MIN {
                     cands.push((w, i, j));
                 }
@@ -506,6 +521,17 @@ impl Matcher {
         pass(KeyKind::NationalId, &[ModelField::First, ModelField::Family], &mut m);
         m
     }
+}
+
+/// A signature of a person view: equal for the same interned tokens and fields.
+fn signature(v: &PView<'_>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::phonetic::FxHasher::default();
+    for t in &v.toks[..v.n] {
+        (t.code.as_ptr() as usize, t.code.len()).hash(&mut h);
+    }
+    (v.n, v.nid, v.dob, v.phone, v.sex, v.role).hash(&mut h);
+    h.finish()
 }
 
 /// Pairs of alive slots sharing a key of one kind, in slot order, at most `max`.

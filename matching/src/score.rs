@@ -11,7 +11,7 @@ use crate::config::{MatchConfig, ModelField};
 use crate::normalize::{self, PartialDate, is_ar};
 use crate::phonetic::{self, intersects};
 use crate::prepare::MAX_PARTS;
-use crate::similarity::{arabic_cost, jaro_winkler, osa, osa_classes};
+use crate::similarity::{arabic_cost_bounded, jaro_winkler, osa, osa_classes};
 use crate::{Role, Sex};
 
 /// A compared field, as reported in [`Evidence`].
@@ -187,7 +187,7 @@ pub(crate) fn compare_tokens(a: &TokView<'_>, b: &TokView<'_>) -> TokCmp {
         return other(NameLevel::Different, sim, "different");
     }
     if is_ar(fa) {
-        let cost = f64::from(arabic_cost(a.code, b.code));
+        let cost = f64::from(arabic_cost_bounded(a.code, b.code, 2.0));
         let len = a.code.len().max(b.code.len()) as f64;
         let sim = (1.0 - cost / len).max(0.0);
         let minlen = a.code.len().min(b.code.len());
@@ -255,7 +255,7 @@ fn part_field(f: ModelField) -> Field {
 }
 
 /// Names: the weight of the part-by-part comparison, the best of the plausible readings.
-fn names(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, ev: Option<&mut Vec<Evidence>>) -> f64 {
+fn names(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, ev: Option<&mut Vec<Evidence>>, min: f64) -> f64 {
     // Pairs (field, index in a, index in b) of the standard reading.
     let mut std_pairs: [(ModelField, usize, usize); MAX_PARTS] = [(ModelField::First, 0, 0); MAX_PARTS];
     let mut ns = 0;
@@ -285,7 +285,7 @@ fn names(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, ev: Option<&mut Vec<Ev
             }
         }
     }
-    let (w_std, father_ok) = reading(cfg, a, b, &std_pairs[..ns]);
+    let (w_std, father_ok) = reading(cfg, a, b, &std_pairs[..ns], min);
     let _ = father_ok;
     // Alternative: a three-part name that left out the family name (first father grandfather).
     let mut best = (w_std, 0usize);
@@ -294,7 +294,7 @@ fn names(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, ev: Option<&mut Vec<Ev
     if alt_ok {
         alt_pairs[1] = (ModelField::Father, 1, 1);
         alt_pairs[2] = (ModelField::Grandfather, 2, 2);
-        let (w_alt, _) = reading(cfg, a, b, &alt_pairs);
+        let (w_alt, _) = reading(cfg, a, b, &alt_pairs, min + 2.0);
         if w_alt - 2.0 > best.0 {
             best = (w_alt - 2.0, 1);
         }
@@ -307,11 +307,25 @@ fn names(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, ev: Option<&mut Vec<Ev
 }
 
 /// The weight of one reading (a list of aligned parts); also whether the father agreed.
-fn reading(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, pairs: &[(ModelField, usize, usize)]) -> (f64, bool) {
+fn reading(
+    cfg: &MatchConfig,
+    a: &PView<'_>,
+    b: &PView<'_>,
+    pairs: &[(ModelField, usize, usize)],
+    min: f64,
+) -> (f64, bool) {
     let mut w = 0.0;
     let mut father_agrees = false;
     let mut lineage = 0.0;
-    for &(f, i, j) in pairs {
+    let part_max = if min.is_finite() { name_max(cfg) } else { 0.0 };
+    for (k, &(f, i, j)) in pairs.iter().enumerate() {
+        // Early exit: even if every remaining part agreed on a rare name, `min` is out of reach.
+        if min.is_finite() && k >= 2 {
+            let best = w + f64::max(lineage, 0.0) + (pairs.len() - k) as f64 * part_max;
+            if best < min {
+                return (min - 1.0, false);
+            }
+        }
         let (ta, tb) = (&a.toks[i], &b.toks[j]);
         let c = compare_tokens(ta, tb);
         let x = name_weight(cfg, f, &c, ta, tb);
@@ -489,9 +503,37 @@ pub(crate) fn role_weight(a: Role, b: Role) -> (f64, &'static str) {
     }
 }
 
+/// Highest weight one name part can bring.
+fn name_max(cfg: &MatchConfig) -> f64 {
+    let m = cfg.m.first_name[0].max(cfg.m.father_name[0]).max(cfg.m.grandfather_name[0]).max(cfg.m.family_name[0]);
+    (m / cfg.tf_floor.max(1e-12)).log2()
+}
+
+/// The log2 likelihood ratio of two persons being one (no prior), or any value below `min`
+/// as soon as `min` is out of reach (early exit; no evidence).
+pub(crate) fn pair_weight_min(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, min: f64) -> f64 {
+    let mut rest = 0.0;
+    if let Some(l) = nid_level(a.nid, b.nid) {
+        rest += w(cfg, ModelField::NationalId, l);
+    }
+    if let Some(l) = dob_level(a.dob, b.dob) {
+        rest += w(cfg, ModelField::Dob, l);
+    }
+    if let Some(l) = phone_level(a.phone, b.phone) {
+        rest += w(cfg, ModelField::Phone, l);
+    }
+    if let Some(l) = sex_level(a.sex, b.sex) {
+        rest += w(cfg, ModelField::Sex, l);
+    }
+    rest + names(cfg, a, b, None, min - rest)
+}
+
 /// The log2 likelihood ratio of two persons being one (no prior), with evidence if asked.
 pub(crate) fn pair_weight(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, mut ev: Option<&mut Vec<Evidence>>) -> f64 {
-    let mut total = names(cfg, a, b, ev.as_deref_mut());
+    if ev.is_none() {
+        return pair_weight_min(cfg, a, b, f64::NEG_INFINITY);
+    }
+    let mut total = names(cfg, a, b, ev.as_deref_mut(), f64::NEG_INFINITY);
     let fmt_id = |v: u64| {
         if v == 0 { String::new() } else { format!("{v:09}") }
     };

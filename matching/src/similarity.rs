@@ -93,8 +93,36 @@ fn pair(x: u8, y: u8, a: u8, b: u8) -> bool {
     (x == a && y == b) || (x == b && y == a)
 }
 
-/// Cost of substituting one Arabic letter for another (0 < cost ≤ 1).
-fn sub_cost(x: u8, y: u8, final_pos: bool) -> f32 {
+/// Size of the substitution table (compact Arabic bytes 0x80..0xB0).
+const TBL: usize = 48;
+
+/// Substitution costs between Arabic letters, from [`sub_cost_slow`], built once.
+fn sub_table() -> &'static [[f32; TBL]; TBL] {
+    static T: std::sync::OnceLock<Box<[[f32; TBL]; TBL]>> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let mut t = Box::new([[1.0f32; TBL]; TBL]);
+        for (i, row) in t.iter_mut().enumerate() {
+            for (j, c) in row.iter_mut().enumerate() {
+                let (x, y) = (AR_BASE + i as u8, AR_BASE + j as u8);
+                *c = if x == y { 0.0 } else { sub_cost_slow(x, y, false) };
+            }
+        }
+        t
+    })
+}
+
+/// Cost of substituting one letter for another (0 < cost ≤ 1), via the table.
+#[inline]
+fn sub_cost(tbl: &[[f32; TBL]; TBL], x: u8, y: u8, final_pos: bool) -> f32 {
+    if final_pos {
+        return sub_cost_slow(x, y, true);
+    }
+    let (i, j) = (x.wrapping_sub(AR_BASE) as usize, y.wrapping_sub(AR_BASE) as usize);
+    if i < TBL && j < TBL { tbl[i][j] } else { 1.0 }
+}
+
+/// Cost of substituting one Arabic letter for another (0 < cost ≤ 1), from the rules.
+fn sub_cost_slow(x: u8, y: u8, final_pos: bool) -> f32 {
     if final_pos {
         // A final -a written ا, ى (folded to ي), ة (folded to ه) or ه; عبده/عبدو.
         if pair(x, y, ALEF, HA) || pair(x, y, ALEF, YA) {
@@ -172,31 +200,52 @@ fn indel_cost(x: u8, i: usize, len: usize) -> f32 {
 
 /// Weighted edit distance between two Arabic tokens (compact bytes) with the letter-class cost
 /// table; a doubled letter costs 0.2 to insert or delete.
+#[cfg(test)]
 pub(crate) fn arabic_cost(a: &[u8], b: &[u8]) -> f32 {
+    arabic_cost_bounded(a, b, f32::INFINITY)
+}
+
+/// [`arabic_cost`], giving up (returning a value above `limit`) as soon as the cost must exceed
+/// `limit`.
+pub(crate) fn arabic_cost_bounded(a: &[u8], b: &[u8], limit: f32) -> f32 {
     let (a, b) = (&a[..a.len().min(MAXL)], &b[..b.len().min(MAXL)]);
     let (n, m) = (a.len(), b.len());
+    let tbl = sub_table();
+    // Deletion costs per position: a doubled letter costs 0.2.
+    let mut da = [0f32; MAXL];
+    let mut db = [0f32; MAXL];
+    for i in 0..n {
+        da[i] = if i > 0 && a[i - 1] == a[i] { 0.2 } else { indel_cost(a[i], i, n) };
+    }
+    for j in 0..m {
+        db[j] = if j > 0 && b[j - 1] == b[j] { 0.2 } else { indel_cost(b[j], j, m) };
+    }
     let mut prev2 = [0f32; MAXL + 1];
     let mut prev = [0f32; MAXL + 1];
     let mut cur = [0f32; MAXL + 1];
-    let del_a = |i: usize| -> f32 {
-        // Cost of deleting a[i].
-        if i > 0 && a[i - 1] == a[i] { 0.2 } else { indel_cost(a[i], i, n) }
-    };
-    let del_b = |j: usize| -> f32 { if j > 0 && b[j - 1] == b[j] { 0.2 } else { indel_cost(b[j], j, m) } };
     for j in 1..=m {
-        prev[j] = prev[j - 1] + del_b(j - 1);
+        prev[j] = prev[j - 1] + db[j - 1];
     }
+    let mut min_prev = 0f32;
     for i in 1..=n {
-        cur[0] = prev[0] + del_a(i - 1);
+        cur[0] = prev[0] + da[i - 1];
+        let mut row_min = cur[0];
+        let x = a[i - 1];
         for j in 1..=m {
-            let (x, y) = (a[i - 1], b[j - 1]);
-            let sub = if x == y { 0.0 } else { sub_cost(x, y, i == n && j == m) };
-            let mut v = (prev[j] + del_a(i - 1)).min(cur[j - 1] + del_b(j - 1)).min(prev[j - 1] + sub);
+            let y = b[j - 1];
+            let sub = if x == y { 0.0 } else { sub_cost(tbl, x, y, i == n && j == m) };
+            let mut v = (prev[j] + da[i - 1]).min(cur[j - 1] + db[j - 1]).min(prev[j - 1] + sub);
             if i > 1 && j > 1 && x == b[j - 2] && a[i - 2] == y && x != y {
                 v = v.min(prev2[j - 2] + 0.7);
             }
             cur[j] = v;
+            row_min = row_min.min(v);
         }
+        // Every alignment passes through this row or (by a transposition) the one before.
+        if row_min.min(min_prev) > limit {
+            return limit + 1.0;
+        }
+        min_prev = row_min;
         prev2[..=m].copy_from_slice(&prev[..=m]);
         prev[..=m].copy_from_slice(&cur[..=m]);
     }
