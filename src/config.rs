@@ -24,6 +24,8 @@ pub enum Command {
     /// Manage agencies and their keys.
     #[command(subcommand)]
     Agency(AgencyCommand),
+    /// Import a CSV or spreadsheet file of households into a running gateway.
+    Import(crate::import::ImportArgs),
 }
 
 /// Agency commands.

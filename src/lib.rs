@@ -9,6 +9,7 @@
 pub mod api;
 pub mod config;
 pub mod error;
+pub mod import;
 pub mod metrics;
 pub mod service;
 pub mod store;

@@ -50,6 +50,7 @@ fn main() -> anyhow::Result<()> {
             println!("{} key (shown once, keep it safe):", created.role);
             println!("{}", created.api_key);
         }
+        Command::Import(args) => bawaba::import::run(args)?,
     }
     Ok(())
 }

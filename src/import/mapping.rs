@@ -80,13 +80,7 @@ impl Field {
     /// Headers recognised for the field, besides its name.
     fn aliases(self) -> &'static [&'static str] {
         match self {
-            Field::ExternalId => &[
-                "record_id",
-                "reference",
-                "ref",
-                "reference_number",
-                "الرقم المرجعي",
-            ],
+            Field::ExternalId => &["record_id", "reference", "ref", "reference_number", "الرقم المرجعي"],
             Field::Type => &["assistance_type", "aid_type", "نوع المساعدة"],
             Field::Program => &["programme", "البرنامج"],
             Field::Amount => &["المبلغ"],
@@ -100,38 +94,22 @@ impl Field {
             Field::NationalId => &["id_number", "رقم الهوية"],
             Field::DateOfBirth => &["dob", "birth_date", "تاريخ الميلاد"],
             Field::Sex => &["gender", "الجنس"],
-            Field::Phone => &[
-                "mobile",
-                "phone_number",
-                "mobile_number",
-                "رقم الجوال",
-                "الجوال",
-                "الهاتف",
-            ],
+            Field::Phone => &["mobile", "phone_number", "mobile_number", "رقم الجوال", "الجوال", "الهاتف"],
         }
     }
 
     /// The field a name or alias stands for.
     pub fn parse(s: &str) -> Option<Field> {
         let key = normalize_header(s);
-        Field::ALL.into_iter().find(|f| {
-            normalize_header(f.name()) == key
-                || f.aliases().iter().any(|a| normalize_header(a) == key)
-        })
+        Field::ALL
+            .into_iter()
+            .find(|f| normalize_header(f.name()) == key || f.aliases().iter().any(|a| normalize_header(a) == key))
     }
 
     /// True for fields of the member (one per row); the others are taken from a record's
     /// first row.
     pub fn is_member(self) -> bool {
-        matches!(
-            self,
-            Field::Role
-                | Field::Name
-                | Field::NationalId
-                | Field::DateOfBirth
-                | Field::Sex
-                | Field::Phone
-        )
+        matches!(self, Field::Role | Field::Name | Field::NationalId | Field::DateOfBirth | Field::Sex | Field::Phone)
     }
 }
 
@@ -172,9 +150,7 @@ impl std::str::FromStr for MapRule {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let Some((header, field)) = s.rsplit_once('=') else {
-            return Err(format!(
-                "expected HEADER=FIELD, e.g. \"Beneficiary Name=name\", got {s:?}"
-            ));
+            return Err(format!("expected HEADER=FIELD, e.g. \"Beneficiary Name=name\", got {s:?}"));
         };
         let header = header.trim();
         if header.is_empty() {
@@ -191,10 +167,7 @@ impl std::str::FromStr for MapRule {
                 )
             })?)
         };
-        Ok(MapRule {
-            header: header.to_owned(),
-            field,
-        })
+        Ok(MapRule { header: header.to_owned(), field })
     }
 }
 
@@ -225,11 +198,7 @@ impl Mapping {
                 .map(|(i, _)| i)
                 .collect();
             if hits.is_empty() {
-                bail!(
-                    "--map {:?}: the file has no such column (columns: {})",
-                    rule.header,
-                    headers.join(", ")
-                );
+                bail!("--map {:?}: the file has no such column (columns: {})", rule.header, headers.join(", "));
             }
             for i in hits {
                 by_column[i] = rule.field;
@@ -260,23 +229,12 @@ impl Mapping {
                     }
                     columns.insert(*f, i);
                 }
-                None if !ruled[i] && !headers[i].trim().is_empty() => {
-                    unknown.push(headers[i].clone())
-                }
+                None if !ruled[i] && !headers[i].trim().is_empty() => unknown.push(headers[i].clone()),
                 None => {}
             }
         }
-        let needed = [
-            Field::ExternalId,
-            Field::Name,
-            Field::Type,
-            Field::PeriodStart,
-        ];
-        let missing: Vec<&str> = needed
-            .iter()
-            .filter(|f| !columns.contains_key(f))
-            .map(|f| f.name())
-            .collect();
+        let needed = [Field::ExternalId, Field::Name, Field::Type, Field::PeriodStart];
+        let missing: Vec<&str> = needed.iter().filter(|f| !columns.contains_key(f)).map(|f| f.name()).collect();
         if !missing.is_empty() {
             bail!(
                 "no column for {} (columns: {}); name the column with --map HEADER=FIELD",
@@ -284,20 +242,12 @@ impl Mapping {
                 headers.join(", ")
             );
         }
-        Ok(Mapping {
-            columns,
-            headers: headers.to_vec(),
-            unknown,
-        })
+        Ok(Mapping { columns, headers: headers.to_vec(), unknown })
     }
 
     /// How a field is named to the user: its column's header, else the API's name.
     pub fn label(&self, f: Field) -> String {
-        self.columns
-            .get(&f)
-            .and_then(|&i| self.headers.get(i))
-            .cloned()
-            .unwrap_or_else(|| f.name().to_owned())
+        self.columns.get(&f).and_then(|&i| self.headers.get(i)).cloned().unwrap_or_else(|| f.name().to_owned())
     }
 
     fn cell<'r>(&self, row: &'r Row, f: Field) -> &'r Cell {
@@ -413,10 +363,9 @@ pub fn convert(rows: &[Row], map: &Mapping) -> Converted {
         let mut problems = Vec::new();
         let body = record(&external_id, &rows, map, &mut problems);
         match body {
-            Some(body) if problems.is_empty() => out.records.push(Pending {
-                body,
-                rows: rows.iter().map(|r| r.line).collect(),
-            }),
+            Some(body) if problems.is_empty() => {
+                out.records.push(Pending { body, rows: rows.iter().map(|r| r.line).collect() })
+            }
             _ => {
                 out.failed_records += 1;
                 out.problems.extend(problems);
@@ -427,20 +376,10 @@ pub fn convert(rows: &[Row], map: &Mapping) -> Converted {
 }
 
 /// Builds one record from its rows, noting every problem found.
-fn record(
-    external_id: &str,
-    rows: &[&Row],
-    map: &Mapping,
-    problems: &mut Vec<RowProblem>,
-) -> Option<RecordOut> {
+fn record(external_id: &str, rows: &[&Row], map: &Mapping, problems: &mut Vec<RowProblem>) -> Option<RecordOut> {
     let first = rows.first()?;
     let mut note = |row: &Row, f: Field, problem: String| {
-        problems.push(RowProblem {
-            row: row.line,
-            external_id: external_id.to_owned(),
-            field: map.label(f),
-            problem,
-        });
+        problems.push(RowProblem { row: row.line, external_id: external_id.to_owned(), field: map.label(f), problem });
     };
     let mut get = |row: &Row, f: Field| -> Option<String> {
         match convert_value(f, map.cell(row, f)) {
@@ -494,10 +433,7 @@ fn record(
     if role_given.first() == Some(&false) && !members.iter().any(|m| m.role == "head") {
         members[0].role = "head";
     }
-    let location = (governorate.is_some() || locality.is_some()).then_some(LocationOut {
-        governorate,
-        locality,
-    });
+    let location = (governorate.is_some() || locality.is_some()).then_some(LocationOut { governorate, locality });
     Some(RecordOut {
         external_id: external_id.to_owned(),
         assistance: AssistanceOut {
@@ -589,10 +525,8 @@ fn ascii_digits(s: &str) -> String {
 
 /// An amount such as `1,500`, `1 500.50` or `١٬٥٠٠`.
 pub fn parse_amount(s: &str) -> Option<f64> {
-    let cleaned: String = ascii_digits(s)
-        .chars()
-        .filter(|c| !matches!(c, ',' | ' ' | '\u{00A0}' | '\u{202F}' | '\''))
-        .collect();
+    let cleaned: String =
+        ascii_digits(s).chars().filter(|c| !matches!(c, ',' | ' ' | '\u{00A0}' | '\u{202F}' | '\'')).collect();
     if cleaned.is_empty() || !cleaned.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-')) {
         return None;
     }
@@ -607,13 +541,15 @@ fn ymd(y: i32, m: u32, d: u32) -> Option<String> {
 fn parts(s: &str) -> Option<Vec<u32>> {
     let sep = s.chars().find(|c| matches!(c, '-' | '/' | '.'))?;
     s.split(sep)
-        .map(|p| {
-            if p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit()) {
-                None
-            } else {
-                p.parse().ok()
-            }
-        })
+        .map(
+            |p| {
+                if p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                    None
+                } else {
+                    p.parse().ok()
+                }
+            },
+        )
         .collect()
 }
 
@@ -689,18 +625,8 @@ pub fn sex_code(s: &str) -> Option<&'static str> {
 
 /// The API's type of assistance, from its name or a common Arabic one.
 pub fn aid_type(s: &str) -> Option<&'static str> {
-    const TYPES: [&str; 10] = [
-        "cash",
-        "food",
-        "voucher",
-        "in_kind",
-        "shelter",
-        "health",
-        "education",
-        "psychosocial",
-        "livelihood",
-        "other",
-    ];
+    const TYPES: [&str; 10] =
+        ["cash", "food", "voucher", "in_kind", "shelter", "health", "education", "psychosocial", "livelihood", "other"];
     let k = normalize_header(s);
     if let Some(t) = TYPES.iter().find(|t| **t == k) {
         return Some(t);
@@ -717,10 +643,7 @@ pub fn aid_type(s: &str) -> Option<&'static str> {
         ("livelihood", &["livelihoods", "سبل العيش"]),
         ("other", &["أخرى", "اخرى"]),
     ];
-    arabic
-        .iter()
-        .find(|(_, names)| names.iter().any(|n| normalize_header(n) == k))
-        .map(|(t, _)| *t)
+    arabic.iter().find(|(_, names)| names.iter().any(|n| normalize_header(n) == k)).map(|(t, _)| *t)
 }
 
 /// A currency code in capitals; the Arabic names of the usual three become their codes.

@@ -79,10 +79,7 @@ pub enum Format {
 
 /// Tells the format from the extension, or from the first bytes when the extension says nothing.
 pub fn format_of(path: &Path) -> anyhow::Result<Format> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("csv" | "tsv" | "txt") => Ok(Format::Csv),
         Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods") => Ok(Format::Spreadsheet),
@@ -132,18 +129,13 @@ pub fn read_csv(bytes: &[u8]) -> anyhow::Result<Table> {
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let delimiter = guess_delimiter(text.lines().next().unwrap_or(""));
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     for result in reader.records() {
         let record = result.context("reading the CSV")?;
-        let line = record
-            .position()
-            .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+        let line = record.position().map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
         if headers.is_none() {
             if record.iter().all(|c| c.trim().is_empty()) {
                 continue;
@@ -155,13 +147,7 @@ pub fn read_csv(bytes: &[u8]) -> anyhow::Result<Table> {
             line,
             cells: record
                 .iter()
-                .map(|c| {
-                    if c.trim().is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(c.to_owned())
-                    }
-                })
+                .map(|c| if c.trim().is_empty() { Cell::Empty } else { Cell::Text(c.to_owned()) })
                 .collect(),
         };
         if !row.is_blank() {
@@ -171,11 +157,7 @@ pub fn read_csv(bytes: &[u8]) -> anyhow::Result<Table> {
     let Some(headers) = headers else {
         bail!("the file is empty: no header row");
     };
-    Ok(Table {
-        headers,
-        rows,
-        notes,
-    })
+    Ok(Table { headers, rows, notes })
 }
 
 /// Picks the most frequent of `,`, `;` and tab outside quotes in the header line.
@@ -200,8 +182,8 @@ fn guess_delimiter(header: &str) -> u8 {
 }
 
 fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
-    let mut book = calamine::open_workbook_auto(path)
-        .with_context(|| format!("opening {} as a spreadsheet", path.display()))?;
+    let mut book =
+        calamine::open_workbook_auto(path).with_context(|| format!("opening {} as a spreadsheet", path.display()))?;
     let names = book.sheet_names();
     let name = match sheet {
         Some(wanted) => names
@@ -210,26 +192,14 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
             .or_else(|| names.iter().find(|n| n.trim().eq_ignore_ascii_case(wanted.trim())))
             .cloned()
             .with_context(|| {
-                format!(
-                    "no sheet named {wanted:?} in {} (sheets: {})",
-                    path.display(),
-                    names.join(", ")
-                )
+                format!("no sheet named {wanted:?} in {} (sheets: {})", path.display(), names.join(", "))
             })?,
-        None => names
-            .first()
-            .cloned()
-            .with_context(|| format!("{} has no sheets", path.display()))?,
+        None => names.first().cloned().with_context(|| format!("{} has no sheets", path.display()))?,
     };
-    let range = book
-        .worksheet_range(&name)
-        .with_context(|| format!("reading sheet {name:?} of {}", path.display()))?;
+    let range = book.worksheet_range(&name).with_context(|| format!("reading sheet {name:?} of {}", path.display()))?;
     let mut notes = Vec::new();
     if sheet.is_none() && names.len() > 1 {
-        notes.push(format!(
-            "read sheet {name:?}, the first of {} (use --sheet to choose another)",
-            names.len()
-        ));
+        notes.push(format!("read sheet {name:?}, the first of {} (use --sheet to choose another)", names.len()));
     }
     let (first_row, first_col) = range.start().unwrap_or((0, 0));
     let lead = first_col as usize;
@@ -255,11 +225,7 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
     let Some(headers) = headers else {
         bail!("sheet {name:?} of {} is empty: no header row", path.display());
     };
-    Ok(Table {
-        headers,
-        rows,
-        notes,
-    })
+    Ok(Table { headers, rows, notes })
 }
 
 fn header_text(c: &Cell) -> String {
@@ -297,21 +263,13 @@ fn cell_of(d: &Data) -> Cell {
 fn iso_date(s: &str) -> Option<(i32, u32, u32)> {
     let day = s.get(..10)?;
     let d = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
-    Some((
-        chrono::Datelike::year(&d),
-        chrono::Datelike::month(&d),
-        chrono::Datelike::day(&d),
-    ))
+    Some((chrono::Datelike::year(&d), chrono::Datelike::month(&d), chrono::Datelike::day(&d)))
 }
 
 /// Writes a spreadsheet number as a person typed it: whole numbers without a decimal point
 /// (an id or phone typed into a number cell), others as Rust prints them.
 pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e17 {
-        format!("{n:.0}")
-    } else {
-        n.to_string()
-    }
+    if n.fract() == 0.0 && n.abs() < 1e17 { format!("{n:.0}") } else { n.to_string() }
 }
 
 #[cfg(test)]
