@@ -1,6 +1,8 @@
 //! Configuration: one struct per command, read by clap from flags over environment variables
 //! over defaults. `bawaba --help` is the reference. Passed in app state, never a global.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand};
 
 use crate::service::policy::OverlapPolicy;
@@ -24,8 +26,12 @@ pub enum Command {
     /// Manage agencies and their keys.
     #[command(subcommand)]
     Agency(AgencyCommand),
-    /// Import a CSV or spreadsheet file of households into a running gateway.
-    Import(crate::import::ImportArgs),
+    /// The matching model: re-estimate its m probabilities on the stored data.
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// Reports, printed to standard output.
+    #[command(subcommand)]
+    Report(ReportCommand),
 }
 
 /// Agency commands.
@@ -34,6 +40,53 @@ pub enum AgencyCommand {
     /// Create an agency (or add a key of another role to an existing one) and print the new
     /// key once.
     Create(AgencyCreateArgs),
+}
+
+/// Model commands.
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Re-estimate the m probabilities by EM on pairs drawn from the stored persons' blocks, and
+    /// write the whole matching configuration as JSON (give it to `serve --match-config`).
+    Estimate(EstimateArgs),
+}
+
+/// `bawaba model estimate`.
+#[derive(Debug, Clone, Args)]
+pub struct EstimateArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The configuration to start from (defaults when absent).
+    #[arg(long, env = "BAWABA_MATCH_CONFIG")]
+    pub match_config: Option<PathBuf>,
+    /// Where to write the re-estimated configuration.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Most candidate pairs EM looks at.
+    #[arg(long, default_value_t = 200_000)]
+    pub max_pairs: usize,
+}
+
+/// Report commands.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Every overlapping pair of records in a period, as CSV or JSON.
+    Overlaps(ReportArgs),
+}
+
+/// `bawaba report overlaps`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// First day, YYYY-MM-DD.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// csv or json.
+    #[arg(long, default_value = "csv")]
+    pub format: String,
 }
 
 /// Where the database is.
@@ -63,6 +116,10 @@ pub struct ServeArgs {
     /// named conflict with their own type only.
     #[arg(long, env = "BAWABA_OVERLAP_POLICY", default_value = "")]
     pub overlap_policy: OverlapPolicy,
+    /// A JSON file of the matching configuration (bands, m and u probabilities…), as written by
+    /// `bawaba model estimate`; defaults when absent.
+    #[arg(long, env = "BAWABA_MATCH_CONFIG")]
+    pub match_config: Option<PathBuf>,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "BAWABA_WORKERS")]
     pub workers: Option<usize>,

@@ -43,6 +43,7 @@ pub struct Settings {
     pub master_key: Option<String>,
     pub overlap_policy: OverlapPolicy,
     pub pool_size: u32,
+    pub match_config: MatchConfig,
 }
 
 impl Services {
@@ -53,7 +54,7 @@ impl Services {
         let pool = target.pool(settings.pool_size)?;
         let mut conn = target.connect()?;
         let started = std::time::Instant::now();
-        let (engine, next) = Engine::load(&mut conn, Matcher::new(MatchConfig::default()))?;
+        let (engine, next) = Engine::load(&mut conn, Matcher::new(settings.match_config.clone()))?;
         let engine = Arc::new(engine);
         {
             let state = engine.state.read();

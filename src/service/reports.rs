@@ -216,13 +216,23 @@ pub fn overlaps(
     cursor: Option<&str>,
     limit: Option<usize>,
 ) -> Result<OverlapReport, ApiError> {
-    let mut conn = s.conn()?;
-    audit(&mut conn, who, "report.overlaps", None, None)?;
+    overlaps_on(&mut *s.conn()?, who, f, cursor, limit)
+}
+
+/// [`overlaps`] on a given connection (for the command line).
+pub fn overlaps_on(
+    conn: &mut DbConn,
+    who: &Principal,
+    f: &ReportFilter,
+    cursor: Option<&str>,
+    limit: Option<usize>,
+) -> Result<OverlapReport, ApiError> {
+    audit(conn, who, "report.overlaps", None, None)?;
     let mut all = Tally::default();
-    walk(&mut conn, f, None, |row| all.add(&row))?;
+    walk(conn, f, None, |row| all.add(&row))?;
     let mut rows = Vec::new();
     let mut more = false;
-    walk(&mut conn, f, cursor, |row| {
+    walk(conn, f, cursor, |row| {
         if limit.is_none_or(|l| rows.len() < l) {
             rows.push(row);
         } else {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::both_backends;
 use crate::support::{Backend, MASTER, TestApp, record};
 
-both_backends!(metrics_are_scraped_and_parsed);
+both_backends!(metrics_are_scraped_and_parsed, cli_reports_and_estimates);
 
 /// Parses the Prometheus text format into `name{labels}` → value.
 fn parse(text: &str) -> HashMap<String, f64> {
@@ -44,4 +44,39 @@ fn metrics_are_scraped_and_parsed(b: Backend) {
         m["bawaba_http_request_duration_seconds_bucket{route=\"/v1/records\",le=\"+Inf\"}"],
         m["bawaba_http_request_duration_seconds_count{route=\"/v1/records\"}"]
     );
+}
+
+fn bawaba(db: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_bawaba"))
+        .args(args)
+        .env("BAWABA_DATABASE_URL", db)
+        .env("BAWABA_LOG", "warn")
+        .output()
+        .expect("run bawaba")
+}
+
+fn cli_reports_and_estimates(b: Backend) {
+    let app = TestApp::start(b);
+    let w = app.agency("WFP", "submitter");
+    let u = app.agency("UNRWA", "submitter");
+    app.post("/v1/records", &w, &record("c-1"));
+    app.post("/v1/records", &u, &record("c-2"));
+    let out =
+        bawaba(&app.db.url, &["report", "overlaps", "--from", "2026-01-01", "--to", "2026-12-31", "--format", "csv"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("flag_id,kind,household_id"));
+    assert!(lines[1].contains(",UNRWA,") && lines[1].contains(",WFP,"));
+    let bad = bawaba(&app.db.url, &["report", "overlaps", "--from", "2026-02-30"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--from"));
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("model.json");
+    let path = path.to_str().expect("path");
+    let out = bawaba(&app.db.url, &["model", "estimate", "--out", path]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let model: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("model")).expect("json");
+    assert!(model["certain"].is_number() && model["m"].is_object(), "{model}");
 }

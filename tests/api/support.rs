@@ -102,6 +102,7 @@ impl TestApp {
             master_key: Some(MASTER.into()),
             overlap_policy: Default::default(),
             pool_size: 4,
+            match_config: Default::default(),
         };
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let base = format!("http://{}", listener.local_addr().expect("local addr"));
