@@ -32,6 +32,8 @@ pub enum Command {
     /// Reports, printed to standard output.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Import a CSV or spreadsheet file of households into a running gateway.
+    Import(crate::import::ImportArgs),
 }
 
 /// Agency commands.

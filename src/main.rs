@@ -62,6 +62,7 @@ fn main() -> anyhow::Result<()> {
             println!("{} key (shown once, keep it safe):", created.role);
             println!("{}", created.api_key);
         }
+        Command::Import(args) => bawaba::import::run(args)?,
         Command::Model(ModelCommand::Estimate(args)) => {
             init_logs(&args.db);
             let config = load_match_config(args.match_config.as_deref())?;
