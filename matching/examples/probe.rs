@@ -1,40 +1,60 @@
-//! Probe: candidate counts per query (development aid).
+//! Probe: time the gateway-style linkage loop on a caseload (development aid).
 use bawaba_matching::*;
 use bawaba_synth::{Config, generate};
+use std::time::Instant;
 fn main() {
-    let cl = generate(&Config { households: 5000, seed: 11, ..Config::default() });
-    let mut persons = Vec::new();
-    let mut pid = 0;
+    let hh: usize = std::env::var("HH").ok().and_then(|v| v.parse().ok()).unwrap_or(5000);
+    let cl = generate(&Config { households: hh, seed: 11, ..Config::default() });
+    let m = Matcher::default();
+    let mut ix = Index::new();
+    let (mut nh, mut np) = (0u64, 0u64);
+    let t = Instant::now();
+    let mut cands = 0usize;
     for r in &cl.records {
-        for m in &r.members {
-            let p = prepare(&PersonInput {
-                role: Role::Head,
-                name: &m.name,
-                national_id: m.national_id.as_deref(),
-                date_of_birth: m.date_of_birth.as_deref(),
-                sex: None,
-                phone: m.phone.as_deref(),
-            });
-            persons.push((pid, r.truth.household as u64, p));
-            pid += 1;
+        let members: Vec<PreparedPerson> = r
+            .members
+            .iter()
+            .map(|mm| {
+                prepare(&PersonInput {
+                    role: match mm.role {
+                        "head" => Role::Head,
+                        "spouse" => Role::Spouse,
+                        "child" => Role::Child,
+                        _ => Role::Other,
+                    },
+                    name: &mm.name,
+                    national_id: mm.national_id.as_deref(),
+                    date_of_birth: mm.date_of_birth.as_deref(),
+                    sex: None,
+                    phone: mm.phone.as_deref(),
+                })
+            })
+            .collect();
+        if std::env::var("CANDS").is_ok() {
+            for p in &members {
+                cands += ix.debug_candidates(p).0;
+            }
+        }
+        let f = m.match_household(&ix, &members, &|_| false, 3);
+        let h = match f.first() {
+            Some(x) if x.band >= Band::Probable => x.household,
+            _ => {
+                nh += 1;
+                nh
+            }
+        };
+        for p in members {
+            np += 1;
+            ix.insert(np, h, p);
         }
     }
-    let ix = Index::build(persons.clone());
-    let mut tot = 0usize;
-    let mut per = [0usize; 9];
-    let mut hist = std::collections::BTreeMap::new();
-    for (_, _, p) in persons.iter().take(2000) {
-        let (n, pk) = ix.debug_candidates(p);
-        for i in 0..9 {
-            per[i] += pk[i];
-        }
-        tot += n;
-        *hist.entry(n / 20 * 20).or_insert(0) += 1;
-    }
-    println!("mean candidates {}", tot as f64 / 2000.0);
-    println!("{hist:?}");
+    let el = t.elapsed();
     println!(
-        "per kind (nid, phone, first+fam, fam+year, lineage, first+father, first+year, fam): {:?}",
-        per.iter().map(|x| *x as f64 / 2000.0).collect::<Vec<_>>()
+        "{} records in {:.2?}: {:.1} µs/record; {} persons; mean candidates/member {:.1}",
+        cl.records.len(),
+        el,
+        el.as_secs_f64() * 1e6 / cl.records.len() as f64,
+        ix.persons(),
+        cands as f64 / np as f64
     );
 }

@@ -241,11 +241,8 @@ impl Index {
         let k = self.rec_keys(&self.recs[slot as usize], &mut ks);
         for &(_, h) in &ks[..k] {
             match self.blocks.get_mut(&h) {
-                Some(p) => {
-                    if !p.as_slice().contains(&slot) {
-                        p.push(slot)
-                    }
-                }
+                // A new slot cannot be in a posting yet, and a person's keys are distinct.
+                Some(p) => p.push(slot),
                 None => {
                     self.blocks.insert(h, Posting::One(slot));
                 }
@@ -550,6 +547,41 @@ impl Index {
         }
     }
 
+    /// A cheap filter before scoring (no edit distance): the candidate shares the ID or the
+    /// phone, or agrees by skeleton on all but at least one of the name parts and birth year
+    /// that both sides have (and on two at least).
+    pub(crate) fn plausible(&self, q: &PView<'_>, s: u32) -> bool {
+        let r = &self.recs[s as usize];
+        if (q.nid != 0 && q.nid == r.nid) || (q.phone != 0 && q.phone == r.phone) {
+            return true;
+        }
+        let (qn, rn) = (q.n, r.n as usize);
+        let sk = |i: usize| self.toks[r.parts[i] as usize].skel;
+        let (mut agree, mut avail) = (0u32, 0u32);
+        let mut check = |x: bool| {
+            avail += 1;
+            agree += u32::from(x);
+        };
+        if qn >= 1 && rn >= 1 {
+            check(q.toks[0].skel == sk(0));
+        }
+        if qn >= 2 && rn >= 2 {
+            let (a, b) = (&q.toks[qn - 1], &self.toks[r.parts[rn - 1] as usize]);
+            check(a.skel == b.skel || a.skel_full == b.skel_full);
+        }
+        if qn >= 3 && rn >= 3 {
+            check(q.toks[1].skel == sk(1));
+        }
+        if qn >= 4 && rn >= 4 {
+            check(q.toks[2].skel == sk(2));
+        }
+        let (qy, ry) = (q.dob >> 9, r.dob >> 9);
+        if qy != 0 && ry != 0 {
+            check(qy.abs_diff(ry) <= 1);
+        }
+        agree >= avail.min(2) && agree + 1 >= avail
+    }
+
     /// Number of distinct candidate slots for a prepared person (development aid).
     #[doc(hidden)]
     pub fn debug_candidates(&self, q: &PreparedPerson) -> (usize, [usize; 9]) {
@@ -571,7 +603,10 @@ impl Index {
     fn collect(&self, kind: KeyKind, q: &PreparedPerson, h: u64, max_block: usize, out: &mut Vec<u32>) {
         if let Some(p) = self.blocks.get(&h) {
             let list = p.as_slice();
-            if list.len() <= max_block {
+            // The broad keys (first name + birth year, first + father) are always narrowed: the
+            // household is found through its other members' keys as well.
+            let broad = matches!(kind, KeyKind::FirstYear | KeyKind::FirstFather);
+            if list.len() <= max_block && !broad {
                 out.extend(list.iter().copied().filter(|&s| self.recs[s as usize].alive));
             } else {
                 out.extend(list.iter().copied().filter(|&s| {

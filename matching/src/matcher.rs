@@ -124,6 +124,9 @@ impl Matcher {
         }
         // Pre-screen: households with at least one hit strong enough to count as a pair.
         let score_hit = |&(s, i): &(u32, u16)| -> Option<HouseholdId> {
+            if !index.plausible(&views[i as usize], s) {
+                return None;
+            }
             let w = score::pair_weight_min(cfg, &views[i as usize], &index.view(s), PAIR_MIN - 1.0);
             (w >= PAIR_MIN - 1.0).then(|| index.recs[s as usize].household)
         };

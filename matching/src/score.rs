@@ -164,23 +164,26 @@ pub(crate) fn compare_tokens(a: &TokView<'_>, b: &TokView<'_>) -> TokCmp {
         if same_group {
             return TokCmp { level: NameLevel::Exact, sim: 0.95, label: "transliteration", concept: true };
         }
-        let mut ca = [0u8; 16];
-        let mut cb = [0u8; 16];
-        let na = phonetic::unpack(a.skel, &mut ca);
-        let nb = phonetic::unpack(b.skel, &mut cb);
-        let d = osa_classes(&ca[..na], &cb[..nb]);
-        let len = na.max(nb).max(1);
-        let sim = 1.0 - d as f64 / len as f64;
         if known_distinct {
             return if skel_eq {
                 other(NameLevel::Similar, 0.7, "similar")
             } else {
-                other(NameLevel::Different, sim.min(0.6), "different")
+                other(NameLevel::Different, 0.3, "different")
             };
         }
-        if skel_eq && na >= 1 {
+        if skel_eq && a.skel != 0 {
             return variant(0.9, "transliteration");
         }
+        let mut ca = [0u8; 16];
+        let mut cb = [0u8; 16];
+        let na = phonetic::unpack(a.skel, &mut ca);
+        let nb = phonetic::unpack(b.skel, &mut cb);
+        if na.abs_diff(nb) > 1 {
+            return other(NameLevel::Different, 0.3, "different");
+        }
+        let d = osa_classes(&ca[..na], &cb[..nb]);
+        let len = na.max(nb).max(1);
+        let sim = 1.0 - d as f64 / len as f64;
         if d == 1 && na.min(nb) >= 3 {
             return other(NameLevel::Similar, sim, "similar");
         }
@@ -217,7 +220,7 @@ pub(crate) fn compare_tokens(a: &TokView<'_>, b: &TokView<'_>) -> TokCmp {
         return variant(jw.max(0.85), "spelling_variant");
     }
     let minlen = a.code.len().min(b.code.len());
-    if osa(a.code, b.code) == 1 && minlen >= 4 {
+    if a.code.len().abs_diff(b.code.len()) <= 1 && minlen >= 4 && osa(a.code, b.code) == 1 {
         return other(NameLevel::OneTypo, jw, "one_typo");
     }
     if jw >= 0.9 && minlen >= 4 {

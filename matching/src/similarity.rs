@@ -67,16 +67,16 @@ pub(crate) fn jaro(a: &[u8], b: &[u8]) -> f64 {
 pub(crate) fn osa(a: &[u8], b: &[u8]) -> usize {
     let (a, b) = (&a[..a.len().min(MAXL)], &b[..b.len().min(MAXL)]);
     let (n, m) = (a.len(), b.len());
-    let mut prev2 = [0usize; MAXL + 1];
-    let mut prev = [0usize; MAXL + 1];
-    let mut cur = [0usize; MAXL + 1];
+    let mut prev2 = [0u8; MAXL + 1];
+    let mut prev = [0u8; MAXL + 1];
+    let mut cur = [0u8; MAXL + 1];
     for (j, p) in prev.iter_mut().enumerate().take(m + 1) {
-        *p = j;
+        *p = j as u8;
     }
     for i in 1..=n {
-        cur[0] = i;
+        cur[0] = i as u8;
         for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let cost = u8::from(a[i - 1] != b[j - 1]);
             let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(prev2[j - 2] + 1);
@@ -86,7 +86,7 @@ pub(crate) fn osa(a: &[u8], b: &[u8]) -> usize {
         prev2[..=m].copy_from_slice(&prev[..=m]);
         prev[..=m].copy_from_slice(&cur[..=m]);
     }
-    prev[m]
+    usize::from(prev[m])
 }
 
 fn pair(x: u8, y: u8, a: u8, b: u8) -> bool {
