@@ -144,7 +144,18 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
 /// nothing to say) even when the import stops half-way.
 pub fn import(args: &ImportArgs) -> anyhow::Result<Summary> {
     let started = Instant::now();
-    let table = table::read(&args.file, args.sheet.as_deref())?;
+    let known = |headers: &[String]| {
+        let hits = headers
+            .iter()
+            .filter(|h| {
+                let k = mapping::normalize_header(h);
+                !k.is_empty()
+                    && (Field::parse(h).is_some() || args.map.iter().any(|r| mapping::normalize_header(&r.header) == k))
+            })
+            .count();
+        hits >= 2
+    };
+    let table = table::read(&args.file, args.sheet.as_deref(), &known)?;
     for note in &table.notes {
         eprintln!("note: {note}");
     }

@@ -99,22 +99,27 @@ pub fn format_of(path: &Path) -> anyhow::Result<Format> {
     }
 }
 
-/// Reads a file; `sheet` names the worksheet of a spreadsheet.
-pub fn read(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
+/// Tells a header row from a title row above it.
+pub type IsHeader<'a> = &'a dyn Fn(&[String]) -> bool;
+
+/// Reads a file; `sheet` names the worksheet of a spreadsheet. The header is the first of the
+/// first 30 non-blank rows that `is_header` accepts, else the first non-blank row; rows above
+/// it (titles) are dropped.
+pub fn read(path: &Path, sheet: Option<&str>, is_header: IsHeader<'_>) -> anyhow::Result<Table> {
     match format_of(path)? {
         Format::Csv => {
             if sheet.is_some() {
                 bail!("--sheet is for spreadsheet files; {} is CSV", path.display());
             }
             let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            read_csv(&bytes)
+            read_csv(&bytes, is_header)
         }
-        Format::Spreadsheet => read_spreadsheet(path, sheet),
+        Format::Spreadsheet => read_spreadsheet(path, sheet, is_header),
     }
 }
 
 /// Reads CSV bytes.
-pub fn read_csv(bytes: &[u8]) -> anyhow::Result<Table> {
+pub fn read_csv(bytes: &[u8], is_header: IsHeader<'_>) -> anyhow::Result<Table> {
     let mut notes = Vec::new();
     let text: std::borrow::Cow<'_, str> = match std::str::from_utf8(bytes) {
         Ok(s) => s.into(),
@@ -128,21 +133,13 @@ pub fn read_csv(bytes: &[u8]) -> anyhow::Result<Table> {
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let delimiter = guess_delimiter(text.lines().next().unwrap_or(""));
+    let delimiter = guess_delimiter(text);
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
-    let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     for result in reader.records() {
         let record = result.context("reading the CSV")?;
         let line = record.position().map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
-        if headers.is_none() {
-            if record.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            headers = Some(record.iter().map(|h| h.trim().to_owned()).collect());
-            continue;
-        }
         let row = Row {
             line,
             cells: record
@@ -154,16 +151,24 @@ pub fn read_csv(bytes: &[u8]) -> anyhow::Result<Table> {
             rows.push(row);
         }
     }
-    let Some(headers) = headers else {
-        bail!("the file is empty: no header row");
-    };
-    Ok(Table { headers, rows, notes })
+    finish(rows, notes, is_header).context("the file is empty: no header row")
 }
 
-/// Picks the most frequent of `,`, `;` and tab outside quotes in the header line.
-fn guess_delimiter(header: &str) -> u8 {
+/// Takes the header out of the rows.
+fn finish(mut rows: Vec<Row>, notes: Vec<String>, is_header: IsHeader<'_>) -> Option<Table> {
+    let texts = |r: &Row| r.cells.iter().map(header_text).collect::<Vec<_>>();
+    let at = rows.iter().take(30).position(|r| is_header(&texts(r))).unwrap_or(0);
+    let header = rows.get(at)?;
+    let headers = texts(header);
+    rows.drain(..=at);
+    Some(Table { headers, rows, notes })
+}
+
+/// Picks the most frequent of `,`, `;` and tab outside quotes in the first lines.
+fn guess_delimiter(text: &str) -> u8 {
     let (mut comma, mut semi, mut tab, mut quoted) = (0usize, 0usize, 0usize, false);
-    for c in header.chars() {
+    let head_end = text.match_indices('\n').nth(9).map_or(text.len(), |(i, _)| i);
+    for c in text[..head_end].chars() {
         match c {
             '"' => quoted = !quoted,
             ',' if !quoted => comma += 1,
@@ -181,7 +186,7 @@ fn guess_delimiter(header: &str) -> u8 {
     }
 }
 
-fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
+fn read_spreadsheet(path: &Path, sheet: Option<&str>, is_header: IsHeader<'_>) -> anyhow::Result<Table> {
     let mut book =
         calamine::open_workbook_auto(path).with_context(|| format!("opening {} as a spreadsheet", path.display()))?;
     let names = book.sheet_names();
@@ -203,7 +208,6 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
     }
     let (first_row, first_col) = range.start().unwrap_or((0, 0));
     let lead = first_col as usize;
-    let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     for (i, cells) in range.rows().enumerate() {
         let line = first_row as usize + i + 1;
@@ -213,19 +217,12 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>) -> anyhow::Result<Table> {
             cells.splice(0..0, std::iter::repeat_n(Cell::Empty, lead));
         }
         let row = Row { line, cells };
-        if row.is_blank() {
-            continue;
+        if !row.is_blank() {
+            rows.push(row);
         }
-        if headers.is_none() {
-            headers = Some(row.cells.iter().map(header_text).collect());
-            continue;
-        }
-        rows.push(row);
     }
-    let Some(headers) = headers else {
-        bail!("sheet {name:?} of {} is empty: no header row", path.display());
-    };
-    Ok(Table { headers, rows, notes })
+    finish(rows, notes, is_header)
+        .with_context(|| format!("sheet {name:?} of {} is empty: no header row", path.display()))
 }
 
 fn header_text(c: &Cell) -> String {
@@ -278,7 +275,7 @@ mod tests {
 
     #[test]
     fn csv_with_bom_semicolons_and_row_numbers() {
-        let t = read_csv("\u{feff}a;b\n1;2\n\n;\n3;\"x\ny\"\n".as_bytes()).expect("read");
+        let t = read_csv("\u{feff}a;b\n1;2\n\n;\n3;\"x\ny\"\n".as_bytes(), &|_| true).expect("read");
         assert_eq!(t.headers, ["a", "b"]);
         assert_eq!(t.rows.len(), 2);
         assert_eq!(t.rows[0].line, 2);
@@ -287,9 +284,19 @@ mod tests {
     }
 
     #[test]
+    fn title_rows_above_the_header_are_dropped() {
+        let t =
+            read_csv("Distribution, Feb 2026\n\nname,type\nx,cash\n".as_bytes(), &|h| h.iter().any(|c| c == "name"))
+                .expect("read");
+        assert_eq!(t.headers, ["name", "type"]);
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(t.rows[0].line, 4);
+    }
+
+    #[test]
     fn windows_1256_is_decoded() {
         let (bytes, _, _) = encoding_rs::WINDOWS_1256.encode("الاسم\nمحمد\n");
-        let t = read_csv(&bytes).expect("read");
+        let t = read_csv(&bytes, &|_| true).expect("read");
         assert_eq!(t.headers, ["الاسم"]);
         assert_eq!(t.rows[0].cells[0], Cell::Text("محمد".into()));
         assert_eq!(t.notes.len(), 1);

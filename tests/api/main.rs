@@ -3,5 +3,6 @@
 mod support;
 
 mod foundation;
+mod import;
 mod operations;
 mod workflow;
