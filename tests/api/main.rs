@@ -5,4 +5,5 @@ mod support;
 mod foundation;
 mod import;
 mod operations;
+mod readme;
 mod workflow;
