@@ -56,7 +56,7 @@ impl Ord for Band {
 ///
 /// Name parts: `[exact, variant, one_typo, similar, different]`; national ID:
 /// `[exact, one_typo, different]`; date of birth: `[exact, year_month, year, day_month_swapped,
-/// partial, year_off_by_one, different]`; phone: `[exact, last7, different]`; sex:
+/// partial, year_off_by_one, different, far]` (far: five years or more apart); phone: `[exact, last7, different]`; sex:
 /// `[agree, disagree]`. A missing value on either side is never a level: it weighs 0.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -72,7 +72,7 @@ pub struct LevelProbabilities {
     /// National ID.
     pub national_id: [f64; 3],
     /// Date of birth.
-    pub date_of_birth: [f64; 7],
+    pub date_of_birth: [f64; 8],
     /// Phone.
     pub phone: [f64; 3],
     /// Sex.
@@ -93,8 +93,8 @@ impl LevelProbabilities {
             father_name: [0.85, 0.08, 0.03, 0.02, 0.02],
             grandfather_name: [0.80, 0.08, 0.04, 0.03, 0.05],
             family_name: [0.85, 0.09, 0.03, 0.015, 0.015],
-            national_id: [0.96, 0.025, 0.015],
-            date_of_birth: [0.88, 0.88, 0.88, 0.015, 0.05, 0.03, 0.03],
+            national_id: [0.97, 0.022, 0.008],
+            date_of_birth: [0.88, 0.88, 0.88, 0.015, 0.05, 0.03, 0.025, 0.005],
             phone: [0.65, 0.05, 0.30],
             sex: [0.98, 0.02],
         }
@@ -108,7 +108,7 @@ impl LevelProbabilities {
             grandfather_name: [0.02, 0.01, 0.004, 0.01, 0.956],
             family_name: [0.005, 0.003, 0.002, 0.005, 0.985],
             national_id: [1e-6, 2e-5, 0.99998],
-            date_of_birth: [7e-5, 0.002, 0.025, 1e-4, 0.01, 0.05, 0.91],
+            date_of_birth: [7e-5, 0.002, 0.025, 1e-4, 0.01, 0.05, 0.15, 0.76],
             phone: [1e-4, 1e-4, 0.9998],
             sex: [0.5, 0.5],
         }
@@ -200,6 +200,9 @@ pub struct MatchConfig {
     /// Weight of the grandfather name agreement when the father's name agrees too, as a
     /// fraction: siblings and cousins share their lineage, so the two are not independent.
     pub lineage_dependence: f64,
+    /// Weight kept of a father or grandfather name agreement when the first names differ
+    /// (siblings share their lineage: such an agreement says little).
+    pub sibling_dependence: f64,
     /// Log2-odds subtracted from a household match resting on no head/spouse pair (children or
     /// other members only).
     pub no_anchor_penalty: f64,
@@ -227,9 +230,10 @@ impl Default for MatchConfig {
             tf_floor: 2e-5,
             tf_prior_weight: 2000.0,
             lineage_dependence: 0.5,
+            sibling_dependence: 0.15,
             no_anchor_penalty: 8.0,
             non_anchor_cap: 10.0,
-            unmatched_adult_penalty: 3.0,
+            unmatched_adult_penalty: 4.5,
             extra_pair_factor: 0.5,
             max_block: 200,
             search_floor: 0.001,

@@ -411,7 +411,7 @@ impl Matcher {
         } else {
             l += pairs.iter().map(|p| p.2.min(cfg.non_anchor_cap)).sum::<f64>() - cfg.no_anchor_penalty;
         }
-        // Adults unpaired on both sides, of the same sex where known.
+        // Adults unpaired on both sides (two different wives), of the same sex where known.
         let unpaired = |v: &[PView<'_>], used: &[bool]| {
             let mut c = [0usize; 3];
             for (x, p) in v.iter().enumerate() {
@@ -425,8 +425,19 @@ impl Matcher {
             }
             c
         };
-        let (ua, ub) = (unpaired(ours, &used_a), unpaired(theirs, &used_b));
-        let clashes = ua[0].min(ub[0]) + ua[1].min(ub[1]) + ua[2].min(ub[2]);
+        let (mut ua, mut ub) = (unpaired(ours, &used_a), unpaired(theirs, &used_b));
+        let mut clashes = 0;
+        for s in 0..2 {
+            let k = ua[s].min(ub[s]);
+            clashes += k;
+            ua[s] -= k;
+            ub[s] -= k;
+        }
+        // An adult of unknown sex may clash with anyone left.
+        let k = ua[2].min(ub[0] + ub[1] + ub[2]);
+        clashes += k;
+        ub[2] -= k.min(ub[2]);
+        clashes += ub[2].min(ua[0] + ua[1]);
         l -= cfg.unmatched_adult_penalty * clashes as f64;
         (l, pairs)
     }

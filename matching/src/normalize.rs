@@ -562,6 +562,18 @@ fn canon_suffix(t: &mut Vec<u8>) {
     }
 }
 
+/// Typing slips in an Arabic token: a doubled last letter (محمدد, خليلل, علاءء) and a doubled
+/// leading alef (اابراهيم). Short tokens are left alone, so that no compound trigger (عبد, ابو,
+/// ال) can be made by the fix; applied again after joining, which keeps names idempotent.
+fn fix_slips(code: &mut Vec<u8>) {
+    while code.len() > 4 && code[code.len() - 1] == code[code.len() - 2] {
+        code.pop();
+    }
+    while code.len() > 3 && code[0] == ALEF && code[1] == ALEF {
+        code.remove(0);
+    }
+}
+
 /// Splits a name into raw tokens (Unicode clean-up and letter folding only).
 fn raw_tokens(s: &str) -> Vec<Tok> {
     let s: Cow<'_, str> =
@@ -571,16 +583,10 @@ fn raw_tokens(s: &str) -> Vec<Tok> {
     let flush = |cur: &mut Vec<u8>, out: &mut Vec<Tok>, dot: bool| {
         if !cur.is_empty() {
             let mut t = Tok::new(std::mem::take(cur));
-            if t.arabic() {
-                // Typing slips: a doubled last letter (محمدد), a doubled leading alef (اابراهيم).
-                while t.code.len() > 2 && t.code[t.code.len() - 1] == t.code[t.code.len() - 2] {
-                    t.code.pop();
-                }
-                while t.code.len() > 2 && t.code[0] == ALEF && t.code[1] == ALEF {
-                    t.code.remove(0);
-                }
-            }
             t.code.truncate(MAX_TOKEN);
+            if t.arabic() {
+                fix_slips(&mut t.code);
+            }
             t.dot = dot;
             out.push(t);
         }
@@ -742,15 +748,18 @@ pub(crate) fn name_tokens(s: &str) -> Vec<Tok> {
         start += 1;
     }
     let mut out: Vec<Tok> = joined.split_off(start);
-    // 4. Canonical Latin compounds.
+    // 4. Canonical Latin compounds; Arabic slips once more (a join can end in a doubled letter).
     for t in &mut out {
-        if !t.arabic() {
+        t.code.truncate(MAX_TOKEN);
+        if t.arabic() {
+            fix_slips(&mut t.code);
+        } else {
             if let Some(c) = canon_abd(&t.code) {
                 t.code = c;
             }
             canon_suffix(&mut t.code);
+            t.code.truncate(MAX_TOKEN);
         }
-        t.code.truncate(MAX_TOKEN);
         t.dot = false;
         t.kunya = false;
     }

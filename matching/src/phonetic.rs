@@ -125,10 +125,6 @@ fn arabic_class(b: u8, last: bool) -> u8 {
     }
 }
 
-fn is_vowel(b: u8) -> bool {
-    matches!(b, b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w')
-}
-
 /// Consonant classes of a token (compact bytes), doubled classes collapsed. At most 15 kept.
 pub(crate) fn classes(code: &[u8], out: &mut [u8; 16]) -> usize {
     let mut n = 0usize;
@@ -160,8 +156,9 @@ pub(crate) fn classes(code: &[u8], out: &mut [u8; 16]) -> usize {
             (b'c', Some(b'k')) => (K, 2),
             (b'c', Some(b'e' | b'i' | b'y')) => (S, 1),
             (b'h', _) => {
-                // A final h after a vowel is a ta marbuta ending (Fatimah, Fatmeh).
-                let final_after_vowel = i + 1 == len && i > 0 && is_vowel(code[i - 1]);
+                // A final h after a or e is a ta marbuta ending (Fatimah, Fatmeh), not after
+                // u or i (Nouh نوح, Sabih صبيح).
+                let final_after_vowel = i + 1 == len && i > 0 && matches!(code[i - 1], b'a' | b'e');
                 (if final_after_vowel { 0 } else { H }, 1)
             }
             (b'b' | b'p', _) => (B, 1),
@@ -258,7 +255,12 @@ pub fn skeleton(name: &str) -> String {
     out
 }
 
-/// Arabic–Latin name table: normalised spelling → ids of the name groups it belongs to.
+/// Arabic–Latin name table, anchored on Arabic spellings: every distinct (normalised) Arabic
+/// form of the table has an id; an Arabic token's groups are its own id, a Latin token's groups
+/// are the ids of every Arabic form it is listed with. So a Latin and an Arabic token are the
+/// same name when the Latin spelling is listed with that Arabic form, and two Latin spellings
+/// are the same name when they share an Arabic form (Mohammad / Muhammad via محمد, but not
+/// Mohammed / Mahmoud). Two Arabic spellings are never made equal by the table (أمل / آمال).
 pub(crate) struct NameTable {
     map: FxMap<Box<[u8]>, Box<[u32]>>,
 }
@@ -267,9 +269,13 @@ static TABLE_SRC: &str = include_str!("../data/names_ar_latin.txt");
 
 impl NameTable {
     fn build() -> NameTable {
-        let mut map: FxMap<Box<[u8]>, Vec<u32>> = FxMap::default();
-        for (gid, line) in TABLE_SRC.lines().enumerate() {
-            let gid = gid as u32;
+        let mut ar_ids: FxMap<Vec<u8>, u32> = FxMap::default();
+        let mut latin: FxMap<Vec<u8>, Vec<u32>> = FxMap::default();
+        let mut line_ar: Vec<u32> = Vec::new();
+        let mut line_lat: Vec<Vec<u8>> = Vec::new();
+        for line in TABLE_SRC.lines() {
+            line_ar.clear();
+            line_lat.clear();
             for form in line.split(", ") {
                 let toks = normalize::name_tokens(form);
                 if toks.len() != 1 {
@@ -281,13 +287,29 @@ impl NameTable {
                 if t.code.len() < 2 {
                     continue;
                 }
-                let e = map.entry(t.code.into_boxed_slice()).or_default();
-                if e.last() != Some(&gid) {
-                    e.push(gid);
+                if t.arabic() {
+                    let next = ar_ids.len() as u32;
+                    line_ar.push(*ar_ids.entry(t.code).or_insert(next));
+                } else {
+                    line_lat.push(t.code);
                 }
             }
+            for l in line_lat.drain(..) {
+                latin.entry(l).or_default().extend_from_slice(&line_ar);
+            }
         }
-        NameTable { map: map.into_iter().map(|(k, v)| (k, v.into_boxed_slice())).collect() }
+        let mut map: FxMap<Box<[u8]>, Box<[u32]>> = FxMap::default();
+        for (code, id) in ar_ids {
+            map.insert(code.into_boxed_slice(), vec![id].into_boxed_slice());
+        }
+        for (code, mut ids) in latin {
+            ids.sort_unstable();
+            ids.dedup();
+            if !ids.is_empty() {
+                map.insert(code.into_boxed_slice(), ids.into_boxed_slice());
+            }
+        }
+        NameTable { map }
     }
 
     /// The table, built on first use.
@@ -365,5 +387,8 @@ mod tests {
         assert!(intersects(&g("Mohammed"), &g("محمد")));
         assert!(intersects(&g("Fatima"), &g("فاطمة")));
         assert!(!intersects(&g("Mahmoud"), &g("محمد")));
+        assert!(intersects(&g("Mohammad"), &g("Muhammad")));
+        assert!(!intersects(&g("Mohammed"), &g("Mahmoud")));
+        assert!(!intersects(&g("أمل"), &g("آمال")));
     }
 }

@@ -288,8 +288,7 @@ fn names(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, ev: Option<&mut Vec<Ev
             }
         }
     }
-    let (w_std, father_ok) = reading(cfg, a, b, &std_pairs[..ns], min);
-    let _ = father_ok;
+    let (w_std, _) = reading(cfg, a, b, &std_pairs[..ns], min, None);
     // Alternative: a three-part name that left out the family name (first father grandfather).
     let mut best = (w_std, 0usize);
     let mut alt_pairs: [(ModelField, usize, usize); 3] = [(ModelField::First, 0, 0); 3];
@@ -297,7 +296,7 @@ fn names(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, ev: Option<&mut Vec<Ev
     if alt_ok {
         alt_pairs[1] = (ModelField::Father, 1, 1);
         alt_pairs[2] = (ModelField::Grandfather, 2, 2);
-        let (w_alt, _) = reading(cfg, a, b, &alt_pairs, min + 2.0);
+        let (w_alt, _) = reading(cfg, a, b, &alt_pairs, min + 2.0, None);
         if w_alt - 2.0 > best.0 {
             best = (w_alt - 2.0, 1);
         }
@@ -309,42 +308,57 @@ fn names(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, ev: Option<&mut Vec<Ev
     best.0
 }
 
-/// The weight of one reading (a list of aligned parts); also whether the father agreed.
+/// The weight of one reading (a list of aligned parts, first name first, then family, father,
+/// grandfather and further ancestors), with per-part weights and comparisons when asked.
+///
+/// Lineage parts are not independent: siblings share father, grandfather and family, cousins
+/// grandfather and family. So when the first names differ, a father or grandfather agreement
+/// keeps only `sibling_dependence` of its weight; a grandfather agreement keeps
+/// `lineage_dependence` of it when the father agrees too or when the fathers differ.
 fn reading(
     cfg: &MatchConfig,
     a: &PView<'_>,
     b: &PView<'_>,
     pairs: &[(ModelField, usize, usize)],
     min: f64,
+    mut detail: Option<&mut [(f64, Option<TokCmp>); MAX_PARTS]>,
 ) -> (f64, bool) {
-    let mut w = 0.0;
-    let mut father_agrees = false;
-    let mut lineage = 0.0;
+    let mut total = 0.0;
+    let mut first_differs = false;
+    let mut father: Option<NameLevel> = None;
     let part_max = if min.is_finite() { name_max(cfg) } else { 0.0 };
     for (k, &(f, i, j)) in pairs.iter().enumerate() {
         // Early exit: even if every remaining part agreed on a rare name, `min` is out of reach.
-        if min.is_finite() && k >= 2 {
-            let best = w + f64::max(lineage, 0.0) + (pairs.len() - k) as f64 * part_max;
-            if best < min {
-                return (min - 1.0, false);
-            }
+        if min.is_finite() && k >= 2 && total + (pairs.len() - k) as f64 * part_max < min {
+            return (min - 1.0, false);
         }
         let (ta, tb) = (&a.toks[i], &b.toks[j]);
         let c = compare_tokens(ta, tb);
-        let x = name_weight(cfg, f, &c, ta, tb);
+        let mut x = name_weight(cfg, f, &c, ta, tb);
         match f {
+            ModelField::First => first_differs = c.level == NameLevel::Different,
             ModelField::Father => {
-                father_agrees = x > 0.0;
-                w += x;
+                if first_differs && x > 0.0 {
+                    x *= cfg.sibling_dependence;
+                }
+                father = Some(c.level);
             }
-            ModelField::Grandfather => lineage += x,
-            _ => w += x,
+            ModelField::Grandfather if x > 0.0 => {
+                if first_differs {
+                    x *= cfg.sibling_dependence;
+                } else if father.is_some() {
+                    x *= cfg.lineage_dependence;
+                }
+            }
+            _ => {}
+        }
+        total += x;
+        if let Some(d) = detail.as_deref_mut() {
+            d[k] = (x, Some(c));
         }
     }
-    if father_agrees && lineage > 0.0 {
-        lineage *= cfg.lineage_dependence;
-    }
-    (w + lineage, father_agrees)
+    let father_agrees = matches!(father, Some(l) if l != NameLevel::Different);
+    (total, father_agrees)
 }
 
 fn push_name_evidence(
@@ -354,28 +368,20 @@ fn push_name_evidence(
     pairs: &[(ModelField, usize, usize)],
     ev: &mut Vec<Evidence>,
 ) {
-    let father_agrees = pairs.iter().any(|&(f, i, j)| {
-        f == ModelField::Father && {
-            let c = compare_tokens(&a.toks[i], &b.toks[j]);
-            name_weight(cfg, f, &c, &a.toks[i], &b.toks[j]) > 0.0
-        }
-    });
+    let mut detail = [(0.0, None); MAX_PARTS];
+    reading(cfg, a, b, pairs, f64::NEG_INFINITY, Some(&mut detail));
     let mut seen_gf = false;
-    for &(f, i, j) in pairs {
-        let (ta, tb) = (&a.toks[i], &b.toks[j]);
-        let c = compare_tokens(ta, tb);
-        let mut x = name_weight(cfg, f, &c, ta, tb);
-        if f == ModelField::Grandfather && father_agrees && x > 0.0 {
-            x *= cfg.lineage_dependence;
-        }
+    for (k, &(f, i, j)) in pairs.iter().enumerate() {
+        let (x, c) = detail[k];
+        let Some(c) = c else { continue };
         if f == ModelField::Grandfather {
             seen_gf = true;
         }
         ev.push(Evidence {
             field: part_field(f),
             level: c.label,
-            ours: normalize::decode(ta.code),
-            theirs: normalize::decode(tb.code),
+            ours: normalize::decode(a.toks[i].code),
+            theirs: normalize::decode(b.toks[j].code),
             similarity: c.sim,
             weight: x,
         });
@@ -433,8 +439,8 @@ fn digits(mut v: u64) -> ([u8; 20], usize) {
 }
 
 const NID_LABELS: [&str; 3] = ["exact", "one_typo", "different"];
-const DOB_LABELS: [&str; 7] =
-    ["exact", "year_month", "year", "day_month_swapped", "partial", "year_off_by_one", "different"];
+const DOB_LABELS: [&str; 8] =
+    ["exact", "year_month", "year", "day_month_swapped", "partial", "year_off_by_one", "different", "far"];
 const PHONE_LABELS: [&str; 3] = ["exact", "last7", "different"];
 const SEX_LABELS: [&str; 2] = ["agree", "disagree"];
 
@@ -462,6 +468,9 @@ pub(crate) fn dob_level(a: u32, b: u32) -> Option<usize> {
     if x.year == y.year && (day_known || month_known) {
         // One of month or day differs (a typo), or both.
         return Some(if m_eq || d_eq { 4 } else { 6 });
+    }
+    if x.year.abs_diff(y.year) >= 5 {
+        return Some(7);
     }
     if x.year.abs_diff(y.year) == 1 && m_eq && d_eq {
         return Some(5);
@@ -661,7 +670,8 @@ mod tests {
         assert_eq!(dob_level(d("1980-05-01"), d("1980-01-05")), Some(3));
         assert_eq!(dob_level(d("1980-05-01"), d("1980-05-02")), Some(4));
         assert_eq!(dob_level(d("1980-05-01"), d("1981-05-01")), Some(5));
-        assert_eq!(dob_level(d("1980-05-01"), d("1975-02-11")), Some(6));
+        assert_eq!(dob_level(d("1980-05-01"), d("1975-02-11")), Some(7));
+        assert_eq!(dob_level(d("1980-05-01"), d("1978-02-11")), Some(6));
         assert_eq!(dob_level(d("1980-05-01"), 0), None);
     }
 
