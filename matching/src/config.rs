@@ -206,6 +206,9 @@ pub struct MatchConfig {
     /// Log2-odds subtracted from a household match resting on no head/spouse pair (children or
     /// other members only).
     pub no_anchor_penalty: f64,
+    /// Log2-odds subtracted from a household match resting on a father named in one record and
+    /// present as the children's father in the other.
+    pub lineage_penalty: f64,
     /// Highest log2 weight that one child/other pair may bring to a household.
     pub non_anchor_cap: f64,
     /// Log2-odds subtracted per adult left unpaired on both sides (two different wives).
@@ -232,6 +235,7 @@ impl Default for MatchConfig {
             lineage_dependence: 0.5,
             sibling_dependence: 0.15,
             no_anchor_penalty: 8.0,
+            lineage_penalty: 3.0,
             non_anchor_cap: 10.0,
             unmatched_adult_penalty: 4.5,
             extra_pair_factor: 0.5,

@@ -582,6 +582,27 @@ impl Index {
         agree >= avail.min(2) && agree + 1 >= avail
     }
 
+    /// Candidates related by lineage rather than identity: for an adult, stored children whose
+    /// father (and grandfather) names are the adult's first (and father) names; for a child,
+    /// stored adults whose first (and father) names are the child's father (and grandfather)
+    /// names, in the same family.
+    pub(crate) fn lineage_candidates(&self, q: &PreparedPerson, max_block: usize, out: &mut Vec<u32>) {
+        let n = q.parts.len().min(MAX_PARTS);
+        if n < 2 {
+            return;
+        }
+        let sk = |i: usize| q.parts[i].skel;
+        let fam = sk(n - 1);
+        if q.role == Role::Child {
+            if n >= 4 {
+                self.collect(KeyKind::FirstFather, q, key(KeyKind::FirstFather, sk(1), sk(2)), max_block, out);
+            }
+        } else if q.sex != Some(Sex::F) && n >= 3 {
+            let h = key(KeyKind::Lineage, sk(0) ^ sk(1).rotate_left(20), fam);
+            self.collect(KeyKind::Lineage, q, h, max_block, out);
+        }
+    }
+
     /// Number of distinct candidate slots for a prepared person (development aid).
     #[doc(hidden)]
     pub fn debug_candidates(&self, q: &PreparedPerson) -> (usize, [usize; 9]) {

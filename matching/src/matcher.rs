@@ -76,8 +76,19 @@ const PAIR_MIN: f64 = 6.0;
 /// Candidate households above which scoring runs in parallel.
 const PAR_HOUSEHOLDS: usize = 24;
 
-/// Member pairs of one assessed household: (ours, theirs, weight).
-type Pairs = Vec<(usize, usize, f64)>;
+/// How a member pair was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// The same person.
+    Person,
+    /// Ours is the father of theirs (their child's father name is our first name…).
+    OursParent,
+    /// Theirs is the father of ours.
+    TheirsParent,
+}
+
+/// Member pairs of one assessed household: (ours, theirs, weight, link).
+type Pairs = Vec<(usize, usize, f64, Link)>;
 
 impl Matcher {
     /// A matcher with a configuration.
@@ -135,6 +146,20 @@ impl Matcher {
         } else {
             hits.iter().filter_map(score_hit).collect()
         };
+        // Households related by lineage: a father in one record, his children in the other.
+        for (i, p) in members.iter().enumerate() {
+            buf.clear();
+            index.lineage_candidates(p, cfg.max_block, &mut buf);
+            buf.sort_unstable();
+            buf.dedup();
+            for &s in &buf {
+                let (a, b) = (&views[i], index.view(s));
+                let w = score::lineage(cfg, a, &b, None).or_else(|| score::lineage(cfg, &b, a, None));
+                if w.is_some_and(|w| w >= PAIR_MIN) {
+                    households.push(index.recs[s as usize].household);
+                }
+            }
+        }
         households.sort_unstable();
         households.dedup();
         households.retain(|&h| !exclude(h));
@@ -160,9 +185,10 @@ impl Matcher {
                 let band = cfg.band(p)?;
                 let pairs = pairs
                     .into_iter()
-                    .map(|(i, j, _)| {
+                    .map(|(i, j, _, link)| {
                         let s = slots[j];
                         self.member_match(
+                            link,
                             i,
                             &views[i],
                             &index.view(s),
@@ -202,7 +228,9 @@ impl Matcher {
         let band = self.config.band(p)?;
         let pairs = pairs
             .into_iter()
-            .map(|(i, j, _)| self.member_match(i, &va[i], &vb[j], j as PersonId, &b[j].original, &a[i].original))
+            .map(|(i, j, _, link)| {
+                self.member_match(link, i, &va[i], &vb[j], j as PersonId, &b[j].original, &a[i].original)
+            })
             .collect();
         Some(HouseholdMatch { household: 0, score: p, band, pairs })
     }
@@ -268,6 +296,7 @@ impl Matcher {
                 score: p,
                 band: cfg.band(p).unwrap_or(Band::Possible),
                 pairs: vec![self.member_match(
+                    Link::Person,
                     0,
                     &qv,
                     &index.view(s),
@@ -392,24 +421,66 @@ impl Matcher {
             if !used_a[i] && !used_b[j] {
                 used_a[i] = true;
                 used_b[j] = true;
-                pairs.push((i, j, w));
+                pairs.push((i, j, w, Link::Person));
             }
         }
         let mut l = cfg.prior_log2();
-        if pairs.is_empty() {
-            return (f64::NEG_INFINITY, pairs);
-        }
+        let extras = |pairs: &Pairs, skip: Option<usize>| -> f64 {
+            pairs
+                .iter()
+                .enumerate()
+                .filter(|(x, _)| Some(*x) != skip)
+                .map(|(_, p)| cfg.extra_pair_factor * p.2.min(2.0 * cfg.non_anchor_cap))
+                .sum()
+        };
         let is_anchor =
-            |&(i, j, _): &(usize, usize, f64)| ours[i].role.is_adult_anchor() && theirs[j].role.is_adult_anchor();
+            |p: &(usize, usize, f64, Link)| ours[p.0].role.is_adult_anchor() && theirs[p.1].role.is_adult_anchor();
         if let Some(k) = pairs.iter().position(is_anchor) {
-            l += pairs[k].2;
-            for (x, p) in pairs.iter().enumerate() {
-                if x != k {
-                    l += cfg.extra_pair_factor * p.2.min(2.0 * cfg.non_anchor_cap);
+            l += pairs[k].2 + extras(&pairs, Some(k));
+        } else {
+            // No head/spouse pair: several children, or a father present in one record only
+            // and named as the children's father in the other.
+            let no_anchor = if pairs.is_empty() {
+                f64::NEG_INFINITY
+            } else {
+                pairs.iter().map(|p| p.2.min(cfg.non_anchor_cap)).sum::<f64>() - cfg.no_anchor_penalty
+            };
+            let mut best_lin: Option<(f64, usize, usize, Link)> = None;
+            for (i, a) in ours.iter().enumerate().filter(|(i, _)| !used_a[*i]) {
+                for (j, b) in theirs.iter().enumerate() {
+                    if let Some(w) = score::lineage(cfg, a, b, None)
+                        && best_lin.is_none_or(|x| w > x.0)
+                    {
+                        best_lin = Some((w, i, j, Link::OursParent));
+                    }
                 }
             }
-        } else {
-            l += pairs.iter().map(|p| p.2.min(cfg.non_anchor_cap)).sum::<f64>() - cfg.no_anchor_penalty;
+            for (j, b) in theirs.iter().enumerate().filter(|(j, _)| !used_b[*j]) {
+                for (i, a) in ours.iter().enumerate() {
+                    if let Some(w) = score::lineage(cfg, b, a, None)
+                        && best_lin.is_none_or(|x| w > x.0)
+                    {
+                        best_lin = Some((w, i, j, Link::TheirsParent));
+                    }
+                }
+            }
+            let lin = best_lin.map_or(f64::NEG_INFINITY, |x| x.0 - cfg.lineage_penalty + extras(&pairs, None));
+            if lin > no_anchor {
+                if let Some((w, i, j, link)) = best_lin {
+                    // The parent is accounted for: not an unpaired adult.
+                    match link {
+                        Link::OursParent => used_a[i] = true,
+                        _ => used_b[j] = true,
+                    }
+                    pairs.insert(0, (i, j, w, link));
+                }
+                l += lin;
+            } else {
+                l += no_anchor;
+            }
+        }
+        if pairs.is_empty() {
+            return (f64::NEG_INFINITY, pairs);
         }
         // Adults unpaired on both sides (two different wives), of the same sex where known.
         let unpaired = |v: &[PView<'_>], used: &[bool]| {
@@ -443,8 +514,10 @@ impl Matcher {
     }
 
     /// A member match with its evidence.
+    #[expect(clippy::too_many_arguments, reason = "internal helper")]
     fn member_match(
         &self,
+        link: Link,
         ours: usize,
         a: &PView<'_>,
         b: &PView<'_>,
@@ -454,6 +527,26 @@ impl Matcher {
     ) -> MemberMatch {
         let cfg = &self.config;
         let mut ev = Vec::with_capacity(10);
+        if link != Link::Person {
+            // A father present in one record, named as the child's father in the other.
+            let w = match link {
+                Link::OursParent => score::lineage(cfg, a, b, Some(&mut ev)),
+                _ => score::lineage(cfg, b, a, Some(&mut ev)),
+            }
+            .unwrap_or(0.0);
+            ev.insert(
+                0,
+                Evidence {
+                    field: Field::Name,
+                    level: if link == Link::OursParent { "father_of_theirs" } else { "child_of_theirs" },
+                    ours: our_name.to_string(),
+                    theirs: theirs_name.to_string(),
+                    similarity: 0.0,
+                    weight: w,
+                },
+            );
+            return MemberMatch { ours, theirs, theirs_name: theirs_name.to_string(), score: 0.0, evidence: ev };
+        }
         let w = score::pair_weight(cfg, a, b, Some(&mut ev));
         // Summary of the name parts first.
         let parts: Vec<&Evidence> = ev

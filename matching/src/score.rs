@@ -230,7 +230,7 @@ pub(crate) fn compare_tokens(a: &TokView<'_>, b: &TokView<'_>) -> TokCmp {
 }
 
 /// The weight of a name comparison for one part.
-fn name_weight(cfg: &MatchConfig, f: ModelField, c: &TokCmp, a: &TokView<'_>, b: &TokView<'_>) -> f64 {
+pub(crate) fn name_weight(cfg: &MatchConfig, f: ModelField, c: &TokCmp, a: &TokView<'_>, b: &TokView<'_>) -> f64 {
     let slot = usize::from(f == ModelField::Family);
     let li = c.level as usize;
     let m = cfg.m.field(f)[li];
@@ -407,6 +407,61 @@ fn push_name_evidence(
             });
         }
     }
+}
+
+/// Evidence that `parent` is the father of `child` through Arabic naming: the child's father
+/// name is the parent's first name, the child's grandfather name the parent's father name (when
+/// both are given), the family names agree, and the child is at least 13 years younger when both
+/// years are known. Returns the weight and the evidence lines, or `None` when it does not hold.
+pub(crate) fn lineage(
+    cfg: &MatchConfig,
+    parent: &PView<'_>,
+    child: &PView<'_>,
+    mut ev: Option<&mut Vec<Evidence>>,
+) -> Option<f64> {
+    if child.role != Role::Child || parent.role == Role::Child || parent.sex == Some(Sex::F) {
+        return None;
+    }
+    // Three names must meet: the father's first and father names and the family name, so the
+    // child's name needs four parts and the parent's three (a two-name link is too common in a
+    // clan to count).
+    let (pn, cn) = (parent.n, child.n);
+    if pn < 3 || cn < 4 {
+        return None;
+    }
+    let (py, cy) = (parent.dob >> 9, child.dob >> 9);
+    if py != 0 && cy != 0 && cy < py + 13 {
+        return None;
+    }
+    let mut total = 0.0;
+    let mut checks: [(ModelField, usize, usize, Field); 3] = [
+        (ModelField::Father, 0, 1, Field::FatherName),
+        (ModelField::Family, pn - 1, cn - 1, Field::FamilyName),
+        (ModelField::Grandfather, 1, 2, Field::GrandfatherName),
+    ];
+    for (f, i, j, field) in checks.iter_mut().map(|c| *c) {
+        let (a, b) = (&parent.toks[i], &child.toks[j]);
+        let c = compare_tokens(a, b);
+        if matches!(c.level, NameLevel::Different | NameLevel::Similar) {
+            return None;
+        }
+        let mut x = name_weight(cfg, f, &c, a, b);
+        if f == ModelField::Grandfather && x > 0.0 {
+            x *= cfg.lineage_dependence;
+        }
+        total += x;
+        if let Some(ev) = ev.as_deref_mut() {
+            ev.push(Evidence {
+                field,
+                level: "lineage",
+                ours: normalize::decode(a.code),
+                theirs: normalize::decode(b.code),
+                similarity: c.sim,
+                weight: x,
+            });
+        }
+    }
+    Some(total)
 }
 
 /// Level index of a national ID comparison, `None` if missing.

@@ -242,3 +242,25 @@ fn estimate_m_stays_a_distribution() {
         assert!(arr.iter().all(|x| (0.0..=1.0).contains(x)));
     }
 }
+
+#[test]
+fn father_in_one_record_children_in_the_other() {
+    let ix = clan_index();
+    // One agency registered the father alone; another the mother with the children.
+    let father = vec![prepare(&p(Role::Head, "Ghassan Hasan Mahmoud Okasha").dob("1984-12-26").sex(Sex::M))];
+    let mother = vec![
+        prepare(&p(Role::Head, "هدى نضال طارق الاسطل").dob("1987-01-16").sex(Sex::F)),
+        prepare(&p(Role::Child, "توفيق غسان حسن عكاشة").dob("2015-12-31").sex(Sex::M)),
+        prepare(&p(Role::Child, "بيان غسان حسن عكاشة").dob("2021-10-07").sex(Sex::F)),
+    ];
+    // Flagged for review at least (the lineage alone is weaker evidence than a shared member).
+    let m = Matcher::default().compare_households(&ix, &father, &mother).expect("lineage match");
+    assert!(m.band >= Band::Possible, "{}", m.score);
+    assert_eq!(m.pairs[0].evidence[0].level, "father_of_theirs");
+    // His brother's children do not make him their father.
+    let brother_kids = vec![
+        prepare(&p(Role::Head, "سناء علي الاسطل").dob("1990").sex(Sex::F)),
+        prepare(&p(Role::Child, "توفيق خليل حسن عكاشة").dob("2015-12-31").sex(Sex::M)),
+    ];
+    assert!(Matcher::default().compare_households(&ix, &father, &brother_kids).is_none());
+}
