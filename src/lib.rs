@@ -13,16 +13,17 @@ pub mod import;
 pub mod metrics;
 pub mod service;
 pub mod store;
+pub mod web;
 
 use std::net::TcpListener;
 
-use actix_web::{App, HttpServer, dev::Server, web};
+use actix_web::{App, HttpServer, dev::Server};
 
 use service::Services;
 
 /// Starts the gateway on a bound listener; the returned server runs until stopped.
 pub fn server(listener: TcpListener, services: Services, workers: Option<usize>) -> std::io::Result<Server> {
-    let data = web::Data::new(services);
+    let data = actix_web::web::Data::new(services);
     let mut http = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
@@ -32,7 +33,7 @@ pub fn server(listener: TcpListener, services: Services, workers: Option<usize>)
                 use actix_web::dev::Service;
                 let started = std::time::Instant::now();
                 let method = req.method().as_str().to_owned();
-                let metrics = req.app_data::<web::Data<Services>>().map(|s| s.metrics.clone());
+                let metrics = req.app_data::<actix_web::web::Data<Services>>().map(|s| s.metrics.clone());
                 let fut = srv.call(req);
                 async move {
                     let res = fut.await?;

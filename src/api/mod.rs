@@ -97,6 +97,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/healthz", web::get().to(handlers::healthz))
     .route("/metrics", web::get().to(handlers::metrics))
     .route("/openapi.json", web::get().to(openapi::serve))
+    .configure(crate::web::routes)
     .default_service(web::to(not_found));
 }
 

@@ -5,5 +5,6 @@ mod support;
 mod foundation;
 mod import;
 mod operations;
+mod pages;
 mod readme;
 mod workflow;

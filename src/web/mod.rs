@@ -1,0 +1,338 @@
+//! Pages for caseworkers and auditors, served by the gateway itself: sign-in with a key, household
+//! search and view, the review queue, the overlap report, and the API documentation at `/docs`.
+//!
+//! Policy:
+//! - Server-rendered HTML (maud escapes every value spliced in), Arabic first and right to left,
+//!   English with `?lang=en` (remembered in a cookie). No script on the pages but `/docs`; no
+//!   asset from anywhere but the gateway, enforced by a Content-Security-Policy.
+//! - Every page calls the same use cases as the API (`service::…`), with the principal of the
+//!   session, and checks the same roles: no session redirects to the sign-in page, a wrong role
+//!   gets a 403 page.
+//! - The key is posted once, at sign-in, and never appears in a URL or a page; see [`session`].
+//!   POST forms carry the session's CSRF token, and a POST from another origin is refused.
+//! - Names searched for are posted, not put in the URL, so they stay out of access logs and
+//!   browser history. Pages with personal data are never cached.
+
+mod chart;
+mod docs;
+mod household;
+mod layout;
+mod login;
+mod reports;
+mod review;
+mod search;
+pub mod session;
+pub mod words;
+
+use std::future::{Ready, ready};
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+
+use crate::error::ApiError;
+use crate::service::Services;
+use crate::service::auth::Role;
+use session::Session;
+use words::Lang;
+
+/// The language cookie.
+pub const LANG_COOKIE: &str = "bawaba_lang";
+
+/// The pages' routes: `/`, `/ui/…` and `/docs`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .service(
+            web::scope("/ui")
+                .wrap_fn(|req, srv| {
+                    use actix_web::dev::Service;
+                    let lang = query_lang(&req);
+                    let fut = srv.call(req);
+                    async move { fut.await.map(|res| harden(res, lang)) }
+                })
+                .route("", web::get().to(home))
+                .route("/", web::get().to(home))
+                .route("/login", web::get().to(login::form))
+                .route("/login", web::post().to(login::submit))
+                .route("/logout", web::post().to(login::logout))
+                .route("/search", web::get().to(search::page))
+                .route("/search", web::post().to(search::submit))
+                .route("/households/{id}", web::get().to(household::page))
+                .route("/review", web::get().to(review::page))
+                .route("/review/{id}", web::post().to(review::submit))
+                .route("/reports", web::get().to(reports::page))
+                .route("/reports/overlaps.csv", web::get().to(reports::csv))
+                .route("/static/app.css", web::get().to(layout::css))
+                .default_service(web::to(not_found)),
+        )
+        .service(
+            web::scope("/docs")
+                .wrap_fn(|req, srv| {
+                    use actix_web::dev::Service;
+                    let lang = query_lang(&req);
+                    let fut = srv.call(req);
+                    async move { fut.await.map(|res| harden(res, lang)) }
+                })
+                .route("", web::get().to(docs::page))
+                .route("/", web::get().to(docs::page))
+                .route("/docs.js", web::get().to(docs::script)),
+        );
+}
+
+async fn home() -> HttpResponse {
+    see_other("/ui/search")
+}
+
+async fn not_found(ctx: Ctx) -> Result<HttpResponse, UiError> {
+    Err(UiError::NotFound(ctx.lang))
+}
+
+/// A 303 redirect.
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+}
+
+fn query_lang(req: &ServiceRequest) -> Option<Lang> {
+    web::Query::<LangQuery>::from_query(req.query_string()).ok().and_then(|q| q.lang.as_deref().and_then(Lang::parse))
+}
+
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+/// Security headers on every page, and the language cookie when `?lang=` chose one.
+fn harden<B: MessageBody>(mut res: ServiceResponse<B>, lang: Option<Lang>) -> ServiceResponse<B> {
+    let h = res.headers_mut();
+    let fixed = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ];
+    for (name, value) in fixed {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if let Some(l) = lang {
+        let c = Cookie::build(LANG_COOKIE, l.code())
+            .path("/")
+            .http_only(true)
+            .secure(true)
+            .same_site(SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .finish();
+        let _ = res.response_mut().add_cookie(&c);
+    }
+    res
+}
+
+/// What every page knows about its request: the language, the session if any, and the path.
+pub struct Ctx {
+    pub lang: Lang,
+    pub session: Option<(String, Session)>,
+    /// Path and query of this request, for the language switch and the way back after sign-in.
+    pub here: String,
+}
+
+impl Ctx {
+    fn of(req: &HttpRequest) -> Ctx {
+        let lang = web::Query::<LangQuery>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.lang.as_deref().and_then(Lang::parse))
+            .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())))
+            .unwrap_or(Lang::Ar);
+        let server = req.app_data::<web::Data<Services>>().map(|s| session::server_of(s));
+        let session = match (server, req.cookie(session::COOKIE)) {
+            (Some(server), Some(c)) => session::get(server, c.value()).map(|s| (c.value().to_owned(), s)),
+            _ => None,
+        };
+        let here = match req.uri().path_and_query() {
+            Some(pq) => pq.as_str().to_owned(),
+            None => req.path().to_owned(),
+        };
+        Ctx { lang, session, here }
+    }
+
+    /// The signed-in user, or the way to the sign-in page.
+    pub fn user(&self) -> Result<&Session, UiError> {
+        match &self.session {
+            Some((_, s)) => Ok(s),
+            None => Err(UiError::Login(self.here.clone())),
+        }
+    }
+
+    /// The signed-in user, if their role is one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<&Session, UiError> {
+        let s = self.user()?;
+        if roles.contains(&s.principal.role) { Ok(s) } else { Err(UiError::Forbidden(self.lang)) }
+    }
+
+    /// Checks a form's CSRF token against the session.
+    pub fn check_csrf(&self, token: &str) -> Result<&Session, UiError> {
+        let s = self.user()?;
+        if s.csrf_ok(token) { Ok(s) } else { Err(UiError::Forbidden(self.lang)) }
+    }
+}
+
+impl FromRequest for Ctx {
+    type Error = UiError;
+    type Future = Ready<Result<Ctx, UiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // A form posted from another origin is refused before anything reads it.
+        if req.method() == actix_web::http::Method::POST && !same_origin(req) {
+            return ready(Err(UiError::Forbidden(Ctx::of(req).lang)));
+        }
+        ready(Ok(Ctx::of(req)))
+    }
+}
+
+/// Whether a request's `Origin` (when the browser sent one) is this gateway.
+fn same_origin(req: &HttpRequest) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    origin.split_once("://").is_some_and(|(_, h)| h == host)
+}
+
+/// Why a page could not be shown, as a page.
+#[derive(Debug)]
+pub enum UiError {
+    /// No session: to the sign-in page, coming back to this path afterwards.
+    Login(String),
+    /// The role may not see this page.
+    Forbidden(Lang),
+    /// Nothing here.
+    NotFound(Lang),
+    /// A use case refused or failed.
+    Api(Lang, ApiError),
+}
+
+impl std::fmt::Display for UiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UiError::Login(_) => f.write_str("sign-in required"),
+            UiError::Forbidden(_) => f.write_str("forbidden"),
+            UiError::NotFound(_) => f.write_str("not found"),
+            UiError::Api(_, e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl UiError {
+    /// Wraps a use case's error for a page in `lang`.
+    pub fn api(lang: Lang) -> impl Fn(ApiError) -> UiError {
+        move |e| match e {
+            ApiError::Forbidden => UiError::Forbidden(lang),
+            ApiError::NotFound(_) => UiError::NotFound(lang),
+            other => UiError::Api(lang, other),
+        }
+    }
+}
+
+impl ResponseError for UiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            UiError::Login(_) => StatusCode::SEE_OTHER,
+            UiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            UiError::NotFound(_) => StatusCode::NOT_FOUND,
+            UiError::Api(_, e) => e.code_and_status().1,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            UiError::Login(next) => {
+                let next = safe_next(next).unwrap_or("/ui/search");
+                let q: String = url_encode(next);
+                see_other(&format!("/ui/login?next={q}"))
+            }
+            UiError::Forbidden(l) => layout::message(
+                *l,
+                StatusCode::FORBIDDEN,
+                l.t("غير مسموح", "Not allowed"),
+                l.t(
+                    "صلاحية مفتاحك لا تسمح بهذه الصفحة. اطلب من مشرف النظام مفتاحاً بالصلاحية المناسبة.",
+                    "Your key's role may not open this page. Ask the administrator for a key with the right role.",
+                ),
+            ),
+            UiError::NotFound(l) => layout::message(
+                *l,
+                StatusCode::NOT_FOUND,
+                l.t("غير موجود", "Not found"),
+                l.t("لا يوجد شيء بهذا العنوان.", "There is nothing at this address."),
+            ),
+            UiError::Api(l, e) => {
+                if let ApiError::Internal(cause) = e {
+                    tracing::error!(%cause, "internal error on a page");
+                }
+                let text = match e {
+                    ApiError::Unavailable => {
+                        l.t("الخدمة غير متاحة الآن، حاول مرة أخرى.", "The service is unavailable, try again.")
+                    }
+                    ApiError::Conflict(_) => l.t(
+                        "تعارض مع ما هو محفوظ (ربما راجعه شخص آخر).",
+                        "This conflicts with what is stored (someone may have reviewed it already).",
+                    ),
+                    ApiError::Validation(_) => l.t("الطلب غير صالح.", "The request is not valid."),
+                    _ => l.t("حدث خطأ داخلي.", "Something went wrong inside the gateway."),
+                };
+                layout::message(*l, self.status_code(), l.t("تعذر إتمام الطلب", "Could not do this"), text)
+            }
+        }
+    }
+}
+
+/// A path to return to after sign-in: only a page of ours.
+fn safe_next(next: &str) -> Option<&str> {
+    (next.starts_with("/ui/") && !next.starts_with("/ui/login") && !next.contains("//") && !next.contains('\\'))
+        .then_some(next)
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Runs a use case off the async workers, its errors as pages in `lang`.
+pub async fn run<T, F>(lang: Lang, f: F) -> Result<T, UiError>
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    crate::api::blocking(f).await.map_err(UiError::api(lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_is_only_our_pages() {
+        assert_eq!(safe_next("/ui/review?status=open"), Some("/ui/review?status=open"));
+        assert_eq!(safe_next("//evil.example/ui/"), None);
+        assert_eq!(safe_next("https://evil.example"), None);
+        assert_eq!(safe_next("/ui//evil"), None);
+        assert_eq!(safe_next("/ui/login"), None);
+        assert_eq!(url_encode("/ui/x?a=1&b"), "/ui/x%3Fa%3D1%26b");
+    }
+}

@@ -1,0 +1,172 @@
+//! The review queue: flags a page at a time, each with the form to confirm or dismiss it with a
+//! note, through `service::review` (which records who, when and why).
+
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Form, Path, Query};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::household::flag_card;
+use super::layout::{self, Nav, ltr};
+use super::words::{self, Lang};
+use super::{Ctx, UiError, run, safe_next, see_other, url_encode};
+use crate::service::Services;
+use crate::service::auth::Role;
+use crate::service::domain::FlagKind;
+use crate::service::review::{self, Verdict};
+use crate::store::queries::FlagFilter;
+
+/// Who may review: as `/v1/flags`.
+pub const ROLES: &[Role] = &[Role::Caseworker, Role::Auditor];
+const PAGE: i64 = 25;
+
+#[derive(Deserialize)]
+pub struct ReviewQuery {
+    status: Option<String>,
+    kind: Option<String>,
+    agency: Option<String>,
+    cursor: Option<String>,
+    done: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    #[serde(default)]
+    csrf: String,
+    decision: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    back: String,
+}
+
+fn nonempty(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// The confirm/dismiss form of one flag.
+pub fn form(l: Lang, csrf: &str, flag_id: &str, back: &str) -> Markup {
+    let note_id = format!("note-{flag_id}");
+    html! {
+        form.review method="post" action={ "/ui/review/" (flag_id) } {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="back" value=(back);
+            label for=(note_id) { (l.t("ملاحظة (لماذا؟)", "Note (why?)")) }
+            textarea id=(note_id) name="note" maxlength="2000" {}
+            div.actions {
+                button type="submit" name="decision" value="confirm" { (l.t("تأكيد التنبيه", "Confirm the flag")) }
+                button.secondary type="submit" name="decision" value="dismiss" { (l.t("رفض التنبيه", "Dismiss the flag")) }
+            }
+        }
+    }
+}
+
+/// `GET /ui/review`.
+pub async fn page(ctx: Ctx, s: Data<Services>, q: Query<ReviewQuery>) -> Result<HttpResponse, UiError> {
+    let session = ctx.require(ROLES)?;
+    let l = ctx.lang;
+    let status = nonempty(&q.status).filter(|v| ["open", "confirmed", "dismissed", "all"].contains(&v.as_str()));
+    let status = status.unwrap_or_else(|| "open".to_owned());
+    let kind = nonempty(&q.kind).filter(|k| FlagKind::parse(k).is_some());
+    let agency = nonempty(&q.agency).filter(|a| a.len() <= 64);
+    let filter = FlagFilter {
+        status: (status != "all").then(|| status.clone()),
+        kind: kind.clone(),
+        agency_id: None,
+        after: nonempty(&q.cursor).filter(|c| c.len() <= 64),
+        limit: PAGE,
+    };
+    let agency_code = agency.clone();
+    let page = run(l, move || review::list(&s, filter, agency_code)).await?;
+    let base = {
+        let mut p = vec![format!("status={status}")];
+        if let Some(k) = &kind {
+            p.push(format!("kind={k}"));
+        }
+        if let Some(a) = &agency {
+            p.push(format!("agency={}", url_encode(a)));
+        }
+        format!("/ui/review?{}", p.join("&"))
+    };
+    let back = base.clone();
+    let done = nonempty(&q.done);
+    let body = html! {
+        h1 { (l.t("مراجعة التنبيهات", "Review flags")) }
+        @if let Some(d) = &done {
+            p.notice role="status" { (match d.as_str() {
+                "confirmed" => l.t("تم تأكيد التنبيه وحُفظت ملاحظتك.", "The flag was confirmed and your note kept."),
+                "dismissed" => l.t("تم رفض التنبيه وحُفظت ملاحظتك.", "The flag was dismissed and your note kept."),
+                _ => l.t("تم.", "Done."),
+            }) }
+        }
+        form.card.filters.row method="get" action="/ui/review" {
+            div {
+                label for="status" { (l.t("الحالة", "Status")) }
+                select #status name="status" {
+                    @for (v, text) in [("open", words::status(l, "open")), ("confirmed", words::status(l, "confirmed")),
+                                        ("dismissed", words::status(l, "dismissed")), ("all", l.t("الكل", "all"))] {
+                        option value=(v) selected[status == v] { (text) }
+                    }
+                }
+            }
+            div {
+                label for="kind" { (l.t("النوع", "Kind")) }
+                select #kind name="kind" {
+                    option value="" { (l.t("الكل", "all")) }
+                    @for k in FlagKind::ALL {
+                        option value=(k.as_str()) selected[kind.as_deref() == Some(k.as_str())] { (words::kind(l, k.as_str())) }
+                    }
+                }
+            }
+            div {
+                label for="agency" { (l.t("الجهة (الرمز)", "Agency (code)")) }
+                input #agency type="text" name="agency" value=(agency.as_deref().unwrap_or("")) size="10" dir="ltr";
+            }
+            div { button type="submit" { (l.t("عرض", "Show")) } }
+        }
+        @if page.flags.is_empty() {
+            p.card { (l.t("لا توجد تنبيهات بهذه الشروط.", "No flags match.")) }
+        }
+        @for f in &page.flags { (flag_card(l, f, Some((session.csrf.as_str(), back.as_str())), false)) }
+        div.pager {
+            @if q.cursor.is_some() { a href=(base) { (l.t("الصفحة الأولى", "First page")) } }
+            @if let Some(c) = &page.next_cursor {
+                a.button.secondary href={ (base) "&cursor=" (url_encode(c)) } { (l.t("الصفحة التالية", "Next page")) }
+            }
+            span.muted { (l.t("في الصفحة", "On this page")) ": " (ltr(&words::int(page.flags.len() as i64))) }
+        }
+    };
+    Ok(layout::page(&ctx, Nav::Review, l.t("المراجعة", "Review"), body))
+}
+
+/// `POST /ui/review/{flag_id}`.
+pub async fn submit(
+    ctx: Ctx,
+    s: Data<Services>,
+    id: Path<String>,
+    f: Form<ReviewForm>,
+) -> Result<HttpResponse, UiError> {
+    let session = ctx.require(ROLES)?;
+    ctx.check_csrf(&f.csrf)?;
+    let l = ctx.lang;
+    let verdict = match f.decision.as_str() {
+        "confirm" => Verdict::Confirm,
+        "dismiss" => Verdict::Dismiss,
+        _ => return Err(UiError::Api(l, crate::error::ApiError::field("decision", "must be confirm or dismiss"))),
+    };
+    let note = f.note.replace("\r\n", "\n");
+    if note.chars().count() > 2000 || note.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(UiError::Api(l, crate::error::ApiError::field("note", "too long or has control characters")));
+    }
+    let who = session.principal.clone();
+    let flag_id = id.into_inner();
+    run(l, move || review::review(&s, &who, flag_id, verdict, note)).await?;
+    let back = safe_next(&f.back).unwrap_or("/ui/review");
+    let (path, query) = back.split_once('?').unwrap_or((back, ""));
+    let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty() && !p.starts_with("done=")).collect();
+    params.push(match verdict {
+        Verdict::Confirm => "done=confirmed",
+        Verdict::Dismiss => "done=dismissed",
+    });
+    Ok(see_other(&format!("{path}?{}", params.join("&"))))
+}
