@@ -603,24 +603,6 @@ impl Index {
         }
     }
 
-    /// Number of distinct candidate slots for a prepared person (development aid).
-    #[doc(hidden)]
-    pub fn debug_candidates(&self, q: &PreparedPerson) -> (usize, [usize; 9]) {
-        let mut v = Vec::new();
-        self.candidates(q, 200, false, &mut v);
-        v.sort_unstable();
-        v.dedup();
-        let mut per = [0usize; 9];
-        let mut ks = [(KeyKind::Family, 0u64); 10];
-        let k = Self::keys_of_prepared(q, &mut ks);
-        for &(kind, h) in &ks[..k] {
-            let mut w = Vec::new();
-            self.collect(kind, q, h, 200, &mut w);
-            per[kind as usize] += w.len();
-        }
-        (v.len(), per)
-    }
-
     fn collect(&self, kind: KeyKind, q: &PreparedPerson, h: u64, max_block: usize, out: &mut Vec<u32>) {
         if let Some(p) = self.blocks.get(&h) {
             let list = p.as_slice();

@@ -350,8 +350,9 @@ impl Matcher {
             .par_iter()
             .enumerate()
             .flat_map_iter(|(r, members)| {
+                // Each link is looked for from its earlier record only (half the work).
                 let own = r as HouseholdId;
-                self.match_household(&index, members, &|h| h == own, 8)
+                self.match_household(&index, members, &|h| h <= own, 8)
                     .into_iter()
                     .filter(|m| m.band >= Band::Probable)
                     .map(move |m| (r, m.household as usize))

@@ -229,7 +229,7 @@ pub(crate) fn skeletons(code: &[u8]) -> (u64, u64) {
 }
 
 /// Display form of a skeleton (`mhmd`).
-pub fn skeleton_string(v: u64) -> String {
+pub(crate) fn skeleton_string(v: u64) -> String {
     let mut cls = [0u8; 16];
     let n = unpack(v, &mut cls);
     cls[..n].iter().map(|&c| class_letter(c)).collect()

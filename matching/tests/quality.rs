@@ -112,7 +112,7 @@ fn is_latin(r: &Record) -> bool {
 }
 
 /// The gateway's linkage through Index + Matcher.
-fn link_with_matcher(c: &Caseload, m: &Matcher) -> Vec<u64> {
+fn link_with_matcher(c: &Caseload, m: &Matcher) -> (Vec<u64>, Index) {
     let mut index = Index::new();
     let mut next_h = 0u64;
     let mut next_p = 0u64;
@@ -133,7 +133,7 @@ fn link_with_matcher(c: &Caseload, m: &Matcher) -> Vec<u64> {
         }
         out.push(h);
     }
-    out
+    (out, index)
 }
 
 /// The plain baseline: JW ≥ 0.92 on raw head names, or an equal raw national ID.
@@ -191,7 +191,7 @@ fn household_linkage_quality() {
     );
     let m = Matcher::default();
     let t = Instant::now();
-    let pred = link_with_matcher(&c, &m);
+    let (pred, index) = link_with_matcher(&c, &m);
     let took = t.elapsed();
     println!(
         "matcher: {:.2?} for {} records ({:.1} µs/record)",
@@ -216,6 +216,18 @@ fn household_linkage_quality() {
     for (k, what) in ["arabic-arabic", "arabic-latin", "latin-latin"].iter().enumerate() {
         println!("  recall {what:<14} {:.4} of {}", rec[k][0] as f64 / rec[k][1].max(1) as f64, rec[k][1]);
     }
+
+    // m re-estimated by EM on the linked index (printed, not applied).
+    let t = Instant::now();
+    let em = m.estimate_m(&index, 200_000);
+    println!(
+        "EM ({:.2?}): first {:?}\n    family {:?}\n    national_id {:?}\n    date_of_birth {:?}",
+        t.elapsed(),
+        em.first_name.map(|x| (x * 1000.0).round() / 1000.0),
+        em.family_name.map(|x| (x * 1000.0).round() / 1000.0),
+        em.national_id.map(|x| (x * 1000.0).round() / 1000.0),
+        em.date_of_birth.map(|x| (x * 1000.0).round() / 1000.0),
+    );
 
     // The batch path: the whole caseload deduplicated at once.
     let t = Instant::now();
