@@ -632,7 +632,7 @@ pub(crate) fn name_tokens(s: &str) -> Vec<Tok> {
     while i < raw.len() {
         let t = &raw[i];
         if let Some(next) = raw.get(i + 1) {
-            let ar_art = t.code == l.ar_article && next.arabic();
+            let ar_art = t.code == l.ar_article && next.arabic() && next.code.len() >= 2;
             let lat_art = !t.arabic()
                 && !next.arabic()
                 && (is(&t.code, LAT_ARTICLES)
@@ -666,8 +666,10 @@ pub(crate) fn name_tokens(s: &str) -> Vec<Tok> {
         if let Some(nx) = next
             && nx.arabic() == ar
         {
+            // Joins need a following name of two letters at least (keeps the rules idempotent).
+            let nx_ok = nx.code.len() >= 2;
             // عبد + X, Abdel + X
-            if (ar && t.code == l.ar_abd) || (!ar && is(&t.code, LAT_ABD)) {
+            if nx_ok && ((ar && t.code == l.ar_abd) || (!ar && is(&t.code, LAT_ABD))) {
                 let mut code = if ar { t.code.clone() } else { b"abd".to_vec() };
                 if !ar && !nx.code.starts_with(b"al") {
                     code.extend_from_slice(b"al");
@@ -677,10 +679,10 @@ pub(crate) fn name_tokens(s: &str) -> Vec<Tok> {
                 i += 2;
                 continue;
             }
-            // ابو + X, Abu + X; ام + X at the lead (a kunya).
+            // ابو + X, Abu + X; ام + X, Umm + X (a kunya when it leads).
             let abu = (ar && t.code == l.ar_abu) || (!ar && is(&t.code, LAT_ABU));
-            let umm = i == 0 && ((ar && t.code == l.ar_umm) || (!ar && is(&t.code, LAT_UMM)));
-            if abu || umm {
+            let umm = (ar && t.code == l.ar_umm) || (!ar && is(&t.code, LAT_UMM));
+            if nx_ok && (abu || umm) {
                 let mut code = if ar {
                     t.code.clone()
                 } else if abu {
@@ -705,6 +707,7 @@ pub(crate) fn name_tokens(s: &str) -> Vec<Tok> {
         // X + الله / الدين / العابدين; فاطمه + الزهراء; Latin X + Allah / ad-Din.
         if let Some(prev) = joined.last_mut()
             && prev.arabic() == ar
+            && prev.code.len() >= 2
         {
             let suffix = if ar {
                 l.ar_suffix.contains(&t.code) || (t.code == l.ar_zahra && prev.code == l.ar_fatima)
