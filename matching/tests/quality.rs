@@ -247,10 +247,13 @@ fn household_linkage_quality() {
     blink.show("baseline household linkage");
     bover.show("baseline overlap flags");
 
-    assert!(link.f1() >= 0.95, "linkage F1 {}", link.f1());
-    assert!(over.f1() >= 0.95, "overlap F1 {}", over.f1());
+    // Floors set below the figures measured (debug 1,500 households: linkage F1 0.998, overlap
+    // 0.998, batch 0.998, Latin-Arabic recall 0.993; release 20,000: 0.9976 / 0.9987 / 0.995).
+    assert!(link.f1() >= 0.99, "linkage F1 {}", link.f1());
+    assert!(over.f1() >= 0.99, "overlap F1 {}", over.f1());
     assert!(link.f1() > blink.f1());
-    assert!(dlink.f1() >= 0.95, "batch linkage F1 {}", dlink.f1());
+    assert!(dlink.f1() >= 0.985, "batch linkage F1 {}", dlink.f1());
     let cross = rec[1][0] as f64 / rec[1][1].max(1) as f64;
-    assert!(cross >= 0.9, "cross-script recall {cross}");
+    assert!(cross >= 0.98, "cross-script recall {cross}");
+}");
 }
