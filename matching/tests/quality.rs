@@ -255,5 +255,4 @@ fn household_linkage_quality() {
     assert!(dlink.f1() >= 0.985, "batch linkage F1 {}", dlink.f1());
     let cross = rec[1][0] as f64 / rec[1][1].max(1) as f64;
     assert!(cross >= 0.98, "cross-script recall {cross}");
-}");
 }
