@@ -16,8 +16,8 @@ const W: f64 = 600.0;
 
 /// Horizontal bars, one row each (agency pairs).
 pub fn horizontal(l: Lang, title: &str, bars: &[Bar]) -> Markup {
-    let row = 26.0;
-    let label_w = 170.0;
+    let row = 32.0;
+    let label_w = 190.0;
     let value_w = 60.0;
     let h = (bars.len().max(1) as f64) * row + 8.0;
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1) as f64;
@@ -34,7 +34,7 @@ pub fn horizontal(l: Lang, title: &str, bars: &[Bar]) -> Markup {
                 } else {
                     (4.0, "start", label_w, label_w + len + 6.0, "start")
                 };
-                text x=(label_x) y=(y + row * 0.62) text-anchor=(anchor) { (clip(&b.label, 24)) }
+                text x=(label_x) y=(y + row * 0.62) text-anchor=(anchor) { (clip(&b.label, 22)) }
                 rect.bar x=(bar_x) y=(y + 4.0) width=(len) height=(row - 8.0) rx="2" {}
                 text x=(value_x) y=(y + row * 0.62) text-anchor=(value_anchor) { (words::int(b.value as i64)) }
             }
@@ -53,14 +53,16 @@ pub fn vertical(l: Lang, title: &str, bars: &[Bar]) -> Markup {
     let bar_w = (slot * 0.7).max(2.0);
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1) as f64;
     let span = h - top - bottom;
-    let every = n.div_ceil(12);
+    let every = n.div_ceil(8);
     let rtl = l == Lang::Ar;
     html! {
         svg viewBox={ "0 0 " (W) " " (h) } role="img" aria-label=(title) direction="ltr" {
             title { (title) }
             line.axis x1=(side) y1=(h - bottom) x2=(W - side) y2=(h - bottom) {}
-            text x=(if rtl { W - 4.0 } else { 4.0 }) y=(top - 6.0) text-anchor=(if rtl { "end" } else { "start" }) {
-                (words::int(max as i64))
+            @if n > 12 {
+                text x=(if rtl { W - 4.0 } else { 4.0 }) y=(top - 4.0) text-anchor=(if rtl { "end" } else { "start" }) {
+                    (words::int(max as i64))
+                }
             }
             @for (i, b) in bars.iter().enumerate() {
                 @let pos = if rtl { n - 1 - i } else { i };
@@ -73,7 +75,7 @@ pub fn vertical(l: Lang, title: &str, bars: &[Bar]) -> Markup {
                     text x=(cx) y=(h - bottom - len - 4.0) text-anchor="middle" { (words::int(b.value as i64)) }
                 }
                 @if i % every == 0 {
-                    text x=(cx) y=(h - bottom + 16.0) text-anchor="middle" { (b.label) }
+                    text x=(cx) y=(h - bottom + 20.0) text-anchor="middle" { (b.label) }
                 }
             }
         }

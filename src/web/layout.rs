@@ -119,7 +119,10 @@ pub fn message(l: Lang, status: StatusCode, title: &str, text: &str) -> HttpResp
                     section.card.message {
                         h1 { (title) }
                         p { (text) }
-                        p { a href="/ui/search" { (l.t("إلى الصفحة الرئيسية", "To the start page")) } }
+                        p.row {
+                            a href="/ui/search" { (l.t("إلى الصفحة الرئيسية", "To the start page")) }
+                            a href="/ui/login" { (l.t("الدخول بمفتاح آخر", "Sign in with another key")) }
+                        }
                     }
                 }
             }

@@ -132,10 +132,13 @@ fn form(l: Lang, csrf: &str, q: &str) -> Markup {
                 div.grow { input #q .big type="search" name="q" value=(q) required autofocus autocomplete="off"; }
                 button type="submit" { (l.t("بحث", "Search")) }
             }
-            p.hint { (l.t(
-                "اسم بأي تهجئة، بالعربية أو بالإنجليزية، أو رقم هوية، أو رقم هاتف، ويمكن إضافة تاريخ الميلاد (مثل 1980-05-01).",
-                "A name in any spelling, Arabic or Latin, or a national ID, or a phone number; a date of birth (like 1980-05-01) may be added."
-            )) }
+            p.hint {
+                (l.t(
+                    "اسم بأي تهجئة، بالعربية أو بالإنجليزية، أو رقم هوية، أو رقم هاتف، ويمكن إضافة تاريخ الميلاد، مثل",
+                    "A name in any spelling, Arabic or Latin, or a national ID, or a phone number; a date of birth may be added, like"
+                ))
+                " " (ltr("1980-05-01")) "."
+            }
         }
     }
 }
@@ -226,7 +229,7 @@ fn candidate(l: Lang, rank: usize, f: &Found) -> Markup {
                 (layout::score(l, c.score, c.band.as_str()))
             }
             h3 { (l.t("لماذا ظهرت هذه الأسرة", "Why this household came up")) }
-            (layout::evidence(l, &c.evidence, true))
+            (layout::evidence(l, &without_role(&c.evidence), true))
             h3 { (l.t("الأفراد", "Members")) " " span.muted { "(" (ltr(&words::int(c.members.len() as i64))) ")" } }
             ul.members {
                 @for m in &c.members {
@@ -248,10 +251,17 @@ fn candidate(l: Lang, rank: usize, f: &Found) -> Markup {
     }
 }
 
-/// The first characters of an id, enough to tell households apart on screen.
+/// Search evidence without the comparison of roles: the one searching gave none.
+fn without_role(items: &[crate::service::domain::EvidenceItem]) -> Vec<crate::service::domain::EvidenceItem> {
+    items.iter().filter(|e| e.field != "query.role").cloned().collect()
+}
+
+/// The last characters of an id, enough to tell households apart on screen (ids are
+/// time-ordered, so their first characters are alike).
 pub fn short(id: &str) -> &str {
-    let n = id.char_indices().nth(8).map_or(id.len(), |(i, _)| i);
-    &id[..n]
+    let n = id.chars().count();
+    let at = id.char_indices().nth(n.saturating_sub(8)).map_or(0, |(i, _)| i);
+    &id[at..]
 }
 
 /// An aid history table, newest first, at most `max` rows.

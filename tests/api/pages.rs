@@ -645,3 +645,58 @@ mod chromium {
         eprintln!("screenshots in {}", shots.display());
     }
 }
+
+/// The report pages with 100,000 rows: run by hand in release mode
+/// (`cargo test --release --test api pages::report_of_a_hundred_thousand_rows -- --ignored --nocapture`).
+#[test]
+#[ignore = "slow: 200,000 records; run by hand in release mode"]
+fn report_of_a_hundred_thousand_rows() {
+    let app = TestApp::start(Backend::Sqlite);
+    let a = app.agency("UNRWA", "submitter");
+    let b = app.agency("WFP", "submitter");
+    let aud = app.agency("AUD", "auditor");
+    let started = std::time::Instant::now();
+    for chunk in 0..10 {
+        let records = |prefix: &str| -> Vec<Value> {
+            (0..10_000)
+                .map(|j| {
+                    let i = chunk * 10_000 + j;
+                    json!({"external_id": format!("{prefix}-{i}"),
+                        "assistance": {"type": "cash", "amount": 100.0, "currency": "ILS",
+                                       "period_start": format!("2025-{:02}-01", 1 + i % 12), "period_end": "2026-12-31"},
+                        "members": [{"role": "head", "name": format!("person {}", to_letters(i)),
+                                     "national_id": format!("{}", 100_000_001 + i)}]})
+                })
+                .collect()
+        };
+        for (key, prefix) in [(&a, "a"), (&b, "b")] {
+            let (s, out) = app.post("/v1/records/batch", key, &json!({"records": records(prefix)}));
+            assert_eq!(s, 200, "{out}");
+        }
+    }
+    eprintln!("stored 200,000 records in {:?}", started.elapsed());
+    let mut c = Client::signed_in(&app, &aud);
+    let t = std::time::Instant::now();
+    let first = c.get("/ui/reports");
+    assert_eq!(first.status, 200);
+    eprintln!("first page (totals, charts, 100 rows) in {:?}, {} bytes", t.elapsed(), first.body.len());
+    let at = first.body.find("id=\"next\" href=\"").expect("a next page") + 16;
+    let href = first.body[at..].split('"').next().expect("href").replace("&amp;", "&");
+    let t = std::time::Instant::now();
+    assert_eq!(c.get(&href).status, 200);
+    eprintln!("second page in {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    let csv = c.get("/ui/reports/overlaps.csv");
+    assert_eq!(csv.status, 200);
+    eprintln!("CSV of {} lines in {:?}", csv.body.lines().count(), t.elapsed());
+}
+
+/// A number as letters, for names that differ without digits.
+fn to_letters(mut n: usize) -> String {
+    let mut s = String::new();
+    for _ in 0..4 {
+        s.push((b'a' + (n % 26) as u8) as char);
+        n /= 26;
+    }
+    s
+}
