@@ -275,8 +275,16 @@ impl RecordBody {
                 None => None,
                 Some(raw) => {
                     let ok = bawaba_matching::normalize::date_of_birth(raw).is_some_and(|d| {
-                        let this_year = chrono::Datelike::year(&chrono::Utc::now().date_naive());
-                        d.year >= 1900 && i32::from(d.year) <= this_year
+                        // Not before 1900 and not after today (at the precision given).
+                        let today = chrono::Utc::now().date_naive();
+                        let (y, m, day) = (
+                            chrono::Datelike::year(&today),
+                            chrono::Datelike::month(&today),
+                            chrono::Datelike::day(&today),
+                        );
+                        let given = (i32::from(d.year), d.month.map_or(0, u32::from), d.day.map_or(0, u32::from));
+                        let now = (y, if d.month.is_some() { m } else { 0 }, if d.day.is_some() { day } else { 0 });
+                        d.year >= 1900 && given <= now
                     });
                     if !ok {
                         problems.push(FieldProblem::new(

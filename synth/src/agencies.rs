@@ -90,16 +90,7 @@ fn prog(
     weight: f64,
     start_day: u32,
 ) -> Program {
-    Program {
-        kind,
-        name: name.to_string(),
-        cycle_months,
-        amount_min,
-        amount_max,
-        currency,
-        weight,
-        start_day,
-    }
+    Program { kind, name: name.to_string(), cycle_months, amount_min, amount_max, currency, weight, start_day }
 }
 
 fn base(code: &str, name: &str) -> Agency {
@@ -165,10 +156,7 @@ pub fn default_agencies() -> Vec<Agency> {
     ];
     v.push(a);
 
-    let mut a = base(
-        "UNRWA",
-        "United Nations Relief and Works Agency for Palestine Refugees",
-    );
+    let mut a = base("UNRWA", "United Nations Relief and Works Agency for Palestine Refugees");
     a.weight = 1.6;
     a.latin_share = 0.3;
     a.latin_style = Style::English;
@@ -181,16 +169,7 @@ pub fn default_agencies() -> Vec<Agency> {
         prog("food", "food-basket", 3, 0.0, 0.0, "USD", 3.0, 1),
         prog("cash", "ssn-cash", 3, 100.0, 450.0, "USD", 2.0, 1),
         prog("health", "health-services", 6, 0.0, 50.0, "USD", 0.7, 1),
-        prog(
-            "education",
-            "school-support",
-            12,
-            50.0,
-            200.0,
-            "USD",
-            0.5,
-            1,
-        ),
+        prog("education", "school-support", 12, 50.0, 200.0, "USD", 0.5, 1),
     ];
     v.push(a);
 
@@ -214,16 +193,7 @@ pub fn default_agencies() -> Vec<Agency> {
     a.phone_rate = 0.9;
     a.programs = vec![
         prog("food", "evoucher", 1, 300.0, 900.0, "ILS", 3.0, 5),
-        prog(
-            "voucher",
-            "fresh-food-voucher",
-            2,
-            200.0,
-            600.0,
-            "ILS",
-            1.5,
-            15,
-        ),
+        prog("voucher", "fresh-food-voucher", 2, 200.0, 600.0, "ILS", 1.5, 15),
         prog("food", "gfd", 0, 0.0, 0.0, "USD", 1.0, 1),
     ];
     v.push(a);
@@ -241,16 +211,7 @@ pub fn default_agencies() -> Vec<Agency> {
     a.latin_location = 0.3;
     a.programs = vec![
         prog("cash", "humanitarian-cash", 3, 400.0, 1200.0, "ILS", 2.5, 1),
-        prog(
-            "education",
-            "back-to-school",
-            12,
-            100.0,
-            300.0,
-            "USD",
-            1.0,
-            15,
-        ),
+        prog("education", "back-to-school", 12, 100.0, 300.0, "USD", 1.0, 15),
         prog("psychosocial", "mhpss", 6, 0.0, 0.0, "USD", 0.8, 1),
         prog("health", "nutrition", 3, 0.0, 0.0, "USD", 0.7, 1),
     ];
@@ -297,16 +258,7 @@ pub fn default_agencies() -> Vec<Agency> {
     a.latin_location = 0.6;
     a.programs = vec![
         prog("cash", "mpca", 1, 500.0, 1500.0, "ILS", 2.0, 10),
-        prog(
-            "livelihood",
-            "livelihood-grants",
-            6,
-            1000.0,
-            4000.0,
-            "USD",
-            1.0,
-            1,
-        ),
+        prog("livelihood", "livelihood-grants", 6, 1000.0, 4000.0, "USD", 1.0, 1),
         prog("voucher", "wash-voucher", 2, 100.0, 300.0, "ILS", 1.0, 1),
     ];
     v.push(a);
@@ -323,26 +275,8 @@ pub fn default_agencies() -> Vec<Agency> {
     a.phone_formats = vec!["+970", "00970"];
     a.latin_location = 0.5;
     a.programs = vec![
-        prog(
-            "shelter",
-            "shelter-repair",
-            3,
-            1000.0,
-            5000.0,
-            "USD",
-            2.0,
-            1,
-        ),
-        prog(
-            "education",
-            "education-support",
-            6,
-            100.0,
-            300.0,
-            "USD",
-            1.0,
-            1,
-        ),
+        prog("shelter", "shelter-repair", 3, 1000.0, 5000.0, "USD", 2.0, 1),
+        prog("education", "education-support", 6, 100.0, 300.0, "USD", 1.0, 1),
         prog("cash", "cash-for-rent", 3, 300.0, 900.0, "USD", 1.5, 1),
     ];
     v.push(a);
@@ -379,18 +313,8 @@ pub fn default_agencies() -> Vec<Agency> {
 pub fn agencies<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<Agency> {
     let mut v = default_agencies();
     v.truncate(n.max(1));
-    let kinds: [&'static str; 10] = [
-        "cash",
-        "food",
-        "voucher",
-        "in_kind",
-        "shelter",
-        "health",
-        "education",
-        "psychosocial",
-        "livelihood",
-        "other",
-    ];
+    let kinds: [&'static str; 10] =
+        ["cash", "food", "voucher", "in_kind", "shelter", "health", "education", "psychosocial", "livelihood", "other"];
     let styles = [Style::Ala, Style::English, Style::French, Style::Casual];
     let regions = ["HEB", "BTH", "RAM", "NAB", "JEN", "GZA"];
     while v.len() < n {
@@ -400,11 +324,7 @@ pub fn agencies<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<Agency> {
         if rng.random_bool(0.4) {
             a.regions = vec![regions[rng.random_range(0..regions.len())]];
         }
-        a.latin_share = if rng.random_bool(0.5) {
-            rng.random_range(0.0..0.9)
-        } else {
-            0.0
-        };
+        a.latin_share = if rng.random_bool(0.5) { rng.random_range(0.0..0.9) } else { 0.0 };
         a.latin_style = styles[rng.random_range(0..styles.len())];
         a.four_parts = rng.random_range(0.3..0.95);
         a.hamza_drop = rng.random_range(0.1..0.9);

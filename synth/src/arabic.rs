@@ -38,20 +38,9 @@ fn fold_hamza(c: char) -> char {
 }
 
 /// Writes one name part (it may hold a space, as in عبد الله) with the given habits.
-pub fn write_part<R: Rng + ?Sized>(
-    part: &str,
-    is_family: bool,
-    h: &Habit,
-    rng: &mut R,
-    out: &mut String,
-) {
+pub fn write_part<R: Rng + ?Sized>(part: &str, is_family: bool, h: &Habit, rng: &mut R, out: &mut String) {
     let mut s: String = part.to_string();
-    if is_family
-        && h.drop_article
-        && s.starts_with("ال")
-        && s.chars().count() >= 5
-        && !s.starts_with("الله")
-    {
+    if is_family && h.drop_article && s.starts_with("ال") && s.chars().count() >= 5 && !s.starts_with("الله") {
         s = s.chars().skip(2).collect();
     }
     if h.drop_hamza {
@@ -77,11 +66,7 @@ pub fn write_part<R: Rng + ?Sized>(
         }
     } else if let Some(rest) = s.strip_prefix("أبو ").or_else(|| s.strip_prefix("ابو ")) {
         if h.join_abu {
-            let abu = if s.starts_with('أ') {
-                "أبو"
-            } else {
-                "ابو"
-            };
+            let abu = if s.starts_with('أ') { "أبو" } else { "ابو" };
             s = format!("{abu}{rest}");
         }
     } else if (s.ends_with(" الدين") || s.ends_with(" الهدى") || s.ends_with(" الزهراء"))
@@ -153,17 +138,13 @@ pub fn typo<R: Rng + ?Sized>(name: &mut String, rng: &mut R) -> bool {
         }
         // doubled last letter of a word (محمدد)
         40..52 => {
-            let ends: Vec<usize> = (0..c.len())
-                .filter(|&i| i + 1 == c.len() || c[i + 1] == ' ')
-                .collect();
+            let ends: Vec<usize> = (0..c.len()).filter(|&i| i + 1 == c.len() || c[i + 1] == ' ').collect();
             let i = ends[rng.random_range(0..ends.len())];
             c.insert(i + 1, c[i]);
         }
         // extra leading alef (اابراهيم) or a word gaining a prothetic alef
         52..57 => {
-            let starts: Vec<usize> = (0..c.len())
-                .filter(|&i| i == 0 || c[i - 1] == ' ')
-                .collect();
+            let starts: Vec<usize> = (0..c.len()).filter(|&i| i == 0 || c[i - 1] == ' ').collect();
             let i = starts[rng.random_range(0..starts.len())];
             c.insert(i, 'ا');
         }
@@ -188,18 +169,13 @@ pub fn typo<R: Rng + ?Sized>(name: &mut String, rng: &mut R) -> bool {
         // final vowel letter swapped (ا/ى/ه/ة)
         80..86 => {
             let ends: Vec<usize> = (0..c.len())
-                .filter(|&i| {
-                    (i + 1 == c.len() || c[i + 1] == ' ') && matches!(c[i], 'ا' | 'ى' | 'ه' | 'ة')
-                })
+                .filter(|&i| (i + 1 == c.len() || c[i + 1] == ' ') && matches!(c[i], 'ا' | 'ى' | 'ه' | 'ة'))
                 .collect();
             if ends.is_empty() {
                 return false;
             }
             let i = ends[rng.random_range(0..ends.len())];
-            let opts: Vec<char> = ['ا', 'ى', 'ه', 'ة']
-                .into_iter()
-                .filter(|&x| x != c[i])
-                .collect();
+            let opts: Vec<char> = ['ا', 'ى', 'ه', 'ة'].into_iter().filter(|&x| x != c[i]).collect();
             c[i] = opts[rng.random_range(0..opts.len())];
         }
         // two words run together, or a word split

@@ -39,10 +39,7 @@ impl<T> Weighted<T> {
     pub fn pick<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<&T> {
         let total = *self.cum.last()?;
         let x = rng.random::<f64>() * total;
-        let i = self
-            .cum
-            .partition_point(|&c| c <= x)
-            .min(self.items.len() - 1);
+        let i = self.cum.partition_point(|&c| c <= x).min(self.items.len() - 1);
         self.items.get(i)
     }
 
@@ -81,16 +78,10 @@ pub struct Tables {
 }
 
 fn rows(text: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| l.split('\t').map(str::trim).collect())
+    text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).map(|l| l.split('\t').map(str::trim).collect())
 }
 
-fn weighted_names(
-    curated: &'static str,
-    faker_field: &str,
-    tail_weight: f64,
-) -> Weighted<&'static str> {
+fn weighted_names(curated: &'static str, faker_field: &str, tail_weight: f64) -> Weighted<&'static str> {
     let mut seen = std::collections::HashSet::new();
     let mut pairs = Vec::new();
     for r in rows(curated) {
@@ -127,20 +118,10 @@ fn build() -> Tables {
         if r.len() >= 5 {
             let w = r[2].parse::<f64>().unwrap_or(1.0);
             loc_w.push((locs.len(), w));
-            locs.push(Locality {
-                governorate: r[0],
-                locality: r[1],
-                region: r[3],
-                governorate_latin: r[4],
-            });
+            locs.push(Locality { governorate: r[0], locality: r[1], region: r[3], governorate_latin: r[4] });
         }
     }
-    let gaza_localities = locs
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.region == "GZA")
-        .map(|(i, _)| i)
-        .collect();
+    let gaza_localities = locs.iter().enumerate().filter(|(_, l)| l.region == "GZA").map(|(i, _)| i).collect();
 
     let mut fams: Vec<(&'static str, f64, Vec<&'static str>)> = Vec::new();
     for r in rows(FAMILIES) {

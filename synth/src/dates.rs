@@ -59,9 +59,7 @@ pub fn add_months(days: i32, months: i32, day_of_month: u32) -> i32 {
 pub fn parse_partial(s: &str) -> Option<(i32, Option<u32>, Option<u32>)> {
     let parts: Vec<&str> = s.split('-').collect();
     let num = |p: &str, n: usize| {
-        (p.len() == n && p.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| p.parse::<u32>().ok())
-            .flatten()
+        (p.len() == n && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse::<u32>().ok()).flatten()
     };
     let y = num(parts.first()?, 4)? as i32;
     match parts.len() {
@@ -89,10 +87,7 @@ mod tests {
             assert_eq!(days_from_civil(y, m, d), z);
         }
         assert_eq!(fmt(days_from_civil(2024, 2, 29)), "2024-02-29");
-        assert_eq!(
-            add_months(days_from_civil(2024, 1, 31), 1, 31),
-            days_from_civil(2024, 2, 29)
-        );
+        assert_eq!(add_months(days_from_civil(2024, 1, 31), 1, 31), days_from_civil(2024, 2, 29));
         assert!(parse_partial("2023-02-29").is_none());
         assert!(parse_partial("2024-02").is_some());
     }

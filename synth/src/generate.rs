@@ -5,10 +5,7 @@ use crate::agencies::{Agency, Program};
 use crate::arabic::{self, Habit};
 use crate::data::{Tables, Weighted, tables};
 use crate::latin::{self, Style};
-use crate::{
-    Assistance, Caseload, Config, Location, Member, Record, TrueHousehold, TruePerson, Truth,
-    dates, ids,
-};
+use crate::{Assistance, Caseload, Config, Location, Member, Record, TrueHousehold, TruePerson, Truth, dates, ids};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::{HashSet, VecDeque};
@@ -20,22 +17,11 @@ pub fn generate(config: &Config) -> Caseload {
     let t = tables();
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let agencies = crate::agencies::agencies(config.agencies, &mut rng);
-    let mut g = People {
-        t,
-        cfg: config,
-        persons: Vec::new(),
-        households: Vec::new(),
-        ids: HashSet::new(),
-        next_lineage: 0,
-    };
+    let mut g =
+        People { t, cfg: config, persons: Vec::new(), households: Vec::new(), ids: HashSet::new(), next_lineage: 0 };
     g.households(&mut rng);
     let records = Records::new(config, &agencies, &g.persons, &g.households).all(&mut rng);
-    Caseload {
-        agencies,
-        households: g.households,
-        persons: g.persons,
-        records,
-    }
+    Caseload { agencies, households: g.households, persons: g.persons, records }
 }
 
 fn reference_day(cfg: &Config) -> i32 {
@@ -92,10 +78,7 @@ impl People<'_> {
 
     fn family<R: Rng + ?Sized>(&self, region: &str, rng: &mut R) -> &'static str {
         let w = if rng.random_bool(0.9) {
-            self.t
-                .families_by_region
-                .get(region)
-                .unwrap_or(&self.t.families_all)
+            self.t.families_by_region.get(region).unwrap_or(&self.t.families_all)
         } else {
             &self.t.families_all
         };
@@ -190,12 +173,7 @@ impl People<'_> {
             let h = &self.households[rng.random_range(0..self.households.len())];
             let p = &self.persons[h.head];
             if p.sex == "M" {
-                let loc = self
-                    .t
-                    .locs
-                    .iter()
-                    .position(|l| l.locality == h.locality)
-                    .unwrap_or(0);
+                let loc = self.t.locs.iter().position(|l| l.locality == h.locality).unwrap_or(0);
                 queue.push_back(HeadSpec {
                     first: p.first,
                     father: p.father,
@@ -257,12 +235,7 @@ impl People<'_> {
         }
     }
 
-    fn household<R: Rng + ?Sized>(
-        &mut self,
-        spec: HeadSpec,
-        queue: &mut VecDeque<HeadSpec>,
-        rng: &mut R,
-    ) {
+    fn household<R: Rng + ?Sized>(&mut self, spec: HeadSpec, queue: &mut VecDeque<HeadSpec>, rng: &mut R) {
         let hh = self.households.len();
         let region = self.t.locs[spec.loc].region;
         let mut members = Vec::new();
@@ -273,11 +246,7 @@ impl People<'_> {
             self.female(rng),
             self.male(rng),
             self.male(rng),
-            if rng.random_bool(0.35) {
-                spec.family
-            } else {
-                self.family(region, rng)
-            },
+            if rng.random_bool(0.35) { spec.family } else { self.family(region, rng) },
         ];
         let (head, spouse, mother_age) = if spec.widow {
             let dob = self.dob(wife_age, rng);
@@ -285,15 +254,8 @@ impl People<'_> {
             (h, None, Some(wife_age))
         } else {
             let dob = self.dob(spec.age, rng);
-            let h = self.person(
-                hh,
-                "head",
-                [spec.first, spec.father, spec.grandfather, spec.family],
-                "M",
-                dob,
-                0.93,
-                rng,
-            );
+            let h =
+                self.person(hh, "head", [spec.first, spec.father, spec.grandfather, spec.family], "M", dob, 0.93, rng);
             let married = spec.age >= 25 || rng.random_bool(0.75);
             if married {
                 let dob = self.dob(wife_age, rng);
@@ -321,11 +283,8 @@ impl People<'_> {
                 }
                 let male = rng.random_bool(0.51);
                 let first = if male {
-                    let n = if first_son && rng.random_bool(0.45) {
-                        spec.father
-                    } else {
-                        self.male_not_in(&names, rng)
-                    };
+                    let n =
+                        if first_son && rng.random_bool(0.45) { spec.father } else { self.male_not_in(&names, rng) };
                     first_son = false;
                     n
                 } else {
@@ -360,11 +319,7 @@ impl People<'_> {
                 self.female(rng),
                 self.male(rng),
                 self.male(rng),
-                if rng.random_bool(0.4) {
-                    spec.family
-                } else {
-                    self.family(region, rng)
-                },
+                if rng.random_bool(0.4) { spec.family } else { self.family(region, rng) },
             ];
             let dob = self.dob(age, rng);
             members.push(self.person(hh, "other", names, "F", dob, 0.1, rng));
@@ -395,17 +350,11 @@ impl People<'_> {
             }
         }
         let l = &self.t.locs[spec.loc];
-        let (displaced_to, displaced_from) = if l.region == "GZA"
-            && rng.random_bool(self.cfg.displacement_rate)
-        {
+        let (displaced_to, displaced_from) = if l.region == "GZA" && rng.random_bool(self.cfg.displacement_rate) {
             let to = self.t.gaza_localities[rng.random_range(0..self.t.gaza_localities.len())];
             let from = dates::days_from_civil(self.cfg.start_year, 1, 1) + rng.random_range(0..600);
             let tl = &self.t.locs[to];
-            if to != spec.loc {
-                (Some((tl.governorate, tl.locality)), Some(dates::fmt(from)))
-            } else {
-                (None, None)
-            }
+            if to != spec.loc { (Some((tl.governorate, tl.locality)), Some(dates::fmt(from))) } else { (None, None) }
         } else {
             (None, None)
         };
@@ -495,26 +444,14 @@ impl<'a> Records<'a> {
             .collect();
         let w0 = dates::days_from_civil(cfg.start_year, 1, 1);
         let w1 = dates::days_from_civil(cfg.start_year + 3, 1, 1) - 1;
-        Records {
-            cfg,
-            agencies,
-            persons,
-            households,
-            by_region,
-            window: (w0, w1),
-        }
+        Records { cfg, agencies, persons, households, by_region, window: (w0, w1) }
     }
 
     fn region_index(region: &str) -> usize {
         REGIONS.iter().position(|r| *r == region).unwrap_or(0)
     }
 
-    fn pick_program<R: Rng + ?Sized>(
-        &self,
-        a: usize,
-        kind: Option<&str>,
-        rng: &mut R,
-    ) -> Option<usize> {
+    fn pick_program<R: Rng + ?Sized>(&self, a: usize, kind: Option<&str>, rng: &mut R) -> Option<usize> {
         let w = Weighted::new(
             self.agencies[a]
                 .programs
@@ -532,12 +469,7 @@ impl<'a> Records<'a> {
         let p = self.pick_program(a, None, rng)?;
         let d = rng.random_range(self.window.0..=self.window.1);
         let (start, end) = cycle_for_day(&self.agencies[a].programs[p], self.window.0, d);
-        Some(Spec {
-            agency: a,
-            program: p,
-            start,
-            end,
-        })
+        Some(Spec { agency: a, program: p, start, end })
     }
 
     fn specs<R: Rng + ?Sized>(&self, h: &TrueHousehold, rng: &mut R) -> Vec<Spec> {
@@ -566,14 +498,8 @@ impl<'a> Records<'a> {
                 cands.pick(rng).copied().and_then(|a| {
                     let p = self.pick_program(a, Some(kind), rng)?;
                     let d = rng.random_range(prev.start..=prev.end.unwrap_or(prev.start));
-                    let (start, end) =
-                        cycle_for_day(&self.agencies[a].programs[p], self.window.0, d);
-                    Some(Spec {
-                        agency: a,
-                        program: p,
-                        start,
-                        end,
-                    })
+                    let (start, end) = cycle_for_day(&self.agencies[a].programs[p], self.window.0, d);
+                    Some(Spec { agency: a, program: p, start, end })
                 })
             } else if r < self.cfg.overlap_rate + 0.3 {
                 // The same programme's next cycle (or a later distribution).
@@ -581,21 +507,12 @@ impl<'a> Records<'a> {
                 let p = &self.agencies[prev.agency].programs[prev.program];
                 let d = prev.end.unwrap_or(prev.start)
                     + 1
-                    + if p.cycle_months == 0 {
-                        rng.random_range(20..200)
-                    } else {
-                        0
-                    };
+                    + if p.cycle_months == 0 { rng.random_range(20..200) } else { 0 };
                 let (start, end) = cycle_for_day(p, self.window.0, d);
                 if start > self.window.1 {
                     self.random_spec(region, rng)
                 } else {
-                    Some(Spec {
-                        agency: prev.agency,
-                        program: prev.program,
-                        start,
-                        end,
-                    })
+                    Some(Spec { agency: prev.agency, program: prev.program, start, end })
                 }
             } else {
                 self.random_spec(region, rng)
@@ -609,9 +526,8 @@ impl<'a> Records<'a> {
     }
 
     fn all<R: Rng + ?Sized>(&self, rng: &mut R) -> Vec<Record> {
-        let mut keyed: Vec<(i32, u64, Record)> = Vec::with_capacity(
-            (self.households.len() as f64 * self.cfg.records_per_household * 1.1) as usize,
-        );
+        let mut keyed: Vec<(i32, u64, Record)> =
+            Vec::with_capacity((self.households.len() as f64 * self.cfg.records_per_household * 1.1) as usize);
         let mut regs: Vec<Option<Reg>> = Vec::new();
         for h in self.households {
             let specs = self.specs(h, rng);
@@ -623,11 +539,7 @@ impl<'a> Records<'a> {
             }
         }
         // Sort small keys, not whole records (moving records dominated the run time).
-        let mut order: Vec<(i32, u64, u32)> = keyed
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (k.0, k.1, i as u32))
-            .collect();
+        let mut order: Vec<(i32, u64, u32)> = keyed.iter().enumerate().map(|(i, k)| (k.0, k.1, i as u32)).collect();
         order.sort_unstable();
         let mut slots: Vec<Option<Record>> = keyed.into_iter().map(|k| Some(k.2)).collect();
         let mut seq = vec![0u32; self.agencies.len()];
@@ -635,11 +547,7 @@ impl<'a> Records<'a> {
             .into_iter()
             .filter_map(|(start, _, i)| {
                 let mut r = slots[i as usize].take()?;
-                let a = self
-                    .agencies
-                    .iter()
-                    .position(|a| a.code == r.agency)
-                    .unwrap_or(0);
+                let a = self.agencies.iter().position(|a| a.code == r.agency).unwrap_or(0);
                 seq[a] += 1;
                 let (y, _, _) = dates::civil_from_days(start);
                 let region = self.households[r.truth.household].region;
@@ -669,13 +577,7 @@ impl<'a> Records<'a> {
         }
     }
 
-    fn record<R: Rng + ?Sized>(
-        &self,
-        h: &TrueHousehold,
-        s: &Spec,
-        regs: &mut [Option<Reg>],
-        rng: &mut R,
-    ) -> Record {
+    fn record<R: Rng + ?Sized>(&self, h: &TrueHousehold, s: &Spec, regs: &mut [Option<Reg>], rng: &mut R) -> Record {
         let ag = &self.agencies[s.agency];
         let p = &ag.programs[s.program];
         let slot = &mut regs[s.agency];
@@ -683,9 +585,7 @@ impl<'a> Records<'a> {
         if slot.is_none() {
             *slot = Some(self.new_reg(ag, h, rng));
         }
-        let Some(reg) = slot.as_mut() else {
-            unreachable!("registration just made")
-        };
+        let Some(reg) = slot.as_mut() else { unreachable!("registration just made") };
         if rekey {
             reg.latin = rng.random_bool(ag.latin_share);
             reg.habit = Habit::draw(ag, rng);
@@ -745,21 +645,13 @@ impl<'a> Records<'a> {
         }
         let location = if rng.random_bool(ag.latin_location) {
             let t = tables();
-            let gl = t
-                .locs
-                .iter()
-                .find(|l| l.governorate == gov)
-                .map(|l| l.governorate_latin)
-                .unwrap_or("");
+            let gl = t.locs.iter().find(|l| l.governorate == gov).map(|l| l.governorate_latin).unwrap_or("");
             Location {
                 governorate: gl.to_string(),
                 locality: latin::latin_part(loc, false, Style::English, 0.8, false, rng),
             }
         } else {
-            Location {
-                governorate: gov.to_string(),
-                locality: loc.to_string(),
-            }
+            Location { governorate: gov.to_string(), locality: loc.to_string() }
         };
         let amount = if p.amount_max > 0.0 {
             (rng.random_range(p.amount_min..=p.amount_max) / 10.0).round() * 10.0
@@ -848,13 +740,7 @@ impl<'a> Records<'a> {
             if rng.random_bool(ag.latin_upper) {
                 name = name.to_uppercase();
             }
-            if adult
-                && rng.random_bool(if age >= 55 {
-                    ag.title_rate
-                } else {
-                    ag.title_rate * 0.1
-                })
-            {
+            if adult && rng.random_bool(if age >= 55 { ag.title_rate } else { ag.title_rate * 0.1 }) {
                 let title = match (p.sex, age >= 55) {
                     ("M", true) => ["Haj ", "Hajj ", "Al-Haj "][rng.random_range(0..3)],
                     ("F", true) => ["Hajja ", "Hajjeh "][rng.random_range(0..2)],
@@ -879,13 +765,7 @@ impl<'a> Records<'a> {
             if rng.random_bool(0.005) {
                 arabic::rare_noise(&mut name, rng);
             }
-            if adult
-                && rng.random_bool(if age >= 55 {
-                    ag.title_rate
-                } else {
-                    ag.title_rate * 0.1
-                })
-            {
+            if adult && rng.random_bool(if age >= 55 { ag.title_rate } else { ag.title_rate * 0.1 }) {
                 let title = match (p.sex, age >= 55) {
                     ("M", true) => ["الحاج ", "الحاج ", "الشيخ "][rng.random_range(0..3)],
                     ("F", true) => "الحاجة ",
@@ -896,11 +776,7 @@ impl<'a> Records<'a> {
             }
         }
         // National ID.
-        let missing = if adult {
-            ag.id_missing_adult
-        } else {
-            ag.id_missing_child
-        };
+        let missing = if adult { ag.id_missing_adult } else { ag.id_missing_child };
         let national_id = if rng.random_bool(missing) {
             None
         } else if rng.random_bool(ag.id_typo) {
@@ -918,50 +794,36 @@ impl<'a> Records<'a> {
         } else if r < ag.dob_missing + ag.dob_year_only + ag.dob_year_month {
             Some(dob[..7].to_string())
         } else if r < ag.dob_missing + ag.dob_year_only + ag.dob_year_month + ag.dob_error {
-            Some(wrong_dob(dob, rng))
+            Some(wrong_dob(dob, self.cfg.start_year + 2, rng))
         } else {
             Some(dob.clone())
         };
         let sex = rng.random_bool(ag.sex_rate).then(|| p.sex.to_string());
         let phone = if rng.random_bool(ag.phone_rate) {
-            let ph = p
-                .phone
-                .as_deref()
-                .or(if role == "spouse" || role == "head" {
-                    head_phone.filter(|_| rng.random_bool(0.3))
-                } else {
-                    None
-                });
-            ph.map(|ph| {
-                format_phone(
-                    ph,
-                    ag.phone_formats[rng.random_range(0..ag.phone_formats.len())],
-                )
-            })
+            let ph = p.phone.as_deref().or(if role == "spouse" || role == "head" {
+                head_phone.filter(|_| rng.random_bool(0.3))
+            } else {
+                None
+            });
+            ph.map(|ph| format_phone(ph, ag.phone_formats[rng.random_range(0..ag.phone_formats.len())]))
         } else {
             None
         };
-        Member {
-            role,
-            name,
-            national_id,
-            date_of_birth,
-            sex,
-            phone,
-            true_person: pi,
-        }
+        Member { role, name, national_id, date_of_birth, sex, phone, true_person: pi }
     }
 }
 
 /// Day and month swapped (when both could be months), otherwise the year off by one.
-fn wrong_dob<R: Rng + ?Sized>(dob: &str, rng: &mut R) -> String {
+/// A mistyped date of birth, still a real date and never after `max_year` (a date in the
+/// future is refused by the gateway, so an agency would not have it on file).
+fn wrong_dob<R: Rng + ?Sized>(dob: &str, max_year: i32, rng: &mut R) -> String {
     let y: i32 = dob[..4].parse().unwrap_or(1980);
     let m: u32 = dob[5..7].parse().unwrap_or(1);
     let d: u32 = dob[8..10].parse().unwrap_or(1);
     if d <= 12 && d != m && rng.random_bool(0.6) {
         format!("{y:04}-{d:02}-{m:02}")
     } else {
-        let ny = y + if rng.random_bool(0.5) { 1 } else { -1 };
+        let ny = if y + 1 < max_year && rng.random_bool(0.5) { y + 1 } else { y - 1 };
         let nd = d.min(dates::days_in_month(ny, m));
         format!("{ny:04}-{m:02}-{nd:02}")
     }
@@ -970,11 +832,8 @@ fn wrong_dob<R: Rng + ?Sized>(dob: &str, rng: &mut R) -> String {
 /// Writes a canonical `+970XXXXXXXXX` number in an agency format.
 pub fn format_phone(canonical: &str, format: &str) -> String {
     let local = canonical.trim_start_matches("+970");
-    let (a, b, c) = (
-        &local[..3.min(local.len())],
-        &local[3.min(local.len())..6.min(local.len())],
-        &local[6.min(local.len())..],
-    );
+    let (a, b, c) =
+        (&local[..3.min(local.len())], &local[3.min(local.len())..6.min(local.len())], &local[6.min(local.len())..]);
     match format {
         "+970" => format!("+970{local}"),
         "00970" => format!("00970{local}"),

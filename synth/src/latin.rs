@@ -21,35 +21,11 @@ pub enum Style {
 
 /// Hand-picked common Levantine spellings of the most frequent names.
 const PREFERRED: &[(&str, &[&str])] = &[
-    (
-        "محمد",
-        &[
-            "Mohammed", "Mohammad", "Muhammad", "Mohamed", "Mohamad", "Muhammed",
-        ],
-    ),
+    ("محمد", &["Mohammed", "Mohammad", "Muhammad", "Mohamed", "Mohamad", "Muhammed"]),
     ("أحمد", &["Ahmad", "Ahmed", "Ahmad", "Ahmed", "Ahmmad"]),
     ("محمود", &["Mahmoud", "Mahmud", "Mahmood"]),
-    (
-        "عبد الله",
-        &[
-            "Abdallah",
-            "Abdullah",
-            "Abd Allah",
-            "Abdalla",
-            "Abdulla",
-            "Abed Allah",
-        ],
-    ),
-    (
-        "عبد الرحمن",
-        &[
-            "Abdelrahman",
-            "Abdulrahman",
-            "Abd Al-Rahman",
-            "Abdel Rahman",
-            "Abdurrahman",
-        ],
-    ),
+    ("عبد الله", &["Abdallah", "Abdullah", "Abd Allah", "Abdalla", "Abdulla", "Abed Allah"]),
+    ("عبد الرحمن", &["Abdelrahman", "Abdulrahman", "Abd Al-Rahman", "Abdel Rahman", "Abdurrahman"]),
     ("خالد", &["Khaled", "Khalid"]),
     ("علي", &["Ali", "Aly"]),
     ("يوسف", &["Yousef", "Yusuf", "Youssef", "Yousif", "Yosef"]),
@@ -187,10 +163,7 @@ fn short_vowel<R: Rng + ?Sized>(style: Style, rng: &mut R) -> &'static str {
 
 /// Romanises one Arabic word (no spaces) in a style; lower case.
 pub fn romanize_word<R: Rng + ?Sized>(word: &str, style: Style, rng: &mut R) -> String {
-    let c: Vec<char> = word
-        .chars()
-        .filter(|ch| !matches!(ch, '\u{064B}'..='\u{065F}' | 'ـ'))
-        .collect();
+    let c: Vec<char> = word.chars().filter(|ch| !matches!(ch, '\u{064B}'..='\u{065F}' | 'ـ')).collect();
     let mut out = String::with_capacity(c.len() * 2);
     let mut last_vowel = false; // whether the last thing written was a vowel
     for i in 0..c.len() {
@@ -216,11 +189,7 @@ pub fn romanize_word<R: Rng + ?Sized>(word: &str, style: Style, rng: &mut R) -> 
                 continue;
             }
             'ا' | 'آ' => {
-                out.push_str(if style == Style::English && rng.random_bool(0.05) {
-                    "aa"
-                } else {
-                    "a"
-                });
+                out.push_str(if style == Style::English && rng.random_bool(0.05) { "aa" } else { "a" });
                 last_vowel = true;
                 continue;
             }
@@ -252,8 +221,7 @@ pub fn romanize_word<R: Rng + ?Sized>(word: &str, style: Style, rng: &mut R) -> 
                 }
             }
             'ي' => {
-                if i == 0 || next == Some('ا') || next == Some('و') || prev == Some('ا') && !final_
-                {
+                if i == 0 || next == Some('ا') || next == Some('و') || prev == Some('ا') && !final_ {
                     out.push('y');
                     last_vowel = false;
                 } else {
@@ -383,30 +351,21 @@ pub fn latin_part<R: Rng + ?Sized>(
         return capitalize(&v);
     }
     // Family names with the article.
-    if let Some(core) = part
-        .strip_prefix("ال")
-        .filter(|c| c.chars().count() >= 3 && !part.starts_with("الله"))
-    {
-        let core_l =
-            table_variant(core, rng, use_rigour).unwrap_or_else(|| romanize_word(core, style, rng));
+    if let Some(core) = part.strip_prefix("ال").filter(|c| c.chars().count() >= 3 && !part.starts_with("الله")) {
+        let core_l = table_variant(core, rng, use_rigour).unwrap_or_else(|| romanize_word(core, style, rng));
         if drop_article {
             return capitalize(&core_l);
         }
         let art = article(style, rng);
         let joined = format!("{art}{}", capitalize(&core_l));
-        return if art.ends_with(['-', ' ']) {
-            capitalize_after_sep(&joined)
-        } else {
-            joined
-        };
+        return if art.ends_with(['-', ' ']) { capitalize_after_sep(&joined) } else { joined };
     }
     let words: Vec<&str> = part.split(' ').collect();
     if words.len() == 2 {
         let (a, b) = (words[0], words[1]);
         if a == "عبد" {
             let rest = b.strip_prefix("ال").unwrap_or(b);
-            let rest_l = table_variant(rest, rng, use_rigour)
-                .unwrap_or_else(|| romanize_word(rest, style, rng));
+            let rest_l = table_variant(rest, rng, use_rigour).unwrap_or_else(|| romanize_word(rest, style, rng));
             let pre = match style {
                 Style::Ala => pick(rng, &["Abd al-", "Abdul", "Abd al "]),
                 Style::English => pick(rng, &["Abdel", "Abdul", "Abdel ", "Abdul ", "Abd El-"]),
@@ -426,10 +385,7 @@ pub fn latin_part<R: Rng + ?Sized>(
         }
         if b == "الدين" {
             let first = latin_part(a, false, style, use_rigour, drop_article, rng);
-            let suf = pick(
-                rng,
-                &[" Eddin", " el-Din", " al-Din", "eddin", " Al Deen", "uddin"],
-            );
+            let suf = pick(rng, &[" Eddin", " el-Din", " al-Din", "eddin", " Al Deen", "uddin"]);
             return format!("{first}{suf}");
         }
         let x = latin_part(a, false, style, use_rigour, drop_article, rng);
@@ -468,9 +424,7 @@ fn capitalize_join(pre: &str, rest: &str) -> String {
 /// A Latin typing slip: a dropped, doubled or swapped letter, or a vowel changed.
 pub fn typo<R: Rng + ?Sized>(name: &mut String, rng: &mut R) {
     let mut c: Vec<char> = name.chars().collect();
-    let letters: Vec<usize> = (0..c.len())
-        .filter(|&i| c[i].is_ascii_alphabetic())
-        .collect();
+    let letters: Vec<usize> = (0..c.len()).filter(|&i| c[i].is_ascii_alphabetic()).collect();
     if letters.len() < 4 {
         return;
     }
@@ -488,11 +442,7 @@ pub fn typo<R: Rng + ?Sized>(name: &mut String, rng: &mut R) {
         _ => {
             if let Some(v) = "aeiou".find(c[i].to_ascii_lowercase()) {
                 let to = "eaoiu".as_bytes()[v] as char;
-                c[i] = if c[i].is_ascii_uppercase() {
-                    to.to_ascii_uppercase()
-                } else {
-                    to
-                };
+                c[i] = if c[i].is_ascii_uppercase() { to.to_ascii_uppercase() } else { to };
             } else {
                 c.insert(i, 'e');
             }
@@ -509,12 +459,8 @@ mod tests {
     #[test]
     fn romanises_plausibly() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-        for (ar, want) in [
-            ("خليل", "khalil"),
-            ("جرار", "jarar"),
-            ("دغمش", "daghmash"),
-            ("قشطة", "qashta"),
-        ] {
+        for (ar, want) in [("خليل", "khalil"), ("جرار", "jarar"), ("دغمش", "daghmash"), ("قشطة", "qashta")]
+        {
             assert_eq!(romanize_word(ar, Style::Ala, &mut rng), want);
         }
         let s = latin_part("الشاعر", true, Style::English, 0.0, false, &mut rng);

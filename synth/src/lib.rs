@@ -24,18 +24,8 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// The assistance types of API.md.
-pub const ASSISTANCE_TYPES: [&str; 10] = [
-    "cash",
-    "food",
-    "voucher",
-    "in_kind",
-    "shelter",
-    "health",
-    "education",
-    "psychosocial",
-    "livelihood",
-    "other",
-];
+pub const ASSISTANCE_TYPES: [&str; 10] =
+    ["cash", "food", "voucher", "in_kind", "shelter", "health", "education", "psychosocial", "livelihood", "other"];
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -76,20 +66,12 @@ impl Default for Config {
 impl Config {
     /// About 2,000 households: unit tests and quick quality runs.
     pub fn small(seed: u64) -> Self {
-        Config {
-            households: 2_000,
-            seed,
-            ..Config::default()
-        }
+        Config { households: 2_000, seed, ..Config::default() }
     }
 
     /// 200,000 households (about a million people): benches and load runs.
     pub fn large(seed: u64) -> Self {
-        Config {
-            households: 200_000,
-            seed,
-            ..Config::default()
-        }
+        Config { households: 200_000, seed, ..Config::default() }
     }
 }
 
@@ -114,10 +96,7 @@ pub struct TruePerson {
 impl TruePerson {
     /// The full canonical 4-part Arabic name.
     pub fn full_name(&self) -> String {
-        format!(
-            "{} {} {} {}",
-            self.first, self.father, self.grandfather, self.family
-        )
+        format!("{} {} {} {}", self.first, self.father, self.grandfather, self.family)
     }
 }
 

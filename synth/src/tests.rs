@@ -5,11 +5,7 @@ use super::*;
 use std::collections::HashSet;
 
 fn small() -> Caseload {
-    generate(&Config {
-        households: 1_500,
-        seed: 42,
-        ..Config::default()
-    })
+    generate(&Config { households: 1_500, seed: 42, ..Config::default() })
 }
 
 fn is_arabic(s: &str) -> bool {
@@ -18,22 +14,10 @@ fn is_arabic(s: &str) -> bool {
 
 #[test]
 fn deterministic_for_a_seed() {
-    let a = generate(&Config {
-        households: 300,
-        seed: 9,
-        ..Config::default()
-    });
-    let b = generate(&Config {
-        households: 300,
-        seed: 9,
-        ..Config::default()
-    });
+    let a = generate(&Config { households: 300, seed: 9, ..Config::default() });
+    let b = generate(&Config { households: 300, seed: 9, ..Config::default() });
     assert_eq!(a.records, b.records);
-    let c = generate(&Config {
-        households: 300,
-        seed: 10,
-        ..Config::default()
-    });
+    let c = generate(&Config { households: 300, seed: 10, ..Config::default() });
     assert_ne!(a.records, c.records);
 }
 
@@ -45,21 +29,14 @@ fn records_are_valid_per_api() {
     let mut seen = HashSet::new();
     let mut last_start = String::new();
     for r in &c.records {
-        assert!(
-            seen.insert((r.agency.clone(), r.external_id.clone())),
-            "external_id unique per agency"
-        );
+        assert!(seen.insert((r.agency.clone(), r.external_id.clone())), "external_id unique per agency");
         assert!(c.agencies.iter().any(|a| a.code == r.agency));
         let a = &r.assistance;
         assert!(ASSISTANCE_TYPES.contains(&a.kind.as_str()), "{}", a.kind);
         assert!(a.amount >= 0.0 && a.amount.is_finite());
         assert_eq!(a.currency.len(), 3);
         assert!(!a.program.is_empty());
-        assert!(
-            dates::parse_partial(&a.period_start).is_some_and(|d| d.2.is_some()),
-            "{}",
-            a.period_start
-        );
+        assert!(dates::parse_partial(&a.period_start).is_some_and(|d| d.2.is_some()), "{}", a.period_start);
         if let Some(e) = &a.period_end {
             assert!(dates::parse_partial(e).is_some_and(|d| d.2.is_some()));
             assert!(e >= &a.period_start);
@@ -73,10 +50,7 @@ fn records_are_valid_per_api() {
             assert!(["head", "spouse", "child", "other"].contains(&m.role));
             assert!(!m.name.trim().is_empty());
             if let Some(id) = &m.national_id {
-                assert!(
-                    id.len() == 9 && id.bytes().all(|b| b.is_ascii_digit()),
-                    "{id}"
-                );
+                assert!(id.len() == 9 && id.bytes().all(|b| b.is_ascii_digit()), "{id}");
             }
             if let Some(d) = &m.date_of_birth {
                 assert!(dates::parse_partial(d).is_some(), "{d}");
@@ -85,10 +59,7 @@ fn records_are_valid_per_api() {
                 assert!(s == "M" || s == "F");
             }
             if let Some(p) = &m.phone {
-                assert!(
-                    p.chars().filter(|c| c.is_ascii_digit()).count() >= 10,
-                    "{p}"
-                );
+                assert!(p.chars().filter(|c| c.is_ascii_digit()).count() >= 10, "{p}");
             }
             assert_eq!(c.persons[m.true_person].household, r.truth.household);
         }
@@ -112,15 +83,9 @@ fn hard_negatives_present() {
     let pairs = c.brother_household_pairs();
     assert!(pairs.len() > 100, "brothers' households: {}", pairs.len());
     for &(a, b) in pairs.iter().take(200) {
-        let (ha, hb) = (
-            &c.persons[c.households[a].head],
-            &c.persons[c.households[b].head],
-        );
+        let (ha, hb) = (&c.persons[c.households[a].head], &c.persons[c.households[b].head]);
         if ha.sex == "M" && hb.sex == "M" {
-            assert_eq!(
-                (ha.father, ha.grandfather, ha.family),
-                (hb.father, hb.grandfather, hb.family)
-            );
+            assert_eq!((ha.father, ha.grandfather, ha.family), (hb.father, hb.grandfather, hb.family));
             assert_ne!(ha.first, hb.first);
         }
     }
@@ -138,9 +103,7 @@ fn hard_negatives_present() {
     assert!(c.households.iter().any(|h| h.parent_household.is_some()));
     // Same household both ways: wife as head at one agency, spouse at another.
     let wife_head = c.records.iter().any(|r| {
-        r.members.iter().any(|m| {
-            m.role == "head" && c.households[r.truth.household].spouse == Some(m.true_person)
-        })
+        r.members.iter().any(|m| m.role == "head" && c.households[r.truth.household].spouse == Some(m.true_person))
     });
     assert!(wife_head);
 }
@@ -148,33 +111,13 @@ fn hard_negatives_present() {
 #[test]
 fn both_scripts_and_variation_present() {
     let c = small();
-    let names: Vec<&str> = c
-        .records
-        .iter()
-        .flat_map(|r| r.members.iter().map(|m| m.name.as_str()))
-        .collect();
+    let names: Vec<&str> = c.records.iter().flat_map(|r| r.members.iter().map(|m| m.name.as_str())).collect();
     let arabic = names.iter().filter(|n| is_arabic(n)).count();
-    let latin = names
-        .iter()
-        .filter(|n| n.chars().any(|c| c.is_ascii_alphabetic()) && !is_arabic(n))
-        .count();
-    assert!(
-        arabic > names.len() / 4,
-        "arabic {arabic} of {}",
-        names.len()
-    );
+    let latin = names.iter().filter(|n| n.chars().any(|c| c.is_ascii_alphabetic()) && !is_arabic(n)).count();
+    assert!(arabic > names.len() / 4, "arabic {arabic} of {}", names.len());
     assert!(latin > names.len() / 10, "latin {latin} of {}", names.len());
-    for v in [
-        "Mohammed",
-        "Muhammad",
-        "Ahmad",
-        "عبدالله",
-        "عبد الله",
-        "فاطمه",
-        "فاطمة",
-        "احمد",
-        "أحمد",
-    ] {
+    for v in ["Mohammed", "Muhammad", "Ahmad", "عبدالله", "عبد الله", "فاطمه", "فاطمة", "احمد", "أحمد"]
+    {
         assert!(names.iter().any(|n| n.contains(v)), "no {v}");
     }
     // Mistyped IDs exist, and they are not the person's ID.
@@ -182,11 +125,7 @@ fn both_scripts_and_variation_present() {
         .records
         .iter()
         .flat_map(|r| &r.members)
-        .filter(|m| {
-            m.national_id
-                .as_ref()
-                .is_some_and(|id| *id != c.persons[m.true_person].national_id)
-        })
+        .filter(|m| m.national_id.as_ref().is_some_and(|id| *id != c.persons[m.true_person].national_id))
         .count();
     assert!(mistyped > 10, "{mistyped}");
     assert!(!c.true_overlaps_same_type().is_empty());
@@ -204,10 +143,7 @@ fn rec(agency: &str, hh: usize, kind: &str, start: &str, end: Option<&str>) -> R
             period_start: start.into(),
             period_end: end.map(Into::into),
         },
-        location: Location {
-            governorate: "غزة".into(),
-            locality: "غزة".into(),
-        },
+        location: Location { governorate: "غزة".into(), locality: "غزة".into() },
         members: vec![Member {
             role: "head",
             name: "x".into(),
@@ -228,21 +164,17 @@ fn ground_truth_helpers_on_a_hand_made_caseload() {
         households: vec![],
         persons: vec![],
         records: vec![
-            rec("WFP", 0, "cash", "2025-01-01", Some("2025-03-31")), // 0
-            rec("MOSD", 0, "cash", "2025-03-31", None),              // 1: touches 0 on its last day
+            rec("WFP", 0, "cash", "2025-01-01", Some("2025-03-31")),   // 0
+            rec("MOSD", 0, "cash", "2025-03-31", None),                // 1: touches 0 on its last day
             rec("UNRWA", 0, "food", "2025-02-01", Some("2025-02-28")), // 2: other type
-            rec("WFP", 1, "cash", "2025-01-01", Some("2025-12-31")), // 3: other household
-            rec("OXFAM", 0, "cash", "2025-04-01", None),             // 4: after 0 ends
-            rec("NRC", 1, "food", "2025-06-30", Some("2025-07-01")), // 5
+            rec("WFP", 1, "cash", "2025-01-01", Some("2025-12-31")),   // 3: other household
+            rec("OXFAM", 0, "cash", "2025-04-01", None),               // 4: after 0 ends
+            rec("NRC", 1, "food", "2025-06-30", Some("2025-07-01")),   // 5
         ],
     };
-    assert_eq!(
-        c.same_household_pairs(),
-        vec![(0, 1), (0, 2), (0, 4), (1, 2), (1, 4), (2, 4), (3, 5)]
-    );
+    assert_eq!(c.same_household_pairs(), vec![(0, 1), (0, 2), (0, 4), (1, 2), (1, 4), (2, 4), (3, 5)]);
     assert_eq!(c.true_overlaps(|a, b| a == b), vec![(0, 1)]);
     assert_eq!(c.true_overlaps(|_, _| true), vec![(0, 1), (0, 2), (3, 5)]);
-    let food_cash =
-        |a: &str, b: &str| a == b || (a == "food" && b == "cash") || (a == "cash" && b == "food");
+    let food_cash = |a: &str, b: &str| a == b || (a == "food" && b == "cash") || (a == "cash" && b == "food");
     assert_eq!(c.true_overlaps(food_cash), vec![(0, 1), (0, 2), (3, 5)]);
 }

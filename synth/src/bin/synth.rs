@@ -19,10 +19,7 @@ fn run() -> Result<(), String> {
     let mut truth_out = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut val = |name: &str| {
-            args.next()
-                .ok_or_else(|| format!("{name} needs a value\n{}", usage()))
-        };
+        let mut val = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n{}", usage()));
         let num = |s: String, name: &str| s.parse::<f64>().map_err(|e| format!("{name}: {e}"));
         match a.as_str() {
             "--households" => cfg.households = num(val(&a)?, &a)? as usize,
@@ -55,20 +52,16 @@ fn run() -> Result<(), String> {
     }
     w.flush().map_err(|e| e.to_string())?;
     if let Some(path) = agencies_out {
-        let s = serde_json::to_string_pretty(&serde_json::json!({"agencies": c.agencies}))
-            .map_err(|e| e.to_string())?;
+        let s =
+            serde_json::to_string_pretty(&serde_json::json!({"agencies": c.agencies})).map_err(|e| e.to_string())?;
         std::fs::write(&path, s).map_err(|e| format!("{path}: {e}"))?;
     }
     if let Some(path) = truth_out {
-        let mut w =
-            BufWriter::new(std::fs::File::create(&path).map_err(|e| format!("{path}: {e}"))?);
+        let mut w = BufWriter::new(std::fs::File::create(&path).map_err(|e| format!("{path}: {e}"))?);
         for h in &c.households {
             let persons: Vec<_> = h.members.iter().map(|&p| &c.persons[p]).collect();
-            serde_json::to_writer(
-                &mut w,
-                &serde_json::json!({"household": h, "persons": persons}),
-            )
-            .map_err(|e| e.to_string())?;
+            serde_json::to_writer(&mut w, &serde_json::json!({"household": h, "persons": persons}))
+                .map_err(|e| e.to_string())?;
             w.write_all(b"\n").map_err(|e| e.to_string())?;
         }
         w.flush().map_err(|e| e.to_string())?;
@@ -82,10 +75,7 @@ fn run() -> Result<(), String> {
         gen_time,
         t0.elapsed() - gen_time
     );
-    let (pairs, overlaps) = (
-        c.same_household_pairs().len(),
-        c.true_overlaps_same_type().len(),
-    );
+    let (pairs, overlaps) = (c.same_household_pairs().len(), c.true_overlaps_same_type().len());
     eprintln!("synth: {pairs} same-household record pairs, {overlaps} same-type overlapping pairs");
     // The process ends here: skip freeing millions of small strings.
     std::mem::forget(c);

@@ -1,0 +1,277 @@
+//! The load run: the project's synthetic caseload posted to the real gateway (the release
+//! binary, on a fresh SQLite file) through the batch endpoint and through concurrent single
+//! posts, then household searches. Prints records/s and latency percentiles as measured by the
+//! client, and the server's own request-latency histogram.
+//!
+//! `cargo bench --bench load` runs the full 200,000-household caseload (about 500,000 records,
+//! 1M people). `LOAD_HOUSEHOLDS=20000 cargo bench --bench load` runs a smaller one.
+//! `LOAD_SINGLE` (default 20,000) records are kept back and posted one by one at the end, with
+//! `LOAD_CLIENTS` (default 32) concurrent clients; `LOAD_SEARCHES` (default 2,000) searches.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const MASTER: &str = "load-master";
+
+fn start(db: &str) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_bawaba"))
+        .arg("serve")
+        .env("BAWABA_DATABASE_URL", db)
+        .env("BAWABA_LISTEN", format!("127.0.0.1:{port}"))
+        .env("BAWABA_MASTER_KEY", MASTER)
+        .env("BAWABA_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start bawaba");
+    let server = Server { child, base };
+    for _ in 0..1200 {
+        if ureq::get(&format!("{}/healthz", server.base)).call().is_ok() {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("bawaba did not start");
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn report(what: &str, n: usize, elapsed: Duration, mut lat_ms: Vec<f64>) {
+    lat_ms.sort_by(f64::total_cmp);
+    println!(
+        "{what}: {n} in {:.1} s = {:.0}/s; latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        elapsed.as_secs_f64(),
+        n as f64 / elapsed.as_secs_f64(),
+        percentile(&lat_ms, 0.5),
+        percentile(&lat_ms, 0.9),
+        percentile(&lat_ms, 0.99),
+        percentile(&lat_ms, 1.0),
+    );
+}
+
+/// The server's histogram of one route, as (p50, p99) upper bucket bounds in ms.
+fn server_percentiles(metrics: &str, route: &str) -> Option<(f64, f64)> {
+    let prefix = format!("bawaba_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"");
+    let mut buckets: Vec<(f64, f64)> = metrics
+        .lines()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .filter_map(|rest| {
+            let (le, count) = rest.split_once("\"} ")?;
+            let le = if le == "+Inf" { f64::INFINITY } else { le.parse().ok()? };
+            Some((le, count.trim().parse().ok()?))
+        })
+        .collect();
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total = buckets.last()?.1;
+    let at = |p: f64| buckets.iter().find(|(_, c)| *c >= total * p).map(|(le, _)| le * 1000.0).unwrap_or(f64::NAN);
+    Some((at(0.5), at(0.99)))
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    let households = env_usize("LOAD_HOUSEHOLDS", 200_000);
+    let single = env_usize("LOAD_SINGLE", 20_000);
+    let clients = env_usize("LOAD_CLIENTS", 32);
+    let searches = env_usize("LOAD_SEARCHES", 2_000);
+    let t = Instant::now();
+    let caseload = bawaba_synth::generate(&bawaba_synth::Config { households, ..bawaba_synth::Config::large(7) });
+    let people: usize = caseload.records.iter().map(|r| r.members.len()).sum();
+    println!(
+        "caseload: {} households, {} records, {} people in records, generated in {:.1} s",
+        caseload.households.len(),
+        caseload.records.len(),
+        people,
+        t.elapsed().as_secs_f64()
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("load.db").to_string_lossy().into_owned();
+    let server = start(&db);
+    let agent = ureq::AgentBuilder::new().max_idle_connections(clients * 2).build();
+    let mut keys = std::collections::HashMap::new();
+    for a in &caseload.agencies {
+        let created: Value = agent
+            .post(&format!("{}/v1/agencies", server.base))
+            .set("Authorization", &format!("Bearer {MASTER}"))
+            .send_json(json!({"code": a.code, "name": a.name, "role": "submitter"}))
+            .expect("agency")
+            .into_json()
+            .expect("json");
+        keys.insert(a.code.clone(), created["api_key"].as_str().expect("key").to_owned());
+    }
+    let split = caseload.records.len().saturating_sub(single);
+    let (bulk, tail) = caseload.records.split_at(split);
+
+    // Batches of 1,000, one agency per batch, in posting order; two clients.
+    // Each agency's records in its own posting order, in batches of up to 1,000.
+    let mut by_agency: Vec<(String, Vec<Value>)> = Vec::new();
+    for r in bulk {
+        match by_agency.iter_mut().find(|(a, _)| *a == r.agency) {
+            Some((_, items)) => items.push(r.to_api_json()),
+            None => by_agency.push((r.agency.clone(), vec![r.to_api_json()])),
+        }
+    }
+    let mut batches: Vec<(String, Vec<Value>)> = Vec::new();
+    for (agency, items) in by_agency {
+        for chunk in items.chunks(1_000) {
+            batches.push((agency.clone(), chunk.to_vec()));
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let lat = Mutex::new(Vec::new());
+    let flagged = AtomicUsize::new(0);
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((agency, items)) = batches.get(i) else { break };
+                    let started = Instant::now();
+                    let out: Value = agent
+                        .post(&format!("{}/v1/records/batch", server.base))
+                        .set("Authorization", &format!("Bearer {}", keys[agency]))
+                        .send_json(json!({"records": items}))
+                        .expect("batch")
+                        .into_json()
+                        .expect("json");
+                    lat.lock().expect("lock").push(started.elapsed().as_secs_f64() * 1000.0);
+                    let results = out["results"].as_array().expect("results");
+                    assert!(results.iter().all(|r| r["record_id"].is_string()), "every batch item stored");
+                    flagged.fetch_add(results.iter().filter(|r| r["decision"] != "unique").count(), Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    let elapsed = t.elapsed();
+    println!("batches of up to 1,000 records, 2 clients:");
+    report("  records via POST /v1/records/batch", bulk.len(), elapsed, Vec::new());
+    report("  batch requests", batches.len(), elapsed, lat.into_inner().expect("lat"));
+    println!("  {} of {} records flagged", flagged.load(Ordering::Relaxed), bulk.len());
+
+    // Concurrent single posts of the rest.
+    let next = AtomicUsize::new(0);
+    let lat = Mutex::new(Vec::with_capacity(tail.len()));
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..clients {
+            s.spawn(|| {
+                let mut mine = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(r) = tail.get(i) else { break };
+                    let body = r.to_api_json();
+                    let started = Instant::now();
+                    let resp = agent
+                        .post(&format!("{}/v1/records", server.base))
+                        .set("Authorization", &format!("Bearer {}", keys[&r.agency]))
+                        .send_json(body);
+                    mine.push(started.elapsed().as_secs_f64() * 1000.0);
+                    match resp {
+                        Ok(resp) => assert_eq!(resp.status(), 201),
+                        Err(ureq::Error::Status(code, resp)) => {
+                            panic!("{code}: {}", resp.into_string().unwrap_or_default())
+                        }
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                lat.lock().expect("lock").extend(mine);
+            });
+        }
+    });
+    println!("single posts, {clients} concurrent clients:");
+    report("  records via POST /v1/records", tail.len(), t.elapsed(), lat.into_inner().expect("lat"));
+
+    // Searches: a member's name as another agency may have spelt it, best first.
+    let lat = Mutex::new(Vec::with_capacity(searches));
+    let next = AtomicUsize::new(0);
+    let caseworker: Value = agent
+        .post(&format!("{}/v1/agencies", server.base))
+        .set("Authorization", &format!("Bearer {MASTER}"))
+        .send_json(json!({"code": "MOSD-LOAD", "name": "caseworkers", "role": "caseworker"}))
+        .expect("agency")
+        .into_json()
+        .expect("json");
+    let cw = caseworker["api_key"].as_str().expect("key").to_owned();
+    let step = (caseload.records.len() / searches.max(1)).max(1);
+    let names: Vec<String> =
+        caseload.records.iter().step_by(step).take(searches).map(|r| r.members[0].name.clone()).collect();
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                let mut mine = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(name) = names.get(i) else { break };
+                    let started = Instant::now();
+                    let resp = agent
+                        .get(&format!("{}/v1/households/search", server.base))
+                        .query("name", name)
+                        .set("Authorization", &format!("Bearer {cw}"))
+                        .call()
+                        .expect("search");
+                    mine.push(started.elapsed().as_secs_f64() * 1000.0);
+                    assert_eq!(resp.status(), 200);
+                }
+                lat.lock().expect("lock").extend(mine);
+            });
+        }
+    });
+    println!("household search by name, 4 clients:");
+    report("  searches", names.len(), t.elapsed(), lat.into_inner().expect("lat"));
+
+    let metrics = agent
+        .get(&format!("{}/metrics", server.base))
+        .set("Authorization", &format!("Bearer {MASTER}"))
+        .call()
+        .expect("metrics")
+        .into_string()
+        .expect("text");
+    for route in ["/v1/records", "/v1/records/batch", "/v1/households/search"] {
+        if let Some((p50, p99)) = server_percentiles(&metrics, route) {
+            println!("server-side {route}: p50 ≤ {p50} ms, p99 ≤ {p99} ms (histogram bucket bounds)");
+        }
+    }
+    for (name, label) in [
+        ("bawaba_match_duration_seconds", "matching one record (writer)"),
+        ("bawaba_intake_commit_duration_seconds", "one group commit"),
+        ("bawaba_intake_group_size", "items per group"),
+    ] {
+        let sum: f64 = metrics.lines().find_map(|l| l.strip_prefix(&format!("{name}_sum "))?.parse().ok()).unwrap_or(0.0);
+        let count: f64 = metrics.lines().find_map(|l| l.strip_prefix(&format!("{name}_count "))?.parse().ok()).unwrap_or(0.0);
+        println!("server-side {label}: mean {:.4} over {count} observations", sum / count.max(1.0));
+    }
+    drop(server);
+    // Start-up time with everything stored: the index is rebuilt from the database.
+    let t = Instant::now();
+    let server = start(&db);
+    println!("restart with {people} people stored: healthy after {:.1} s", t.elapsed().as_secs_f64());
+    drop(server);
+}
