@@ -52,6 +52,26 @@ fn main() {
     let show_n: usize = std::env::var("SHOW").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
     let cl = generate(&Config { households: hh, seed: 11, ..Config::default() });
     let m = Matcher::default();
+    if std::env::var("MODE").as_deref() == Ok("dedup") {
+        let t = Instant::now();
+        let recs: Vec<Vec<PreparedPerson>> = {
+            use rayon::prelude::*;
+            cl.records.par_iter().map(prep).collect()
+        };
+        let tp = t.elapsed();
+        let t = Instant::now();
+        let groups = m.deduplicate(&recs);
+        let groups_n = groups.iter().max().map_or(0, |g| g + 1);
+        println!(
+            "deduplicate {} records ({} members): prepare {:.2?}, deduplicate {:.2?}, {} groups",
+            recs.len(),
+            recs.iter().map(Vec::len).sum::<usize>(),
+            tp,
+            t.elapsed(),
+            groups_n
+        );
+        return;
+    }
     let mut ix = Index::new();
     let (mut nh, mut np) = (0u64, 0u64);
     let t = Instant::now();

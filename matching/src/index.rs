@@ -4,7 +4,7 @@
 //! frequencies), persons are kept as fixed-size records in one array, original names in one
 //! string arena. Each person is filed under several blocking keys — national ID; phone; first +
 //! family skeletons; family skeleton + birth year; father + grandfather + family skeletons;
-//! first + father skeletons; first skeleton + birth year; family skeleton alone (search only) —
+//! first + father + family skeletons; family skeleton alone (search only) —
 //! and the candidates of a query are the union of its keys' postings. Skeletons are shared by
 //! Arabic and Latin spellings, so every name key is also a cross-script key. A posting longer
 //! than `MatchConfig::max_block` is narrowed by a second key (father, birth year, ID, phone),
@@ -26,7 +26,6 @@ pub(crate) enum KeyKind {
     FamilyYear = 4,
     Lineage = 5,
     FirstFather = 6,
-    FirstYear = 7,
     Family = 8,
 }
 
@@ -165,13 +164,10 @@ pub(crate) fn keys_of(skel: &[u64], nid: u64, phone: u64, dob: u32, out: &mut [(
             add(KeyKind::FamilyYear, fam, year, &mut k);
         }
     }
-    if n >= 1 && year != 0 {
-        add(KeyKind::FirstYear, skel[0], year, &mut k);
-    }
     if n >= 3 {
         let gf = if n >= 4 { skel[2] } else { 0 };
         add(KeyKind::Lineage, skel[1] ^ gf.rotate_left(20), skel[n - 1], &mut k);
-        add(KeyKind::FirstFather, skel[0], skel[1], &mut k);
+        add(KeyKind::FirstFather, skel[0] ^ skel[1].rotate_left(20), skel[n - 1], &mut k);
     }
     k
 }
@@ -513,15 +509,13 @@ impl Index {
         let skel = |i: usize| self.toks[r.parts[i] as usize].skel;
         let first = qn >= 1 && rn >= 1 && q.parts[0].skel == skel(0);
         let father = qn >= 3 && rn >= 3 && q.parts[1].skel == skel(1);
-        let family = qn >= 2 && rn >= 2 && q.parts[qn - 1].skel == skel(rn - 1);
         let (qy, ry) = (q.dob >> 9, r.dob >> 9);
         let year = qy != 0 && ry != 0 && qy.abs_diff(ry) <= 1;
         match kind {
             KeyKind::FirstFamily | KeyKind::Family => father || year,
             KeyKind::FamilyYear => first || father,
-            KeyKind::FirstYear => father || family,
             KeyKind::Lineage => first || year,
-            KeyKind::FirstFather => family || year,
+            KeyKind::FirstFather => year || (qn >= 4 && rn >= 4 && q.parts[2].skel == skel(2)),
             KeyKind::NationalId | KeyKind::Phone => true,
         }
     }
@@ -595,7 +589,8 @@ impl Index {
         let fam = sk(n - 1);
         if q.role == Role::Child {
             if n >= 4 {
-                self.collect(KeyKind::FirstFather, q, key(KeyKind::FirstFather, sk(1), sk(2)), max_block, out);
+                let h = key(KeyKind::FirstFather, sk(1) ^ sk(2).rotate_left(20), fam);
+                self.collect(KeyKind::FirstFather, q, h, max_block, out);
             }
         } else if q.sex != Some(Sex::F) && n >= 3 {
             let h = key(KeyKind::Lineage, sk(0) ^ sk(1).rotate_left(20), fam);
@@ -606,10 +601,7 @@ impl Index {
     fn collect(&self, kind: KeyKind, q: &PreparedPerson, h: u64, max_block: usize, out: &mut Vec<u32>) {
         if let Some(p) = self.blocks.get(&h) {
             let list = p.as_slice();
-            // The broad keys (first name + birth year, first + father) are always narrowed: the
-            // household is found through its other members' keys as well.
-            let broad = matches!(kind, KeyKind::FirstYear | KeyKind::FirstFather);
-            if list.len() <= max_block && !broad {
+            if list.len() <= max_block {
                 out.extend(list.iter().copied().filter(|&s| self.recs[s as usize].alive));
             } else {
                 out.extend(list.iter().copied().filter(|&s| {
