@@ -83,6 +83,8 @@ pub struct Engine {
     pub matcher: Matcher,
     /// Index and id maps.
     pub state: RwLock<EngineState>,
+    /// Agency id → code, filled as agencies are met (agencies are few and never renamed).
+    agency_codes: RwLock<HashMap<String, String>>,
 }
 
 /// The matching crate's view of one member.
@@ -132,6 +134,16 @@ pub struct NextIds {
 }
 
 impl Engine {
+    /// The code of an agency, from memory or else the database.
+    pub fn agency_code(&self, conn: &mut DbConn, id: &str) -> Result<String, diesel::result::Error> {
+        if let Some(code) = self.agency_codes.read().get(id) {
+            return Ok(code.clone());
+        }
+        let code = queries::agencies_by_ids(conn, &[id.to_owned()])?.pop().map(|a| a.code).unwrap_or_default();
+        self.agency_codes.write().insert(id.to_owned(), code.clone());
+        Ok(code)
+    }
+
     /// Rebuilds the engine from the database: households, persons (prepared in parallel) and
     /// dismissed pairs.
     pub fn load(conn: &mut DbConn, matcher: Matcher) -> Result<(Engine, NextIds), StoreError> {
@@ -172,6 +184,6 @@ impl Engine {
         let (max_seq, max_person) = queries::max_ids(conn)?;
         let state = EngineState { index, seq_to_id, id_to_seq, redirects, dismissed };
         let next = NextIds { household: max_seq as u64 + 1, person: max_person as u64 + 1 };
-        Ok((Engine { matcher, state: RwLock::new(state) }, next))
+        Ok((Engine { matcher, state: RwLock::new(state), agency_codes: RwLock::default() }, next))
     }
 }

@@ -503,11 +503,8 @@ pub fn plan(
         if overlapping.is_empty() {
             continue;
         }
-        let agency_list: Vec<String> = overlapping.iter().map(|r| r.agency_id.clone()).collect();
-        let codes: std::collections::HashMap<String, String> =
-            queries::agencies_by_ids(c, &agency_list)?.into_iter().map(|a| (a.id, a.code)).collect();
         for r in overlapping {
-            let code = codes.get(&r.agency_id).cloned().unwrap_or_default();
+            let code = engine.agency_code(c, &r.agency_id)?;
             agency_ids.insert(code.clone(), r.agency_id.clone());
             let from = r.period_start.as_str().max(record.period_start.as_str()).to_owned();
             let to = r.period_end.as_str().min(record.period_end.as_str()).to_owned();

@@ -86,7 +86,10 @@ impl DbTarget {
             Backend::Sqlite => {
                 let mut c =
                     SqliteConnection::establish(&self.url).map_err(|e| StoreError::Connection(e.to_string()))?;
-                c.batch_execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;")?;
+                c.batch_execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
+                     PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
+                )?;
                 Ok(DbConn::Sqlite(c))
             }
             Backend::Postgres => {

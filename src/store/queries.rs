@@ -99,16 +99,24 @@ pub fn insert_record(conn: &mut DbConn, row: &RecordRow) -> QResult<()> {
 
 /// Stores members.
 pub fn insert_persons(conn: &mut DbConn, rows: &[PersonRow]) -> QResult<()> {
-    for row in rows {
-        diesel::insert_into(persons::table).values(row).execute(conn)?;
+    // Multi-row inserts are backend-specific in diesel, so the connection is matched here.
+    for chunk in rows.chunks(50) {
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(persons::table).values(chunk).execute(c)?,
+            DbConn::Pg(c) => diesel::insert_into(persons::table).values(chunk).execute(c)?,
+        };
     }
     Ok(())
 }
 
 /// Stores flags.
 pub fn insert_flags(conn: &mut DbConn, rows: &[FlagRow]) -> QResult<()> {
-    for row in rows {
-        diesel::insert_into(flags::table).values(row).execute(conn)?;
+    // Multi-row inserts are backend-specific in diesel, so the connection is matched here.
+    for chunk in rows.chunks(50) {
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(flags::table).values(chunk).execute(c)?,
+            DbConn::Pg(c) => diesel::insert_into(flags::table).values(chunk).execute(c)?,
+        };
     }
     Ok(())
 }
