@@ -264,8 +264,10 @@ fn main() {
         ("bawaba_intake_commit_duration_seconds", "one group commit"),
         ("bawaba_intake_group_size", "items per group"),
     ] {
-        let sum: f64 = metrics.lines().find_map(|l| l.strip_prefix(&format!("{name}_sum "))?.parse().ok()).unwrap_or(0.0);
-        let count: f64 = metrics.lines().find_map(|l| l.strip_prefix(&format!("{name}_count "))?.parse().ok()).unwrap_or(0.0);
+        let sum: f64 =
+            metrics.lines().find_map(|l| l.strip_prefix(&format!("{name}_sum "))?.parse().ok()).unwrap_or(0.0);
+        let count: f64 =
+            metrics.lines().find_map(|l| l.strip_prefix(&format!("{name}_count "))?.parse().ok()).unwrap_or(0.0);
         println!("server-side {label}: mean {:.4} over {count} observations", sum / count.max(1.0));
     }
     drop(server);
