@@ -82,8 +82,8 @@ impl Gateway {
 
     /// Who the key is.
     pub fn whoami(&self) -> anyhow::Result<WhoAmI> {
-        let res = self.send(false, || {
-            self.agent.get(&format!("{}/v1/whoami", self.base)).set("Authorization", &self.auth).call()
+        let res = self.send(false, None, || {
+            self.agent.get(&format!("{}/v1/whoami", self.base)).set("Authorization", &self.auth)
         })?;
         res.into_json().context("reading the answer of /v1/whoami")
     }
@@ -95,12 +95,11 @@ impl Gateway {
             records: &'a [&'a RecordOut],
         }
         let body = serde_json::to_vec(&Body { records }).context("writing the batch as JSON")?;
-        let res = self.send(true, || {
+        let res = self.send(true, Some(&body), || {
             self.agent
                 .post(&format!("{}/v1/records/batch", self.base))
                 .set("Authorization", &self.auth)
                 .set("Content-Type", "application/json")
-                .send_bytes(&body)
         })?;
         let mut answer: BatchAnswer = res.into_json().context("reading the answer of /v1/records/batch")?;
         answer.results.sort_by_key(|r| r.index);
@@ -112,15 +111,21 @@ impl Gateway {
         Ok(answer.results)
     }
 
-    /// Sends a request, again after a pause while the failure is one that passes (if `retry`).
+    /// Sends a request (with `body`, else a GET), again after a pause while the failure is one
+    /// that passes (if `retry`).
     fn send(
         &self,
         retry: bool,
-        call: impl Fn() -> Result<ureq::Response, ureq::Error>,
+        body: Option<&[u8]>,
+        request: impl Fn() -> ureq::Request,
     ) -> anyhow::Result<ureq::Response> {
         let mut pauses = self.backoff.iter();
         loop {
-            let failure = match call() {
+            let result = match body {
+                Some(b) => request().send_bytes(b),
+                None => request().call(),
+            };
+            let failure = match result {
                 Ok(res) => return Ok(res),
                 Err(ureq::Error::Status(status, res)) => {
                     let retry_after =
