@@ -210,10 +210,8 @@ fn post_all(
 ) -> anyhow::Result<()> {
     let bar = if args.no_progress { ProgressBar::hidden() } else { ProgressBar::new(records.len() as u64) };
     bar.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{wide_bar}] {pos}/{len} records ({per_sec}, {eta} left) {msg}",
-        )?
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} records, {eta} left, {msg}")?
+            .progress_chars("=> "),
     );
     let size = args.batch_size.max(1) as usize;
     let mut done = 0;
@@ -248,8 +246,12 @@ fn post_all(
         done += chunk.len();
         bar.inc(chunk.len() as u64);
         bar.set_message(format!(
-            "created {}, replayed {}, flagged {}, failed {}",
-            summary.created, summary.replayed, summary.flagged, summary.failed
+            "{:.0}/s; created {}, replayed {}, flagged {}, failed {}",
+            bar.per_sec(),
+            summary.created,
+            summary.replayed,
+            summary.flagged,
+            summary.failed
         ));
     }
     bar.finish_and_clear();
