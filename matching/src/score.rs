@@ -257,14 +257,16 @@ fn part_field(f: ModelField) -> Field {
     }
 }
 
-/// Names: the weight of the part-by-part comparison, the best of the plausible readings.
-fn names(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, ev: Option<&mut Vec<Evidence>>, min: f64) -> f64 {
+/// Names: the weight of the part-by-part comparison, the best of the plausible readings, and
+/// whether that reading agrees (no compared part different, a positive weight): the condition
+/// for a near identifier (an ID one typo away, a phone's last seven digits) to count.
+fn names(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, ev: Option<&mut Vec<Evidence>>, min: f64) -> (f64, bool) {
     // Pairs (field, index in a, index in b) of the standard reading.
     let mut std_pairs: [(ModelField, usize, usize); MAX_PARTS] = [(ModelField::First, 0, 0); MAX_PARTS];
     let mut ns = 0;
     let (na, nb) = (a.n, b.n);
     if na == 0 || nb == 0 {
-        return 0.0;
+        return (0.0, false);
     }
     std_pairs[ns] = (ModelField::First, 0, 0);
     ns += 1;
@@ -288,24 +290,24 @@ fn names(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, ev: Option<&mut Vec<Ev
             }
         }
     }
-    let (w_std, _) = reading(cfg, a, b, &std_pairs[..ns], min, None);
+    let (w_std, std_agree) = reading(cfg, a, b, &std_pairs[..ns], min, None);
     // Alternative: a three-part name that left out the family name (first father grandfather).
-    let mut best = (w_std, 0usize);
+    let mut best = (w_std, 0usize, std_agree);
     let mut alt_pairs: [(ModelField, usize, usize); 3] = [(ModelField::First, 0, 0); 3];
     let alt_ok = (na == 3 && nb >= 4) || (nb == 3 && na >= 4);
     if alt_ok {
         alt_pairs[1] = (ModelField::Father, 1, 1);
         alt_pairs[2] = (ModelField::Grandfather, 2, 2);
-        let (w_alt, _) = reading(cfg, a, b, &alt_pairs, min + 2.0, None);
+        let (w_alt, alt_agree) = reading(cfg, a, b, &alt_pairs, min + 2.0, None);
         if w_alt - 2.0 > best.0 {
-            best = (w_alt - 2.0, 1);
+            best = (w_alt - 2.0, 1, alt_agree);
         }
     }
     if let Some(ev) = ev {
         let pairs: &[(ModelField, usize, usize)] = if best.1 == 0 { &std_pairs[..ns] } else { &alt_pairs };
         push_name_evidence(cfg, a, b, pairs, ev);
     }
-    best.0
+    (best.0, best.2 && best.0 > 0.0)
 }
 
 /// The weight of one reading (a list of aligned parts, first name first, then family, father,
@@ -315,6 +317,9 @@ fn names(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, ev: Option<&mut Vec<Ev
 /// grandfather and family. So when the first names differ, a father or grandfather agreement
 /// keeps only `sibling_dependence` of its weight; a grandfather agreement keeps
 /// `lineage_dependence` of it when the father agrees too or when the fathers differ.
+///
+/// Also returns whether every compared part agrees at some level (none `Different`; false after
+/// an early exit).
 fn reading(
     cfg: &MatchConfig,
     a: &PView<'_>,
@@ -325,6 +330,7 @@ fn reading(
 ) -> (f64, bool) {
     let mut total = 0.0;
     let mut first_differs = false;
+    let mut any_differs = false;
     let mut father: Option<NameLevel> = None;
     let part_max = if min.is_finite() { name_max(cfg) } else { 0.0 };
     for (k, &(f, i, j)) in pairs.iter().enumerate() {
@@ -335,6 +341,7 @@ fn reading(
         let (ta, tb) = (&a.toks[i], &b.toks[j]);
         let c = compare_tokens(ta, tb);
         let mut x = name_weight(cfg, f, &c, ta, tb);
+        any_differs |= c.level == NameLevel::Different;
         match f {
             ModelField::First => first_differs = c.level == NameLevel::Different,
             ModelField::Father => {
@@ -357,8 +364,7 @@ fn reading(
             d[k] = (x, Some(c));
         }
     }
-    let father_agrees = matches!(father, Some(l) if l != NameLevel::Different);
-    (total, father_agrees)
+    (total, !any_differs)
 }
 
 fn push_name_evidence(
@@ -580,19 +586,40 @@ fn name_max(cfg: &MatchConfig) -> f64 {
 /// as soon as `min` is out of reach (early exit; no evidence).
 pub(crate) fn pair_weight_min(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, min: f64) -> f64 {
     let mut rest = 0.0;
+    // Near identifiers weigh only when the names agree (see `near_weight`).
+    let mut near = 0.0;
     if let Some(l) = nid_level(a.nid, b.nid) {
-        rest += w(cfg, ModelField::NationalId, l);
+        let x = w(cfg, ModelField::NationalId, l);
+        if l == NID_NEAR && x > 0.0 { near += x } else { rest += x }
     }
     if let Some(l) = dob_level(a.dob, b.dob) {
         rest += w(cfg, ModelField::Dob, l);
     }
     if let Some(l) = phone_level(a.phone, b.phone) {
-        rest += w(cfg, ModelField::Phone, l);
+        let x = w(cfg, ModelField::Phone, l);
+        if l == PHONE_NEAR && x > 0.0 { near += x } else { rest += x }
     }
     if let Some(l) = sex_level(a.sex, b.sex) {
         rest += w(cfg, ModelField::Sex, l);
     }
-    rest + names(cfg, a, b, None, min - rest)
+    let (nw, agree) = names(cfg, a, b, None, min - rest - near);
+    rest + nw + if agree { near } else { 0.0 }
+}
+
+/// Level index of a national ID one typo away, and of a phone agreeing on its last seven digits
+/// only: near identifiers.
+///
+/// IDs and phones are handed out in series (registration batches, recycled number ranges), so
+/// most of them are one typo away from many others: a near identifier is a coincidence as often
+/// as a slip. It supports names that agree (no part different) and weighs nothing otherwise,
+/// so that it never makes a match on its own.
+const NID_NEAR: usize = 1;
+const PHONE_NEAR: usize = 1;
+
+/// The weight of a near identifier's level given whether the names agree.
+fn near_weight(cfg: &MatchConfig, f: ModelField, level: usize, near: usize, names_agree: bool) -> f64 {
+    let x = w(cfg, f, level);
+    if level == near && x > 0.0 && !names_agree { 0.0 } else { x }
 }
 
 /// The log2 likelihood ratio of two persons being one (no prior), with evidence if asked.
@@ -600,7 +627,7 @@ pub(crate) fn pair_weight(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, mut e
     if ev.is_none() {
         return pair_weight_min(cfg, a, b, f64::NEG_INFINITY);
     }
-    let mut total = names(cfg, a, b, ev.as_deref_mut(), f64::NEG_INFINITY);
+    let (mut total, names_agree) = names(cfg, a, b, ev.as_deref_mut(), f64::NEG_INFINITY);
     let fmt_id = |v: u64| {
         if v == 0 { String::new() } else { format!("{v:09}") }
     };
@@ -609,7 +636,7 @@ pub(crate) fn pair_weight(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, mut e
     let fmt_s = |s: Option<Sex>| s.map(|s| s.as_str().to_string()).unwrap_or_default();
     // National ID.
     let lv = nid_level(a.nid, b.nid);
-    let x = lv.map_or(0.0, |l| w(cfg, ModelField::NationalId, l));
+    let x = lv.map_or(0.0, |l| near_weight(cfg, ModelField::NationalId, l, NID_NEAR, names_agree));
     total += x;
     if let Some(ev) = ev.as_deref_mut()
         && (a.nid != 0 || b.nid != 0)
@@ -651,7 +678,7 @@ pub(crate) fn pair_weight(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, mut e
     }
     // Phone.
     let lv = phone_level(a.phone, b.phone);
-    let x = lv.map_or(0.0, |l| w(cfg, ModelField::Phone, l));
+    let x = lv.map_or(0.0, |l| near_weight(cfg, ModelField::Phone, l, PHONE_NEAR, names_agree));
     total += x;
     if let Some(ev) = ev.as_deref_mut()
         && (a.phone != 0 || b.phone != 0)
