@@ -101,13 +101,18 @@ impl LevelProbabilities {
     }
 
     /// Defaults for u, among candidate pairs that share a blocking key.
+    ///
+    /// An ID one typo away is common among non-matches: IDs are handed out in series
+    /// (registration batches), so most IDs have several neighbours one digit apart. Its u is set
+    /// for that (weight ≈ 5.5 bits, weak to moderate), and the scorer counts it, like a phone
+    /// agreeing on its last seven digits only, only when no name part differs.
     pub fn default_u() -> Self {
         LevelProbabilities {
             first_name: [0.02, 0.01, 0.004, 0.01, 0.956],
             father_name: [0.02, 0.01, 0.004, 0.01, 0.956],
             grandfather_name: [0.02, 0.01, 0.004, 0.01, 0.956],
             family_name: [0.005, 0.003, 0.002, 0.005, 0.985],
-            national_id: [1e-6, 2e-5, 0.99998],
+            national_id: [1e-6, 5e-4, 0.9995],
             date_of_birth: [7e-5, 0.002, 0.025, 1e-4, 0.01, 0.05, 0.15, 0.76],
             phone: [1e-4, 1e-4, 0.9998],
             sex: [0.5, 0.5],

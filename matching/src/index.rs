@@ -651,4 +651,28 @@ mod tests {
         c.dedup();
         assert!(c.contains(&0) && c.contains(&2), "{c:?}");
     }
+
+    #[test]
+    fn consecutive_ids_and_phones_are_not_candidates() {
+        // A series of IDs and phones, each one digit from many others, under distinct names.
+        let names = ["علي حسن النجار", "خالد يوسف الحلو", "سامي عمر المصري", "رائد وليد شعت"];
+        let mut v = Vec::new();
+        for k in 0..400u64 {
+            let (id, phone) = (format!("{:09}", 401_000_000 + k), format!("0599{:06}", k));
+            let name = format!("{} {}", names[k as usize % 4], k);
+            let inp = PersonInput::new(Role::Head, &name).id(&id).phone(&phone);
+            v.push((k, k, prepare(&inp)));
+        }
+        let ix = Index::build(v);
+        let q = prepare(&PersonInput::new(Role::Head, "محمد احمد الشاعر").id("401000999").phone("0599000990"));
+        let mut c = Vec::new();
+        ix.candidates(&q, 200, false, &mut c);
+        assert!(c.is_empty(), "{c:?}");
+        // The exact ID and phone are found.
+        let q = prepare(&PersonInput::new(Role::Head, "محمد احمد الشاعر").id("401000107").phone("0599000201"));
+        ix.candidates(&q, 200, false, &mut c);
+        c.sort_unstable();
+        c.dedup();
+        assert_eq!(c, [107, 201]);
+    }
 }

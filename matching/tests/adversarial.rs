@@ -92,7 +92,7 @@ fn households(t: &Tables, n: usize) -> Vec<Vec<Member>> {
             let family = t.family.pick(s);
             let year = 1950 + mix(s | 9) % 50;
             let dob =
-                |salt: u64, y: u64| format!("{y}-{:02}-{:02}", 1 + mix(s | salt) % 12, 1 + mix(s | salt + 1) % 28);
+                |salt: u64, y: u64| format!("{y}-{:02}-{:02}", 1 + mix(s | salt) % 12, 1 + mix(s | (salt + 1)) % 28);
             let head = Member {
                 role: Role::Head,
                 name: format!("{} {} {} {family}", t.male.pick(s | 1), t.male.pick(s | 2), t.male.pick(s | 3)),
@@ -104,7 +104,7 @@ fn households(t: &Tables, n: usize) -> Vec<Vec<Member>> {
             next_id += 1;
             next_phone += 1;
             let mut v = vec![head];
-            if mix(s | 4) % 2 == 0 {
+            if mix(s | 4).is_multiple_of(2) {
                 v.push(Member {
                     role: Role::Spouse,
                     name: format!(

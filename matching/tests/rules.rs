@@ -264,3 +264,32 @@ fn father_in_one_record_children_in_the_other() {
     ];
     assert!(Matcher::default().compare_households(&ix, &father, &brother_kids).is_none());
 }
+
+#[test]
+fn consecutive_ids_do_not_make_relatives_one() {
+    let ix = clan_index();
+    let with = |name: &str, id: &str, dob: &str| vec![prepare(&p(Role::Head, name).id(id).dob(dob).sex(Sex::M))];
+    // Brothers registered in one batch: consecutive IDs, one digit apart.
+    let a = with("محمد احمد محمود الشاعر", "401000001", "1980-05-01");
+    let b = with("محمود احمد محمود الشاعر", "401000002", "1983-09-12");
+    assert!(score(&ix, &a, &b) < 0.3, "brothers: {}", score(&ix, &a, &b));
+    // Cousins named after their grandfather, in one batch.
+    let a = with("محمود علي محمد الشاعر", "401000003", "1990-01-15");
+    let b = with("محمود خالد محمد الشاعر", "401000004", "1990-06-20");
+    assert!(score(&ix, &a, &b) < 0.3, "cousins: {}", score(&ix, &a, &b));
+    // Namesakes born years apart.
+    let a = with("محمد احمد الشاعر", "401000005", "1975-04-02");
+    let b = with("محمد احمد الشاعر", "401000006", "1988-11-30");
+    assert!(score(&ix, &a, &b) < 0.3, "namesakes: {}", score(&ix, &a, &b));
+    // The evidence says why: the near ID weighs nothing against a different first name (twins
+    // here, so that the pair is reported at all).
+    let a = with("محمد احمد محمود الشاعر", "401000001", "1980-05-01");
+    let b = with("محمود احمد محمود الشاعر", "401000002", "1980-05-01");
+    let m = Matcher::default().compare_households(&ix, &a, &b).expect("twins are reported");
+    let id = m.pairs[0].evidence.iter().find(|e| e.field == Field::NationalId).expect("id evidence");
+    assert_eq!((id.level, id.weight), ("one_typo", 0.0));
+    // The same man with a mistyped ID and his birth date: certain.
+    let a = with("محمد احمد محمود الشاعر", "401000001", "1980-05-01");
+    let b = with("محمد احمد محمود الشاعر", "401000011", "1980-05-01");
+    assert!(score(&ix, &a, &b) >= 0.95, "{}", score(&ix, &a, &b));
+}
