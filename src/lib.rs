@@ -46,7 +46,12 @@ pub fn server(listener: TcpListener, services: Services, workers: Option<usize>)
                     Ok(res)
                 }
             })
-            .wrap(actix_web::middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
+            .wrap(
+                // The path only: query strings (a searched name, a phone) are personal data.
+                actix_web::middleware::Logger::new("%{method}xi %U %s %Dms")
+                    .custom_request_replace("method", |req| req.method().to_string())
+                    .exclude("/healthz"),
+            )
             .configure(api::routes)
     })
     .listen(listener)?;

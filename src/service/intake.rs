@@ -27,6 +27,9 @@ use crate::store::{DbConn, queries};
 const GROUP_MAX: usize = 2_000;
 /// How many candidate households the matcher returns per record.
 const MATCH_LIMIT: usize = 10;
+/// How many households only possibly the same are raised for review per record (the best
+/// ones): more would bury the reviewer, and a household that matters scores among them.
+const POSSIBLE_LIMIT: usize = 3;
 
 /// The agency a submission comes from.
 #[derive(Debug, Clone)]
@@ -470,9 +473,16 @@ pub fn plan(
         let joined = Some(b.household) == target;
         considered.push((b, joined));
     }
+    let mut possible = usize::from(target.is_none() && !considered.is_empty());
     for m in matches {
         if target.is_some_and(|t| state.is_dismissed(t, m.household)) {
             continue;
+        }
+        if !matches!(m.band, MBand::Certain | MBand::Probable) {
+            if possible == POSSIBLE_LIMIT {
+                continue;
+            }
+            possible += 1;
         }
         considered.push((m, false));
     }

@@ -11,7 +11,7 @@ use super::Services;
 use super::auth::Principal;
 use super::households::audit;
 use crate::error::ApiError;
-use crate::store::models::{FlagRow, RecordRow};
+use crate::store::models::{FlagBrief, RecordBrief};
 use crate::store::{DbConn, queries};
 
 /// Filters shared by both reports.
@@ -104,7 +104,7 @@ fn walk(
         queries::list_agencies(conn)?.into_iter().map(|a| (a.id, a.code)).collect();
     let mut after = cursor.map(str::to_owned);
     loop {
-        let page: Vec<FlagRow> = queries::overlap_flags(
+        let page: Vec<FlagBrief> = queries::overlap_flags(
             conn,
             f.from.as_deref(),
             f.to.as_deref(),
@@ -116,8 +116,8 @@ fn walk(
         after = Some(last.id.clone());
         let mut ids: Vec<String> = page.iter().map(|fl| fl.record_id.clone()).collect();
         ids.extend(page.iter().filter_map(|fl| fl.matched_record_id.clone()));
-        let records: HashMap<String, RecordRow> =
-            queries::records_by_ids(conn, &ids)?.into_iter().map(|r| (r.id.clone(), r)).collect();
+        let records: HashMap<String, RecordBrief> =
+            queries::record_briefs(conn, &ids)?.into_iter().map(|r| (r.id.clone(), r)).collect();
         for fl in page {
             let (Some(r), Some(q)) =
                 (records.get(&fl.record_id), fl.matched_record_id.as_ref().and_then(|m| records.get(m)))
@@ -228,15 +228,25 @@ pub fn overlaps_on(
     limit: Option<usize>,
 ) -> Result<OverlapReport, ApiError> {
     audit(conn, who, "report.overlaps", None, None)?;
+    // One walk: every row counts towards the totals; the page is the `limit` rows after `cursor`.
     let mut all = Tally::default();
-    walk(conn, f, None, |row| all.add(&row))?;
     let mut rows = Vec::new();
     let mut more = false;
-    walk(conn, f, cursor, |row| {
-        if limit.is_none_or(|l| rows.len() < l) {
-            rows.push(row);
-        } else {
-            more = true;
+    let mut past_cursor = cursor.is_none();
+    walk(conn, f, None, |row| {
+        all.add(&row);
+        if !past_cursor {
+            past_cursor = cursor.is_some_and(|c| row.flag_id.as_str() >= c);
+            if past_cursor && cursor == Some(row.flag_id.as_str()) {
+                return;
+            }
+        }
+        if past_cursor {
+            if limit.is_none_or(|l| rows.len() < l) {
+                rows.push(row);
+            } else {
+                more = true;
+            }
         }
     })?;
     let next_cursor = if more { rows.last().map(|r| r.flag_id.clone()) } else { None };

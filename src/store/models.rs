@@ -94,6 +94,37 @@ pub struct FlagRow {
     pub created_at: String,
 }
 
+/// A flag without its evidence, for reports over many rows.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = flags)]
+pub struct FlagBrief {
+    pub id: String,
+    pub record_id: String,
+    pub household_id: String,
+    pub kind: String,
+    pub band: String,
+    pub score: f64,
+    pub matched_record_id: Option<String>,
+    pub overlap_from: Option<String>,
+    pub overlap_to: Option<String>,
+    pub status: String,
+}
+
+/// A record without its stored answer, for reports over many rows.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = records)]
+pub struct RecordBrief {
+    pub id: String,
+    pub agency_id: String,
+    pub assistance_type: String,
+    pub program: Option<String>,
+    pub amount: Option<f64>,
+    pub currency: Option<String>,
+    pub period_start: String,
+    pub period_end: String,
+    pub governorate: Option<String>,
+}
+
 /// A reviewer's decision on a flag.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = reviews)]

@@ -329,10 +329,10 @@ pub fn overlap_flags(
     band: Option<&str>,
     after: Option<&str>,
     limit: i64,
-) -> QResult<Vec<FlagRow>> {
+) -> QResult<Vec<FlagBrief>> {
     let mut q = flags::table
         .filter(flags::kind.eq_any(["overlapping_aid", "duplicate_record"]))
-        .select(FlagRow::as_select())
+        .select(FlagBrief::as_select())
         .into_boxed();
     if let Some(from) = from {
         q = q.filter(flags::overlap_to.ge(from.to_owned()));
@@ -347,6 +347,15 @@ pub fn overlap_flags(
         q = q.filter(flags::id.gt(a.to_owned()));
     }
     q.order(flags::id.asc()).limit(limit).load(conn)
+}
+
+/// Records by ids, without their stored answers.
+pub fn record_briefs(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<RecordBrief>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(records::table.filter(records::id.eq_any(chunk)).select(RecordBrief::as_select()).load(conn)?);
+    }
+    Ok(out)
 }
 
 /// Records of several households.
