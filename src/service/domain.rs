@@ -209,6 +209,16 @@ pub struct Answer {
     pub flags: Vec<FlagOut>,
 }
 
+impl From<bawaba_matching::Band> for Band {
+    fn from(b: bawaba_matching::Band) -> Band {
+        match b {
+            bawaba_matching::Band::Certain => Band::Certain,
+            bawaba_matching::Band::Probable => Band::Probable,
+            _ => Band::Possible,
+        }
+    }
+}
+
 impl Decision {
     /// The verdict API.md defines from a record's flags.
     pub fn from_flags(flags: &[FlagOut]) -> Decision {

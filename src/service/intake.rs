@@ -406,14 +406,6 @@ pub struct Plan {
     pub agency_ids: std::collections::HashMap<String, String>,
 }
 
-fn band(b: MBand) -> Band {
-    match b {
-        MBand::Certain => Band::Certain,
-        MBand::Probable => Band::Probable,
-        _ => Band::Possible,
-    }
-}
-
 /// The path of an evidence field under a member.
 pub fn field_path(field: Field) -> &'static str {
     match field {
@@ -431,13 +423,15 @@ pub fn field_path(field: Field) -> &'static str {
     }
 }
 
-/// The evidence of a household match, field by field, named after the incoming members.
-pub fn evidence(m: &HouseholdMatch, prefix: &str) -> Vec<EvidenceItem> {
+/// The evidence of a household match, field by field; `member` names the incoming member
+/// (`members[0]` for a record, `query` for a search).
+pub fn evidence(m: &HouseholdMatch, member: impl Fn(usize) -> String) -> Vec<EvidenceItem> {
     m.pairs
         .iter()
         .flat_map(|pair| {
+            let who = member(pair.ours);
             pair.evidence.iter().map(move |e| EvidenceItem {
-                field: format!("{prefix}[{}].{}", pair.ours, field_path(e.field)),
+                field: format!("{who}.{}", field_path(e.field)),
                 ours: e.ours.clone(),
                 theirs: e.theirs.clone(),
                 level: e.level.to_owned(),
@@ -493,8 +487,8 @@ pub fn plan(
         let Some(hh_id) = state.household_id(m.household) else {
             continue;
         };
-        let ev = evidence(m, "members");
-        let (b, score) = (band(m.band), round3(m.score));
+        let ev = evidence(m, |i| format!("members[{i}]"));
+        let (b, score) = (Band::from(m.band), round3(m.score));
         if !joined {
             flags.push(FlagOut {
                 flag_id: None,

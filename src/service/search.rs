@@ -11,7 +11,7 @@ use super::Services;
 use super::auth::{Principal, Role};
 use super::domain::{Band, EvidenceItem};
 use super::households::audit;
-use super::intake::{field_path, round3};
+use super::intake::{evidence, round3};
 use crate::error::ApiError;
 use crate::store::queries;
 
@@ -48,14 +48,6 @@ pub struct Candidate {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchAnswer {
     pub candidates: Vec<Candidate>,
-}
-
-fn band(b: bawaba_matching::Band) -> Band {
-    match b {
-        bawaba_matching::Band::Certain => Band::Certain,
-        bawaba_matching::Band::Probable => Band::Probable,
-        _ => Band::Possible,
-    }
 }
 
 /// Searches (blocking).
@@ -131,21 +123,8 @@ pub fn search(s: &Services, who: &Principal, p: &SearchParams) -> Result<SearchA
                     agency: codes.get(agency_id).cloned().unwrap_or_default(),
                 });
             }
-            let evidence = m
-                .pairs
-                .iter()
-                .flat_map(|pair| {
-                    pair.evidence.iter().map(|e| EvidenceItem {
-                        field: format!("query.{}", field_path(e.field)),
-                        ours: e.ours.clone(),
-                        theirs: e.theirs.clone(),
-                        level: e.level.to_owned(),
-                        similarity: round3(e.similarity),
-                        weight: round3(e.weight),
-                    })
-                })
-                .collect();
-            Candidate { household_id: hid, score: round3(m.score), band: band(m.band), members, evidence }
+            let evidence = evidence(&m, |_| "query".to_owned());
+            Candidate { household_id: hid, score: round3(m.score), band: Band::from(m.band), members, evidence }
         })
         .collect();
     Ok(SearchAnswer { candidates })

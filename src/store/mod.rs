@@ -161,3 +161,25 @@ pub fn migration_versions() -> (Vec<String>, Vec<String>) {
     }
     (versions(SQLITE_MIGRATIONS), versions(POSTGRES_MIGRATIONS))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twin_migrations_list_the_same_versions() {
+        let (sqlite, postgres) = migration_versions();
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, postgres);
+    }
+
+    #[test]
+    fn backend_comes_from_the_url_scheme() {
+        assert_eq!(DbTarget::parse("postgres://u@h/db").backend, Backend::Postgres);
+        assert_eq!(DbTarget::parse("postgresql://u@h/db").backend, Backend::Postgres);
+        let t = DbTarget::parse("sqlite:///tmp/x.db");
+        assert_eq!((t.backend, t.url.as_str()), (Backend::Sqlite, "/tmp/x.db"));
+        // A path that merely contains a scheme-like word is still a SQLite path.
+        assert_eq!(DbTarget::parse("data/postgres.db").backend, Backend::Sqlite);
+    }
+}

@@ -820,7 +820,8 @@ fn wrong_dob<R: Rng + ?Sized>(dob: &str, max_year: i32, rng: &mut R) -> String {
     let y: i32 = dob[..4].parse().unwrap_or(1980);
     let m: u32 = dob[5..7].parse().unwrap_or(1);
     let d: u32 = dob[8..10].parse().unwrap_or(1);
-    if d <= 12 && d != m && rng.random_bool(0.6) {
+    // Day and month swapped, unless that would put the date past the generator's last year.
+    if d <= 12 && d != m && y < max_year && rng.random_bool(0.6) {
         format!("{y:04}-{d:02}-{m:02}")
     } else {
         let ny = if y + 1 < max_year && rng.random_bool(0.5) { y + 1 } else { y - 1 };
