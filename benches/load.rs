@@ -263,7 +263,8 @@ fn main() {
         }
     }
     for (name, label) in [
-        ("bawaba_match_duration_seconds", "matching one record (writer)"),
+        ("bawaba_prematch_duration_seconds", "parallel pre-match, per record"),
+        ("bawaba_match_duration_seconds", "planning one record on the writer (overlaps)"),
         ("bawaba_intake_commit_duration_seconds", "one group commit"),
         ("bawaba_intake_group_size", "items per group"),
     ] {

@@ -17,10 +17,13 @@ pub struct Metrics {
     pub records_stored: IntCounter,
     /// Flags raised, by kind.
     pub flags_raised: IntCounterVec,
-    /// Time to match one record against the index and find its overlaps, in seconds.
+    /// Time to plan one record on the writer (matching it alone when the pre-match could not
+    /// be used, and finding its overlaps), in seconds.
     pub match_seconds: Histogram,
     /// Items per group commit.
     pub group_size: Histogram,
+    /// Wall time of the parallel pre-match of a group, per item, in seconds.
+    pub prematch_seconds: Histogram,
     /// Time to commit one group, in seconds.
     pub commit_seconds: Histogram,
 }
@@ -46,6 +49,10 @@ impl Metrics {
             HistogramOpts::new("match_duration_seconds", "Matching one record and finding its overlaps")
                 .buckets(vec![0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05]),
         )?;
+        let prematch_seconds = Histogram::with_opts(
+            HistogramOpts::new("prematch_duration_seconds", "Parallel matching of a group against the index, per item")
+                .buckets(vec![0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05]),
+        )?;
         let group_size = Histogram::with_opts(
             HistogramOpts::new("intake_group_size", "Items per group commit")
                 .buckets(vec![1.0, 2.0, 5.0, 10.0, 50.0, 100.0, 500.0, 1000.0, 2000.0]),
@@ -60,6 +67,7 @@ impl Metrics {
         registry.register(Box::new(flags_raised.clone()))?;
         registry.register(Box::new(match_seconds.clone()))?;
         registry.register(Box::new(group_size.clone()))?;
+        registry.register(Box::new(prematch_seconds.clone()))?;
         registry.register(Box::new(commit_seconds.clone()))?;
         Ok(Metrics {
             registry,
@@ -69,6 +77,7 @@ impl Metrics {
             flags_raised,
             match_seconds,
             group_size,
+            prematch_seconds,
             commit_seconds,
         })
     }

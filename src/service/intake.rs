@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::thread;
 
-use bawaba_matching::{Band as MBand, Field, HouseholdMatch, PreparedPerson};
+use bawaba_matching::{Band as MBand, Field, HouseholdMatch, Index, MatchConfig, Matcher, PreparedPerson};
 use crossbeam_channel::{Receiver, Sender, bounded};
 use diesel::Connection;
 use sha2::{Digest, Sha256};
@@ -96,7 +96,8 @@ impl Intake {
         next: NextIds,
     ) -> Intake {
         let (tx, rx) = bounded::<Job>(4_096);
-        let writer = Writer { conn, engine, policy, metrics, next };
+        let guard = Matcher::new(MatchConfig { possible: 1e-4, ..engine.matcher.config.clone() });
+        let writer = Writer { conn, engine, policy, metrics, next, guard };
         thread::Builder::new()
             .name("bawaba-writer".into())
             .spawn(move || writer.run(rx))
@@ -135,6 +136,8 @@ struct Writer {
     policy: Arc<OverlapPolicy>,
     metrics: Arc<Metrics>,
     next: NextIds,
+    /// Finds earlier items of the same group that an item may match (see `group`).
+    guard: Matcher,
 }
 
 /// In-memory changes made for a group, undone if its commit fails.
@@ -186,17 +189,52 @@ impl Writer {
         let saved_next = self.next;
         let mut results: Vec<Vec<ItemResult>> = Vec::with_capacity(jobs.len());
         let mut replies = Vec::with_capacity(jobs.len());
-        let Writer { conn, engine, policy, metrics, next } = self;
+        let Writer { conn, engine, policy, metrics, next, guard } = self;
         metrics.group_size.observe(jobs.iter().map(|j| j.items.len()).sum::<usize>() as f64);
+        // Match every item against the index as it stands, in parallel. An item is then
+        // matched again, alone, only if it may be the same household as an earlier item of this
+        // group (which the snapshot did not hold): the group index holds the group's items and
+        // the guard answers that with a very low threshold, so nothing the full matcher would
+        // link slips by.
+        let started = std::time::Instant::now();
+        let mut prematched: Vec<Vec<Option<Vec<HouseholdMatch>>>> = {
+            use rayon::prelude::*;
+            let state = engine.state.read();
+            jobs.par_iter()
+                .map(|job| {
+                    job.items
+                        .par_iter()
+                        .map(|item| {
+                            Some(engine.matcher.match_household(&state.index, &item.prepared, &|_| false, MATCH_LIMIT))
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        let items = prematched.iter().map(Vec::len).sum::<usize>().max(1);
+        let per_item = started.elapsed().as_secs_f64() / items as f64;
+        for _ in 0..items {
+            metrics.prematch_seconds.observe(per_item);
+        }
+        let mut group_index = Index::new();
         let timer = metrics.commit_seconds.start_timer();
         let committed = conn.transaction::<_, diesel::result::Error, _>(|c| {
-            for job in jobs {
+            for (job, pre) in jobs.into_iter().zip(prematched.iter_mut()) {
                 let mut out = Vec::with_capacity(job.items.len());
-                for item in job.items {
-                    let r = c.transaction(|sp| store_item(sp, engine, policy, metrics, next, &job.agency, &item));
+                for (item, pre) in job.items.into_iter().zip(pre.iter_mut()) {
+                    let mut pre = pre.take();
+                    if !guard.match_household(&group_index, &item.prepared, &|_| false, 1).is_empty() {
+                        pre = None;
+                    }
+                    let r = c.transaction(|sp| {
+                        store_item(sp, engine, policy, metrics, next, &job.agency, &item, pre.clone())
+                    });
                     out.push(match r {
                         Ok((outcome, staged)) => {
                             if let Some(staged) = staged {
+                                for (pid, p) in staged.person_ids.iter().zip(&item.prepared) {
+                                    group_index.insert(*pid, staged.household_seq, p.clone());
+                                }
                                 apply(engine, staged, item.prepared, &mut undo);
                             }
                             outcome
@@ -270,6 +308,7 @@ fn new_id() -> String {
 
 type StoreResult = Result<(ItemResult, Option<Staged>), diesel::result::Error>;
 
+#[expect(clippy::too_many_arguments, reason = "the writer's parts, borrowed apart so the group loop can keep the rest")]
 fn store_item(
     c: &mut DbConn,
     engine: &Engine,
@@ -278,6 +317,7 @@ fn store_item(
     next: &mut NextIds,
     agency: &AgencyRef,
     item: &Item,
+    prematched: Option<Vec<HouseholdMatch>>,
 ) -> StoreResult {
     let record = &item.record;
     if let Some(existing) = queries::record_by_external(c, &agency.id, &record.external_id)? {
@@ -297,7 +337,7 @@ fn store_item(
     let plan = {
         let _timer = metrics.match_seconds.start_timer();
         let state = engine.state.read();
-        plan(c, &state, engine, policy, &agency.id, record, &item.prepared)?
+        plan(c, &state, engine, policy, &agency.id, item, prematched)?
     };
     let created_at = now();
     let (household_id, household_seq, new_household) = match plan.target {
@@ -455,10 +495,12 @@ pub fn plan(
     engine: &Engine,
     policy: &OverlapPolicy,
     agency_id: &str,
-    record: &NewRecord,
-    prepared: &[PreparedPerson],
+    item: &Item,
+    prematched: Option<Vec<HouseholdMatch>>,
 ) -> Result<Plan, diesel::result::Error> {
-    let matches = engine.matcher.match_household(&state.index, prepared, &|_| false, MATCH_LIMIT);
+    let (record, prepared) = (&item.record, &item.prepared);
+    let matches =
+        prematched.unwrap_or_else(|| engine.matcher.match_household(&state.index, prepared, &|_| false, MATCH_LIMIT));
     let mut matches = matches.into_iter().filter(|m| state.household_id(m.household).is_some());
     let best = matches.next();
     let target = best.as_ref().filter(|m| matches!(m.band, MBand::Certain | MBand::Probable)).map(|m| m.household);

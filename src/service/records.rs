@@ -61,7 +61,7 @@ pub fn check(s: &Services, who: &Principal, record: NewRecord) -> Result<Answer,
     let mut conn = s.conn()?;
     let agency_id = who.agency_id.clone().unwrap_or_default();
     let state = s.engine.state.read();
-    let plan = plan(&mut conn, &state, &s.engine, &s.policy, &agency_id, &item.record, &item.prepared)?;
+    let plan = plan(&mut conn, &state, &s.engine, &s.policy, &agency_id, &item, None)?;
     drop(state);
     let flags: Vec<FlagOut> = plan.flags;
     Ok(Answer {
