@@ -36,9 +36,18 @@ pub struct CreatedKey {
 
 /// Makes an agency, or adds a key of `role` to the agency with that code.
 pub fn create(conn: &mut DbConn, code: &str, name: &str, role: Role) -> Result<CreatedKey, ApiError> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match create_once(conn, code, name, role) {
+        // Another request made the same new agency a moment ago: add the key to it.
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(create_once(conn, code, name, role)?),
+        other => Ok(other?),
+    }
+}
+
+fn create_once(conn: &mut DbConn, code: &str, name: &str, role: Role) -> Result<CreatedKey, diesel::result::Error> {
     use diesel::Connection;
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    conn.transaction::<_, ApiError, _>(|c| {
+    conn.transaction(|c| {
         let (agency, created) = match queries::agency_by_code(c, code)? {
             Some(a) => (a, false),
             None => {
