@@ -133,11 +133,6 @@ pub fn household(conn: &mut DbConn, id: &str) -> QResult<Option<HouseholdRow>> {
     households::table.find(id).select(HouseholdRow::as_select()).first(conn).optional()
 }
 
-/// Every household that is not merged into another: (id, seq).
-pub fn live_households(conn: &mut DbConn) -> QResult<Vec<(String, i64)>> {
-    households::table.filter(households::merged_into.is_null()).select((households::id, households::seq)).load(conn)
-}
-
 /// Every household, merged or not: (id, seq, merged_into).
 pub fn all_households(conn: &mut DbConn) -> QResult<Vec<(String, i64, Option<String>)>> {
     households::table.select((households::id, households::seq, households::merged_into)).load(conn)
@@ -253,15 +248,6 @@ pub fn insert_review(conn: &mut DbConn, row: &ReviewRow) -> QResult<()> {
     diesel::insert_into(reviews::table).values(row).execute(conn).map(drop)
 }
 
-/// The reviews of a flag, oldest first.
-pub fn reviews_of_flag(conn: &mut DbConn, flag_id: &str) -> QResult<Vec<ReviewRow>> {
-    reviews::table
-        .filter(reviews::flag_id.eq(flag_id))
-        .order(reviews::id.asc())
-        .select(ReviewRow::as_select())
-        .load(conn)
-}
-
 /// Keeps two households apart for good.
 pub fn insert_dismissed_pair(conn: &mut DbConn, row: &DismissedPairRow) -> QResult<()> {
     let exists = dismissed_pairs::table.find((&row.household_a, &row.household_b)).count().get_result::<i64>(conn)?;
@@ -290,25 +276,6 @@ pub fn merge_households(conn: &mut DbConn, from: &str, into: &str) -> QResult<()
         .execute(conn)?;
     diesel::update(households::table.find(from)).set(households::merged_into.eq(into)).execute(conn)?;
     Ok(())
-}
-
-/// Records by ids.
-pub fn records_by_ids(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<RecordRow>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        out.extend(records::table.filter(records::id.eq_any(chunk)).select(RecordRow::as_select()).load(conn)?);
-    }
-    Ok(out)
-}
-
-/// The households among `ids` that have a record of this agency.
-pub fn households_served_by(conn: &mut DbConn, agency_id: &str, ids: &[String]) -> QResult<Vec<String>> {
-    records::table
-        .filter(records::agency_id.eq(agency_id))
-        .filter(records::household_id.eq_any(ids))
-        .select(records::household_id)
-        .distinct()
-        .load(conn)
 }
 
 /// Persons by household ids (for search results).
