@@ -6,7 +6,7 @@ use crate::place::{LocalityKind, Place, PlaceError, PlaceKind};
 use bawaba_matching::phonetic;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 /// FxHash: a fast hasher for the short string keys of the indexes (no untrusted-input concern:
 /// the keys are the gazetteer's own spellings).
@@ -46,8 +46,8 @@ struct Index {
     exact: Map<Vec<u32>>,
     /// Consonant skeletons long enough to trust.
     skeleton: Map<Vec<u32>>,
-    /// Every (key, place), for one-typo matching.
-    keys: Vec<(String, u32)>,
+    /// Every (key, place) by the key's length in characters, for one-typo matching.
+    keys_by_len: HashMap<usize, Vec<(String, u32)>, BuildHasherDefault<Fx>>,
 }
 
 fn push(map: &mut Map<Vec<u32>>, k: &str, i: u32) {
@@ -111,6 +111,50 @@ pub struct Gazetteer {
     keys_of: Vec<Vec<(String, String, bool)>>,
     gov: Index,
     loc: Index,
+    /// Lookups already made of texts not spelt exactly as in the gazetteer.
+    memo: Memo,
+}
+
+/// Most texts remembered by [`Memo`]; past it, lookups are simply not remembered.
+const MEMO_MAX: usize = 20_000;
+
+/// What a lookup context is: kind of place, governorate filter, tier.
+type MemoKey = (PlaceKind, Option<u32>, Tier);
+
+/// Remembers what the loose tiers found for a text, so the same spelling written on many
+/// records (an agency's own "khan-younis", or an unknown hamlet) is normalised once. Bounded;
+/// emptied whenever places or aliases are added; a clone starts empty.
+#[derive(Debug, Default)]
+struct Memo(RwLock<Map<Vec<(MemoKey, Pick)>>>);
+
+impl Clone for Memo {
+    fn clone(&self) -> Memo {
+        Memo::default()
+    }
+}
+
+impl Memo {
+    fn get(&self, text: &str, ctx: MemoKey) -> Option<Pick> {
+        let map = self.0.read().ok()?;
+        map.get(text)?.iter().find(|(c, _)| *c == ctx).map(|&(_, p)| p)
+    }
+
+    fn put(&self, text: &str, ctx: MemoKey, pick: Pick) {
+        if let Ok(mut map) = self.0.write()
+            && (map.len() < MEMO_MAX || map.contains_key(text))
+        {
+            let v = map.entry(text.to_owned()).or_default();
+            if !v.iter().any(|(c, _)| *c == ctx) {
+                v.push((ctx, pick));
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        if let Ok(map) = self.0.get_mut() {
+            map.clear();
+        }
+    }
 }
 
 impl Gazetteer {
@@ -138,6 +182,7 @@ impl Gazetteer {
             keys_of: Vec::new(),
             gov: Index::default(),
             loc: Index::default(),
+            memo: Memo::default(),
         }
     }
 
@@ -221,6 +266,7 @@ impl Gazetteer {
     }
 
     fn index_spelling(&mut self, i: u32, spelling: &str, name: bool) {
+        self.memo.clear();
         let kind = self.places[i as usize].kind;
         let (index, min_skeleton) = match kind {
             PlaceKind::Governorate => (&mut self.gov, MIN_SKELETON_GOV),
@@ -232,8 +278,9 @@ impl Gazetteer {
             return;
         }
         push(&mut index.exact, &k.key, i);
-        if !index.keys.iter().any(|(s, j)| *j == i && *s == k.key) {
-            index.keys.push((k.key.clone(), i));
+        let bucket = index.keys_by_len.entry(k.key.chars().count()).or_default();
+        if !bucket.iter().any(|(s, j)| *j == i && *s == k.key) {
+            bucket.push((k.key.clone(), i));
         }
         let skeleton = k.skeleton();
         if skeleton.chars().count() >= min_skeleton {
@@ -269,7 +316,9 @@ impl Gazetteer {
         if let Some(&i) = self.by_code.get(code) {
             return Some(i);
         }
-        if code.len() > 40 || !code.is_ascii() {
+        // Only a text that may be a code in another case is uppercased (codes are ASCII with a
+        // hyphen), so names cost no allocation here.
+        if code.len() > 64 || !code.is_ascii() || !code.contains('-') || code.contains(' ') {
             return None;
         }
         self.by_code.get(&code.to_ascii_uppercase()).copied()
@@ -314,44 +363,69 @@ impl Gazetteer {
     }
 
     /// Chooses among candidates: within the governorate if one is given, camps when a camp word
-    /// was written, otherwise other places before camps.
+    /// was written, otherwise other places before camps. Allocation-free: it runs at intake.
     fn pick(&self, candidates: &[u32], camp: Option<bool>, gov: Option<u32>) -> Pick {
-        let mut v: Vec<u32> = candidates
-            .iter()
-            .copied()
-            .filter(|&i| gov.is_none_or(|g| self.governorate_of[i as usize] == Some(g)))
-            .collect();
-        match camp {
-            Some(true) => v.retain(|&i| self.places[i as usize].is_camp()),
-            Some(false) if v.iter().any(|&i| !self.places[i as usize].is_camp()) => {
-                v.retain(|&i| !self.places[i as usize].is_camp());
+        let in_gov = |i: &&u32| gov.is_none_or(|g| self.governorate_of[**i as usize] == Some(g));
+        let is_camp = |i: u32| self.places[i as usize].is_camp();
+        let want_camp = match camp {
+            Some(true) => Some(true),
+            Some(false) if candidates.iter().filter(in_gov).any(|&i| !is_camp(i)) => Some(false),
+            _ => None,
+        };
+        let mut kept = candidates.iter().filter(in_gov).copied().filter(|&i| want_camp.is_none_or(|w| is_camp(i) == w));
+        let Some(first) = kept.next() else {
+            return Pick::Nothing;
+        };
+        let g = self.governorate_of[first as usize];
+        let mut many = false;
+        let mut same_governorate = true;
+        for i in kept {
+            if i != first {
+                many = true;
+                same_governorate &= self.governorate_of[i as usize] == g;
             }
-            _ => {}
         }
-        match v.as_slice() {
-            [] => Pick::Nothing,
-            [one] => Pick::One(*one),
-            [first, rest @ ..] => {
-                let g = self.governorate_of[*first as usize];
-                Pick::Many(if rest.iter().all(|&i| self.governorate_of[i as usize] == g) { g } else { None })
-            }
+        match (many, same_governorate) {
+            (false, _) => Pick::One(first),
+            (true, true) => Pick::Many(g),
+            (true, false) => Pick::Many(None),
         }
     }
 
     /// Looks a text up among one kind of place, tier by tier; the first tier that finds
-    /// anything decides.
-    fn find(&self, kind: PlaceKind, raw: &str, k: &Key, gov: Option<u32>, tier: Tier) -> Pick {
+    /// anything decides. The key is computed only when the spelling as written misses, and
+    /// what the key finds is remembered.
+    fn find(&self, kind: PlaceKind, raw: &str, k: &mut Option<Key>, gov: Option<u32>, tier: Tier) -> Pick {
         let index = match kind {
             PlaceKind::Governorate => &self.gov,
             PlaceKind::Locality => &self.loc,
         };
-        let camp = (kind == PlaceKind::Locality).then_some(k.marks.camp);
         // The spelling exactly as written: decides only when it names one place.
         if let Some(c) = index.raw.get(raw)
             && let p @ Pick::One(_) = self.pick(c, None, gov)
         {
             return p;
         }
+        if let Some(p) = self.memo.get(raw, (kind, gov, tier)) {
+            return p;
+        }
+        let p = self.find_by_key(index, kind, raw, k, gov, tier);
+        self.memo.put(raw, (kind, gov, tier), p);
+        p
+    }
+
+    /// The tiers of [`Gazetteer::find`] after the spelling as written.
+    fn find_by_key(
+        &self,
+        index: &Index,
+        kind: PlaceKind,
+        raw: &str,
+        k: &mut Option<Key>,
+        gov: Option<u32>,
+        tier: Tier,
+    ) -> Pick {
+        let k = k.get_or_insert_with(|| key::key(raw));
+        let camp = (kind == PlaceKind::Locality).then_some(k.marks.camp);
         if k.key.is_empty() {
             return Pick::Nothing;
         }
@@ -365,20 +439,28 @@ impl Gazetteer {
             return Pick::Nothing;
         }
         let skeleton = k.skeleton();
-        if let Some(c) = index.skeleton.get(&skeleton) {
-            let p = self.pick(c, camp, gov);
-            if p != Pick::Nothing {
-                return p;
-            }
+        let by_skeleton = index.skeleton.get(&skeleton).map_or(Pick::Nothing, |c| self.pick(c, camp, gov));
+        if let Pick::One(_) = by_skeleton {
+            return by_skeleton;
         }
-        if k.key.chars().count() >= MIN_FUZZY {
-            let c: Vec<u32> = index.keys.iter().filter(|(s, _)| key::one_edit(s, &k.key)).map(|&(_, i)| i).collect();
+        // Several places share the skeleton (Nablus and an-Nabi Ilyas), or none: one typo may
+        // still tell.
+        let len = k.key.chars().count();
+        if len >= MIN_FUZZY {
+            let mut c: Vec<u32> = Vec::new();
+            for l in len - 1..=len + 1 {
+                for (s, i) in index.keys_by_len.get(&l).map_or(&[][..], Vec::as_slice) {
+                    if key::one_edit(s, &k.key) && !c.contains(i) {
+                        c.push(*i);
+                    }
+                }
+            }
             let p = self.pick(&c, camp, gov);
             if p != Pick::Nothing {
                 return p;
             }
         }
-        Pick::Nothing
+        by_skeleton
     }
 
     /// The governorate a text names: its code (or a locality's code: its governorate), any
@@ -392,10 +474,10 @@ impl Gazetteer {
         if let Some(i) = self.index_of(raw) {
             return self.governorate_of[i as usize];
         }
-        let k = key::key(raw);
-        match self.find(PlaceKind::Governorate, raw, &k, None, Tier::Fuzzy) {
+        let mut k = None;
+        match self.find(PlaceKind::Governorate, raw, &mut k, None, Tier::Fuzzy) {
             Pick::One(i) => Some(i),
-            _ => match self.find(PlaceKind::Locality, raw, &k, None, Tier::Exact) {
+            _ => match self.find(PlaceKind::Locality, raw, &mut k, None, Tier::Exact) {
                 Pick::One(i) => self.governorate_of[i as usize],
                 Pick::Many(g) => g,
                 Pick::Nothing => None,
@@ -433,10 +515,10 @@ impl Gazetteer {
             }
             return out;
         }
-        let k = key::key(text);
-        let mut pick = self.find(PlaceKind::Locality, text, &k, g, Tier::Fuzzy);
+        let mut k = None;
+        let mut pick = self.find(PlaceKind::Locality, text, &mut k, g, Tier::Fuzzy);
         if pick == Pick::Nothing && g.is_some() {
-            pick = self.find(PlaceKind::Locality, text, &k, None, Tier::Exact);
+            pick = self.find(PlaceKind::Locality, text, &mut k, None, Tier::Exact);
             if let Pick::Many(_) = pick {
                 pick = Pick::Nothing;
             }
@@ -466,10 +548,10 @@ impl Gazetteer {
         if let Some(i) = self.index_of(raw) {
             return Some(&self.places[i as usize]);
         }
-        let k = key::key(raw);
+        let mut k = None;
         for tier in [Tier::Exact, Tier::Fuzzy] {
             for kind in [PlaceKind::Governorate, PlaceKind::Locality] {
-                if let Pick::One(i) = self.find(kind, raw, &k, None, tier) {
+                if let Pick::One(i) = self.find(kind, raw, &mut k, None, tier) {
                     return Some(&self.places[i as usize]);
                 }
             }

@@ -179,15 +179,37 @@ pub(crate) fn key(text: &str) -> Key {
 }
 
 /// Whether two keys are at most one edit apart (insertion, deletion, substitution or a swap of
-/// two neighbours), compared by characters.
+/// two neighbours), compared by characters. Allocation-free for keys of up to 64 characters.
 pub(crate) fn one_edit(a: &str, b: &str) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    if a.is_ascii() && b.is_ascii() {
+        return one_edit_slices(a.as_bytes(), b.as_bytes());
+    }
+    let mut ca = ['\0'; 64];
+    let mut cb = ['\0'; 64];
+    let (mut la, mut lb) = (0, 0);
+    for c in a.chars() {
+        if la == 64 {
+            return false;
+        }
+        ca[la] = c;
+        la += 1;
+    }
+    for c in b.chars() {
+        if lb == 64 {
+            return false;
+        }
+        cb[lb] = c;
+        lb += 1;
+    }
+    one_edit_slices(&ca[..la], &cb[..lb])
+}
+
+fn one_edit_slices<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     let (la, lb) = (a.len(), b.len());
     if la.abs_diff(lb) > 1 {
         return false;
     }
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     if prefix == la && la == lb {
         return true;
     }

@@ -439,3 +439,48 @@ fn svg_paths_fit_the_box() {
     let paths = governorate_paths(1000.0, 1000.0);
     assert!(paths.iter().all(|(_, d)| d.len() > 50));
 }
+
+#[test]
+fn a_shared_skeleton_is_told_apart_by_one_typo() {
+    // Nablus and an-Nabi Ilyas share the skeleton n-b-l-s.
+    assert_loc("Nablas", "PS-NBS-NABLUS");
+    assert_loc("نابلص", "PS-NBS-NABLUS");
+}
+
+/// Resolution time at intake: `cargo test -p bawaba-places --release -- --ignored --nocapture`.
+/// "first" is a spelling the gazetteer has never seen resolved (normalisation and the tiers run);
+/// "again" is the same spelling on the following records (remembered).
+#[test]
+#[ignore = "timing: run in release"]
+fn resolution_speed() {
+    use std::hint::black_box;
+    use std::time::{Duration, Instant};
+    let g = Gazetteer::builtin();
+    let cases: [(&str, Option<&str>, Option<&str>); 7] = [
+        ("as in the gazetteer", Some("Hebron"), Some("Yatta")),
+        ("Arabic, as in it", Some("الخليل"), Some("يطا")),
+        ("normalised", Some("khan-younis"), Some("bani suhaila")),
+        ("Arabic normalised", Some("محافظة خانيونس"), Some("مخيم خانيونس")),
+        ("skeleton / typo", Some("Hebrom"), Some("Tarqumiyya")),
+        ("camp word, no camp", Some("Khan Younis"), Some("Bani Suheila camp")),
+        ("unknown", Some("Atlantis"), Some("Springfield")),
+    ];
+    for (label, gov, loc) in cases {
+        let mut first = Duration::ZERO;
+        let rounds = 200;
+        for _ in 0..rounds {
+            let fresh = g.clone();
+            let t = Instant::now();
+            black_box(fresh.resolve(black_box(gov), black_box(loc)));
+            first += t.elapsed();
+        }
+        let n = 50_000;
+        let t = Instant::now();
+        for _ in 0..n {
+            black_box(g.resolve(black_box(gov), black_box(loc)));
+        }
+        let again = t.elapsed().as_secs_f64() * 1e9 / f64::from(n);
+        let first = first.as_secs_f64() * 1e9 / f64::from(rounds);
+        println!("{label:>20}: first {first:>7.0} ns, again {again:>5.0} ns per record ({gov:?}, {loc:?})");
+    }
+}
