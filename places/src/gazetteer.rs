@@ -34,8 +34,10 @@ type Map<V> = HashMap<String, V, BuildHasherDefault<Fx>>;
 /// Fewest consonant classes a skeleton needs to be trusted, for governorates and localities.
 const MIN_SKELETON_GOV: usize = 2;
 const MIN_SKELETON_LOC: usize = 3;
-/// Shortest key tried with one typo.
-const MIN_FUZZY: usize = 5;
+/// Shortest key tried with one typo, for governorates and localities. Locality names of five or
+/// six letters one letter apart are often different villages (Silwad / Silwan, Rafat / Rafah).
+const MIN_FUZZY_GOV: usize = 5;
+const MIN_FUZZY_LOC: usize = 7;
 
 /// The spelling indexes of one kind of place.
 #[derive(Debug, Clone, Default)]
@@ -439,14 +441,21 @@ impl Gazetteer {
             return Pick::Nothing;
         }
         let skeleton = k.skeleton();
-        let by_skeleton = index.skeleton.get(&skeleton).map_or(Pick::Nothing, |c| self.pick(c, camp, gov));
+        let by_skeleton = match index.skeleton.get(&skeleton) {
+            Some(c) => {
+                let c: Vec<u32> = c.iter().copied().filter(|&i| self.plausible(i, &k.key)).collect();
+                self.pick(&c, camp, gov)
+            }
+            None => Pick::Nothing,
+        };
         if let Pick::One(_) = by_skeleton {
             return by_skeleton;
         }
         // Several places share the skeleton (Nablus and an-Nabi Ilyas), or none: one typo may
         // still tell.
         let len = k.key.chars().count();
-        if len >= MIN_FUZZY {
+        let min_fuzzy = if kind == PlaceKind::Governorate { MIN_FUZZY_GOV } else { MIN_FUZZY_LOC };
+        if len >= min_fuzzy {
             let mut c: Vec<u32> = Vec::new();
             for l in len - 1..=len + 1 {
                 for (s, i) in index.keys_by_len.get(&l).map_or(&[][..], Vec::as_slice) {
@@ -461,6 +470,21 @@ impl Gazetteer {
             }
         }
         by_skeleton
+    }
+
+    /// Whether a place met by the consonant skeleton alone is plausibly the one meant: when it
+    /// has spellings in the query's script, one of them must be within a fifth of the query's
+    /// length in edits (at least one), so Zeitoun does not become az-Zaytuniya, Rimal Ramallah
+    /// or Beit Hanina Beit Hanoun; when it has none, the skeleton is all there is to go on.
+    fn plausible(&self, i: u32, query: &str) -> bool {
+        let arabic = key::is_arabic(query);
+        let max = (query.chars().count() / 5).max(1);
+        let mut same_script =
+            self.keys_of[i as usize].iter().filter(|(s, _, _)| key::is_arabic(s) == arabic).peekable();
+        if same_script.peek().is_none() {
+            return true;
+        }
+        same_script.any(|(s, _, _)| key::edit_distance(s, query) <= max)
     }
 
     /// The governorate a text names: its code (or a locality's code: its governorate), any
@@ -496,6 +520,8 @@ impl Gazetteer {
     ///   resolve, it is inferred from the locality, also from an ambiguous locality name whose
     ///   places all lie in one governorate.
     /// - A name several places share (with no governorate to tell them apart) gives no locality.
+    /// - A governorate's name written as the locality ("North Gaza") gives that governorate and
+    ///   no locality.
     /// - "camp" / "مخيم" in the text picks a camp, and nothing else; without it, a town is
     ///   preferred to the camp of the same name.
     pub fn resolve(&self, governorate: Option<&str>, locality: Option<&str>) -> Resolved {
@@ -531,6 +557,12 @@ impl Gazetteer {
             }
             Pick::Many(Some(gi)) if out.governorate_code.is_none() => {
                 out.governorate_code = Some(self.places[gi as usize].code.clone());
+            }
+            // A governorate's name written as the locality ("North Gaza"): its governorate.
+            Pick::Nothing if out.governorate_code.is_none() => {
+                if let Pick::One(gi) = self.find(PlaceKind::Governorate, text, &mut k, None, Tier::Exact) {
+                    out.governorate_code = Some(self.places[gi as usize].code.clone());
+                }
             }
             _ => {}
         }

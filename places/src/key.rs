@@ -105,8 +105,8 @@ fn words() -> &'static Words {
     })
 }
 
-/// Whether a normalised word is Arabic script.
-fn arabic(word: &str) -> bool {
+/// Whether a normalised word or key is Arabic script.
+pub(crate) fn is_arabic(word: &str) -> bool {
     word.chars().next().is_some_and(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
 }
 
@@ -169,7 +169,7 @@ pub(crate) fn key(text: &str) -> Key {
     }
     let mut key = String::with_capacity(norm.len());
     for word in &kept {
-        if arabic(word) {
+        if is_arabic(word) {
             loose_arabic(word, &mut key);
         } else {
             loose_latin(word, &mut key);
@@ -224,6 +224,22 @@ fn one_edit_slices<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     }
 }
 
+/// Levenshtein distance of two keys, by characters.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let next = (diag + usize::from(ca != cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +276,13 @@ mod tests {
     fn skeleton_crosses_scripts() {
         assert_eq!(key("Khan Younis").skeleton(), key("خان يونس").skeleton());
         assert_eq!(key("Beit Lahia").skeleton(), key("بيت لاهيا").skeleton());
+    }
+
+    #[test]
+    fn levenshtein() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("نابلس", "نابلص"), 1);
     }
 
     #[test]
