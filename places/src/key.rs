@@ -18,7 +18,6 @@
 //! ([`bawaba_matching::phonetic::skeleton`]) over the same words, joined.
 
 use bawaba_matching::{normalize, phonetic};
-use std::collections::HashSet;
 use std::sync::OnceLock;
 
 /// What a text says besides the place's name.
@@ -35,29 +34,46 @@ pub(crate) struct Key {
     pub key: String,
     /// Marks found in the text.
     pub marks: Marks,
-    /// The kept words as normalised (space-separated), for the skeleton.
-    words: String,
+    /// The text as normalised, and which of its words were kept (bit i for word i), for the
+    /// skeleton, which only a miss needs.
+    norm: String,
+    kept: u64,
 }
 
 impl Key {
     /// The joined consonant skeleton of the kept words and the number of consonant classes in it.
     pub fn skeleton(&self) -> String {
-        let mut s = phonetic::skeleton(&self.words);
+        let words: Vec<&str> = self
+            .norm
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .enumerate()
+            .filter(|(i, _)| *i >= 64 || self.kept & (1 << i) != 0)
+            .map(|(_, w)| w)
+            .collect();
+        let mut s = phonetic::skeleton(&words.join(" "));
         s.retain(|c| c != ' ' && c != '?');
         s
     }
 }
 
+/// Kind words as normalised, sorted for binary search.
 struct Words {
-    camp: HashSet<String>,
-    drop: HashSet<String>,
+    camp: Vec<String>,
+    drop: Vec<String>,
 }
 
 fn words() -> &'static Words {
     static W: OnceLock<Words> = OnceLock::new();
     W.get_or_init(|| {
-        let norm = |list: &[&str]| -> HashSet<String> {
-            list.iter().flat_map(|w| normalize::name(w).split(' ').map(str::to_owned).collect::<Vec<_>>()).collect()
+        let norm = |list: &[&str]| -> Vec<String> {
+            let mut v: Vec<String> = list
+                .iter()
+                .flat_map(|w| normalize::name(w).split(' ').map(str::to_owned).collect::<Vec<_>>())
+                .collect();
+            v.sort();
+            v.dedup();
+            v
         };
         Words {
             camp: norm(&[
@@ -111,12 +127,12 @@ pub(crate) fn is_arabic(word: &str) -> bool {
 }
 
 /// Appends the loose form of one Latin word (lowercase ASCII letters and digits).
-fn loose_latin(word: &str, out: &mut String) {
+fn loose_latin(word: &str, tmp: &mut Vec<u8>, out: &mut String) {
     let mut w = word.as_bytes();
     if w.len() >= 5 && (w.starts_with(b"al") || w.starts_with(b"el")) {
         w = &w[2..];
     }
-    let mut tmp: Vec<u8> = Vec::with_capacity(w.len());
+    tmp.clear();
     let mut i = 0;
     while i < w.len() {
         let pair = (w[i], w.get(i + 1).copied());
@@ -154,28 +170,33 @@ pub(crate) fn key(text: &str) -> Key {
     let w = words();
     let norm = normalize::name(text);
     let mut marks = Marks::default();
-    let mut kept: Vec<&str> = Vec::with_capacity(4);
-    for word in norm.split(' ').filter(|s| !s.is_empty()) {
-        if w.camp.contains(word) {
+    let listed = |list: &[String], word: &str| list.binary_search_by(|x| x.as_str().cmp(word)).is_ok();
+    let mut kept: u64 = 0;
+    for (i, word) in norm.split(' ').filter(|s| !s.is_empty()).enumerate() {
+        if listed(&w.camp, word) {
             marks.camp = true;
-        } else if !w.drop.contains(word) {
-            kept.push(word);
+        } else if i >= 64 || !listed(&w.drop, word) {
+            kept |= 1u64.checked_shl(i as u32).unwrap_or(0);
         }
     }
-    if kept.is_empty() {
+    if kept == 0 {
         // Only kind words ("Camp", "المدينة"): keep them, the text is their name.
-        kept = norm.split(' ').filter(|s| !s.is_empty()).collect();
+        kept = u64::MAX;
         marks = Marks::default();
     }
     let mut key = String::with_capacity(norm.len());
-    for word in &kept {
+    let mut tmp = Vec::with_capacity(32);
+    for (i, word) in norm.split(' ').filter(|s| !s.is_empty()).enumerate() {
+        if i < 64 && kept & (1 << i) == 0 {
+            continue;
+        }
         if is_arabic(word) {
             loose_arabic(word, &mut key);
         } else {
-            loose_latin(word, &mut key);
+            loose_latin(word, &mut tmp, &mut key);
         }
     }
-    Key { key, marks, words: kept.join(" ") }
+    Key { key, marks, norm, kept }
 }
 
 /// Whether two keys are at most one edit apart (insertion, deletion, substitution or a swap of
