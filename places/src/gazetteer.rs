@@ -120,6 +120,9 @@ pub struct Gazetteer {
 /// Most texts remembered by [`Memo`]; past it, lookups are simply not remembered.
 const MEMO_MAX: usize = 20_000;
 
+/// Longest text remembered, in bytes (place names are short; a long text is not worth keeping).
+const MEMO_MAX_TEXT: usize = 128;
+
 /// What a lookup context is: kind of place, governorate filter, tier.
 type MemoKey = (PlaceKind, Option<u32>, Tier);
 
@@ -142,6 +145,9 @@ impl Memo {
     }
 
     fn put(&self, text: &str, ctx: MemoKey, pick: Pick) {
+        if text.len() > MEMO_MAX_TEXT {
+            return;
+        }
         if let Ok(mut map) = self.0.write()
             && (map.len() < MEMO_MAX || map.contains_key(text))
         {
@@ -191,7 +197,9 @@ impl Gazetteer {
     /// Adds a place (one the admin adds through the API, or one the gateway stored earlier and
     /// feeds back at start). A locality's code must start with its parent governorate's code and
     /// a hyphen ([`Gazetteer::new_locality_code`] makes one); codes are uppercase ASCII letters,
-    /// digits and hyphens, and unique.
+    /// digits and hyphens, and unique. Should a later version of the built-in data take the
+    /// code of a place the gateway stored, `add` answers [`PlaceError::DuplicateCode`]: keep the
+    /// built-in place and add the stored spellings to it with [`Gazetteer::add_alias`].
     pub fn add(&mut self, mut place: Place) -> Result<(), PlaceError> {
         place.code = place.code.trim().to_owned();
         let code = &place.code;
@@ -428,7 +436,8 @@ impl Gazetteer {
     ) -> Pick {
         let k = k.get_or_insert_with(|| key::key(raw));
         let camp = (kind == PlaceKind::Locality).then_some(k.marks.camp);
-        if k.key.is_empty() {
+        // Nothing to go on, or only a number without a camp word ("1" is not Camp No. 1).
+        if k.key.is_empty() || (!k.marks.camp && k.key.bytes().all(|b| b.is_ascii_digit())) {
             return Pick::Nothing;
         }
         if let Some(c) = index.exact.get(&k.key) {

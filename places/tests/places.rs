@@ -165,6 +165,8 @@ fn camps_in_both_scripts() {
         ("Balata camp", "PS-NBS-BALATA-CAMP"),
         ("مخيم بلاطة", "PS-NBS-BALATA-CAMP"),
         ("Camp No. 1", "PS-NBS-CAMP-NO-1"),
+        ("Camp 1", "PS-NBS-CAMP-NO-1"),
+        ("مخيم رقم 1", "PS-NBS-CAMP-NO-1"),
         ("Nur Shams camp", "PS-TKM-NUR-SHAMS-CAMP"),
         ("Tulkarm camp", "PS-TKM-TULKARM-CAMP"),
         ("مخيم طولكرم", "PS-TKM-TULKARM-CAMP"),
@@ -240,7 +242,7 @@ fn geonames_spellings_without_diacritics() {
 
 #[test]
 fn unknown_places_give_none() {
-    for s in ["Atlantis", "Springfield", "xyz", "مدينة الأحلام", "12345", "", "   ", "-"] {
+    for s in ["Atlantis", "Springfield", "xyz", "مدينة الأحلام", "12345", "1", "", "   ", "-"] {
         assert_eq!(g().resolve(Some(s), Some(s)), Default::default(), "{s:?}");
         assert!(g().resolve_area(s).is_none(), "{s:?}");
     }
