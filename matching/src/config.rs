@@ -90,10 +90,10 @@ impl LevelProbabilities {
     pub fn default_m() -> Self {
         LevelProbabilities {
             first_name: [0.86, 0.08, 0.03, 0.015, 0.015],
-            father_name: [0.85, 0.08, 0.03, 0.02, 0.02],
+            father_name: [0.85, 0.08, 0.03, 0.02, 0.008],
             grandfather_name: [0.80, 0.08, 0.04, 0.03, 0.05],
             family_name: [0.85, 0.09, 0.03, 0.015, 0.015],
-            national_id: [0.97, 0.022, 0.008],
+            national_id: [0.97, 0.022, 0.004],
             date_of_birth: [0.88, 0.88, 0.88, 0.015, 0.05, 0.03, 0.025, 0.005],
             phone: [0.65, 0.05, 0.30],
             sex: [0.98, 0.02],
@@ -195,8 +195,16 @@ pub struct MatchConfig {
     pub m: MProbabilities,
     /// u probabilities (name exact-agreement u comes from term frequencies instead).
     pub u: UProbabilities,
-    /// Prior probability that two persons sharing a blocking key are the same person.
+    /// Highest prior probability that an incoming record is one given stored household (or
+    /// person): the prior of a small index. As the index grows the prior is
+    /// `min(prior, repeat_rate / households)` (persons for person-level scores), so scores mean
+    /// the same at ten thousand people and at ten million.
     pub prior: f64,
+    /// Expected number of stored households (persons) an incoming record (person) is one of,
+    /// over the population: the numerator of the population prior (Splink's
+    /// `probability_two_random_records_match` times the population). See
+    /// [`crate::Matcher::estimate_repeat_rate`].
+    pub repeat_rate: f64,
     /// Smallest u for a name agreement from term frequencies (caps the weight of rare names).
     pub tf_floor: f64,
     /// Pseudo-count of name slots with which term frequencies are smoothed towards `u`
@@ -218,6 +226,11 @@ pub struct MatchConfig {
     pub non_anchor_cap: f64,
     /// Log2-odds subtracted per adult left unpaired on both sides (two different wives).
     pub unmatched_adult_penalty: f64,
+    /// Log2-odds subtracted per man left unpaired on both sides (two different husbands).
+    pub unmatched_man_penalty: f64,
+    /// Log2-odds subtracted when the children of one household name a father that the other
+    /// plainly does not have (children of another father).
+    pub father_contradiction_penalty: f64,
     /// Fraction of the weight of each further member pair added to the best anchor pair.
     pub extra_pair_factor: f64,
     /// Posting lists longer than this are narrowed by a second key instead of being read whole.
@@ -235,6 +248,7 @@ impl Default for MatchConfig {
             m: LevelProbabilities::default_m(),
             u: LevelProbabilities::default_u(),
             prior: 1e-4,
+            repeat_rate: 2.5,
             tf_floor: 2e-5,
             tf_prior_weight: 2000.0,
             lineage_dependence: 0.5,
@@ -243,6 +257,8 @@ impl Default for MatchConfig {
             lineage_penalty: 3.0,
             non_anchor_cap: 10.0,
             unmatched_adult_penalty: 4.5,
+            unmatched_man_penalty: 10.0,
+            father_contradiction_penalty: 10.0,
             extra_pair_factor: 0.5,
             max_block: 200,
             search_floor: 0.001,
@@ -264,9 +280,16 @@ impl MatchConfig {
         }
     }
 
-    /// log2 prior odds.
-    pub(crate) fn prior_log2(&self) -> f64 {
-        let p = self.prior.clamp(1e-12, 1.0 - 1e-12);
+    /// The prior probability that an incoming record (person) is one given stored household
+    /// (person) of a population of `population`.
+    pub fn population_prior(&self, population: usize) -> f64 {
+        let p = if population == 0 { self.prior } else { self.prior.min(self.repeat_rate / population as f64) };
+        p.clamp(1e-12, 1.0 - 1e-12)
+    }
+
+    /// log2 prior odds for a population.
+    pub(crate) fn population_prior_log2(&self, population: usize) -> f64 {
+        let p = self.population_prior(population);
         (p / (1.0 - p)).log2()
     }
 }

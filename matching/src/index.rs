@@ -27,6 +27,11 @@ pub(crate) enum KeyKind {
     Lineage = 5,
     FirstFather = 6,
     Family = 8,
+    /// First + father + birth year: survives a typo in the family name together with one in
+    /// the ID.
+    FirstFatherYear = 9,
+    /// First name + full date of birth (or year and month): one-word names meet longer ones.
+    FirstDob = 10,
 }
 
 /// Whether a key kind takes part in household matching (the family-alone key is for search).
@@ -168,6 +173,13 @@ pub(crate) fn keys_of(skel: &[u64], nid: u64, phone: u64, dob: u32, out: &mut [(
         let gf = if n >= 4 { skel[2] } else { 0 };
         add(KeyKind::Lineage, skel[1] ^ gf.rotate_left(20), skel[n - 1], &mut k);
         add(KeyKind::FirstFather, skel[0] ^ skel[1].rotate_left(20), skel[n - 1], &mut k);
+        if year != 0 {
+            add(KeyKind::FirstFatherYear, skel[0] ^ skel[1].rotate_left(20), year, &mut k);
+        }
+    }
+    if n >= 1 && dob & 0x1ff != 0 {
+        // First name and the date down to the month at least: one-word names meet longer ones.
+        add(KeyKind::FirstDob, skel[0], u64::from(dob), &mut k);
     }
     k
 }
@@ -516,6 +528,12 @@ impl Index {
             KeyKind::FamilyYear => first || father,
             KeyKind::Lineage => first || year,
             KeyKind::FirstFather => year || (qn >= 4 && rn >= 4 && q.parts[2].skel == skel(2)),
+            KeyKind::FirstFatherYear => {
+                (qn >= 4 && rn >= 4 && q.parts[2].skel == skel(2))
+                    || (q.dob != 0 && q.dob == r.dob)
+                    || (qn >= 2 && rn >= 2 && q.parts[qn - 1].skel == skel(rn - 1))
+            }
+            KeyKind::FirstDob => true,
             KeyKind::NationalId | KeyKind::Phone => true,
         }
     }

@@ -122,6 +122,7 @@ impl Matcher {
             return Vec::new();
         }
         let cfg = &self.config;
+        let prior = cfg.population_prior_log2(index.households());
         let views: Vec<PView<'_>> = members.iter().map(|p| index.view_of(p)).collect();
         // Candidate (member, slot) hits.
         let mut hits: Vec<(u32, u16)> = Vec::new();
@@ -167,7 +168,7 @@ impl Matcher {
         let assess = |&h: &HouseholdId| -> Option<(HouseholdId, f64, Pairs)> {
             let slots = index.households.get(&h)?;
             let theirs: Vec<PView<'_>> = slots.iter().map(|&s| index.view(s)).collect();
-            let (l, pairs) = self.assess(&views, &theirs);
+            let (l, pairs) = self.assess(prior, &views, &theirs);
             let p = posterior(l);
             (p >= cfg.possible).then_some((h, p, pairs))
         };
@@ -188,6 +189,7 @@ impl Matcher {
                     .map(|(i, j, _, link)| {
                         let s = slots[j];
                         self.member_match(
+                            prior,
                             link,
                             i,
                             &views[i],
@@ -223,13 +225,14 @@ impl Matcher {
     ) -> Option<HouseholdMatch> {
         let va: Vec<PView<'_>> = a.iter().map(|p| index.view_of(p)).collect();
         let vb: Vec<PView<'_>> = b.iter().map(|p| index.view_of(p)).collect();
-        let (l, pairs) = self.assess(&va, &vb);
+        let prior = self.config.population_prior_log2(index.households());
+        let (l, pairs) = self.assess(prior, &va, &vb);
         let p = posterior(l);
         let band = self.config.band(p)?;
         let pairs = pairs
             .into_iter()
             .map(|(i, j, _, link)| {
-                self.member_match(link, i, &va[i], &vb[j], j as PersonId, &b[j].original, &a[i].original)
+                self.member_match(prior, link, i, &va[i], &vb[j], j as PersonId, &b[j].original, &a[i].original)
             })
             .collect();
         Some(HouseholdMatch { household: 0, score: p, band, pairs })
@@ -273,7 +276,7 @@ impl Matcher {
         } else {
             slots.iter().map(score_one).collect()
         };
-        let prior = cfg.prior_log2();
+        let prior = cfg.population_prior_log2(index.households());
         let mut best: FxMap<HouseholdId, (u32, f64)> = FxMap::default();
         for (s, w) in scored {
             let h = index.recs[s as usize].household;
@@ -296,6 +299,7 @@ impl Matcher {
                 score: p,
                 band: cfg.band(p).unwrap_or(Band::Possible),
                 pairs: vec![self.member_match(
+                    prior,
                     Link::Person,
                     0,
                     &qv,
@@ -319,7 +323,9 @@ impl Matcher {
     /// ```
     pub fn score_pair(&self, index: &Index, a: &PreparedPerson, b: &PreparedPerson) -> f64 {
         let (va, vb) = (index.view_of(a), index.view_of(b));
-        posterior(self.config.prior_log2() + score::pair_weight(&self.config, &va, &vb, None))
+        posterior(
+            self.config.population_prior_log2(index.households()) + score::pair_weight(&self.config, &va, &vb, None),
+        )
     }
 
     /// Deduplicates a whole caseload in one batch run: every record (a list of members) is
@@ -387,7 +393,7 @@ impl Matcher {
     }
 
     /// Household log2 odds and member pairs (ours, theirs, weight), strongest first.
-    fn assess(&self, ours: &[PView<'_>], theirs: &[PView<'_>]) -> (f64, Pairs) {
+    fn assess(&self, prior: f64, ours: &[PView<'_>], theirs: &[PView<'_>]) -> (f64, Pairs) {
         let cfg = &self.config;
         let (n, m) = (ours.len(), theirs.len());
         // Stored households hold the same person once per record: score each distinct stored
@@ -425,7 +431,7 @@ impl Matcher {
                 pairs.push((i, j, w, Link::Person));
             }
         }
-        let mut l = cfg.prior_log2();
+        let mut l = prior;
         let extras = |pairs: &Pairs, skip: Option<usize>| -> f64 {
             pairs
                 .iter()
@@ -499,18 +505,26 @@ impl Matcher {
         };
         let (mut ua, mut ub) = (unpaired(ours, &used_a), unpaired(theirs, &used_b));
         let mut clashes = 0;
-        for s in 0..2 {
-            let k = ua[s].min(ub[s]);
-            clashes += k;
-            ua[s] -= k;
-            ub[s] -= k;
-        }
+        // Two different husbands: a household has one (it may have two wives).
+        let men = ua[0].min(ub[0]);
+        l -= cfg.unmatched_man_penalty * men as f64;
+        ua[0] -= men;
+        ub[0] -= men;
+        let k = ua[1].min(ub[1]);
+        clashes += k;
+        ua[1] -= k;
+        ub[1] -= k;
         // An adult of unknown sex may clash with anyone left.
         let k = ua[2].min(ub[0] + ub[1] + ub[2]);
         clashes += k;
         ub[2] -= k.min(ub[2]);
         clashes += ub[2].min(ua[0] + ua[1]);
         l -= cfg.unmatched_adult_penalty * clashes as f64;
+        // Children of another father: the father's name the children carry on one side is not
+        // the children's father's name nor the husband's first name on the other.
+        if father_contradicts(ours, theirs) {
+            l -= cfg.father_contradiction_penalty;
+        }
         (l, pairs)
     }
 
@@ -518,6 +532,7 @@ impl Matcher {
     #[expect(clippy::too_many_arguments, reason = "internal helper")]
     fn member_match(
         &self,
+        prior: f64,
         link: Link,
         ours: usize,
         a: &PView<'_>,
@@ -589,13 +604,7 @@ impl Matcher {
             similarity: if rl == "same" { 1.0 } else { 0.0 },
             weight: rw,
         });
-        MemberMatch {
-            ours,
-            theirs,
-            theirs_name: theirs_name.to_string(),
-            score: posterior(cfg.prior_log2() + w),
-            evidence: ev,
-        }
+        MemberMatch { ours, theirs, theirs_name: theirs_name.to_string(), score: posterior(prior + w), evidence: ev }
     }
 
     /// Re-estimates the m probabilities by expectation–maximisation on pairs drawn from the
@@ -629,6 +638,44 @@ impl Matcher {
         pass(KeyKind::NationalId, &[ModelField::First, ModelField::Family], &mut m);
         m
     }
+}
+
+/// The father's first name as a household's members give it: the second name part of each
+/// child with three parts or more (`false` in the tuple), and the first name of each man among
+/// its head and spouse (`true`).
+fn fathers<'a>(v: &'a [PView<'a>], out: &mut Vec<(&'a score::TokView<'a>, bool)>) {
+    for p in v {
+        if p.role == Role::Child && p.n >= 3 {
+            out.push((&p.toks[1], false));
+        } else if p.role.is_adult_anchor() && p.sex == Some(crate::Sex::M) && p.n >= 1 {
+            out.push((&p.toks[0], true));
+        }
+    }
+}
+
+/// Whether the children on one side name a father that the other side plainly does not have
+/// (no child's father name nor husband's first name agrees on the other side). Needs children
+/// on at least one side.
+fn father_contradicts(ours: &[PView<'_>], theirs: &[PView<'_>]) -> bool {
+    let (mut fa, mut fb) = (Vec::new(), Vec::new());
+    fathers(ours, &mut fa);
+    fathers(theirs, &mut fb);
+    if fa.is_empty() || fb.is_empty() {
+        return false;
+    }
+    let mut compared = false;
+    for &(x, xm) in &fa {
+        for &(y, ym) in &fb {
+            if xm && ym {
+                continue; // two men: the unpaired-adult rule's business
+            }
+            compared = true;
+            if score::compare_tokens(x, y).level != score::NameLevel::Different {
+                return false;
+            }
+        }
+    }
+    compared
 }
 
 /// A signature of a person view: equal for the same interned tokens and fields.

@@ -391,7 +391,7 @@ impl Tok {
 }
 
 /// Compact bytes of an Arabic string literal (folded letters only).
-fn arc(s: &str) -> Vec<u8> {
+pub(crate) fn arc(s: &str) -> Vec<u8> {
     s.chars()
         .map(|c| match fold_char(c) {
             Ch::Letter(b) => b,

@@ -79,8 +79,11 @@ pub struct PreparedPerson {
 /// assert_eq!(p.national_id().as_deref(), Some("401234563"));
 /// ```
 pub fn prepare(input: &PersonInput<'_>) -> PreparedPerson {
-    let toks = normalize::name_tokens(input.name);
+    let mut toks = normalize::name_tokens(input.name);
     let n = toks.len();
+    if family_first(&toks) {
+        toks.rotate_left(1);
+    }
     let mut parts: Vec<PTok> = Vec::with_capacity(n.min(MAX_PARTS));
     for (i, t) in toks.into_iter().enumerate() {
         if i < MAX_PARTS - 1 || i + 1 == n {
@@ -96,6 +99,28 @@ pub fn prepare(input: &PersonInput<'_>) -> PreparedPerson {
         phone: input.phone.and_then(normalize::phone_u64).unwrap_or(0),
         parts,
     }
+}
+
+/// Whether a name of three parts or more is written family name first (lists sorted by
+/// surname: `الشاعر محمد احمد`, `AL-SHAER Mohammed Ahmad`): its first part carries the article
+/// and no other part does, and the first part is not a given name that begins like an article
+/// (الاء, الهام, الياس; Alaa, Alia).
+fn family_first(toks: &[normalize::Tok]) -> bool {
+    use std::sync::OnceLock;
+    static AR: OnceLock<(Vec<u8>, Vec<Vec<u8>>)> = OnceLock::new();
+    let (art, given) = AR.get_or_init(|| {
+        let given = ["الاء", "الهام", "الياس", "الفت", "الطاف", "الماس", "اليسار", "اليان", "الين"];
+        (normalize::arc("ال"), given.iter().map(|g| normalize::arc(g)).collect())
+    });
+    const LAT_GIVEN: &[&[u8]] = &[b"aliaa", b"alyaa", b"alaaaldin", b"alaaldin", b"alaaeddin", b"alhamd"];
+    let has_article = |c: &[u8]| {
+        if c.first().is_some_and(|&b| normalize::is_ar(b)) {
+            c.len() >= art.len() + 3 && c.starts_with(art) && !given.iter().any(|g| g.as_slice() == c)
+        } else {
+            c.len() >= 6 && c.starts_with(b"al") && !LAT_GIVEN.contains(&c)
+        }
+    };
+    toks.len() >= 3 && has_article(&toks[0].code) && !toks[1..].iter().any(|t| has_article(&t.code))
 }
 
 /// Index of a name part among `n` parts.

@@ -76,6 +76,12 @@ pub struct Agency {
     pub latin_location: f64,
     /// Share of records re-registered by another clerk (fresh spelling) rather than copied.
     pub rekey_rate: f64,
+    /// Share of names written family name first (lists exported sorted by surname).
+    pub family_first: f64,
+    /// Share of children's names written as the first name alone (adults: a tenth of it).
+    pub one_word: f64,
+    /// Share of spouses recorded with the head's national ID (the family's file number).
+    pub id_of_head: f64,
     pub programs: Vec<Program>,
 }
 
@@ -129,6 +135,9 @@ fn base(code: &str, name: &str) -> Agency {
         wife_husband_family: 0.0,
         latin_location: 0.0,
         rekey_rate: 0.1,
+        family_first: 0.005,
+        one_word: 0.02,
+        id_of_head: 0.005,
         programs: vec![],
     }
 }
@@ -189,6 +198,7 @@ pub fn default_agencies() -> Vec<Agency> {
     a.id_typo = 0.03;
     a.dob_year_only = 0.25;
     a.members = "head_spouse";
+    a.id_of_head = 0.03;
     a.phone_formats = vec!["+970", "+970 spaced", "00970"];
     a.phone_rate = 0.9;
     a.programs = vec![
@@ -254,6 +264,8 @@ pub fn default_agencies() -> Vec<Agency> {
     a.sex_rate = 0.5;
     a.wife_as_head = 0.15;
     a.wife_husband_family = 0.3;
+    a.family_first = 0.04;
+    a.one_word = 0.05;
     a.phone_formats = vec!["0", "970", "+970 spaced", "0 dashed"];
     a.latin_location = 0.6;
     a.programs = vec![
@@ -270,6 +282,8 @@ pub fn default_agencies() -> Vec<Agency> {
     a.latin_upper = 0.5;
     a.four_parts = 0.5;
     a.members = "head";
+    a.family_first = 0.05;
+    a.wife_as_head = 0.12;
     a.id_missing_adult = 0.02;
     a.dob_year_only = 0.1;
     a.phone_formats = vec!["+970", "00970"];

@@ -100,7 +100,7 @@ const CONFUSIONS: &[(char, char, u32)] = &[
 /// Applies one realistic typing slip to an Arabic name (in place). Returns whether it changed.
 pub fn typo<R: Rng + ?Sized>(name: &mut String, rng: &mut R) -> bool {
     let chars: Vec<char> = name.chars().collect();
-    if chars.len() < 3 {
+    if chars.len() < 4 {
         return false;
     }
     let kind = rng.random_range(0..100);

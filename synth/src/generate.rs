@@ -267,6 +267,22 @@ impl People<'_> {
         };
         members.push(head);
         members.extend(spouse);
+        // A husband with two wives: the second, younger, in the same household.
+        let co_wife = if spouse.is_some() && spec.age >= 35 && rng.random_bool(self.cfg.co_wife_rate) {
+            let age = (wife_age - 3 - rng.random_range(0..12)).max(18);
+            let names = [
+                self.female(rng),
+                self.male(rng),
+                self.male(rng),
+                if rng.random_bool(0.35) { spec.family } else { self.family(region, rng) },
+            ];
+            let dob = self.dob(age, rng);
+            let w = self.person(hh, "spouse", names, "F", dob, 0.5, rng);
+            members.push(w);
+            Some(w)
+        } else {
+            None
+        };
         // Children, eldest first; born from the mother's 19th year, 1–3 years apart.
         let mut moved_out = Vec::new();
         if let Some(ma) = mother_age {
@@ -372,6 +388,7 @@ impl People<'_> {
             displaced_to,
             displaced_from,
             female_headed: spec.widow,
+            co_wife,
         });
     }
 }
@@ -382,6 +399,8 @@ struct Reg {
     latin: bool,
     habit: Habit,
     wife_as_head: bool,
+    /// With two wives, the registration is in the second's name.
+    second_wife: bool,
     skip: Vec<usize>,
     written: Vec<(usize, Member)>,
 }
@@ -572,6 +591,7 @@ impl<'a> Records<'a> {
             latin: rng.random_bool(ag.latin_share),
             habit: Habit::draw(ag, rng),
             wife_as_head: h.spouse.is_some() && rng.random_bool(ag.wife_as_head),
+            second_wife: h.co_wife.is_some() && rng.random_bool(0.5),
             skip,
             written: Vec::new(),
         }
@@ -593,7 +613,12 @@ impl<'a> Records<'a> {
         }
         // Who is on this record.
         let mut who: Vec<(usize, &'static str)> = Vec::new();
-        let (head, spouse) = match (reg.wife_as_head, h.spouse) {
+        // With two wives, a registration in a wife's name is in one of them (the other left out).
+        let wife = match (h.spouse, h.co_wife) {
+            (Some(a), Some(b)) => Some(if reg.second_wife { b } else { a }),
+            (a, _) => a,
+        };
+        let (head, spouse) = match (reg.wife_as_head, wife) {
             (true, Some(sp)) => (sp, Some(h.head)),
             _ => (h.head, h.spouse),
         };
@@ -603,6 +628,13 @@ impl<'a> Records<'a> {
             && !(reg.wife_as_head && rng.random_bool(0.3))
         {
             who.push((sp, "spouse"));
+        }
+        if ag.members != "head"
+            && !reg.wife_as_head
+            && let Some(w2) = h.co_wife
+            && rng.random_bool(0.8)
+        {
+            who.push((w2, "spouse"));
         }
         let start_s = dates::fmt(s.start);
         if ag.members == "all" {
@@ -708,14 +740,27 @@ impl<'a> Records<'a> {
         {
             family = hf;
         }
-        let parts: Vec<&str> = if rng.random_bool(ag.two_parts) {
+        let mut parts: Vec<&str> = if rng.random_bool(if adult { ag.one_word * 0.1 } else { ag.one_word }) {
+            vec![p.first]
+        } else if rng.random_bool(ag.two_parts) {
             vec![p.first, family]
         } else if rng.random_bool(ag.four_parts) {
             vec![p.first, p.father, p.grandfather, family]
         } else {
             vec![p.first, p.father, family]
         };
-        let last = parts.len() - 1;
+        // Family name first, as in lists sorted by surname.
+        let family_first = parts.len() > 1 && rng.random_bool(ag.family_first);
+        if family_first {
+            parts.rotate_right(1);
+        }
+        let last = if parts.len() == 1 {
+            usize::MAX
+        } else if family_first {
+            0
+        } else {
+            parts.len() - 1
+        };
         let mut name = String::with_capacity(64);
         if reg.latin {
             for (i, part) in parts.iter().enumerate() {
@@ -779,6 +824,9 @@ impl<'a> Records<'a> {
         let missing = if adult { ag.id_missing_adult } else { ag.id_missing_child };
         let national_id = if rng.random_bool(missing) {
             None
+        } else if role == "spouse" && pi != self.households[p.household].head && rng.random_bool(ag.id_of_head) {
+            // The family's file number: the head's ID written on the wife.
+            Some(self.persons[self.households[p.household].head].national_id.clone())
         } else if rng.random_bool(ag.id_typo) {
             Some(ids::mistype(&p.national_id, rng))
         } else {

@@ -46,6 +46,8 @@ pub struct Config {
     pub displacement_rate: f64,
     /// First year of the period served (the period lasts three years).
     pub start_year: i32,
+    /// Share of married heads of 35 and over with a second wife in the household.
+    pub co_wife_rate: f64,
 }
 
 impl Default for Config {
@@ -59,6 +61,7 @@ impl Default for Config {
             namesake_rate: 0.015,
             displacement_rate: 0.25,
             start_year: 2024,
+            co_wife_rate: 0.03,
         }
     }
 }
@@ -122,6 +125,8 @@ pub struct TrueHousehold {
     pub displaced_from: Option<String>,
     /// Headed by a widow (or another woman without a husband present).
     pub female_headed: bool,
+    /// A second wife (a husband with two wives, one household).
+    pub co_wife: Option<usize>,
 }
 
 /// The `assistance` object of a record.
