@@ -436,8 +436,12 @@ impl Gazetteer {
     ) -> Pick {
         let k = k.get_or_insert_with(|| key::key(raw));
         let camp = (kind == PlaceKind::Locality).then_some(k.marks.camp);
-        // Nothing to go on, or only a number without a camp word ("1" is not Camp No. 1).
-        if k.key.is_empty() || (!k.marks.camp && k.key.bytes().all(|b| b.is_ascii_digit())) {
+        // Nothing to go on, only a number without a camp word ("1" is not Camp No. 1), or a
+        // governorate word in a locality ("محافظة الخليل" is not the city).
+        if k.key.is_empty()
+            || (!k.marks.camp && k.key.bytes().all(|b| b.is_ascii_digit()))
+            || (kind == PlaceKind::Locality && k.marks.governorate)
+        {
             return Pick::Nothing;
         }
         if let Some(c) = index.exact.get(&k.key) {

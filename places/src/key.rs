@@ -6,7 +6,7 @@
 //! hamza, ya and taa marbuta forms, diacritics, case, accents, the article written apart); on top
 //! of it a place key
 //! - drops the words that say what kind of place it is (camp, مخيم, city, مدينة, governorate,
-//!   محافظة, village, "and", و…), remembering whether a camp word was there;
+//!   محافظة, village, "and", و…), remembering whether a camp or a governorate word was there;
 //! - drops the article from the front of each word (al-, el-, ال), and a hamza on the line;
 //! - loosens Latin vowels the way transliterations vary (ou/oo → u, ee/ei/ey/ai/ay → i,
 //!   aw/au/ow → u, o → u, e → i, y → i, q → k, doubled letters once, a final vowel + h dropped),
@@ -25,6 +25,8 @@ use std::sync::OnceLock;
 pub(crate) struct Marks {
     /// A camp word (camp, مخيم, refugee, RC) was written.
     pub camp: bool,
+    /// A governorate word (governorate, محافظة, province) was written.
+    pub governorate: bool,
 }
 
 /// The key of a text, with its marks and the kept words (normalised, for the skeleton).
@@ -60,6 +62,7 @@ impl Key {
 /// Kind words as normalised, sorted for binary search.
 struct Words {
     camp: Vec<String>,
+    governorate: Vec<String>,
     drop: Vec<String>,
 }
 
@@ -93,11 +96,7 @@ fn words() -> &'static Words {
                 "للاجئين",
                 "اللاجئين",
             ]),
-            drop: norm(&[
-                "city",
-                "town",
-                "village",
-                "municipality",
+            governorate: norm(&[
                 "governorate",
                 "governate",
                 "governorates",
@@ -106,6 +105,14 @@ fn words() -> &'static Words {
                 "district",
                 "muhafaza",
                 "muhafazat",
+                "محافظة",
+                "محافظات",
+            ]),
+            drop: norm(&[
+                "city",
+                "town",
+                "village",
+                "municipality",
                 "and",
                 "of",
                 "the",
@@ -113,8 +120,6 @@ fn words() -> &'static Words {
                 "بلدة",
                 "قرية",
                 "بلدية",
-                "محافظة",
-                "محافظات",
                 "و",
             ]),
         }
@@ -175,6 +180,8 @@ pub(crate) fn key(text: &str) -> Key {
     for (i, word) in norm.split(' ').filter(|s| !s.is_empty()).enumerate() {
         if listed(&w.camp, word) {
             marks.camp = true;
+        } else if listed(&w.governorate, word) {
+            marks.governorate = true;
         } else if i >= 64 || !listed(&w.drop, word) {
             kept |= 1u64.checked_shl(i as u32).unwrap_or(0);
         }
@@ -290,6 +297,7 @@ mod tests {
         assert_eq!(key("Gaza City").key, key("Gaza").key);
         assert_eq!(key("مدينة غزة").key, key("غزة").key);
         assert_eq!(key("Hebron Governorate").key, key("Hebron").key);
+        assert!(key("محافظة الخليل").marks.governorate);
         assert!(!key("Camp").key.is_empty());
     }
 

@@ -277,6 +277,11 @@ fn the_locality_decides_the_governorate() {
     let r = g().resolve(None, Some("شمال غزة"));
     assert_eq!(r.governorate_code.as_deref(), Some("PS-NGZ"));
     assert_eq!(r.locality_code, None);
+    let r = g().resolve(None, Some("محافظة الخليل"));
+    assert_eq!(r.governorate_code.as_deref(), Some("PS-HBN"));
+    assert_eq!(r.locality_code, None);
+    let r = g().resolve(None, Some("Hebron Governorate"));
+    assert_eq!((r.governorate_code.as_deref(), r.locality_code), (Some("PS-HBN"), None));
     // An unknown governorate is inferred from the locality.
     let r = g().resolve(Some("???"), Some("Halhul"));
     assert_eq!(r.governorate_code.as_deref(), Some("PS-HBN"));
