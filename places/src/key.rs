@@ -43,7 +43,7 @@ pub(crate) struct Key {
 }
 
 impl Key {
-    /// The joined consonant skeleton of the kept words and the number of consonant classes in it.
+    /// The joined consonant skeleton of the kept words (one letter per consonant class).
     pub fn skeleton(&self) -> String {
         let words: Vec<&str> = self
             .norm
