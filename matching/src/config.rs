@@ -231,6 +231,12 @@ pub struct MatchConfig {
     /// Log2-odds subtracted when the children of one household name a father that the other
     /// plainly does not have (children of another father).
     pub father_contradiction_penalty: f64,
+    /// Pair weight under which two adults left unpaired on both sides are plainly different
+    /// (a clash); at or over it they may be one person written very differently.
+    pub clash_below: f64,
+    /// A household match with contradicting members (two husbands, two wives, children of
+    /// another father) is held at `possible` at most: a merge for a reviewer, not automatic.
+    pub contradiction_to_review: bool,
     /// Fraction of the weight of each further member pair added to the best anchor pair.
     pub extra_pair_factor: f64,
     /// Posting lists longer than this are narrowed by a second key instead of being read whole.
@@ -256,9 +262,11 @@ impl Default for MatchConfig {
             no_anchor_penalty: 8.0,
             lineage_penalty: 3.0,
             non_anchor_cap: 10.0,
-            unmatched_adult_penalty: 4.5,
+            unmatched_adult_penalty: 6.0,
             unmatched_man_penalty: 10.0,
             father_contradiction_penalty: 10.0,
+            contradiction_to_review: true,
+            clash_below: 0.0,
             extra_pair_factor: 0.5,
             max_block: 200,
             search_floor: 0.001,

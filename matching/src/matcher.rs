@@ -15,7 +15,7 @@ use crate::index::{Index, KeyKind};
 use crate::phonetic::FxMap;
 use crate::prepare::{PreparedPerson, prepare};
 use crate::score::{self, Evidence, Field, PView};
-use crate::{Band, HouseholdId, MProbabilities, PersonId, PersonInput, Role};
+use crate::{Band, HouseholdId, MProbabilities, PersonId, PersonInput, Role, Sex};
 use rayon::prelude::*;
 use std::collections::HashSet;
 
@@ -431,6 +431,13 @@ impl Matcher {
                 pairs.push((i, j, w, Link::Person));
             }
         }
+        // Sex where a record leaves it out: a paired person's from the other side, then a
+        // spouse's from the partner's (a couple is a man and a woman).
+        let (sa, sb) = infer_sexes(ours, theirs, &pairs);
+        let man = |v: &[Option<Sex>], people: &[PView<'_>]| {
+            people.iter().zip(v).any(|(p, s)| p.role.is_adult_anchor() && *s == Some(Sex::M))
+        };
+        let (men_a, men_b) = (man(&sa, ours), man(&sb, theirs));
         let mut l = prior;
         let extras = |pairs: &Pairs, skip: Option<usize>| -> f64 {
             pairs
@@ -453,7 +460,9 @@ impl Matcher {
                 pairs.iter().map(|p| p.2.min(cfg.non_anchor_cap)).sum::<f64>() - cfg.no_anchor_penalty
             };
             let mut best_lin: Option<(f64, usize, usize, Link)> = None;
-            for (i, a) in ours.iter().enumerate().filter(|(i, _)| !used_a[*i]) {
+            // A father present in one record only: not when the children's record has a man of
+            // its own (then he is their father, and the two are other families).
+            for (i, a) in ours.iter().enumerate().filter(|(i, _)| !used_a[*i] && !men_b) {
                 for (j, b) in theirs.iter().enumerate() {
                     if let Some(w) = score::lineage(cfg, a, b, None)
                         && best_lin.is_none_or(|x| w > x.0)
@@ -462,7 +471,7 @@ impl Matcher {
                     }
                 }
             }
-            for (j, b) in theirs.iter().enumerate().filter(|(j, _)| !used_b[*j]) {
+            for (j, b) in theirs.iter().enumerate().filter(|(j, _)| !used_b[*j] && !men_a) {
                 for (i, a) in ours.iter().enumerate() {
                     if let Some(w) = score::lineage(cfg, b, a, None)
                         && best_lin.is_none_or(|x| w > x.0)
@@ -490,20 +499,52 @@ impl Matcher {
             return (f64::NEG_INFINITY, pairs);
         }
         // Adults unpaired on both sides (two different wives), of the same sex where known.
-        let unpaired = |v: &[PView<'_>], used: &[bool]| {
+        let unpaired = |v: &[PView<'_>], sexes: &[Option<Sex>], used: &[bool]| {
             let mut c = [0usize; 3];
             for (x, p) in v.iter().enumerate() {
                 if !used[x] && p.role.is_adult_anchor() {
-                    c[match p.sex {
-                        Some(crate::Sex::M) => 0,
-                        Some(crate::Sex::F) => 1,
+                    c[match sexes[x] {
+                        Some(Sex::M) => 0,
+                        Some(Sex::F) => 1,
                         None => 2,
                     }] += 1;
                 }
             }
             c
         };
-        let (mut ua, mut ub) = (unpaired(ours, &used_a), unpaired(theirs, &used_b));
+        // Adults unpaired on both sides that are not plainly different (a pair weight short of
+        // a pair but not against it: a name written very differently) are left out of the
+        // count: they may be one person.
+        let (mut used_a, mut used_b) = (used_a.clone(), used_b.clone());
+        // A stored household holds its people once per record: an unpaired stored adult who is
+        // a paired one written again is no other adult.
+        for j in 0..m {
+            if used_b[j] || !theirs[j].role.is_adult_anchor() {
+                continue;
+            }
+            let again = pairs.iter().any(|&(_, k, _, link)| {
+                link == Link::Person && score::pair_weight_min(cfg, &theirs[j], &theirs[k], PAIR_MIN) >= PAIR_MIN
+            });
+            if again {
+                used_b[j] = true;
+            }
+        }
+        for (i, a) in ours.iter().enumerate() {
+            if used_a[i] || !a.role.is_adult_anchor() {
+                continue;
+            }
+            for (j, b) in theirs.iter().enumerate() {
+                if used_b[j] || !b.role.is_adult_anchor() || (sa[i].is_some() && sb[j].is_some() && sa[i] != sb[j]) {
+                    continue;
+                }
+                if score::pair_weight_min(cfg, a, b, cfg.clash_below) >= cfg.clash_below {
+                    used_a[i] = true;
+                    used_b[j] = true;
+                    break;
+                }
+            }
+        }
+        let (mut ua, mut ub) = (unpaired(ours, &sa, &used_a), unpaired(theirs, &sb, &used_b));
         let mut clashes = 0;
         // Two different husbands: a household has one (it may have two wives).
         let men = ua[0].min(ub[0]);
@@ -522,8 +563,15 @@ impl Matcher {
         l -= cfg.unmatched_adult_penalty * clashes as f64;
         // Children of another father: the father's name the children carry on one side is not
         // the children's father's name nor the husband's first name on the other.
-        if father_contradicts(ours, theirs) {
+        let other_father = father_contradicts(ours, &sa, theirs, &sb);
+        if other_father {
             l -= cfg.father_contradiction_penalty;
+        }
+        // A merge of households whose adults or children contradict each other is for a person
+        // to decide, however strong the pairs that carry it: at most `possible`.
+        if cfg.contradiction_to_review && (men > 0 || clashes > 0 || other_father) {
+            let p = (cfg.probable - 1e-3).clamp(1e-9, 1.0 - 1e-9);
+            l = l.min((p / (1.0 - p)).log2());
         }
         (l, pairs)
     }
@@ -640,42 +688,74 @@ impl Matcher {
     }
 }
 
-/// The father's first name as a household's members give it: the second name part of each
-/// child with three parts or more (`false` in the tuple), and the first name of each man among
-/// its head and spouse (`true`).
-fn fathers<'a>(v: &'a [PView<'a>], out: &mut Vec<(&'a score::TokView<'a>, bool)>) {
-    for p in v {
+/// The names a household gives its father: the second name part of each child with three
+/// parts or more, and the first and last name parts of each man among its head and spouse (the
+/// last in case the name is written family name first). Returns whether there were children.
+fn fathers<'a>(v: &'a [PView<'a>], sexes: &[Option<Sex>], out: &mut Vec<&'a score::TokView<'a>>) -> bool {
+    let mut children = false;
+    for (p, s) in v.iter().zip(sexes) {
         if p.role == Role::Child && p.n >= 3 {
-            out.push((&p.toks[1], false));
-        } else if p.role.is_adult_anchor() && p.sex == Some(crate::Sex::M) && p.n >= 1 {
-            out.push((&p.toks[0], true));
+            out.push(&p.toks[1]);
+            children = true;
+        } else if p.role.is_adult_anchor() && *s == Some(Sex::M) && p.n >= 1 {
+            out.push(&p.toks[0]);
+            if p.n >= 2 {
+                out.push(&p.toks[p.n - 1]);
+            }
         }
     }
+    children
 }
 
-/// Whether the children on one side name a father that the other side plainly does not have
-/// (no child's father name nor husband's first name agrees on the other side). Needs children
-/// on at least one side.
-fn father_contradicts(ours: &[PView<'_>], theirs: &[PView<'_>]) -> bool {
+/// Whether the children on one side name a father that the other side plainly does not have:
+/// no name the one side gives its father (children's father names, husbands' names) agrees
+/// with any the other side gives. Needs children on at least one side (two different men with
+/// no children are the unpaired-adult rule's business).
+fn father_contradicts(ours: &[PView<'_>], sa: &[Option<Sex>], theirs: &[PView<'_>], sb: &[Option<Sex>]) -> bool {
     let (mut fa, mut fb) = (Vec::new(), Vec::new());
-    fathers(ours, &mut fa);
-    fathers(theirs, &mut fb);
-    if fa.is_empty() || fb.is_empty() {
+    let kids_a = fathers(ours, sa, &mut fa);
+    let kids_b = fathers(theirs, sb, &mut fb);
+    if fa.is_empty() || fb.is_empty() || !(kids_a || kids_b) {
         return false;
     }
-    let mut compared = false;
-    for &(x, xm) in &fa {
-        for &(y, ym) in &fb {
-            if xm && ym {
-                continue; // two men: the unpaired-adult rule's business
-            }
-            compared = true;
-            if score::compare_tokens(x, y).level != score::NameLevel::Different {
-                return false;
+    !fa.iter().any(|x| fb.iter().any(|y| score::compare_tokens(x, y).level != score::NameLevel::Different))
+}
+
+/// Sexes of both sides' members, filled in where a record leaves them out: a paired person
+/// takes the sex the other side gives, and the head and spouse of a record with exactly one
+/// of them known are taken as a man and a woman.
+fn infer_sexes(ours: &[PView<'_>], theirs: &[PView<'_>], pairs: &Pairs) -> (Vec<Option<Sex>>, Vec<Option<Sex>>) {
+    let mut sa: Vec<Option<Sex>> = ours.iter().map(|p| p.sex).collect();
+    let mut sb: Vec<Option<Sex>> = theirs.iter().map(|p| p.sex).collect();
+    let across = |sa: &mut [Option<Sex>], sb: &mut [Option<Sex>]| {
+        for &(i, j, _, link) in pairs {
+            if link == Link::Person {
+                match (sa[i], sb[j]) {
+                    (None, Some(x)) => sa[i] = Some(x),
+                    (Some(x), None) => sb[j] = Some(x),
+                    _ => {}
+                }
             }
         }
-    }
-    compared
+    };
+    let couple = |v: &[PView<'_>], s: &mut [Option<Sex>]| {
+        let anchors: Vec<usize> = (0..v.len()).filter(|&x| v[x].role.is_adult_anchor()).collect();
+        if let [x, y] = anchors[..] {
+            let other = |z: Sex| if z == Sex::M { Sex::F } else { Sex::M };
+            match (s[x], s[y]) {
+                (Some(a), None) => s[y] = Some(other(a)),
+                (None, Some(b)) => s[x] = Some(other(b)),
+                _ => {}
+            }
+        }
+    };
+    across(&mut sa, &mut sb);
+    couple(ours, &mut sa);
+    couple(theirs, &mut sb);
+    across(&mut sa, &mut sb);
+    couple(ours, &mut sa);
+    couple(theirs, &mut sb);
+    (sa, sb)
 }
 
 /// A signature of a person view: equal for the same interned tokens and fields.

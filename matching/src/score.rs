@@ -261,6 +261,57 @@ fn part_field(f: ModelField) -> Field {
 /// whether that reading agrees (no compared part different, a positive weight): the condition
 /// for a near identifier (an ID one typo away, a phone's last seven digits) to count.
 fn names(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, ev: Option<&mut Vec<Evidence>>, min: f64) -> (f64, bool) {
+    // A name written family name first on one side (`حامد منسي حسين` for `منسي حسين حاتم حامد`,
+    // `KHURI MUHAMMED HUSSEIN` for `محمد حسين خوري`) is also read in the usual order, at a
+    // small cost.
+    let rotated = family_first_view(a, b).map(|r| (r, true)).or_else(|| family_first_view(b, a).map(|r| (r, false)));
+    let Some((r, on_a)) = rotated else {
+        return names_as_written(cfg, a, b, ev, min);
+    };
+    let (x, y) = if on_a { (&r, b) } else { (a, &r) };
+    let plain = names_as_written(cfg, a, b, None, min);
+    let (w, agree) = names_as_written(cfg, x, y, None, min + ROTATION_COST);
+    let turned = (w - ROTATION_COST, agree);
+    if turned.0 > plain.0 {
+        if let Some(ev) = ev {
+            names_as_written(cfg, x, y, Some(ev), f64::NEG_INFINITY);
+        }
+        turned
+    } else {
+        if let Some(ev) = ev {
+            names_as_written(cfg, a, b, Some(ev), f64::NEG_INFINITY);
+        }
+        plain
+    }
+}
+
+/// Log2 cost of reading a name in another order than written.
+const ROTATION_COST: f64 = 1.0;
+
+/// `a` read with its first part moved to the end, when `a` looks written family name first
+/// against `b`: its first part is `b`'s family name and its second `b`'s first name (by
+/// skeleton, so across scripts), and its first part is not also `b`'s first name.
+fn family_first_view<'a>(a: &PView<'a>, b: &PView<'a>) -> Option<PView<'a>> {
+    let (na, nb) = (a.n, b.n);
+    if na < 2 || nb < 2 {
+        return None;
+    }
+    let like = |x: &TokView<'_>, y: &TokView<'_>| x.skel != 0 && (x.skel == y.skel || x.skel_full == y.skel_full);
+    if !like(&a.toks[0], &b.toks[nb - 1]) || !like(&a.toks[1], &b.toks[0]) || like(&a.toks[0], &b.toks[0]) {
+        return None;
+    }
+    let mut r = *a;
+    r.toks[..na].rotate_left(1);
+    Some(r)
+}
+
+fn names_as_written(
+    cfg: &MatchConfig,
+    a: &PView<'_>,
+    b: &PView<'_>,
+    ev: Option<&mut Vec<Evidence>>,
+    min: f64,
+) -> (f64, bool) {
     // Pairs (field, index in a, index in b) of the standard reading.
     let mut std_pairs: [(ModelField, usize, usize); MAX_PARTS] = [(ModelField::First, 0, 0); MAX_PARTS];
     let mut ns = 0;
