@@ -63,6 +63,21 @@ impl Principal {
     pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
         if roles.contains(&self.role) { Ok(()) } else { Err(ApiError::Forbidden) }
     }
+
+    /// Whether this caller sees other agencies' persons' values (names, IDs, dates, phones).
+    /// A submitter sees only its own agency's; everyone else's appear as agency and role.
+    pub fn sees_others_values(&self) -> bool {
+        self.role != Role::Submitter
+    }
+
+    /// Hides from this caller the evidence values it may not see.
+    pub fn redact(&self, evidence: &mut [crate::service::domain::EvidenceItem]) {
+        if !self.sees_others_values() {
+            for e in evidence {
+                e.redact_unless(self.agency_code.as_deref());
+            }
+        }
+    }
 }
 
 /// Hex SHA-256 of a key.

@@ -148,20 +148,41 @@ pub struct NewMember {
 }
 
 /// One line of a flag's explanation.
+///
+/// The stored side (`theirs`) is personal data of whoever posted that person: a viewer who may
+/// not see it (a submitter, for another agency's person) gets it as `null`, and learns only
+/// which agency's person it was, in what role, and how alike the field was
+/// ([`EvidenceItem::redact_unless`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct EvidenceItem {
     /// What was compared, e.g. `members[0].name.family`.
     pub field: String,
     /// The incoming value (normalised where that is what was compared).
     pub ours: String,
-    /// The stored value it was compared with.
-    pub theirs: String,
+    /// The stored value it was compared with; `null` when the viewer may not see it.
+    pub theirs: Option<String>,
+    /// The agency whose record holds the stored person (absent in evidence stored before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theirs_agency: Option<String>,
+    /// The stored person's role in that record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theirs_role: Option<MemberRole>,
     /// The agreement level, e.g. `exact`, `one_typo`, `missing`.
     pub level: String,
     /// How alike, in [0, 1].
     pub similarity: f64,
     /// The Fellegi–Sunter weight log2(m/u) this level added.
     pub weight: f64,
+}
+
+impl EvidenceItem {
+    /// Hides the stored value unless it belongs to `agency` (a submitter's own agency). Evidence
+    /// that does not say whose person it was is hidden too.
+    pub fn redact_unless(&mut self, agency: Option<&str>) {
+        if agency.is_none() || self.theirs_agency.as_deref() != agency {
+            self.theirs = None;
+        }
+    }
 }
 
 /// The period two records share.

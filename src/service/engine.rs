@@ -23,7 +23,23 @@ pub struct EngineState {
     redirects: HashMap<String, String>,
     /// Household pairs (smaller seq first) a reviewer kept apart.
     dismissed: HashSet<(u64, u64)>,
+    /// Who posted each person and in what role, by person id (ids are dense): evidence names
+    /// the agency and role of the stored side, so a viewer who may not see its values still
+    /// learns whose it is.
+    person_meta: Vec<PersonMeta>,
+    /// Agency ids met, by the slot `person_meta` keeps.
+    agency_ids: Vec<Arc<str>>,
+    agency_slots: HashMap<Arc<str>, u32>,
 }
+
+/// The agency (a slot in `agency_ids`, `u32::MAX` when unknown) and role of one stored person.
+#[derive(Debug, Clone, Copy)]
+struct PersonMeta {
+    agency: u32,
+    role: MemberRole,
+}
+
+const NO_META: PersonMeta = PersonMeta { agency: u32::MAX, role: MemberRole::Other };
 
 impl EngineState {
     /// The household id of an index seq.
@@ -66,6 +82,32 @@ impl EngineState {
     /// Keeps a pair apart for good.
     pub fn dismiss(&mut self, a: u64, b: u64) {
         self.dismissed.insert((a.min(b), a.max(b)));
+    }
+
+    /// Notes who posted a person, and in what role.
+    pub fn set_person_meta(&mut self, person: u64, agency_id: &str, role: MemberRole) {
+        let agency = match self.agency_slots.get(agency_id) {
+            Some(&slot) => slot,
+            None => {
+                let id: Arc<str> = agency_id.into();
+                let slot = self.agency_ids.len() as u32;
+                self.agency_ids.push(id.clone());
+                self.agency_slots.insert(id, slot);
+                slot
+            }
+        };
+        let i = person as usize;
+        if self.person_meta.len() <= i {
+            self.person_meta.resize(i + 1, NO_META);
+        }
+        self.person_meta[i] = PersonMeta { agency, role };
+    }
+
+    /// The agency id that posted a person, and the person's role there.
+    pub fn person_meta(&self, person: u64) -> Option<(&str, MemberRole)> {
+        let m = self.person_meta.get(person as usize)?;
+        let agency = self.agency_ids.get(m.agency as usize)?;
+        Some((agency, m.role))
     }
 
     /// Moves every person of `from` into `into`.
@@ -160,19 +202,27 @@ impl Engine {
             }
         }
         let mut persons = Vec::new();
+        let mut metas = Vec::new();
         let mut after = 0i64;
         loop {
             let page = queries::persons_page(conn, after, 50_000)?;
-            let Some(last) = page.last() else { break };
+            let Some((last, _)) = page.last() else { break };
             after = last.id;
             let prepared: Vec<_> = page
                 .par_iter()
-                .filter_map(|row| {
+                .filter_map(|(row, _)| {
                     let seq = *id_to_seq.get(row.household_id.as_str())?;
                     Some((row.id as u64, seq, matching::prepare(&person_input(&member_of_row(row)))))
                 })
                 .collect();
             persons.extend(prepared);
+            for (row, agency_id) in &page {
+                metas.push((
+                    row.id as u64,
+                    agency_id.clone(),
+                    MemberRole::parse(&row.role).unwrap_or(MemberRole::Other),
+                ));
+            }
         }
         let index = Index::build(persons);
         let mut dismissed = HashSet::new();
@@ -182,7 +232,19 @@ impl Engine {
             }
         }
         let (max_seq, max_person) = queries::max_ids(conn)?;
-        let state = EngineState { index, seq_to_id, id_to_seq, redirects, dismissed };
+        let mut state = EngineState {
+            index,
+            seq_to_id,
+            id_to_seq,
+            redirects,
+            dismissed,
+            person_meta: Vec::new(),
+            agency_ids: Vec::new(),
+            agency_slots: HashMap::new(),
+        };
+        for (person, agency_id, role) in metas {
+            state.set_person_meta(person, &agency_id, role);
+        }
         let next = NextIds { household: max_seq as u64 + 1, person: max_person as u64 + 1 };
         Ok((Engine { matcher, state: RwLock::new(state), agency_codes: RwLock::default() }, next))
     }

@@ -122,7 +122,7 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<HouseholdView, Api
     let open_flags = queries::open_flags_of_household(&mut conn, &resolved)?
         .into_iter()
         .filter(|f| full || records.iter().any(|r| r.id == f.record_id && Some(r.agency_id.as_str()) == own))
-        .map(StoredFlag::from)
+        .map(|f| StoredFlag::from(f).redacted_for(who))
         .collect();
     Ok(HouseholdView {
         merged_from: (resolved != id).then(|| id.to_owned()),

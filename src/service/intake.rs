@@ -235,7 +235,7 @@ impl Writer {
                                 for (pid, p) in staged.person_ids.iter().zip(&item.prepared) {
                                     group_index.insert(*pid, staged.household_seq, p.clone());
                                 }
-                                apply(engine, staged, item.prepared, &mut undo);
+                                apply(engine, staged, &job.agency, &item, &mut undo);
                             }
                             outcome
                         }
@@ -286,14 +286,15 @@ struct Staged {
     person_ids: Vec<u64>,
 }
 
-fn apply(engine: &Engine, staged: Staged, prepared: Vec<PreparedPerson>, undo: &mut Undo) {
+fn apply(engine: &Engine, staged: Staged, agency: &AgencyRef, item: &Item, undo: &mut Undo) {
     let mut state = engine.state.write();
     if let Some(id) = &staged.new_household {
         state.add_household(id, staged.household_seq);
         undo.households.push(staged.household_seq);
     }
-    for (pid, p) in staged.person_ids.into_iter().zip(prepared) {
-        state.index.insert(pid, staged.household_seq, p);
+    for ((pid, p), m) in staged.person_ids.into_iter().zip(&item.prepared).zip(&item.record.members) {
+        state.index.insert(pid, staged.household_seq, p.clone());
+        state.set_person_meta(pid, &agency.id, m.role);
         undo.persons.push(pid);
     }
 }
@@ -464,22 +465,35 @@ pub fn field_path(field: Field) -> &'static str {
 }
 
 /// The evidence of a household match, field by field; `member` names the incoming member
-/// (`members[0]` for a record, `query` for a search).
-pub fn evidence(m: &HouseholdMatch, member: impl Fn(usize) -> String) -> Vec<EvidenceItem> {
-    m.pairs
-        .iter()
-        .flat_map(|pair| {
-            let who = member(pair.ours);
-            pair.evidence.iter().map(move |e| EvidenceItem {
-                field: format!("{who}.{}", field_path(e.field)),
-                ours: e.ours.clone(),
-                theirs: e.theirs.clone(),
-                level: e.level.to_owned(),
-                similarity: round3(e.similarity),
-                weight: round3(e.weight),
-            })
-        })
-        .collect()
+/// (`members[0]` for a record, `query` for a search). Each item names the agency (its code) and
+/// role of the stored person it compares with, so it can be redacted for viewers who may not
+/// see that agency's values.
+pub fn evidence(
+    c: &mut DbConn,
+    engine: &Engine,
+    state: &EngineState,
+    m: &HouseholdMatch,
+    member: impl Fn(usize) -> String,
+) -> Result<Vec<EvidenceItem>, diesel::result::Error> {
+    let mut out = Vec::new();
+    for pair in &m.pairs {
+        let who = member(pair.ours);
+        let (agency, role) = match state.person_meta(pair.theirs) {
+            Some((agency_id, role)) => (Some(engine.agency_code(c, agency_id)?), Some(role)),
+            None => (None, None),
+        };
+        out.extend(pair.evidence.iter().map(|e| EvidenceItem {
+            field: format!("{who}.{}", field_path(e.field)),
+            ours: e.ours.clone(),
+            theirs: Some(e.theirs.clone()),
+            theirs_agency: agency.clone(),
+            theirs_role: role,
+            level: e.level.to_owned(),
+            similarity: round3(e.similarity),
+            weight: round3(e.weight),
+        }));
+    }
+    Ok(out)
 }
 
 /// Three decimals, for answers people read.
@@ -529,7 +543,7 @@ pub fn plan(
         let Some(hh_id) = state.household_id(m.household) else {
             continue;
         };
-        let ev = evidence(m, |i| format!("members[{i}]"));
+        let ev = evidence(c, engine, state, m, |i| format!("members[{i}]"))?;
         let (b, score) = (Band::from(m.band), round3(m.score));
         if !joined {
             flags.push(FlagOut {

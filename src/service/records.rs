@@ -5,7 +5,9 @@ use utoipa::ToSchema;
 
 use super::Services;
 use super::auth::{Principal, Role};
+use super::domain::EvidenceItem;
 use super::domain::{Answer, Decision, FlagOut, NewRecord};
+use super::households::audit;
 use super::intake::{AgencyRef, Item, Outcome, plan};
 use crate::error::ApiError;
 use crate::store::models::{FlagRow, PersonRow, RecordRow};
@@ -18,11 +20,21 @@ fn agency_of(p: &Principal) -> Result<AgencyRef, ApiError> {
     }
 }
 
+/// Hides from the caller what the answer's evidence may not show it (see [`Principal::redact`]).
+fn redact_outcome(who: &Principal, outcome: &mut Outcome) {
+    let (Outcome::Created(a) | Outcome::Replayed(a)) = outcome;
+    for f in &mut a.flags {
+        who.redact(&mut f.evidence);
+    }
+}
+
 /// Stores one record (blocking).
 pub fn submit(s: &Services, who: &Principal, record: NewRecord) -> Result<Outcome, ApiError> {
     let agency = agency_of(who)?;
     let mut out = s.intake.submit(agency, vec![Item::new(record)]);
-    out.pop().unwrap_or(Err(ApiError::Unavailable))
+    let mut outcome = out.pop().unwrap_or(Err(ApiError::Unavailable))?;
+    redact_outcome(who, &mut outcome);
+    Ok(outcome)
 }
 
 /// Stores many records in order; `records[i]` is `Err` for items that failed validation.
@@ -50,26 +62,39 @@ pub fn submit_batch(
         .into_iter()
         .map(|slot| match slot {
             Some(err) => Err(err),
-            None => stored.next().unwrap_or(Err(ApiError::Unavailable)),
+            None => stored.next().unwrap_or(Err(ApiError::Unavailable)).map(|mut outcome| {
+                redact_outcome(who, &mut outcome);
+                outcome
+            }),
         })
         .collect())
 }
 
-/// Answers as intake would, storing nothing.
+/// Answers as intake would, storing nothing; audited, since it reads what others posted.
+///
+/// A submitter learns only whether and with whom the household overlaps (agency, aid type and
+/// period, band and score): no evidence, no other agency's record id. A check is how a
+/// submitter could probe for people it does not serve, so it gets no values at all.
 pub fn check(s: &Services, who: &Principal, record: NewRecord) -> Result<Answer, ApiError> {
     let item = Item::new(record);
     let mut conn = s.conn()?;
     let agency_id = who.agency_id.clone().unwrap_or_default();
-    let state = s.engine.state.read();
-    let plan = plan(&mut conn, &state, &s.engine, &s.policy, &agency_id, &item, None)?;
-    drop(state);
-    let flags: Vec<FlagOut> = plan.flags;
-    Ok(Answer {
-        record_id: None,
-        household_id: plan.target.map(|(id, _)| id),
-        decision: Decision::from_flags(&flags),
-        flags,
-    })
+    let plan = {
+        let state = s.engine.state.read();
+        plan(&mut conn, &state, &s.engine, &s.policy, &agency_id, &item, None)?
+    };
+    let mut flags: Vec<FlagOut> = plan.flags;
+    if !who.sees_others_values() {
+        for f in &mut flags {
+            f.evidence.clear();
+            if f.matched_agency != who.agency_code {
+                f.matched_record_id = None;
+            }
+        }
+    }
+    let household_id = plan.target.map(|(id, _)| id);
+    audit(&mut conn, who, "record.check", household_id.as_deref(), Some(format!("flags={}", flags.len())))?;
+    Ok(Answer { record_id: None, household_id, decision: Decision::from_flags(&flags), flags })
 }
 
 /// A record as stored.
@@ -143,8 +168,16 @@ pub struct StoredFlag {
     pub matched_household_id: String,
     pub matched_record_id: Option<String>,
     pub overlap: Option<serde_json::Value>,
-    pub evidence: serde_json::Value,
+    pub evidence: Vec<EvidenceItem>,
     pub created_at: String,
+}
+
+impl StoredFlag {
+    /// Hides from `who` the evidence values it may not see.
+    pub fn redacted_for(mut self, who: &Principal) -> StoredFlag {
+        who.redact(&mut self.evidence);
+        self
+    }
 }
 
 impl From<FlagRow> for StoredFlag {
@@ -164,7 +197,7 @@ impl From<FlagRow> for StoredFlag {
             matched_household_id: f.matched_household_id,
             matched_record_id: f.matched_record_id,
             overlap,
-            evidence: serde_json::from_str(&f.evidence).unwrap_or(serde_json::Value::Array(vec![])),
+            evidence: serde_json::from_str(&f.evidence).unwrap_or_default(),
             created_at: f.created_at,
         }
     }
@@ -178,8 +211,10 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, ApiE
         return Err(ApiError::NotFound("record"));
     }
     let members = queries::persons_of_record(&mut conn, &r.id)?.into_iter().map(StoredMember::from).collect();
-    let flags: Vec<StoredFlag> =
-        queries::flags_of_record(&mut conn, &r.id)?.into_iter().map(StoredFlag::from).collect();
+    let flags: Vec<StoredFlag> = queries::flags_of_record(&mut conn, &r.id)?
+        .into_iter()
+        .map(|f| StoredFlag::from(f).redacted_for(who))
+        .collect();
     let agency = queries::agencies_by_ids(&mut conn, std::slice::from_ref(&r.agency_id))?
         .pop()
         .map(|a| a.code)

@@ -105,9 +105,21 @@ pub fn search(s: &Services, who: &Principal, p: &SearchParams) -> Result<SearchA
     let ids: Vec<String> = found.iter().map(|(id, _)| id.clone()).collect();
     let persons = queries::persons_of_households(&mut conn, &ids)?;
     let full = who.role != Role::Submitter;
+    let evidences = {
+        let state = s.engine.state.read();
+        found
+            .iter()
+            .map(|(_, m)| {
+                let mut ev = evidence(&mut conn, &s.engine, &state, m, |_| "query".to_owned())?;
+                who.redact(&mut ev);
+                Ok(ev)
+            })
+            .collect::<Result<Vec<_>, diesel::result::Error>>()?
+    };
     let candidates = found
         .into_iter()
-        .map(|(hid, m)| {
+        .zip(evidences)
+        .map(|((hid, m), evidence)| {
             let mut members: Vec<CandidateMember> = Vec::new();
             for person in persons.iter().filter(|x| x.household_id == hid) {
                 let agency_id = record_agency.get(person.record_id.as_str()).copied().unwrap_or_default();
@@ -123,7 +135,6 @@ pub fn search(s: &Services, who: &Principal, p: &SearchParams) -> Result<SearchA
                     agency: codes.get(agency_id).cloned().unwrap_or_default(),
                 });
             }
-            let evidence = evidence(&m, |_| "query".to_owned());
             Candidate { household_id: hid, score: round3(m.score), band: Band::from(m.band), members, evidence }
         })
         .collect();

@@ -120,7 +120,7 @@ pub fn flag_card(l: Lang, f: &StoredFlag, review: Option<(&str, &str)>, open_evi
                 }
                 span { (l.t("رُفع في", "Raised")) " " (ltr(f.created_at.get(..10).unwrap_or(&f.created_at))) }
             }
-            (layout::evidence(l, &words::stored_evidence(&f.evidence), open_evidence))
+            (layout::evidence(l, &f.evidence, open_evidence))
             @if let Some((csrf, back)) = review && f.status == "open" {
                 (super::review::form(l, csrf, &f.flag_id, back))
             }

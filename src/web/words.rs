@@ -269,14 +269,16 @@ pub fn sentences(l: Lang, items: &[EvidenceItem]) -> Vec<Sentence> {
                 "role" => member_role(l, v).to_owned(),
                 _ => v.to_owned(),
             };
-            Sentence { what, verdict, ours: value(&e.ours), theirs: value(&e.theirs), relation, strength, sign }
+            let theirs = match &e.theirs {
+                Some(v) => value(v),
+                None => {
+                    let whose = e.theirs_agency.as_deref().unwrap_or("—");
+                    format!("{} {whose}", l.t("محجوب: لدى", "hidden: held by"))
+                }
+            };
+            Sentence { what, verdict, ours: value(&e.ours), theirs, relation, strength, sign }
         })
         .collect()
-}
-
-/// Evidence stored with a flag (JSON), read back; items that do not parse are skipped.
-pub fn stored_evidence(v: &serde_json::Value) -> Vec<EvidenceItem> {
-    v.as_array().map(|a| a.iter().filter_map(|i| serde_json::from_value(i.clone()).ok()).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -287,7 +289,9 @@ mod tests {
         EvidenceItem {
             field: field.into(),
             ours: ours.into(),
-            theirs: theirs.into(),
+            theirs: Some(theirs.into()),
+            theirs_agency: None,
+            theirs_role: None,
             level: level.into(),
             similarity: 1.0,
             weight,

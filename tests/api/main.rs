@@ -6,5 +6,6 @@ mod foundation;
 mod import;
 mod operations;
 mod pages;
+mod privacy;
 mod readme;
 mod workflow;
