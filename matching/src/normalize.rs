@@ -102,6 +102,24 @@ impl std::fmt::Display for PartialDate {
     }
 }
 
+/// Arabic-Indic (٠–٩) and Persian (۰–۹) digits as ASCII, and the Arabic decimal and thousands
+/// separators and comma as `.` and `,`; everything else as it is. The one digit folding of the
+/// project: the gateway's validation, search box and import read numbers through it.
+///
+/// ```
+/// use bawaba_matching::normalize::ascii_digits;
+/// assert_eq!(ascii_digits("٤٠١ ۲۳٤٫٥"), "401 234.5");
+/// ```
+pub fn ascii_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{066B}' => '.',
+            '\u{066C}' | '\u{060C}' => ',',
+            c => digit(c).map_or(c, |d| char::from(b'0' + d)),
+        })
+        .collect()
+}
+
 /// The ASCII value of a decimal digit in ASCII, Arabic-Indic (٠–٩) or Persian (۰–۹) form.
 fn digit(c: char) -> Option<u8> {
     match c {
