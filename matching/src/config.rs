@@ -90,7 +90,7 @@ impl LevelProbabilities {
     pub fn default_m() -> Self {
         LevelProbabilities {
             first_name: [0.86, 0.08, 0.03, 0.015, 0.015],
-            father_name: [0.85, 0.08, 0.03, 0.02, 0.008],
+            father_name: [0.85, 0.08, 0.03, 0.02, 0.005],
             grandfather_name: [0.80, 0.08, 0.04, 0.03, 0.05],
             family_name: [0.85, 0.09, 0.03, 0.015, 0.015],
             national_id: [0.97, 0.022, 0.004],
@@ -200,10 +200,12 @@ pub struct MatchConfig {
     /// `min(prior, repeat_rate / households)` (persons for person-level scores), so scores mean
     /// the same at ten thousand people and at ten million.
     pub prior: f64,
-    /// Expected number of stored households (persons) an incoming record (person) is one of,
-    /// over the population: the numerator of the population prior (Splink's
-    /// `probability_two_random_records_match` times the population). See
-    /// [`crate::Matcher::estimate_repeat_rate`].
+    /// Numerator of the population prior: the prior that an incoming record is one given
+    /// stored household is `repeat_rate / households` (Splink's
+    /// `probability_two_random_records_match`, which shrinks as the population grows), capped
+    /// at `prior`. Set so that the cap and the population prior meet at about 25,000 stored
+    /// households (the size the weights were first tuned at); a constant of the model, like m,
+    /// not of the population.
     pub repeat_rate: f64,
     /// Smallest u for a name agreement from term frequencies (caps the weight of rare names).
     pub tf_floor: f64,
@@ -234,6 +236,9 @@ pub struct MatchConfig {
     /// Pair weight under which two adults left unpaired on both sides are plainly different
     /// (a clash); at or over it they may be one person written very differently.
     pub clash_below: f64,
+    /// Factor on the weight of a different national ID when both IDs are valid and differ in
+    /// three digits or more (another person's number rather than a slip).
+    pub nid_far_factor: f64,
     /// A household match with contradicting members (two husbands, two wives, children of
     /// another father) is held at `possible` at most: a merge for a reviewer, not automatic.
     pub contradiction_to_review: bool,
@@ -267,6 +272,7 @@ impl Default for MatchConfig {
             father_contradiction_penalty: 10.0,
             contradiction_to_review: true,
             clash_below: 0.0,
+            nid_far_factor: 2.0,
             extra_pair_factor: 0.5,
             max_block: 200,
             search_floor: 0.001,

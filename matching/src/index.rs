@@ -557,6 +557,22 @@ impl Index {
             let h = key(KeyKind::Family, q.parts[0].skel, 0);
             self.collect(KeyKind::Family, q, h, max_block, out);
         }
+        // Names written family name first, on either side: the first+family key as the other
+        // order gives it (ours turned round; theirs with our family name as its first part and
+        // our father's or grandfather's name as its last).
+        let n = q.parts.len().min(MAX_PARTS);
+        if n >= 2 {
+            let sk = |i: usize| q.parts[i].skel;
+            let mut turned = [(sk(1), sk(0)), (sk(n - 1), sk(1)), (0, 0)];
+            if n >= 4 {
+                turned[2] = (sk(n - 1), sk(2));
+            }
+            for (first, fam) in turned {
+                if first != 0 && fam != 0 {
+                    self.collect(KeyKind::FirstFamily, q, key(KeyKind::FirstFamily, first, fam), max_block, out);
+                }
+            }
+        }
     }
 
     /// A cheap filter before scoring (no edit distance): the candidate shares the ID or the
@@ -569,6 +585,14 @@ impl Index {
         }
         let (qn, rn) = (q.n, r.n as usize);
         let sk = |i: usize| self.toks[r.parts[i] as usize].skel;
+        // One side written family name first (the scorer reads it in order).
+        if qn >= 2
+            && rn >= 2
+            && ((q.toks[0].skel == sk(rn - 1) && q.toks[1].skel == sk(0))
+                || (sk(0) == q.toks[qn - 1].skel && sk(1) == q.toks[0].skel))
+        {
+            return true;
+        }
         let (mut agree, mut avail) = (0u32, 0u32);
         let mut check = |x: bool| {
             avail += 1;

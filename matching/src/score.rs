@@ -550,6 +550,38 @@ fn digits(mut v: u64) -> ([u8; 20], usize) {
     (tmp, n)
 }
 
+/// Whether a 9-digit national ID carries a valid check digit (Palestinian/Israeli scheme:
+/// weights 1, 2, 1, 2 … from the left, the digits of the products summed, total ≡ 0 mod 10).
+pub(crate) fn nid_valid(v: u64) -> bool {
+    if v == 0 || v >= 1_000_000_000 {
+        return false;
+    }
+    let (d, _) = digits(v);
+    let sum: u32 = d[..9]
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let x = u32::from(c - b'0') * if i % 2 == 0 { 1 } else { 2 };
+            x / 10 + x % 10
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// The weight of a national ID level: a different ID weighs `nid_far_factor` times more when
+/// both are valid and differ in three digits or more (not a slip: another person's number).
+fn nid_weight(cfg: &MatchConfig, a: u64, b: u64, level: usize) -> f64 {
+    let x = w(cfg, ModelField::NationalId, level);
+    if level == 2 && x < 0.0 && nid_valid(a) && nid_valid(b) {
+        let (da, _) = digits(a);
+        let (db, _) = digits(b);
+        if da[..9].iter().zip(&db[..9]).filter(|(p, q)| p != q).count() >= 3 {
+            return x * cfg.nid_far_factor;
+        }
+    }
+    x
+}
+
 const NID_LABELS: [&str; 3] = ["exact", "one_typo", "different"];
 const DOB_LABELS: [&str; 8] =
     ["exact", "year_month", "year", "day_month_swapped", "partial", "year_off_by_one", "different", "far"];
@@ -565,6 +597,12 @@ pub(crate) fn dob_level(a: u32, b: u32) -> Option<usize> {
     let day_known = month_known && x.day.is_some() && y.day.is_some();
     let m_eq = !month_known || x.month == y.month;
     let d_eq = !day_known || x.day == y.day;
+    // The first of January stands for an unknown day and month in many registries: it agrees
+    // as far as the year only.
+    let placeholder = |d: &PartialDate| d.month == Some(1) && d.day == Some(1);
+    if x.year == y.year && (placeholder(&x) || placeholder(&y)) && m_eq && d_eq {
+        return Some(2);
+    }
     if x.year == y.year && m_eq && d_eq {
         return Some(if day_known {
             0
@@ -640,7 +678,7 @@ pub(crate) fn pair_weight_min(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, m
     // Near identifiers weigh only when the names agree (see `near_weight`).
     let mut near = 0.0;
     if let Some(l) = nid_level(a.nid, b.nid) {
-        let x = w(cfg, ModelField::NationalId, l);
+        let x = nid_weight(cfg, a.nid, b.nid, l);
         if l == NID_NEAR && x > 0.0 { near += x } else { rest += x }
     }
     if let Some(l) = dob_level(a.dob, b.dob) {
@@ -687,7 +725,13 @@ pub(crate) fn pair_weight(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, mut e
     let fmt_s = |s: Option<Sex>| s.map(|s| s.as_str().to_string()).unwrap_or_default();
     // National ID.
     let lv = nid_level(a.nid, b.nid);
-    let x = lv.map_or(0.0, |l| near_weight(cfg, ModelField::NationalId, l, NID_NEAR, names_agree));
+    let x = lv.map_or(0.0, |l| {
+        if l == NID_NEAR {
+            near_weight(cfg, ModelField::NationalId, l, NID_NEAR, names_agree)
+        } else {
+            nid_weight(cfg, a.nid, b.nid, l)
+        }
+    });
     total += x;
     if let Some(ev) = ev.as_deref_mut()
         && (a.nid != 0 || b.nid != 0)
@@ -793,6 +837,19 @@ pub(crate) fn levels(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>) -> [Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn national_id_check_digit_and_far_weight() {
+        assert!(nid_valid(18)); // 000000018
+        assert!(nid_valid(401_234_562));
+        assert!(!nid_valid(401_234_563));
+        let cfg = MatchConfig::default();
+        let base = w(&cfg, ModelField::NationalId, 2);
+        // Valid and far apart: another person's number.
+        assert!((nid_weight(&cfg, 401_234_562, 18, 2) - base * cfg.nid_far_factor).abs() < 1e-9);
+        // One of them not valid: a slip is as likely as another number.
+        assert!((nid_weight(&cfg, 401_234_563, 18, 2) - base).abs() < 1e-9);
+    }
 
     #[test]
     fn dob_levels() {
