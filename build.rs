@@ -1,7 +1,8 @@
 //! Marks the PostgreSQL half of the integration suite to run only when a test database is
 //! given, so that `cargo test` passes on a machine with no PostgreSQL and reports those tests
 //! as ignored rather than passing them silently. Likewise the pages' end-to-end tests run only
-//! where Chromium is installed (`.ci/run` installs it, so CI always runs them).
+//! where Chromium is installed (`.ci/run` installs it, so CI always runs them), and are reported
+//! as ignored elsewhere.
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(pg_tests)");

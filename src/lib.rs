@@ -2,13 +2,17 @@
 //! records, and a deduplication engine that tells, before a record is stored, whether the
 //! household already receives overlapping aid from someone else.
 //!
-//! Layers import one way: [`api`] (HTTP) → [`service`] (use cases) → [`store`] (SQL) and the
-//! `bawaba-matching` crate. `main.rs` only parses configuration and calls in here, so tests
-//! build the same app.
+//! Layers import one way: the edges, [`api`] (JSON over HTTP), [`web`] (the pages) and the CLI
+//! (`main.rs`, [`config`], [`import`]), each call [`service`] (the use cases, the one door to
+//! the gateway's behaviour), which alone uses [`store`] (SQL) and the `bawaba-matching` engine.
+//! `api` and `web` share only [`http`] (the status table, blocking, bounded bodies) and never
+//! import each other; the wire types (`bawaba-wire`) are shared by all. See `ARCHITECTURE.md`.
+//! This file mounts both edges; `main.rs` only parses configuration and calls in here, so
+//! tests build the same app.
 
 pub mod api;
 pub mod config;
-pub mod error;
+pub mod http;
 pub mod import;
 pub mod metrics;
 pub mod service;
@@ -53,6 +57,8 @@ pub fn server(listener: TcpListener, services: Services, workers: Option<usize>)
                     .exclude("/healthz"),
             )
             .configure(api::routes)
+            .configure(web::routes)
+            .default_service(actix_web::web::to(api::not_found))
     })
     .listen(listener)?;
     if let Some(w) = workers {

@@ -1,63 +1,37 @@
-//! HTTP: routes, authentication and bodies. Handlers stay thin: authenticate, parse and
-//! validate, then hand one use case to a blocking thread and shape its answer.
+//! The HTTP API (`/v1/…`, `/healthz`, `/metrics`, `/openapi.json`), one module per resource.
+//! Handlers stay thin: they extract the caller ([`Principal`], from the bearer key) and the
+//! body or query as the wire types ([`bawaba_wire`]), call one use case of [`crate::service`]
+//! off the async workers, and render its answer; the use case checks the role, validates and
+//! audits. Errors are mapped to statuses once, in [`crate::http`].
 
+pub mod agencies;
 pub mod body;
-pub mod handlers;
+pub mod households;
 pub mod openapi;
-pub mod workflow;
+pub mod operations;
+pub mod records;
+pub mod reports;
+pub mod review;
 
 use actix_web::dev::Payload;
-use actix_web::web::{self, Bytes};
+use actix_web::web;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::error::ApiError;
+use crate::http::blocking;
 use crate::service::Services;
 use crate::service::auth::Principal;
+use crate::service::error::ServiceError;
 
 /// Largest body of one record.
 pub const RECORD_LIMIT: usize = 1024 * 1024;
 /// Largest body of a batch.
 pub const BATCH_LIMIT: usize = 64 * 1024 * 1024;
-/// Most records in a batch.
-pub const BATCH_MAX: usize = 10_000;
-
-/// Runs blocking work (diesel, the writer, heavy matching) off the async workers.
-pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
-where
-    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
-    T: Send + 'static,
-{
-    web::block(f).await?
-}
-
-/// Reads a body of at most `limit` bytes, answering 413 past that.
-pub async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<Bytes, ApiError> {
-    if let Some(len) = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        && len > limit
-    {
-        return Err(ApiError::PayloadTooLarge(limit));
-    }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::field("body", "the body could not be read"))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
 
 impl FromRequest for Principal {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Principal, ApiError>>>>;
+    type Error = ServiceError;
+    type Future = Pin<Box<dyn Future<Output = Result<Principal, ServiceError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let services = req.app_data::<web::Data<Services>>().cloned();
@@ -69,40 +43,39 @@ impl FromRequest for Principal {
             .map(|k| k.trim().to_owned())
             .filter(|k| !k.is_empty());
         Box::pin(async move {
-            let services = services.ok_or_else(|| ApiError::Internal("services missing".into()))?;
-            let key = key.ok_or(ApiError::Unauthorized)?;
-            blocking(move || services.keys.authenticate(&services.pool, &key)).await
+            let services = services.ok_or_else(|| ServiceError::Internal("services missing".into()))?;
+            let key = key.ok_or(ServiceError::Unauthorized)?;
+            blocking(move || services.authenticate(&key)).await
         })
     }
 }
 
-/// Every route.
+/// Every route of the API.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/v1")
-            .route("/agencies", web::post().to(handlers::create_agency))
-            .route("/agencies", web::get().to(handlers::list_agencies))
-            .route("/whoami", web::get().to(handlers::whoami))
-            .route("/records", web::post().to(handlers::post_record))
-            .route("/records/check", web::post().to(handlers::check_record))
-            .route("/records/batch", web::post().to(handlers::post_batch))
-            .route("/records/{id}", web::get().to(handlers::get_record))
-            .route("/households/search", web::get().to(workflow::search_households))
-            .route("/households/{id}", web::get().to(handlers::get_household))
-            .route("/flags", web::get().to(workflow::list_flags))
-            .route("/flags/{id}/review", web::post().to(workflow::review_flag))
-            .route("/reports/overlaps", web::get().to(workflow::report_overlaps))
-            .route("/reports/summary", web::get().to(workflow::report_summary)),
+            .route("/agencies", web::post().to(agencies::create))
+            .route("/agencies", web::get().to(agencies::list))
+            .route("/whoami", web::get().to(agencies::whoami))
+            .route("/records", web::post().to(records::post))
+            .route("/records/check", web::post().to(records::check))
+            .route("/records/batch", web::post().to(records::batch))
+            .route("/records/{id}", web::get().to(records::get))
+            .route("/households/search", web::get().to(households::search))
+            .route("/households/{id}", web::get().to(households::get))
+            .route("/flags", web::get().to(review::list))
+            .route("/flags/{id}/review", web::post().to(review::review))
+            .route("/reports/overlaps", web::get().to(reports::overlaps))
+            .route("/reports/summary", web::get().to(reports::summary)),
     )
-    .route("/healthz", web::get().to(handlers::healthz))
-    .route("/metrics", web::get().to(handlers::metrics))
-    .route("/openapi.json", web::get().to(openapi::serve))
-    .configure(crate::web::routes)
-    .default_service(web::to(not_found));
+    .route("/healthz", web::get().to(operations::healthz))
+    .route("/metrics", web::get().to(operations::metrics))
+    .route("/openapi.json", web::get().to(openapi::serve));
 }
 
-async fn not_found() -> HttpResponse {
-    actix_web::ResponseError::error_response(&ApiError::NotFound("route"))
+/// What an unknown path answers.
+pub async fn not_found() -> HttpResponse {
+    actix_web::ResponseError::error_response(&ServiceError::NotFound("route"))
 }
 
 /// Query-string errors in the API's error shape, naming the parameter.
@@ -110,11 +83,11 @@ pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _| {
         let text = err.to_string();
         let field = text.split('`').nth(1).map(str::to_owned).unwrap_or_else(|| "query".to_owned());
-        ApiError::field(field, text).into()
+        ServiceError::field(field, text).into()
     })
 }
 
 /// Path errors in the API's error shape.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err, _| ApiError::field("path", err.to_string()).into())
+    web::PathConfig::default().error_handler(|err, _| ServiceError::field("path", err.to_string()).into())
 }

@@ -4,7 +4,8 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{handlers, workflow};
+use super::{agencies, households, operations, records, reports, review};
+use crate::http::ErrorBody;
 
 struct Bearer;
 
@@ -23,22 +24,23 @@ impl Modify for Bearer {
 #[openapi(
     info(title = "bawaba", description = "One intake gateway for assistance records, with household deduplication. Errors are `{\"error\": {\"code\", \"message\", \"details\": [{\"field\", \"problem\"}]}}`."),
     paths(
-        handlers::create_agency,
-        handlers::list_agencies,
-        handlers::whoami,
-        handlers::post_record,
-        handlers::check_record,
-        handlers::post_batch,
-        handlers::get_record,
-        handlers::get_household,
-        handlers::healthz,
-        handlers::metrics,
-        workflow::search_households,
-        workflow::list_flags,
-        workflow::review_flag,
-        workflow::report_overlaps,
-        workflow::report_summary,
+        agencies::create,
+        agencies::list,
+        agencies::whoami,
+        records::post,
+        records::check,
+        records::batch,
+        records::get,
+        households::get,
+        households::search,
+        operations::healthz,
+        operations::metrics,
+        review::list,
+        review::review,
+        reports::overlaps,
+        reports::summary,
     ),
+    components(schemas(ErrorBody)),
     modifiers(&Bearer)
 )]
 pub struct ApiDoc;

@@ -5,56 +5,14 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use serde::Deserialize;
 
-use super::mapping::RecordOut;
-
-/// `GET /v1/whoami`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct WhoAmI {
-    pub agency: Option<String>,
-    pub role: String,
-}
-
-/// One item of a batch answer.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ItemResult {
-    pub index: usize,
-    #[serde(default)]
-    pub record_id: Option<String>,
-    #[serde(default)]
-    pub decision: Option<String>,
-    #[serde(default)]
-    pub replayed: bool,
-    #[serde(default)]
-    pub error: Option<ItemError>,
-}
-
+pub use bawaba_wire::agencies::WhoAmI;
+use bawaba_wire::errors::ErrorBody;
 /// The error of a refused item.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ItemError {
-    pub code: String,
-    pub message: String,
-    #[serde(default)]
-    pub details: Vec<Detail>,
-}
-
-/// One field-level problem.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Detail {
-    pub field: String,
-    pub problem: String,
-}
-
-#[derive(Deserialize)]
-struct BatchAnswer {
-    results: Vec<ItemResult>,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ItemError,
-}
+pub use bawaba_wire::errors::ErrorDetail as ItemError;
+/// One item of a batch answer.
+pub use bawaba_wire::records::BatchResult as ItemResult;
+use bawaba_wire::records::{BatchAnswer, RecordBody};
 
 /// A gateway at `base`, spoken to with one key.
 pub struct Gateway {
@@ -89,10 +47,10 @@ impl Gateway {
     }
 
     /// Posts records; one result per record, in order.
-    pub fn post_batch(&self, records: &[&RecordOut]) -> anyhow::Result<Vec<ItemResult>> {
+    pub fn post_batch(&self, records: &[&RecordBody]) -> anyhow::Result<Vec<ItemResult>> {
         #[derive(serde::Serialize)]
         struct Body<'a> {
-            records: &'a [&'a RecordOut],
+            records: &'a [&'a RecordBody],
         }
         let body = serde_json::to_vec(&Body { records }).context("writing the batch as JSON")?;
         let res = self.send(true, Some(&body), || {

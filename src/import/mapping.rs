@@ -12,9 +12,11 @@
 use std::collections::HashMap;
 
 use anyhow::bail;
-use serde::Serialize;
+use bawaba_wire::domain::{AidType, MemberRole, Sex};
+use bawaba_wire::records::{AssistanceBody, LocationBody, MemberBody, RecordBody};
 
 use super::table::{Cell, Row, format_number};
+use crate::service::validate::ascii_digits;
 
 /// A field of the record body a column can feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -258,53 +260,6 @@ impl Mapping {
     }
 }
 
-/// The body of one record, as posted.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct RecordOut {
-    pub external_id: String,
-    pub assistance: AssistanceOut,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<LocationOut>,
-    pub members: Vec<MemberOut>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct AssistanceOut {
-    #[serde(rename = "type")]
-    pub aid_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub program: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-    pub period_start: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub period_end: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct LocationOut {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub governorate: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub locality: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct MemberOut {
-    pub role: &'static str,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub national_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub date_of_birth: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sex: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-}
-
 /// A problem with one row, for the error file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowProblem {
@@ -317,7 +272,7 @@ pub struct RowProblem {
 /// A record ready to post, with the file rows of its members in order.
 #[derive(Debug, Clone)]
 pub struct Pending {
-    pub body: RecordOut,
+    pub body: RecordBody,
     pub rows: Vec<usize>,
 }
 
@@ -376,7 +331,7 @@ pub fn convert(rows: &[Row], map: &Mapping) -> Converted {
 }
 
 /// Builds one record from its rows, noting every problem found.
-fn record(external_id: &str, rows: &[&Row], map: &Mapping, problems: &mut Vec<RowProblem>) -> Option<RecordOut> {
+fn record(external_id: &str, rows: &[&Row], map: &Mapping, problems: &mut Vec<RowProblem>) -> Option<RecordBody> {
     let first = rows.first()?;
     let mut note = |row: &Row, f: Field, problem: String| {
         problems.push(RowProblem { row: row.line, external_id: external_id.to_owned(), field: map.label(f), problem });
@@ -408,12 +363,12 @@ fn record(external_id: &str, rows: &[&Row], map: &Mapping, problems: &mut Vec<Ro
         let sex = get(row, Field::Sex);
         let phone = get(row, Field::Phone);
         role_given.push(role.is_some());
-        members.push(MemberOut {
-            role: role.as_deref().map_or("other", member_role),
+        members.push(MemberBody {
+            role: MemberRole::parse(role.as_deref().map_or("other", member_role)).unwrap_or(MemberRole::Other),
             name: name.unwrap_or_default(),
             national_id,
             date_of_birth,
-            sex: sex.as_deref().and_then(sex_code),
+            sex: sex.as_deref().and_then(sex_code).and_then(Sex::parse),
             phone,
         });
     }
@@ -430,14 +385,14 @@ fn record(external_id: &str, rows: &[&Row], map: &Mapping, problems: &mut Vec<Ro
         note(first, Field::PeriodStart, "is empty: the record's first row needs the start of the period".into());
     }
     // With no role given, the first member is the head, unless another row says it is.
-    if role_given.first() == Some(&false) && !members.iter().any(|m| m.role == "head") {
-        members[0].role = "head";
+    if role_given.first() == Some(&false) && !members.iter().any(|m| m.role == MemberRole::Head) {
+        members[0].role = MemberRole::Head;
     }
-    let location = (governorate.is_some() || locality.is_some()).then_some(LocationOut { governorate, locality });
-    Some(RecordOut {
+    let location = (governorate.is_some() || locality.is_some()).then_some(LocationBody { governorate, locality });
+    Some(RecordBody {
         external_id: external_id.to_owned(),
-        assistance: AssistanceOut {
-            aid_type: aid_type?,
+        assistance: AssistanceBody {
+            aid_type: aid_type.as_deref().and_then(AidType::parse)?,
             program,
             amount: amount.and_then(|a| a.parse().ok()),
             currency,
@@ -507,20 +462,6 @@ fn text(cell: &Cell) -> Result<Option<String>, String> {
         Cell::Date(y, m, d) => Some(format!("{y:04}-{m:02}-{d:02}")),
         Cell::Error(e) => return Err(format!("the cell holds the error {e}")),
     })
-}
-
-/// Arabic-Indic and Extended Arabic-Indic digits as ASCII; Arabic decimal and thousands
-/// separators as `.` and `,`.
-fn ascii_digits(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
-            '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
-            '\u{066B}' => '.',
-            '\u{066C}' | '\u{060C}' => ',',
-            c => c,
-        })
-        .collect()
 }
 
 /// An amount such as `1,500`, `1 500.50` or `١٬٥٠٠`.

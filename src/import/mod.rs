@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use bawaba_wire::domain::Decision;
 use client::{Gateway, ItemError};
 use mapping::{Field, MapRule, Mapping, Pending, RowProblem};
 
@@ -239,7 +240,7 @@ fn post_all(
             } else if result.record_id.is_some() {
                 summary.created += 1;
             }
-            if matches!(result.decision.as_deref(), Some("duplicate" | "possible_duplicate")) {
+            if matches!(result.decision, Some(Decision::Duplicate | Decision::PossibleDuplicate)) {
                 summary.flagged += 1;
             }
         }

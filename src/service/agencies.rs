@@ -1,41 +1,60 @@
-//! Agencies and their keys.
+//! Agencies and their keys: one set of rules (code, name, role) whichever door a new agency
+//! comes through, the API or `bawaba agency create`.
 
-use serde::Serialize;
-use utoipa::ToSchema;
+use bawaba_wire::agencies::{Agency, AgencyList, CreatedKey, NewAgencyBody, WhoAmI};
 
-use super::auth::{Role, hash_key, new_key};
-use crate::error::ApiError;
+use super::auth::{Principal, Role, hash_key, new_key};
+use super::error::{FieldProblem, ServiceError};
+use super::ids::{new_id, now};
+use super::{Database, Services};
 use crate::store::models::{AgencyRow, ApiKeyRow};
 use crate::store::{DbConn, queries};
 
-/// An agency as clients see it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Agency {
-    pub id: String,
-    pub code: String,
-    pub name: String,
+fn agency(r: AgencyRow) -> Agency {
+    Agency { id: r.id, code: r.code, name: r.name }
 }
 
-impl From<AgencyRow> for Agency {
-    fn from(r: AgencyRow) -> Self {
-        Agency { id: r.id, code: r.code, name: r.name }
+/// Who may manage agencies.
+pub const ADMIN: &[Role] = &[Role::Admin];
+
+/// A new agency's code, name and role, validated.
+fn check(body: &NewAgencyBody) -> Result<(String, String, Role), ServiceError> {
+    let mut problems = Vec::new();
+    let code = body.code.trim();
+    let valid_code = (2..=32).contains(&code.len())
+        && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if !valid_code {
+        problems.push(FieldProblem::new("code", "must be 2 to 32 capital letters, digits, - or _"));
+    }
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        problems.push(FieldProblem::new("name", "must be 1 to 200 characters with no control characters"));
+    }
+    let role = Role::parse(&body.role);
+    if role.is_none() {
+        problems.push(FieldProblem::new("role", "must be one of admin, submitter, caseworker, auditor"));
+    }
+    match role {
+        Some(role) if problems.is_empty() => Ok((code.to_owned(), name.to_owned(), role)),
+        _ => Err(ServiceError::Validation(problems)),
     }
 }
 
-/// A new key, shown once.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CreatedKey {
-    pub agency: Agency,
-    /// The key itself: shown this once, stored only as a hash.
-    pub api_key: String,
-    pub role: String,
-    /// Whether the agency was made now (false: a key was added to an existing one).
-    #[serde(skip)]
-    pub created: bool,
+/// Makes an agency with a key, or adds a key of another role to the agency with that code
+/// (admin).
+pub fn create(s: &Services, who: &Principal, body: &NewAgencyBody) -> Result<CreatedKey, ServiceError> {
+    who.require(ADMIN)?;
+    let (code, name, role) = check(body)?;
+    create_in(&mut *s.conn()?, &code, &name, role)
 }
 
-/// Makes an agency, or adds a key of `role` to the agency with that code.
-pub fn create(conn: &mut DbConn, code: &str, name: &str, role: Role) -> Result<CreatedKey, ApiError> {
+/// The same, for an operator at the command line, straight into the database.
+pub fn create_offline(db: &Database, body: &NewAgencyBody) -> Result<CreatedKey, ServiceError> {
+    let (code, name, role) = check(body)?;
+    create_in(&mut db.connect()?, &code, &name, role)
+}
+
+fn create_in(conn: &mut DbConn, code: &str, name: &str, role: Role) -> Result<CreatedKey, ServiceError> {
     use diesel::result::{DatabaseErrorKind, Error};
     match create_once(conn, code, name, role) {
         // Another request made the same new agency a moment ago: add the key to it.
@@ -46,17 +65,13 @@ pub fn create(conn: &mut DbConn, code: &str, name: &str, role: Role) -> Result<C
 
 fn create_once(conn: &mut DbConn, code: &str, name: &str, role: Role) -> Result<CreatedKey, diesel::result::Error> {
     use diesel::Connection;
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let now = now();
     conn.transaction(|c| {
-        let (agency, created) = match queries::agency_by_code(c, code)? {
+        let (agency_row, created) = match queries::agency_by_code(c, code)? {
             Some(a) => (a, false),
             None => {
-                let a = AgencyRow {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    code: code.to_owned(),
-                    name: name.to_owned(),
-                    created_at: now.clone(),
-                };
+                let a =
+                    AgencyRow { id: new_id(), code: code.to_owned(), name: name.to_owned(), created_at: now.clone() };
                 queries::insert_agency(c, &a)?;
                 (a, true)
             }
@@ -65,18 +80,25 @@ fn create_once(conn: &mut DbConn, code: &str, name: &str, role: Role) -> Result<
         queries::insert_key(
             c,
             &ApiKeyRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                agency_id: agency.id.clone(),
+                id: new_id(),
+                agency_id: agency_row.id.clone(),
                 role: role.as_str().to_owned(),
                 key_hash: hash_key(&key),
                 created_at: now.clone(),
             },
         )?;
-        Ok(CreatedKey { agency: agency.into(), api_key: key, role: role.as_str().to_owned(), created })
+        Ok(CreatedKey { agency: agency(agency_row), api_key: key, role: role.as_str().to_owned(), created })
     })
 }
 
-/// Every agency.
-pub fn list(conn: &mut DbConn) -> Result<Vec<Agency>, ApiError> {
-    Ok(queries::list_agencies(conn)?.into_iter().map(Agency::from).collect())
+/// Every agency (admin).
+pub fn list(s: &Services, who: &Principal) -> Result<AgencyList, ServiceError> {
+    who.require(ADMIN)?;
+    let agencies = queries::list_agencies(&mut *s.conn()?)?.into_iter().map(agency).collect();
+    Ok(AgencyList { agencies })
+}
+
+/// Who a key belongs to (any valid key).
+pub fn whoami(who: &Principal) -> WhoAmI {
+    WhoAmI { agency: who.agency_code.clone(), role: who.role.as_str().to_owned() }
 }

@@ -10,7 +10,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::store::{DbConn, Pool, queries};
 
 /// A key's role.
@@ -60,8 +60,13 @@ pub struct Principal {
 
 impl Principal {
     /// Refuses unless the role is one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.role) { Ok(()) } else { Err(ApiError::Forbidden) }
+    pub fn require(&self, roles: &[Role]) -> Result<(), ServiceError> {
+        if roles.contains(&self.role) { Ok(()) } else { Err(ServiceError::Forbidden) }
+    }
+
+    /// The operator at the command line (`bawaba report …`): reads like an auditor.
+    pub fn operator() -> Principal {
+        Principal { key_id: None, agency_id: None, agency_code: None, role: Role::Auditor }
     }
 
     /// Whether this caller sees other agencies' persons' values (names, IDs, dates, phones).
@@ -70,11 +75,15 @@ impl Principal {
         self.role != Role::Submitter
     }
 
-    /// Hides from this caller the evidence values it may not see.
+    /// Hides from this caller the evidence values it may not see: a submitter sees the stored
+    /// side's value only when its own agency posted that person; evidence that does not say
+    /// whose person it was is hidden too.
     pub fn redact(&self, evidence: &mut [crate::service::domain::EvidenceItem]) {
         if !self.sees_others_values() {
             for e in evidence {
-                e.redact_unless(self.agency_code.as_deref());
+                if self.agency_code.is_none() || e.theirs_agency != self.agency_code {
+                    e.theirs = None;
+                }
             }
         }
     }
@@ -110,7 +119,7 @@ impl Keys {
 
     /// The principal behind a presented key, or `Unauthorized`. Blocking: call off the async
     /// workers.
-    pub fn authenticate(&self, pool: &Pool, key: &str) -> Result<Principal, ApiError> {
+    pub fn authenticate(&self, pool: &Pool, key: &str) -> Result<Principal, ServiceError> {
         let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
         if let Some(master) = &self.master_hash
             && bool::from(master.ct_eq(&digest))
@@ -121,14 +130,14 @@ impl Keys {
         if let Some(p) = self.cache.read().get(&hash) {
             return Ok(p.clone());
         }
-        let mut conn = pool.get().map_err(|_| ApiError::Unavailable)?;
-        let principal = lookup(&mut conn, &hash)?.ok_or(ApiError::Unauthorized)?;
+        let mut conn = pool.get().map_err(|_| ServiceError::Unavailable)?;
+        let principal = lookup(&mut conn, &hash)?.ok_or(ServiceError::Unauthorized)?;
         self.cache.write().insert(hash, principal.clone());
         Ok(principal)
     }
 }
 
-fn lookup(conn: &mut DbConn, hash: &str) -> Result<Option<Principal>, ApiError> {
+fn lookup(conn: &mut DbConn, hash: &str) -> Result<Option<Principal>, ServiceError> {
     let Some((key, agency)) = queries::key_by_hash(conn, hash)? else {
         return Ok(None);
     };
@@ -137,6 +146,6 @@ fn lookup(conn: &mut DbConn, hash: &str) -> Result<Option<Principal>, ApiError> 
     if !bool::from(key.key_hash.as_bytes().ct_eq(hash.as_bytes())) {
         return Ok(None);
     }
-    let role = Role::parse(&key.role).ok_or_else(|| ApiError::Internal("stored key has an unknown role".into()))?;
+    let role = Role::parse(&key.role).ok_or_else(|| ServiceError::Internal("stored key has an unknown role".into()))?;
     Ok(Some(Principal { key_id: Some(key.id), agency_id: Some(agency.id), agency_code: Some(agency.code), role }))
 }

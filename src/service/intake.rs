@@ -10,16 +10,18 @@
 use std::sync::Arc;
 use std::thread;
 
-use bawaba_matching::{Band as MBand, Field, HouseholdMatch, Index, MatchConfig, Matcher, PreparedPerson};
+use bawaba_matching::{Band as MBand, HouseholdMatch, Index, MatchConfig, Matcher, PreparedPerson};
 use crossbeam_channel::{Receiver, Sender, bounded};
 use diesel::Connection;
 use sha2::{Digest, Sha256};
 
 use super::domain::*;
-use super::engine::{Engine, EngineState, NextIds};
+use super::evidence::{evidence, round3};
+use super::ids::{new_id, now};
+use super::index::{Engine, EngineState, NextIds};
 use super::policy::OverlapPolicy;
-use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::service::error::ServiceError;
 use crate::store::models::{FlagRow, HouseholdRow, PersonRow, RecordRow};
 use crate::store::{DbConn, queries};
 
@@ -46,11 +48,11 @@ pub struct Item {
 }
 
 impl Item {
-    /// Hashes and prepares a validated record (pure work, done on the caller's thread).
-    pub fn new(record: NewRecord) -> Item {
+    /// A validated record and its members as the matcher prepared them (see
+    /// [`super::validate::record`], which makes both), with the hash that tells a replay.
+    pub fn new(record: NewRecord, prepared: Vec<PreparedPerson>) -> Item {
         let canonical = serde_json::to_vec(&record).unwrap_or_default();
         let body_hash = hex::encode(Sha256::digest(&canonical));
-        let prepared = super::engine::prepare_members(&record.members);
         Item { record, body_hash, prepared }
     }
 }
@@ -64,7 +66,7 @@ pub enum Outcome {
     Replayed(Answer),
 }
 
-type ItemResult = Result<Outcome, ApiError>;
+type ItemResult = Result<Outcome, ServiceError>;
 
 struct Submission {
     agency: AgencyRef,
@@ -111,22 +113,22 @@ impl Intake {
         let n = items.len();
         let (reply, answer) = bounded(1);
         if self.tx.send(Job::Submit(Submission { agency, items, reply })).is_err() {
-            return (0..n).map(|_| Err(ApiError::Unavailable)).collect();
+            return (0..n).map(|_| Err(ServiceError::Unavailable)).collect();
         }
-        answer.recv().unwrap_or_else(|_| (0..n).map(|_| Err(ApiError::Unavailable)).collect())
+        answer.recv().unwrap_or_else(|_| (0..n).map(|_| Err(ServiceError::Unavailable)).collect())
     }
 
     /// Runs `f` on the writer, alone, and returns what it returns (blocking).
     pub fn exclusive<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut DbConn, &Engine, &OverlapPolicy) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
+        f: impl FnOnce(&mut DbConn, &Engine, &OverlapPolicy) -> Result<T, ServiceError> + Send + 'static,
+    ) -> Result<T, ServiceError> {
         let (reply, answer) = bounded(1);
         let job: Exclusive = Box::new(move |c, e, p| {
             let _ = reply.send(f(c, e, p));
         });
-        self.tx.send(Job::Exclusive(job)).map_err(|_| ApiError::Unavailable)?;
-        answer.recv().map_err(|_| ApiError::Unavailable)?
+        self.tx.send(Job::Exclusive(job)).map_err(|_| ServiceError::Unavailable)?;
+        answer.recv().map_err(|_| ServiceError::Unavailable)?
     }
 }
 
@@ -239,7 +241,7 @@ impl Writer {
                             }
                             outcome
                         }
-                        Err(e) => Err(ApiError::Internal(e.to_string())),
+                        Err(e) => Err(ServiceError::Internal(e.to_string())),
                     });
                 }
                 results.push(out);
@@ -259,7 +261,7 @@ impl Writer {
             *next = saved_next;
             for r in results.iter_mut().flatten() {
                 if matches!(r, Ok(Outcome::Created(_))) {
-                    *r = Err(ApiError::Unavailable);
+                    *r = Err(ServiceError::Unavailable);
                 }
             }
         } else {
@@ -299,14 +301,6 @@ fn apply(engine: &Engine, staged: Staged, agency: &AgencyRef, item: &Item, undo:
     }
 }
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
 type StoreResult = Result<(ItemResult, Option<Staged>), diesel::result::Error>;
 
 #[expect(clippy::too_many_arguments, reason = "the writer's parts, borrowed apart so the group loop can keep the rest")]
@@ -328,7 +322,7 @@ fn store_item(
             return Ok((Ok(Outcome::Replayed(answer)), None));
         }
         return Ok((
-            Err(ApiError::Conflict(format!(
+            Err(ServiceError::Conflict(format!(
                 "external_id `{}` was already used by this agency with another body",
                 record.external_id
             ))),
@@ -447,60 +441,6 @@ pub struct Plan {
     pub agency_ids: std::collections::HashMap<String, String>,
 }
 
-/// The path of an evidence field under a member.
-pub fn field_path(field: Field) -> &'static str {
-    match field {
-        Field::Name => "name",
-        Field::FirstName => "name.first",
-        Field::FatherName => "name.father",
-        Field::GrandfatherName => "name.grandfather",
-        Field::FamilyName => "name.family",
-        Field::NationalId => "national_id",
-        Field::DateOfBirth => "date_of_birth",
-        Field::Phone => "phone",
-        Field::Sex => "sex",
-        Field::Role => "role",
-        _ => "other",
-    }
-}
-
-/// The evidence of a household match, field by field; `member` names the incoming member
-/// (`members[0]` for a record, `query` for a search). Each item names the agency (its code) and
-/// role of the stored person it compares with, so it can be redacted for viewers who may not
-/// see that agency's values.
-pub fn evidence(
-    c: &mut DbConn,
-    engine: &Engine,
-    state: &EngineState,
-    m: &HouseholdMatch,
-    member: impl Fn(usize) -> String,
-) -> Result<Vec<EvidenceItem>, diesel::result::Error> {
-    let mut out = Vec::new();
-    for pair in &m.pairs {
-        let who = member(pair.ours);
-        let (agency, role) = match state.person_meta(pair.theirs) {
-            Some((agency_id, role)) => (Some(engine.agency_code(c, agency_id)?), Some(role)),
-            None => (None, None),
-        };
-        out.extend(pair.evidence.iter().map(|e| EvidenceItem {
-            field: format!("{who}.{}", field_path(e.field)),
-            ours: e.ours.clone(),
-            theirs: Some(e.theirs.clone()),
-            theirs_agency: agency.clone(),
-            theirs_role: role,
-            level: e.level.to_owned(),
-            similarity: round3(e.similarity),
-            weight: round3(e.weight),
-        }));
-    }
-    Ok(out)
-}
-
-/// Three decimals, for answers people read.
-pub fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
-
 /// Matches a record against the index and finds its overlaps. Used by intake (on the writer,
 /// inside its transaction) and by check (on a reader connection).
 pub fn plan(
@@ -544,7 +484,7 @@ pub fn plan(
             continue;
         };
         let ev = evidence(c, engine, state, m, |i| format!("members[{i}]"))?;
-        let (b, score) = (Band::from(m.band), round3(m.score));
+        let (b, score) = (band_of(m.band), round3(m.score));
         if !joined {
             flags.push(FlagOut {
                 flag_id: None,

@@ -1,29 +1,41 @@
-//! Use cases: the gateway's behaviour, between the HTTP handlers and the store. Handlers parse
-//! and authenticate, then call one function here; nothing here knows HTTP.
+//! Use cases: the gateway's behaviour, the one door to it. The HTTP API, the pages and the CLI
+//! each extract what they were given, call one function here with the caller ([`auth::Principal`])
+//! and the input as it arrived (a wire body or query), and render what it returns. Each use case
+//! checks the caller's role, validates its input ([`validate`]), reads or writes through the
+//! store and the engine, audits reads of personal data ([`audit`]), and answers with wire types
+//! or a [`error::ServiceError`]. Nothing here knows HTTP.
 
 pub mod agencies;
+pub mod audit;
 pub mod auth;
 pub mod domain;
-pub mod engine;
+pub mod error;
+pub mod evidence;
 pub mod households;
+pub mod ids;
+pub mod index;
 pub mod intake;
+pub mod model;
 pub mod policy;
 pub mod records;
 pub mod reports;
 pub mod review;
 pub mod search;
+pub mod sessions;
+pub mod validate;
 
 use std::sync::Arc;
 
 use bawaba_matching::{MatchConfig, Matcher};
 
-use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::store::{DbTarget, Pool, StoreError};
+use crate::store::{DbConn, DbTarget, Pool, StoreError};
 use auth::Keys;
-use engine::Engine;
+use error::ServiceError;
+use index::Engine;
 use intake::Intake;
 use policy::OverlapPolicy;
+use sessions::Sessions;
 
 /// Everything the use cases need, shared by every worker.
 #[derive(Clone)]
@@ -34,6 +46,9 @@ pub struct Services {
     pub intake: Intake,
     pub policy: Arc<OverlapPolicy>,
     pub metrics: Arc<Metrics>,
+    /// The pages' sign-in sessions, this gateway's own.
+    pub sessions: Arc<Sessions>,
+    backend: &'static str,
 }
 
 /// How to start the services.
@@ -49,7 +64,7 @@ pub struct Settings {
 impl Services {
     /// Migrates, opens the pool, rebuilds the index and starts the writer.
     pub fn start(settings: &Settings) -> Result<Services, StoreError> {
-        let target = DbTarget::parse(&settings.database_url);
+        let target = DbTarget::parse(&settings.database_url)?;
         target.migrate()?;
         let pool = target.pool(settings.pool_size)?;
         let mut conn = target.connect()?;
@@ -68,11 +83,67 @@ impl Services {
         let policy = Arc::new(settings.overlap_policy.clone());
         let metrics = Arc::new(Metrics::new().map_err(|e| StoreError::Connection(format!("metrics: {e}")))?);
         let intake = Intake::start(conn, engine.clone(), policy.clone(), metrics.clone(), next);
-        Ok(Services { pool, keys: Keys::new(settings.master_key.as_deref()), engine, intake, policy, metrics })
+        let keys = Keys::new(settings.master_key.as_deref());
+        Ok(Services {
+            pool,
+            keys,
+            engine,
+            intake,
+            policy,
+            metrics,
+            sessions: Arc::default(),
+            backend: target.backend.as_str(),
+        })
     }
 
     /// A reader connection (blocking).
-    pub fn conn(&self) -> Result<diesel::r2d2::PooledConnection<crate::store::Manager>, ApiError> {
-        self.pool.get().map_err(|_| ApiError::Unavailable)
+    pub(crate) fn conn(&self) -> Result<diesel::r2d2::PooledConnection<crate::store::Manager>, ServiceError> {
+        self.pool.get().map_err(|_| ServiceError::Unavailable)
+    }
+
+    /// Which backend serves the database: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// Whether the database answers (blocking).
+    pub fn health(&self) -> Result<(), ServiceError> {
+        crate::store::ping(&mut *self.conn()?).map_err(|_| ServiceError::Unavailable)
+    }
+
+    /// The principal behind a presented API key (blocking).
+    pub fn authenticate(&self, key: &str) -> Result<auth::Principal, ServiceError> {
+        self.keys.authenticate(&self.pool, key)
+    }
+
+    /// Prometheus text of the gateway's metrics (admin, auditor).
+    pub fn metrics_text(&self, who: &auth::Principal) -> Result<String, ServiceError> {
+        who.require(&[auth::Role::Admin, auth::Role::Auditor])?;
+        Ok(self.metrics.render())
+    }
+}
+
+/// The database alone, without the index or the writer: for the command line's operator
+/// commands (`migrate`, `agency create`, `report`, `model estimate`).
+pub struct Database {
+    target: DbTarget,
+}
+
+impl Database {
+    /// Opens the database a URL names (refusing unknown schemes) and brings its schema up to
+    /// date; returns it with the number of migrations applied.
+    pub fn open(url: &str) -> Result<(Database, usize), ServiceError> {
+        let target = DbTarget::parse(url).map_err(|e| ServiceError::field("database_url", e.to_string()))?;
+        let applied = target.migrate()?;
+        Ok((Database { target }, applied))
+    }
+
+    /// Which backend serves it: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.target.backend.as_str()
+    }
+
+    pub(crate) fn connect(&self) -> Result<DbConn, ServiceError> {
+        Ok(self.target.connect()?)
     }
 }

@@ -1,22 +1,29 @@
-//! Records: submit one or many, check without storing, read one back.
+//! Records: submit one or many, check without storing, read one back. Each use case checks the
+//! caller's role and validates the body itself ([`super::validate`]).
 
-use serde::Serialize;
-use utoipa::ToSchema;
+use bawaba_wire::records::{RecordBody, StoredAssistance, StoredFlag, StoredLocation, StoredMember, StoredRecord};
 
 use super::Services;
+use super::audit::audit;
 use super::auth::{Principal, Role};
-use super::domain::EvidenceItem;
-use super::domain::{Answer, Decision, FlagOut, NewRecord};
-use super::households::audit;
+use super::domain::{Answer, Decision, FlagOut};
+use super::error::ServiceError;
 use super::intake::{AgencyRef, Item, Outcome, plan};
-use crate::error::ApiError;
+use super::validate;
 use crate::store::models::{FlagRow, PersonRow, RecordRow};
 use crate::store::queries;
 
-fn agency_of(p: &Principal) -> Result<AgencyRef, ApiError> {
+/// Who may post records: an agency's own system.
+pub const SUBMIT: &[Role] = &[Role::Submitter];
+/// Who may check a record without storing it.
+pub const CHECK: &[Role] = &[Role::Submitter, Role::Caseworker, Role::Auditor];
+/// Who may read a record (a submitter, only its own agency's).
+pub const READ: &[Role] = &[Role::Submitter, Role::Caseworker, Role::Auditor];
+
+fn agency_of(p: &Principal) -> Result<AgencyRef, ServiceError> {
     match (&p.agency_id, &p.agency_code) {
         (Some(id), Some(code)) => Ok(AgencyRef { id: id.clone(), code: code.clone() }),
-        _ => Err(ApiError::Forbidden),
+        _ => Err(ServiceError::Forbidden),
     }
 }
 
@@ -28,24 +35,36 @@ fn redact_outcome(who: &Principal, outcome: &mut Outcome) {
     }
 }
 
-/// Stores one record (blocking).
-pub fn submit(s: &Services, who: &Principal, record: NewRecord) -> Result<Outcome, ApiError> {
+/// Validates and stores one record (blocking).
+pub fn submit(s: &Services, who: &Principal, body: RecordBody) -> Result<Outcome, ServiceError> {
+    who.require(SUBMIT)?;
     let agency = agency_of(who)?;
-    let mut out = s.intake.submit(agency, vec![Item::new(record)]);
-    let mut outcome = out.pop().unwrap_or(Err(ApiError::Unavailable))?;
+    let item = validate::record(body)?;
+    let mut out = s.intake.submit(agency, vec![item]);
+    let mut outcome = out.pop().unwrap_or(Err(ServiceError::Unavailable))?;
     redact_outcome(who, &mut outcome);
     Ok(outcome)
 }
 
-/// Stores many records in order; `records[i]` is `Err` for items that failed validation.
+/// Most records in one batch.
+pub const BATCH_MAX: usize = 10_000;
+
+/// Validates and stores many records in order, as if posted one by one. Each item is read from
+/// its JSON on its own, so an item that cannot be read or fails validation gets its own error
+/// and does not stop the others.
 pub fn submit_batch(
     s: &Services,
     who: &Principal,
-    records: Vec<Result<NewRecord, ApiError>>,
-) -> Result<Vec<Result<Outcome, ApiError>>, ApiError> {
+    records: Vec<serde_json::Value>,
+) -> Result<Vec<Result<Outcome, ServiceError>>, ServiceError> {
     use rayon::prelude::*;
+    who.require(SUBMIT)?;
+    if records.len() > BATCH_MAX {
+        return Err(ServiceError::field("records", format!("must hold at most {BATCH_MAX} records")));
+    }
     let agency = agency_of(who)?;
-    let prepared: Vec<Result<Item, ApiError>> = records.into_par_iter().map(|r| r.map(Item::new)).collect();
+    let prepared: Vec<Result<Item, ServiceError>> =
+        records.into_par_iter().map(|v| validate::parse_value::<RecordBody>(v).and_then(validate::record)).collect();
     let mut items = Vec::new();
     let mut slots = Vec::with_capacity(prepared.len());
     for p in prepared {
@@ -62,7 +81,7 @@ pub fn submit_batch(
         .into_iter()
         .map(|slot| match slot {
             Some(err) => Err(err),
-            None => stored.next().unwrap_or(Err(ApiError::Unavailable)).map(|mut outcome| {
+            None => stored.next().unwrap_or(Err(ServiceError::Unavailable)).map(|mut outcome| {
                 redact_outcome(who, &mut outcome);
                 outcome
             }),
@@ -75,8 +94,9 @@ pub fn submit_batch(
 /// A submitter learns only whether and with whom the household overlaps (agency, aid type and
 /// period, band and score): no evidence, no other agency's record id. A check is how a
 /// submitter could probe for people it does not serve, so it gets no values at all.
-pub fn check(s: &Services, who: &Principal, record: NewRecord) -> Result<Answer, ApiError> {
-    let item = Item::new(record);
+pub fn check(s: &Services, who: &Principal, body: RecordBody) -> Result<Answer, ServiceError> {
+    who.require(CHECK)?;
+    let item = validate::record(body)?;
     let mut conn = s.conn()?;
     let agency_id = who.agency_id.clone().unwrap_or_default();
     let plan = {
@@ -97,124 +117,58 @@ pub fn check(s: &Services, who: &Principal, record: NewRecord) -> Result<Answer,
     Ok(Answer { record_id: None, household_id, decision: Decision::from_flags(&flags), flags })
 }
 
-/// A record as stored.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StoredRecord {
-    pub record_id: String,
-    pub external_id: String,
-    pub agency: String,
-    pub household_id: String,
-    pub assistance: StoredAssistance,
-    pub location: StoredLocation,
-    pub members: Vec<StoredMember>,
-    pub created_at: String,
-    pub decision: Decision,
-    pub flags: Vec<StoredFlag>,
-}
-
-/// Aid as stored.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StoredAssistance {
-    #[serde(rename = "type")]
-    pub aid_type: String,
-    pub program: Option<String>,
-    pub amount: Option<f64>,
-    pub currency: Option<String>,
-    pub period_start: String,
-    pub period_end: String,
-}
-
-/// Where, as stored.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StoredLocation {
-    pub governorate: Option<String>,
-    pub locality: Option<String>,
-}
-
-/// A member as stored.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StoredMember {
-    pub role: String,
-    pub name: String,
-    pub national_id: Option<String>,
-    pub date_of_birth: Option<String>,
-    pub sex: Option<String>,
-    pub phone: Option<String>,
-}
-
-impl From<PersonRow> for StoredMember {
-    fn from(p: PersonRow) -> Self {
-        StoredMember {
-            role: p.role,
-            name: p.name,
-            national_id: p.national_id,
-            date_of_birth: p.date_of_birth,
-            sex: p.sex,
-            phone: p.phone,
-        }
+/// A person row as the API shows it.
+pub fn stored_member(p: PersonRow) -> StoredMember {
+    StoredMember {
+        role: p.role,
+        name: p.name,
+        national_id: p.national_id,
+        date_of_birth: p.date_of_birth,
+        sex: p.sex,
+        phone: p.phone,
     }
 }
 
-/// A flag as stored, with its review status.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StoredFlag {
-    pub flag_id: String,
-    pub record_id: String,
-    pub household_id: String,
-    pub kind: String,
-    pub band: String,
-    pub score: f64,
-    pub status: String,
-    pub matched_household_id: String,
-    pub matched_record_id: Option<String>,
-    pub overlap: Option<serde_json::Value>,
-    pub evidence: Vec<EvidenceItem>,
-    pub created_at: String,
+/// A stored flag as `who` may see it: evidence values it may not see hidden.
+pub fn flag_for(who: &Principal, row: FlagRow) -> StoredFlag {
+    let mut f = stored_flag(row);
+    who.redact(&mut f.evidence);
+    f
 }
 
-impl StoredFlag {
-    /// Hides from `who` the evidence values it may not see.
-    pub fn redacted_for(mut self, who: &Principal) -> StoredFlag {
-        who.redact(&mut self.evidence);
-        self
-    }
-}
-
-impl From<FlagRow> for StoredFlag {
-    fn from(f: FlagRow) -> Self {
-        let overlap = match (f.overlap_type, f.overlap_from, f.overlap_to) {
-            (Some(t), Some(from), Some(to)) => Some(serde_json::json!({"type": t, "from": from, "to": to})),
-            _ => None,
-        };
-        StoredFlag {
-            flag_id: f.id,
-            record_id: f.record_id,
-            household_id: f.household_id,
-            kind: f.kind,
-            band: f.band,
-            score: f.score,
-            status: f.status,
-            matched_household_id: f.matched_household_id,
-            matched_record_id: f.matched_record_id,
-            overlap,
-            evidence: serde_json::from_str(&f.evidence).unwrap_or_default(),
-            created_at: f.created_at,
-        }
+/// A flag row as the API shows it.
+pub fn stored_flag(f: FlagRow) -> StoredFlag {
+    let overlap = match (f.overlap_type, f.overlap_from, f.overlap_to) {
+        (Some(t), Some(from), Some(to)) => Some(serde_json::json!({"type": t, "from": from, "to": to})),
+        _ => None,
+    };
+    StoredFlag {
+        flag_id: f.id,
+        record_id: f.record_id,
+        household_id: f.household_id,
+        kind: f.kind,
+        band: f.band,
+        score: f.score,
+        status: f.status,
+        matched_household_id: f.matched_household_id,
+        matched_record_id: f.matched_record_id,
+        overlap,
+        evidence: serde_json::from_str(&f.evidence).unwrap_or_default(),
+        created_at: f.created_at,
     }
 }
 
 /// Reads one record; a submitter sees only its own agency's.
-pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, ApiError> {
+pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, ServiceError> {
+    who.require(READ)?;
     let mut conn = s.conn()?;
-    let r: RecordRow = queries::record(&mut conn, id)?.ok_or(ApiError::NotFound("record"))?;
+    let r: RecordRow = queries::record(&mut conn, id)?.ok_or(ServiceError::NotFound("record"))?;
     if who.role == Role::Submitter && who.agency_id.as_deref() != Some(r.agency_id.as_str()) {
-        return Err(ApiError::NotFound("record"));
+        return Err(ServiceError::NotFound("record"));
     }
-    let members = queries::persons_of_record(&mut conn, &r.id)?.into_iter().map(StoredMember::from).collect();
-    let flags: Vec<StoredFlag> = queries::flags_of_record(&mut conn, &r.id)?
-        .into_iter()
-        .map(|f| StoredFlag::from(f).redacted_for(who))
-        .collect();
+    let members = queries::persons_of_record(&mut conn, &r.id)?.into_iter().map(stored_member).collect();
+    let flags: Vec<StoredFlag> =
+        queries::flags_of_record(&mut conn, &r.id)?.into_iter().map(|f| flag_for(who, f)).collect();
     let agency = queries::agencies_by_ids(&mut conn, std::slice::from_ref(&r.agency_id))?
         .pop()
         .map(|a| a.code)

@@ -4,13 +4,14 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde::Serialize;
-use utoipa::ToSchema;
+use bawaba_wire::reports::{OverlapReport, OverlapRow, OverlapTotals, ReportQuery, Summary, SummaryLine};
 
 use super::Services;
-use super::auth::Principal;
-use super::households::audit;
-use crate::error::ApiError;
+use super::audit::audit;
+use super::auth::{Principal, Role};
+use super::domain::{AidType, Band};
+use super::error::{FieldProblem, ServiceError, validated};
+use super::validate::{date, limit, nonempty};
 use crate::store::models::{FlagBrief, RecordBrief};
 use crate::store::{DbConn, queries};
 
@@ -24,58 +25,6 @@ pub struct ReportFilter {
     /// Agency code, on either side of the pair.
     pub agency: Option<String>,
     pub band: Option<String>,
-}
-
-/// One overlapping pair.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OverlapRow {
-    pub flag_id: String,
-    pub kind: String,
-    pub household_id: String,
-    pub band: String,
-    pub score: f64,
-    pub review_status: String,
-    #[serde(rename = "type")]
-    pub aid_type: String,
-    pub overlap_from: String,
-    pub overlap_to: String,
-    pub overlapping_days: i64,
-    pub record_id: String,
-    pub agency: String,
-    pub program: Option<String>,
-    pub amount: Option<f64>,
-    pub currency: Option<String>,
-    pub period_start: String,
-    pub period_end: String,
-    pub governorate: Option<String>,
-    pub matched_record_id: String,
-    pub matched_agency: String,
-    pub matched_type: String,
-    pub matched_program: Option<String>,
-    pub matched_amount: Option<f64>,
-    pub matched_currency: Option<String>,
-    pub matched_period_start: String,
-    pub matched_period_end: String,
-}
-
-/// Totals over every row the filters select.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
-pub struct OverlapTotals {
-    pub rows: usize,
-    pub households: usize,
-    pub overlapping_records: usize,
-    pub overlapping_days: i64,
-    /// Overlapping amount per currency.
-    pub amount: BTreeMap<String, f64>,
-}
-
-/// A page of the overlap report.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OverlapReport {
-    pub rows: Vec<OverlapRow>,
-    pub totals: OverlapTotals,
-    /// Pass as `cursor` for the next page; absent on the last.
-    pub next_cursor: Option<String>,
 }
 
 fn days(from: &str, to: &str) -> i64 {
@@ -92,7 +41,7 @@ fn walk(
     f: &ReportFilter,
     cursor: Option<&str>,
     mut visit: impl FnMut(OverlapRow),
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let agency_id = match &f.agency {
         Some(code) => match queries::agency_by_code(conn, code)? {
             Some(a) => Some(a.id),
@@ -207,26 +156,146 @@ impl Tally {
     }
 }
 
-/// The overlap report: a page of rows after `cursor` (all rows when `limit` is `None`), with
-/// totals over everything the filters select.
-pub fn overlaps(
-    s: &Services,
-    who: &Principal,
-    f: &ReportFilter,
-    cursor: Option<&str>,
-    limit: Option<usize>,
-) -> Result<OverlapReport, ApiError> {
-    overlaps_on(&mut *s.conn()?, who, f, cursor, limit)
+/// Who may pull reports.
+pub const ROLES: &[Role] = &[Role::Auditor];
+
+/// How a report is to be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON, paged.
+    Json,
+    /// CSV, every row.
+    Csv,
 }
 
-/// [`overlaps`] on a given connection (for the command line).
-pub fn overlaps_on(
+/// A validated report request.
+#[derive(Debug, Clone)]
+pub struct ReportRequest {
+    pub filter: ReportFilter,
+    pub format: Format,
+    /// JSON page size.
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+/// Validates report parameters: dates, their order, aid type, band, format and page size.
+pub fn request(q: &ReportQuery) -> Result<ReportRequest, ServiceError> {
+    let mut problems = Vec::new();
+    let filter = ReportFilter {
+        from: date(&mut problems, "from", &q.from),
+        to: date(&mut problems, "to", &q.to),
+        governorate: nonempty(&q.governorate),
+        aid_type: nonempty(&q.aid_type),
+        agency: nonempty(&q.agency),
+        band: nonempty(&q.band),
+    };
+    if let (Some(a), Some(b)) = (&filter.from, &filter.to)
+        && b < a
+    {
+        problems.push(FieldProblem::new("to", "must not be before from"));
+    }
+    if filter.aid_type.as_deref().is_some_and(|t| AidType::parse(t).is_none()) {
+        problems.push(FieldProblem::new("type", "is not an aid type"));
+    }
+    if filter.band.as_deref().is_some_and(|b| Band::parse(b).is_none()) {
+        problems.push(FieldProblem::new("band", "must be certain, probable or possible"));
+    }
+    let format = match nonempty(&q.format).as_deref() {
+        None | Some("json") => Format::Json,
+        Some("csv") => Format::Csv,
+        Some(_) => {
+            problems.push(FieldProblem::new("format", "must be json or csv"));
+            Format::Json
+        }
+    };
+    let limit = limit(&mut problems, &q.limit, 1000, 10_000);
+    validated(problems, ReportRequest { filter, format, limit, cursor: nonempty(&q.cursor) })
+}
+
+/// The overlap report as JSON: a page of rows after the cursor, with totals over everything
+/// the filters select. Audited.
+pub fn overlaps(s: &Services, who: &Principal, q: &ReportQuery) -> Result<OverlapReport, ServiceError> {
+    who.require(ROLES)?;
+    let r = request(q)?;
+    overlaps_on(&mut *s.conn()?, who, &r.filter, r.cursor.as_deref(), Some(r.limit))
+}
+
+/// How many overlapping pairs the filters select, by agency pair (codes in order) and by the
+/// month their overlap starts (`YYYY-MM`): what the report page charts.
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub by_pair: BTreeMap<(String, String), u64>,
+    pub by_month: BTreeMap<String, u64>,
+}
+
+/// The overlap report's page with the counts of the whole selection, from one walk. Audited.
+pub fn overlaps_with_counts(
+    s: &Services,
+    who: &Principal,
+    q: &ReportQuery,
+) -> Result<(OverlapReport, Counts), ServiceError> {
+    who.require(ROLES)?;
+    let r = request(q)?;
+    let mut counts = Counts::default();
+    let report = walk_page(&mut *s.conn()?, who, &r.filter, r.cursor.as_deref(), Some(r.limit), |row| {
+        let (a, b) = if row.agency <= row.matched_agency {
+            (&row.agency, &row.matched_agency)
+        } else {
+            (&row.matched_agency, &row.agency)
+        };
+        *counts.by_pair.entry((a.clone(), b.clone())).or_default() += 1;
+        if let Some(m) = row.overlap_from.get(..7) {
+            *counts.by_month.entry(m.to_owned()).or_default() += 1;
+        }
+    })?;
+    Ok((report, counts))
+}
+
+/// The whole overlap report as CSV (the page parameters are ignored). Audited.
+pub fn overlaps_csv(s: &Services, who: &Principal, q: &ReportQuery) -> Result<String, ServiceError> {
+    who.require(ROLES)?;
+    let r = request(q)?;
+    let report = overlaps_on(&mut *s.conn()?, who, &r.filter, None, None)?;
+    csv_of(&report.rows)
+}
+
+/// The overlap report for an operator at the command line, straight from the database.
+pub fn overlaps_offline(
+    db: &super::Database,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<OverlapReport, ServiceError> {
+    let mut problems = Vec::new();
+    let filter = ReportFilter {
+        from: date(&mut problems, "--from", &from),
+        to: date(&mut problems, "--to", &to),
+        ..Default::default()
+    };
+    let filter = validated(problems, filter)?;
+    let operator = Principal::operator();
+    overlaps_on(&mut db.connect()?, &operator, &filter, None, None)
+}
+
+fn overlaps_on(
     conn: &mut DbConn,
     who: &Principal,
     f: &ReportFilter,
     cursor: Option<&str>,
     limit: Option<usize>,
-) -> Result<OverlapReport, ApiError> {
+) -> Result<OverlapReport, ServiceError> {
+    walk_page(conn, who, f, cursor, limit, |_| {})
+}
+
+/// One walk over the selection: totals over all of it, `count` shown every row, and the page of
+/// `limit` rows after `cursor` kept.
+fn walk_page(
+    conn: &mut DbConn,
+    who: &Principal,
+    f: &ReportFilter,
+    cursor: Option<&str>,
+    limit: Option<usize>,
+    mut count: impl FnMut(&OverlapRow),
+) -> Result<OverlapReport, ServiceError> {
     audit(conn, who, "report.overlaps", None, None)?;
     // One walk: every row counts towards the totals; the page is the `limit` rows after `cursor`.
     let mut all = Tally::default();
@@ -235,6 +304,7 @@ pub fn overlaps_on(
     let mut past_cursor = cursor.is_none();
     walk(conn, f, None, |row| {
         all.add(&row);
+        count(&row);
         if !past_cursor {
             past_cursor = cursor.is_some_and(|c| row.flag_id.as_str() >= c);
             if past_cursor && cursor == Some(row.flag_id.as_str()) {
@@ -253,12 +323,39 @@ pub fn overlaps_on(
     Ok(OverlapReport { rows, totals: all.totals(), next_cursor })
 }
 
-/// The report as CSV, one row per pair, with a header.
-pub fn overlaps_csv(rows: &[OverlapRow]) -> String {
-    let header = "flag_id,kind,household_id,band,score,review_status,type,overlap_from,overlap_to,overlapping_days,record_id,agency,program,amount,currency,period_start,period_end,governorate,matched_record_id,matched_agency,matched_type,matched_program,matched_amount,matched_currency,matched_period_start,matched_period_end";
-    let mut out = String::with_capacity(rows.len() * 300 + header.len() + 1);
-    out.push_str(header);
-    out.push('\n');
+/// The report's rows as CSV, one per pair, with a header; spreadsheet formulas defused.
+pub fn csv_of(rows: &[OverlapRow]) -> Result<String, ServiceError> {
+    const HEADER: [&str; 26] = [
+        "flag_id",
+        "kind",
+        "household_id",
+        "band",
+        "score",
+        "review_status",
+        "type",
+        "overlap_from",
+        "overlap_to",
+        "overlapping_days",
+        "record_id",
+        "agency",
+        "program",
+        "amount",
+        "currency",
+        "period_start",
+        "period_end",
+        "governorate",
+        "matched_record_id",
+        "matched_agency",
+        "matched_type",
+        "matched_program",
+        "matched_amount",
+        "matched_currency",
+        "matched_period_start",
+        "matched_period_end",
+    ];
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 300 + 512));
+    let fail = |e: csv::Error| ServiceError::Internal(format!("writing CSV: {e}"));
+    w.write_record(HEADER).map_err(fail)?;
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for r in rows {
@@ -290,55 +387,24 @@ pub fn overlaps_csv(rows: &[OverlapRow]) -> String {
             r.matched_period_start.clone(),
             r.matched_period_end.clone(),
         ];
-        for (i, f) in fields.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            csv_field(&mut out, f);
-        }
-        out.push('\n');
+        w.write_record(fields.iter().map(|f| defuse(f).into_owned())).map_err(fail)?;
     }
-    out
+    let bytes = w.into_inner().map_err(|e| ServiceError::Internal(format!("writing CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| ServiceError::Internal(format!("writing CSV: {e}")))
 }
 
-/// Quotes a CSV field when it must be, and defuses spreadsheet formulas.
-fn csv_field(out: &mut String, f: &str) {
-    let formula = f.starts_with(['=', '+', '@']) || (f.starts_with('-') && f.parse::<f64>().is_err());
-    if f.contains([',', '"', '\n', '\r']) || formula {
-        out.push('"');
-        if formula {
-            out.push('\'');
-        }
-        out.push_str(&f.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(f);
-    }
-}
-
-/// One group of the summary.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SummaryLine {
-    /// The group: `AGENCY_A|AGENCY_B`, a governorate, or an aid type.
-    pub key: String,
-    pub households: usize,
-    pub overlapping_records: usize,
-    pub amount: BTreeMap<String, f64>,
-}
-
-/// `GET /v1/reports/summary`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Summary {
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub by_agency_pair: Vec<SummaryLine>,
-    pub by_governorate: Vec<SummaryLine>,
-    pub by_type: Vec<SummaryLine>,
-    pub totals: OverlapTotals,
+/// A field a spreadsheet would run as a formula (`=`, `+`, `@`, a `-` that is no number, and
+/// their full-width forms), with a leading apostrophe so it shows as text.
+fn defuse(f: &str) -> std::borrow::Cow<'_, str> {
+    let formula = f.starts_with(['=', '+', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF20}', '\t', '\r'])
+        || (f.starts_with(['-', '\u{FF0D}']) && f.parse::<f64>().is_err());
+    if formula { format!("'{f}").into() } else { f.into() }
 }
 
 /// Totals by agency pair, governorate and type.
-pub fn summary(s: &Services, who: &Principal, f: &ReportFilter) -> Result<Summary, ApiError> {
+pub fn summary(s: &Services, who: &Principal, q: &ReportQuery) -> Result<Summary, ServiceError> {
+    who.require(ROLES)?;
+    let f = &request(q)?.filter;
     let mut conn = s.conn()?;
     audit(&mut conn, who, "report.summary", None, None)?;
     let mut pairs: BTreeMap<String, Tally> = BTreeMap::new();

@@ -4,54 +4,43 @@
 //! dismissing an aid flag settles it. Every review is kept with who, when and the note. Reviews
 //! run on the intake writer, so a merge never interleaves with a record being matched.
 
+use bawaba_wire::review::{FlagPage, FlagQuery, ReviewAnswer, ReviewBody, Verdict};
 use diesel::Connection;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::Services;
+use super::audit::audit;
 use super::auth::{Principal, Role};
 use super::domain::{AidType, FlagKind};
-use super::engine::Engine;
-use super::households::audit;
+use super::error::{FieldProblem, ServiceError, validated};
+use super::ids::{new_id, now};
+use super::index::Engine;
 use super::policy::OverlapPolicy;
-use super::records::StoredFlag;
-use crate::error::ApiError;
+use super::records::flag_for;
+use super::validate::{limit, nonempty};
 use crate::store::DbConn;
 use crate::store::models::{DismissedPairRow, FlagRow, ReviewRow};
 use crate::store::queries::{self, FlagFilter};
 
-/// A reviewer's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// The flag is right.
-    Confirm,
-    /// The flag is wrong.
-    Dismiss,
-}
+/// Who may list and review flags.
+pub const ROLES: &[Role] = &[Role::Caseworker, Role::Auditor];
 
-/// The answer to a review.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReviewAnswer {
-    pub review_id: String,
-    pub flag: StoredFlag,
-    /// When a confirmation merged two households: the one that remains.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub merged_into: Option<String>,
-    /// Aid flags raised because the merge revealed overlaps.
-    pub new_flags: Vec<String>,
-}
-
-/// A page of flags.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FlagPage {
-    pub flags: Vec<StoredFlag>,
-    /// Pass as `cursor` for the next page; absent on the last.
-    pub next_cursor: Option<String>,
-}
-
-/// Lists flags.
-pub fn list(s: &Services, mut filter: FlagFilter, agency_code: Option<String>) -> Result<FlagPage, ApiError> {
+/// Lists flags, oldest first, a page at a time.
+pub fn list(s: &Services, who: &Principal, q: &FlagQuery) -> Result<FlagPage, ServiceError> {
+    who.require(ROLES)?;
+    let mut problems = Vec::new();
+    let status = nonempty(&q.status);
+    if status.as_deref().is_some_and(|st| !["open", "confirmed", "dismissed"].contains(&st)) {
+        problems.push(FieldProblem::new("status", "must be open, confirmed or dismissed"));
+    }
+    let kind = nonempty(&q.kind);
+    if kind.as_deref().is_some_and(|k| FlagKind::parse(k).is_none()) {
+        problems
+            .push(FieldProblem::new("kind", "must be overlapping_aid, duplicate_record or possible_same_household"));
+    }
+    let limit = limit(&mut problems, &q.limit, 100, 1000) as i64;
+    let mut filter =
+        validated(problems, FlagFilter { status, kind, agency_id: None, after: nonempty(&q.cursor), limit })?;
+    let agency_code = nonempty(&q.agency);
     let mut conn = s.conn()?;
     if let Some(code) = agency_code {
         match queries::agency_by_code(&mut conn, &code)? {
@@ -70,24 +59,18 @@ pub fn list(s: &Services, mut filter: FlagFilter, agency_code: Option<String>) -
     } else {
         None
     };
-    Ok(FlagPage { flags: rows.into_iter().map(StoredFlag::from).collect(), next_cursor })
+    Ok(FlagPage { flags: rows.into_iter().map(|f| flag_for(who, f)).collect(), next_cursor })
 }
 
 /// Reviews a flag (blocking; runs on the writer).
-pub fn review(
-    s: &Services,
-    who: &Principal,
-    flag_id: String,
-    verdict: Verdict,
-    note: String,
-) -> Result<ReviewAnswer, ApiError> {
-    who.require(&[Role::Caseworker, Role::Auditor])?;
+pub fn review(s: &Services, who: &Principal, flag_id: String, body: ReviewBody) -> Result<ReviewAnswer, ServiceError> {
+    who.require(ROLES)?;
+    let ReviewBody { decision: verdict, note } = body;
+    if note.chars().count() > 2000 || note.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ServiceError::field("note", "must be at most 2000 characters, with no control characters"));
+    }
     let who = who.clone();
     s.intake.exclusive(move |conn, engine, policy| apply(conn, engine, policy, &who, &flag_id, verdict, &note))
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 fn apply(
@@ -98,20 +81,20 @@ fn apply(
     flag_id: &str,
     verdict: Verdict,
     note: &str,
-) -> Result<ReviewAnswer, ApiError> {
+) -> Result<ReviewAnswer, ServiceError> {
     let mut merge: Option<(String, String)> = None;
     let mut dismiss: Option<(String, String)> = None;
-    let answer = conn.transaction::<_, ApiError, _>(|c| {
-        let flag = queries::flag(c, flag_id)?.ok_or(ApiError::NotFound("flag"))?;
+    let answer = conn.transaction::<_, ServiceError, _>(|c| {
+        let flag = queries::flag(c, flag_id)?.ok_or(ServiceError::NotFound("flag"))?;
         if flag.status != "open" {
-            return Err(ApiError::Conflict(format!("this flag was already reviewed ({})", flag.status)));
+            return Err(ServiceError::Conflict(format!("this flag was already reviewed ({})", flag.status)));
         }
         let status = match verdict {
             Verdict::Confirm => "confirmed",
             Verdict::Dismiss => "dismissed",
         };
         queries::set_flag_status(c, &flag.id, status)?;
-        let review_id = uuid::Uuid::now_v7().to_string();
+        let review_id = new_id();
         queries::insert_review(
             c,
             &ReviewRow {
@@ -151,8 +134,8 @@ fn apply(
                 }
             }
         }
-        let flag = queries::flag(c, &flag.id)?.ok_or(ApiError::NotFound("flag"))?;
-        Ok(ReviewAnswer { review_id, flag: flag.into(), merged_into, new_flags })
+        let flag = queries::flag(c, &flag.id)?.ok_or(ServiceError::NotFound("flag"))?;
+        Ok(ReviewAnswer { review_id, flag: flag_for(who, flag), merged_into, new_flags })
     })?;
     let mut state = engine.state.write();
     if let Some((from, into)) = merge {
@@ -179,7 +162,7 @@ fn flag_revealed_overlaps(
     moved: &[crate::store::models::RecordRow],
     known: &[crate::store::models::RecordRow],
     into: &str,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, ServiceError> {
     let mut ids = Vec::new();
     let mut rows = Vec::new();
     for r in moved {
@@ -193,7 +176,7 @@ fn flag_revealed_overlaps(
             if !policy.conflicts(rt, qt) || r.period_start > q.period_end || q.period_start > r.period_end {
                 continue;
             }
-            let id = uuid::Uuid::now_v7().to_string();
+            let id = new_id();
             let evidence = serde_json::json!([{
                 "field": "review", "ours": reviewed.household_id, "theirs": reviewed.matched_household_id,
                 "level": "confirmed_same_household", "similarity": 1.0, "weight": 0.0

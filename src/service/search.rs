@@ -3,19 +3,25 @@
 
 use std::collections::HashMap;
 
-use bawaba_matching::SearchQuery;
-use serde::Serialize;
-use utoipa::ToSchema;
+use bawaba_matching::SearchQuery as MatchQuery;
+use bawaba_wire::households::{AidEntry, Candidate, CandidateMember, SearchAnswer, SearchQuery};
 
 use super::Services;
+use super::audit::audit;
 use super::auth::{Principal, Role};
-use super::domain::{Band, EvidenceItem};
-use super::households::audit;
-use super::intake::{evidence, round3};
-use crate::error::ApiError;
+use super::domain::band_of;
+use super::error::{FieldProblem, ServiceError, validated};
+use super::evidence::{evidence, round3};
+use super::households::aid_entry;
+use super::validate::{check_name, limit, nonempty};
+use crate::store::models::RecordRow;
 use crate::store::queries;
+use bawaba_matching::normalize;
 
-/// What was asked.
+/// Who may search (a submitter finds only households its agency serves).
+pub const ROLES: &[Role] = &[Role::Caseworker, Role::Auditor, Role::Submitter];
+
+/// What was asked, validated.
 #[derive(Debug, Clone, Default)]
 pub struct SearchParams {
     pub name: Option<String>,
@@ -26,33 +32,91 @@ pub struct SearchParams {
     pub limit: usize,
 }
 
-/// A member in a search result.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CandidateMember {
-    pub name: String,
-    pub role: String,
-    pub agency: String,
+/// Validates a search: at least one of name, national ID, phone; each well formed.
+pub fn params(q: &SearchQuery) -> Result<SearchParams, ServiceError> {
+    let mut problems = Vec::new();
+    let params = SearchParams {
+        name: nonempty(&q.name),
+        national_id: nonempty(&q.national_id),
+        date_of_birth: nonempty(&q.date_of_birth),
+        phone: nonempty(&q.phone),
+        governorate: nonempty(&q.governorate),
+        limit: limit(&mut problems, &q.limit, 10, 100),
+    };
+    if params.name.is_none() && params.national_id.is_none() && params.phone.is_none() {
+        problems.push(FieldProblem::new("name", "give at least one of name, national_id, phone"));
+    }
+    if let Some(n) = &params.name
+        && let Err(p) = check_name(n)
+    {
+        problems.push(FieldProblem::new("name", p));
+    }
+    if params.national_id.as_deref().is_some_and(|id| normalize::national_id(id).is_none()) {
+        problems.push(FieldProblem::new("national_id", "must contain digits"));
+    }
+    if params.phone.as_deref().is_some_and(|p| normalize::phone(p).is_none()) {
+        problems.push(FieldProblem::new("phone", "is not a phone number"));
+    }
+    if params.date_of_birth.as_deref().is_some_and(|d| normalize::date_of_birth(d).is_none()) {
+        problems.push(FieldProblem::new("date_of_birth", "must be YYYY-MM-DD, YYYY-MM or YYYY"));
+    }
+    validated(problems, params)
 }
 
-/// One ranked household.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Candidate {
-    pub household_id: String,
-    pub score: f64,
-    pub band: Band,
-    pub members: Vec<CandidateMember>,
-    pub evidence: Vec<EvidenceItem>,
+/// Searches (blocking): validates, finds, audits once.
+pub fn search(s: &Services, who: &Principal, q: &SearchQuery) -> Result<SearchAnswer, ServiceError> {
+    let found = find(s, who, &params(q)?)?;
+    Ok(SearchAnswer { candidates: found.candidates })
 }
 
-/// `GET /v1/households/search` answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SearchAnswer {
-    pub candidates: Vec<Candidate>,
+/// One candidate with the household's aid history (as [`super::households::get`] would show it
+/// to this caller) and how many flags are open on it: the search page's results.
+#[derive(Debug)]
+pub struct CandidateWithAid {
+    pub candidate: Candidate,
+    pub aid_history: Vec<AidEntry>,
+    pub open_flags: usize,
 }
 
-/// Searches (blocking).
-pub fn search(s: &Services, who: &Principal, p: &SearchParams) -> Result<SearchAnswer, ApiError> {
-    let query = SearchQuery {
+/// Searches and gives each candidate's aid history and open flag count, in a few queries and
+/// one audit event for the whole search (blocking).
+pub fn search_with_aid(s: &Services, who: &Principal, q: &SearchQuery) -> Result<Vec<CandidateWithAid>, ServiceError> {
+    let found = find(s, who, &params(q)?)?;
+    let ids: Vec<String> = found.candidates.iter().map(|c| c.household_id.clone()).collect();
+    // A submitter counts only the flags on its own records, as its household view shows them.
+    let only_agency = if who.sees_others_values() { None } else { who.agency_id.as_deref() };
+    let open: HashMap<String, usize> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        queries::open_flag_counts(&mut *s.conn()?, &ids, only_agency)?.into_iter().collect()
+    };
+    Ok(found
+        .candidates
+        .into_iter()
+        .map(|c| {
+            let aid_history = found
+                .records
+                .iter()
+                .filter(|r| r.household_id == c.household_id)
+                .map(|r| aid_entry(who, r, &found.codes))
+                .collect();
+            let open_flags = open.get(&c.household_id).copied().unwrap_or(0);
+            CandidateWithAid { candidate: c, aid_history, open_flags }
+        })
+        .collect())
+}
+
+/// What a search found, with what was read to find it.
+struct Found {
+    candidates: Vec<Candidate>,
+    records: Vec<RecordRow>,
+    codes: HashMap<String, String>,
+}
+
+/// Searches with parameters already validated (blocking); audited.
+fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, ServiceError> {
+    who.require(ROLES)?;
+    let query = MatchQuery {
         name: p.name.as_deref(),
         national_id: p.national_id.as_deref(),
         date_of_birth: p.date_of_birth.as_deref(),
@@ -83,7 +147,7 @@ pub fn search(s: &Services, who: &Principal, p: &SearchParams) -> Result<SearchA
     .collect();
     audit(&mut conn, who, "household.search", None, Some(used.join(",")))?;
     if found.is_empty() {
-        return Ok(SearchAnswer { candidates: vec![] });
+        return Ok(Found { candidates: vec![], records: vec![], codes: HashMap::new() });
     }
     let ids: Vec<String> = found.iter().map(|(id, _)| id.clone()).collect();
     let records = queries::records_of_households(&mut conn, &ids)?;
@@ -135,8 +199,8 @@ pub fn search(s: &Services, who: &Principal, p: &SearchParams) -> Result<SearchA
                     agency: codes.get(agency_id).cloned().unwrap_or_default(),
                 });
             }
-            Candidate { household_id: hid, score: round3(m.score), band: Band::from(m.band), members, evidence }
+            Candidate { household_id: hid, score: round3(m.score), band: band_of(m.band), members, evidence }
         })
         .collect();
-    Ok(SearchAnswer { candidates })
+    Ok(Found { candidates, records, codes })
 }

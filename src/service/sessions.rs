@@ -1,26 +1,23 @@
-//! Sign-in sessions for the pages. A session is a random 256-bit id in the `bawaba_session`
-//! cookie (HttpOnly, SameSite=Strict, Secure, Path=/) that maps, in memory and only on the
-//! server, to the principal its key authenticated as; the key itself is never kept, put in a URL
-//! or written into a page. Each session carries its own CSRF token for the pages' POST forms.
+//! Sign-in sessions for the pages. A session is a random 256-bit id (the pages keep it in a
+//! cookie) that maps, in memory and only on the server, to the principal its key authenticated
+//! as; the key itself is never kept. Each session carries its own CSRF token for the pages'
+//! POST forms.
 //!
 //! Sessions expire after [`IDLE`] without use and [`ABSOLUTE`] after sign-in, and are dropped at
-//! sign-out. They live as long as the process: a restart signs everyone out, which is the safe
-//! side. The store is process-wide; each session remembers the gateway instance that made it,
-//! so two gateways in one process (as in the tests) never accept each other's sessions.
+//! sign-out. The store is part of the services' state, so two gateways in one process (as in the
+//! tests) never see each other's sessions; it lives as long as the process, so a restart signs
+//! everyone out, which is the safe side.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 
-use crate::service::Services;
-use crate::service::auth::Principal;
-
-/// The cookie's name.
-pub const COOKIE: &str = "bawaba_session";
+use super::Services;
+use super::auth::Principal;
+use super::error::ServiceError;
 /// A session unused for this long is gone.
 pub const IDLE: Duration = Duration::from_secs(30 * 60);
 /// A session older than this is gone, used or not.
@@ -34,7 +31,6 @@ pub struct Session {
     pub principal: Principal,
     /// The token POST forms must carry.
     pub csrf: String,
-    server: usize,
     created: Instant,
     used: Instant,
 }
@@ -46,11 +42,10 @@ impl Session {
     }
 }
 
-static STORE: LazyLock<Mutex<HashMap<String, Session>>> = LazyLock::new(Mutex::default);
-
-/// Identifies one gateway instance (its services) for as long as it runs.
-pub fn server_of(s: &Services) -> usize {
-    std::sync::Arc::as_ptr(&s.engine) as usize
+/// The live sessions of one gateway.
+#[derive(Debug, Default)]
+pub struct Sessions {
+    store: Mutex<HashMap<String, Session>>,
 }
 
 fn random_hex() -> String {
@@ -63,44 +58,57 @@ fn live(s: &Session, now: Instant) -> bool {
     now.duration_since(s.used) < IDLE && now.duration_since(s.created) < ABSOLUTE
 }
 
-/// Starts a session for `principal`; returns its id.
-pub fn create(server: usize, principal: Principal) -> String {
-    let id = random_hex();
-    let now = Instant::now();
-    let session = Session { principal, csrf: random_hex(), server, created: now, used: now };
-    let mut store = STORE.lock();
-    store.retain(|_, s| live(s, now));
-    if store.len() >= MAX_SESSIONS
-        && let Some(oldest) = store.iter().min_by_key(|(_, s)| s.used).map(|(k, _)| k.clone())
-    {
-        store.remove(&oldest);
+impl Sessions {
+    /// Starts a session for `principal`; returns its id.
+    pub fn create(&self, principal: Principal) -> String {
+        let id = random_hex();
+        let now = Instant::now();
+        let session = Session { principal, csrf: random_hex(), created: now, used: now };
+        let mut store = self.store.lock();
+        store.retain(|_, s| live(s, now));
+        if store.len() >= MAX_SESSIONS
+            && let Some(oldest) = store.iter().min_by_key(|(_, s)| s.used).map(|(k, _)| k.clone())
+        {
+            store.remove(&oldest);
+        }
+        store.insert(id.clone(), session);
+        id
     }
-    store.insert(id.clone(), session);
-    id
+
+    /// The live session behind `id`, marking it used.
+    pub fn get(&self, id: &str) -> Option<Session> {
+        if id.len() != 64 {
+            return None;
+        }
+        let now = Instant::now();
+        let mut store = self.store.lock();
+        let s = store.get_mut(id)?;
+        if !live(s, now) {
+            store.remove(id);
+            return None;
+        }
+        s.used = now;
+        Some(s.clone())
+    }
+
+    /// Ends a session.
+    pub fn remove(&self, id: &str) {
+        self.store.lock().remove(id);
+    }
 }
 
-/// The live session behind `id` on this server, marking it used.
-pub fn get(server: usize, id: &str) -> Option<Session> {
-    if id.len() != 64 {
-        return None;
+/// Signs in with a key (blocking): a new session for the principal it authenticates as, after
+/// ending the session the browser had, if any (no fixation). Returns the new session's id.
+pub fn sign_in(s: &Services, key: &str, previous: Option<&str>) -> Result<String, ServiceError> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 512 {
+        return Err(ServiceError::Unauthorized);
     }
-    let now = Instant::now();
-    let mut store = STORE.lock();
-    let s = store.get_mut(id)?;
-    if s.server != server {
-        return None;
+    let principal = s.authenticate(key)?;
+    if let Some(old) = previous {
+        s.sessions.remove(old);
     }
-    if !live(s, now) {
-        store.remove(id);
-        return None;
-    }
-    s.used = now;
-    Some(s.clone())
-}
-
-/// Ends a session.
-pub fn remove(id: &str) {
-    STORE.lock().remove(id);
+    Ok(s.sessions.create(principal))
 }
 
 #[cfg(test)]
@@ -113,14 +121,15 @@ mod tests {
     }
 
     #[test]
-    fn sessions_are_per_server_and_end() {
-        let id = create(1, who());
+    fn sessions_are_per_gateway_and_end() {
+        let (one, two) = (Sessions::default(), Sessions::default());
+        let id = one.create(who());
         assert_eq!(id.len(), 64);
-        assert!(get(2, &id).is_none(), "another server's session is refused");
-        let s = get(1, &id).expect("live");
+        assert!(two.get(&id).is_none(), "another gateway's session is refused");
+        let s = one.get(&id).expect("live");
         assert!(s.csrf_ok(&s.csrf.clone()));
         assert!(!s.csrf_ok("nope"));
-        remove(&id);
-        assert!(get(1, &id).is_none());
+        one.remove(&id);
+        assert!(one.get(&id).is_none());
     }
 }

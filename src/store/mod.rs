@@ -52,6 +52,25 @@ pub enum StoreError {
     /// Migrations could not be applied.
     #[error("database migration failed: {0}")]
     Migration(String),
+    /// The URL names a database this gateway does not speak.
+    #[error("`{0}://` is not a database this gateway speaks: give a SQLite path, sqlite://path or postgres://…")]
+    UnknownScheme(String),
+}
+
+impl Backend {
+    /// `sqlite` or `postgres`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Whether a connection answers.
+pub fn ping(conn: &mut DbConn) -> Result<(), StoreError> {
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
 }
 
 impl From<r2d2::PoolError> for StoreError {
@@ -70,14 +89,22 @@ pub struct DbTarget {
 }
 
 impl DbTarget {
-    /// Reads a `BAWABA_DATABASE_URL`-style string.
-    pub fn parse(url: &str) -> Self {
+    /// Reads a `BAWABA_DATABASE_URL`-style string: `postgres://…` or `postgresql://…`,
+    /// `sqlite://path`, or a plain path. Any other `scheme://` is refused, not taken for a path.
+    pub fn parse(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            DbTarget { backend: Backend::Postgres, url: url.to_owned() }
-        } else {
-            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-            DbTarget { backend: Backend::Sqlite, url: path.to_owned() }
+            return Ok(DbTarget { backend: Backend::Postgres, url: url.to_owned() });
         }
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            return Ok(DbTarget { backend: Backend::Sqlite, url: path.to_owned() });
+        }
+        if let Some((scheme, _)) = url.split_once("://")
+            && !scheme.is_empty()
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        {
+            return Err(StoreError::UnknownScheme(scheme.to_owned()));
+        }
+        Ok(DbTarget { backend: Backend::Sqlite, url: url.to_owned() })
     }
 
     /// Opens one connection, set up as every connection of the pool is.
@@ -175,11 +202,14 @@ mod tests {
 
     #[test]
     fn backend_comes_from_the_url_scheme() {
-        assert_eq!(DbTarget::parse("postgres://u@h/db").backend, Backend::Postgres);
-        assert_eq!(DbTarget::parse("postgresql://u@h/db").backend, Backend::Postgres);
-        let t = DbTarget::parse("sqlite:///tmp/x.db");
+        let parse = |u: &str| DbTarget::parse(u).expect("a known scheme");
+        assert_eq!(parse("postgres://u@h/db").backend, Backend::Postgres);
+        assert_eq!(parse("postgresql://u@h/db").backend, Backend::Postgres);
+        let t = parse("sqlite:///tmp/x.db");
         assert_eq!((t.backend, t.url.as_str()), (Backend::Sqlite, "/tmp/x.db"));
         // A path that merely contains a scheme-like word is still a SQLite path.
-        assert_eq!(DbTarget::parse("data/postgres.db").backend, Backend::Sqlite);
+        assert_eq!(parse("data/postgres.db").backend, Backend::Sqlite);
+        // Another database's URL is refused, not taken for a file name.
+        assert!(matches!(DbTarget::parse("mysql://u@h/db"), Err(StoreError::UnknownScheme(s)) if s == "mysql"));
     }
 }

@@ -185,6 +185,36 @@ pub fn open_flags_of_household(conn: &mut DbConn, household_id: &str) -> QResult
         .load(conn)
 }
 
+/// How many flags are open on each of these households (raised on it or naming it, as the
+/// household view lists them; on records of `agency` only, when given).
+pub fn open_flag_counts(conn: &mut DbConn, ids: &[String], agency: Option<&str>) -> QResult<Vec<(String, usize)>> {
+    let mut q = flags::table
+        .inner_join(records::table)
+        .filter(flags::status.eq("open"))
+        .filter(flags::household_id.eq_any(ids).or(flags::matched_household_id.eq_any(ids)))
+        .select((flags::household_id, flags::matched_household_id))
+        .into_boxed();
+    if let Some(a) = agency {
+        q = q.filter(records::agency_id.eq(a));
+    }
+    let rows: Vec<(String, String)> = q.load(conn)?;
+    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for (h, m) in rows {
+        for id in [h.as_str(), m.as_str()] {
+            if ids.iter().any(|i| i == id) {
+                *counts.entry(id.to_owned()).or_default() += 1;
+            }
+        }
+        if h == m && ids.contains(&h) {
+            // Counted twice above for a flag within one household.
+            if let Some(c) = counts.get_mut(&h) {
+                *c -= 1;
+            }
+        }
+    }
+    Ok(counts.into_iter().collect())
+}
+
 /// Every pair kept apart by a reviewer.
 pub fn dismissed_pairs(conn: &mut DbConn) -> QResult<Vec<(String, String)>> {
     dismissed_pairs::table.select((dismissed_pairs::household_a, dismissed_pairs::household_b)).load(conn)

@@ -5,25 +5,23 @@ use actix_web::HttpResponse;
 use actix_web::web::{Data, Path};
 use maud::{Markup, html};
 
-use super::layout::{self, Nav, auto, ltr};
-use super::search::{ROLES, aid_table, short};
+use bawaba_wire::households::KnownMember;
+
+use super::flags::flag_card;
+use super::layout::{self, Nav, aid_table, auto, ltr, short};
 use super::words::{self, Lang};
 use super::{Ctx, UiError, run};
 use crate::service::Services;
-use crate::service::auth::Role;
-use crate::service::households::{self, KnownMember};
-use crate::service::records::StoredFlag;
+use crate::service::households::{self, VIEW};
+use crate::service::review;
 
 /// `GET /ui/households/{id}`.
 pub async fn page(ctx: Ctx, s: Data<Services>, id: Path<String>) -> Result<HttpResponse, UiError> {
-    let session = ctx.require(ROLES)?;
+    let session = ctx.require(VIEW)?;
     let l = ctx.lang;
     let id = id.into_inner();
-    if id.len() > 100 {
-        return Err(UiError::NotFound(l));
-    }
     let who = session.principal.clone();
-    let may_review = matches!(who.role, Role::Caseworker | Role::Auditor);
+    let may_review = review::ROLES.contains(&who.role);
     let csrf = session.csrf.clone();
     let back = ctx.here.clone();
     let v = run(l, move || households::get(&s, &who, &id)).await?;
@@ -94,36 +92,5 @@ fn opt_ltr(v: Option<&str>) -> Markup {
     match v {
         Some(v) if !v.is_empty() => ltr(v),
         _ => html! { span.muted { "—" } },
-    }
-}
-
-/// A flag with what it says, its evidence and, when `review` gives the session's CSRF token and
-/// the page to come back to, the form to confirm or dismiss it.
-pub fn flag_card(l: Lang, f: &StoredFlag, review: Option<(&str, &str)>, open_evidence: bool) -> Markup {
-    let overlap = f.overlap.as_ref();
-    let get = |k: &str| overlap.and_then(|o| o.get(k)).and_then(|v| v.as_str()).unwrap_or("");
-    html! {
-        article.card.flag id={ "flag-" (f.flag_id) } {
-            header.row {
-                strong { (words::kind(l, &f.kind)) }
-                (layout::score(l, f.score, &f.band))
-                span.muted { (words::status(l, &f.status)) }
-            }
-            div.meta {
-                @if overlap.is_some() {
-                    span { (l.t("المساعدة المتداخلة", "Overlapping aid")) ": " (words::aid_type(l, get("type")))
-                        " " (l.t("من", "from")) " " (ltr(get("from"))) " " (l.t("إلى", "to")) " " (ltr(get("to"))) }
-                }
-                span { (l.t("الأسرة", "Household")) ": " a href={ "/ui/households/" (f.household_id) } { (ltr(short(&f.household_id))) } }
-                @if f.matched_household_id != f.household_id {
-                    span { (l.t("الأسرة المطابقة", "Matched household")) ": " a href={ "/ui/households/" (f.matched_household_id) } { (ltr(short(&f.matched_household_id))) } }
-                }
-                span { (l.t("رُفع في", "Raised")) " " (ltr(f.created_at.get(..10).unwrap_or(&f.created_at))) }
-            }
-            (layout::evidence(l, &f.evidence, open_evidence))
-            @if let Some((csrf, back)) = review && f.status == "open" {
-                (super::review::form(l, csrf, &f.flag_id, back))
-            }
-        }
     }
 }

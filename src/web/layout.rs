@@ -7,7 +7,10 @@ use maud::{DOCTYPE, Markup, html};
 
 use super::Ctx;
 use super::words::{self, Lang};
+use bawaba_wire::households::AidEntry;
+
 use crate::service::auth::Role;
+use crate::service::{reports, review, search};
 
 const CSS: &str = include_str!("assets/app.css");
 
@@ -68,13 +71,13 @@ pub fn page_with(ctx: &Ctx, nav: Nav, title: &str, body: Markup, script: Option<
                 header.top {
                     a.brand href="/ui/search" { span.logo { "بوابة" } span.sub { "bawaba" } }
                     nav {
-                        @if can(&[Role::Caseworker, Role::Auditor, Role::Submitter]) {
+                        @if can(search::ROLES) {
                             a href="/ui/search" aria-current=[(nav == Nav::Search).then_some("page")] { (l.t("البحث عن أسرة", "Household search")) }
                         }
-                        @if can(&[Role::Caseworker, Role::Auditor]) {
+                        @if can(review::ROLES) {
                             a href="/ui/review" aria-current=[(nav == Nav::Review).then_some("page")] { (l.t("المراجعة", "Review")) }
                         }
-                        @if can(&[Role::Auditor]) {
+                        @if can(reports::ROLES) {
                             a href="/ui/reports" aria-current=[(nav == Nav::Reports).then_some("page")] { (l.t("تقرير التداخل", "Overlap report")) }
                         }
                         a href="/docs" aria-current=[(nav == Nav::Docs).then_some("page")] { (l.t("توثيق الواجهة", "API docs")) }
@@ -157,7 +160,7 @@ pub fn score(l: Lang, score: f64, band: &str) -> Markup {
 
 /// The evidence of a match as a list of sentences, folded under a one-line summary unless
 /// `open`.
-pub fn evidence(l: Lang, items: &[crate::service::domain::EvidenceItem], open: bool) -> Markup {
+pub fn evidence(l: Lang, items: &[bawaba_wire::domain::EvidenceItem], open: bool) -> Markup {
     let lines = words::sentences(l, items);
     let count = |sign: i8| lines.iter().filter(|s| s.sign == sign).count() as i64;
     html! {
@@ -184,6 +187,55 @@ pub fn evidence(l: Lang, items: &[crate::service::domain::EvidenceItem], open: b
                                 }
                             }
                             " " span.strength { "— " (s.strength) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The last characters of an id, enough to tell households apart on screen (ids are
+/// time-ordered, so their first characters are alike).
+pub fn short(id: &str) -> &str {
+    let n = id.chars().count();
+    let at = id.char_indices().nth(n.saturating_sub(8)).map_or(0, |(i, _)| i);
+    &id[at..]
+}
+
+/// An aid history table, newest first, at most `max` rows.
+pub fn aid_table(l: Lang, aid: &[AidEntry], max: Option<usize>) -> Markup {
+    let mut rows: Vec<&AidEntry> = aid.iter().collect();
+    rows.sort_by(|a, b| b.period_start.cmp(&a.period_start));
+    let shown = max.unwrap_or(rows.len()).min(rows.len());
+    html! {
+        @if rows.is_empty() {
+            p.muted { (l.t("لا توجد مساعدات مسجلة.", "No aid recorded.")) }
+        } @else {
+            div.table-wrap {
+                table {
+                    thead { tr {
+                        th { (l.t("الجهة", "Agency")) }
+                        th { (l.t("النوع", "Type")) }
+                        th { (l.t("البرنامج", "Programme")) }
+                        th { (l.t("من", "From")) }
+                        th { (l.t("إلى", "To")) }
+                        th.n { (l.t("المبلغ", "Amount")) }
+                    } }
+                    tbody {
+                        @for a in &rows[..shown] {
+                            tr {
+                                td { (auto(&a.agency)) }
+                                td { (words::aid_type(l, &a.aid_type)) }
+                                td.wrap { (a.program.as_deref().map(auto).unwrap_or_else(|| html! { span.muted { "—" } })) }
+                                td { (ltr(&a.period_start)) }
+                                td { (ltr(&a.period_end)) }
+                                td.n {
+                                    @if let Some(v) = a.amount {
+                                        (ltr(&format!("{} {}", words::amount(v), a.currency.as_deref().unwrap_or(""))))
+                                    } @else { span.muted { "—" } }
+                                }
+                            }
                         }
                     }
                 }

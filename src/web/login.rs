@@ -9,9 +9,10 @@ use maud::html;
 use serde::Deserialize;
 
 use super::layout::{self, Nav};
-use super::{Ctx, UiError, run, safe_next, see_other, session};
-use crate::error::ApiError;
+use super::{Ctx, SESSION_COOKIE, UiError, run, safe_next, see_other};
 use crate::service::Services;
+use crate::service::error::ServiceError;
+use crate::service::sessions;
 
 #[derive(Deserialize)]
 pub struct LoginQuery {
@@ -68,41 +69,32 @@ pub async fn form(ctx: Ctx, q: Query<LoginQuery>) -> HttpResponse {
 pub async fn submit(ctx: Ctx, s: Data<Services>, f: Form<LoginForm>) -> Result<HttpResponse, UiError> {
     let LoginForm { key, next } = f.into_inner();
     let next = safe_next(&next).unwrap_or("/ui/search").to_owned();
-    let key = key.trim().to_owned();
-    if key.is_empty() || key.len() > 512 {
-        return Ok(form_page(&ctx, &next, true));
-    }
-    let services = s.clone();
-    let principal = match run(ctx.lang, move || services.keys.authenticate(&services.pool, &key)).await {
-        Ok(p) => p,
-        Err(UiError::Api(_, ApiError::Unauthorized)) => return Ok(form_page(&ctx, &next, true)),
+    let previous = ctx.session.as_ref().map(|(id, _)| id.clone());
+    let id = match run(ctx.lang, move || sessions::sign_in(&s, &key, previous.as_deref())).await {
+        Ok(id) => id,
+        Err(UiError::Api(_, ServiceError::Unauthorized)) => return Ok(form_page(&ctx, &next, true)),
         Err(e) => return Err(e),
     };
-    // A new id at every sign-in (no fixation), and the old one ended.
-    if let Some((old, _)) = &ctx.session {
-        session::remove(old);
-    }
-    let id = session::create(session::server_of(&s), principal);
     let mut res = see_other(&next);
-    res.add_cookie(&session_cookie(id)).map_err(|e| UiError::Api(ctx.lang, ApiError::Internal(e.to_string())))?;
+    res.add_cookie(&session_cookie(id)).map_err(|e| UiError::Api(ctx.lang, ServiceError::Internal(e.to_string())))?;
     Ok(res)
 }
 
 /// `POST /ui/logout`.
-pub async fn logout(ctx: Ctx, f: Form<LogoutForm>) -> Result<HttpResponse, UiError> {
-    if let Some((id, s)) = &ctx.session {
-        if !s.csrf_ok(&f.csrf) {
+pub async fn logout(ctx: Ctx, s: Data<Services>, f: Form<LogoutForm>) -> Result<HttpResponse, UiError> {
+    if let Some((id, session)) = &ctx.session {
+        if !session.csrf_ok(&f.csrf) {
             return Err(UiError::Forbidden(ctx.lang));
         }
-        session::remove(id);
+        s.sessions.remove(id);
     }
     let mut res = see_other("/ui/login");
     let mut gone = session_cookie(String::new());
     gone.make_removal();
-    res.add_cookie(&gone).map_err(|e| UiError::Api(ctx.lang, ApiError::Internal(e.to_string())))?;
+    res.add_cookie(&gone).map_err(|e| UiError::Api(ctx.lang, ServiceError::Internal(e.to_string())))?;
     Ok(res)
 }
 
 fn session_cookie(id: String) -> Cookie<'static> {
-    Cookie::build(session::COOKIE, id).path("/").http_only(true).secure(true).same_site(SameSite::Strict).finish()
+    Cookie::build(SESSION_COOKIE, id).path("/").http_only(true).secure(true).same_site(SameSite::Strict).finish()
 }

@@ -8,20 +8,23 @@
 //! - Every page calls the same use cases as the API (`service::…`), with the principal of the
 //!   session, and checks the same roles: no session redirects to the sign-in page, a wrong role
 //!   gets a 403 page.
-//! - The key is posted once, at sign-in, and never appears in a URL or a page; see [`session`].
-//!   POST forms carry the session's CSRF token, and a POST from another origin is refused.
+//! - The key is posted once, at sign-in, and never appears in a URL or a page; the browser
+//!   keeps only a session id in the `bawaba_session` cookie (HttpOnly, SameSite=Strict, Secure,
+//!   Path=/), mapped on the server by `service::sessions`. POST forms carry the session's CSRF
+//!   token, and a POST from another origin is refused.
+//! - The pages import the service and the shared HTTP edge (`crate::http`), never the API.
 //! - Names searched for are posted, not put in the URL, so they stay out of access logs and
 //!   browser history. Pages with personal data are never cached.
 
 mod chart;
 mod docs;
+mod flags;
 mod household;
 mod layout;
 mod login;
 mod reports;
 mod review;
 mod search;
-pub mod session;
 pub mod words;
 
 use std::future::{Ready, ready};
@@ -33,11 +36,14 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 
-use crate::error::ApiError;
 use crate::service::Services;
 use crate::service::auth::Role;
-use session::Session;
+use crate::service::error::ServiceError;
+use crate::service::sessions::Session;
 use words::Lang;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "bawaba_session";
 
 /// The language cookie.
 pub const LANG_COOKIE: &str = "bawaba_lang";
@@ -151,9 +157,9 @@ impl Ctx {
             .and_then(|q| q.lang.as_deref().and_then(Lang::parse))
             .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())))
             .unwrap_or(Lang::Ar);
-        let server = req.app_data::<web::Data<Services>>().map(|s| session::server_of(s));
-        let session = match (server, req.cookie(session::COOKIE)) {
-            (Some(server), Some(c)) => session::get(server, c.value()).map(|s| (c.value().to_owned(), s)),
+        let services = req.app_data::<web::Data<Services>>();
+        let session = match (services, req.cookie(SESSION_COOKIE)) {
+            (Some(services), Some(c)) => services.sessions.get(c.value()).map(|s| (c.value().to_owned(), s)),
             _ => None,
         };
         let here = match req.uri().path_and_query() {
@@ -216,7 +222,7 @@ pub enum UiError {
     /// Nothing here.
     NotFound(Lang),
     /// A use case refused or failed.
-    Api(Lang, ApiError),
+    Api(Lang, ServiceError),
 }
 
 impl std::fmt::Display for UiError {
@@ -232,10 +238,10 @@ impl std::fmt::Display for UiError {
 
 impl UiError {
     /// Wraps a use case's error for a page in `lang`.
-    pub fn api(lang: Lang) -> impl Fn(ApiError) -> UiError {
+    pub fn api(lang: Lang) -> impl Fn(ServiceError) -> UiError {
         move |e| match e {
-            ApiError::Forbidden => UiError::Forbidden(lang),
-            ApiError::NotFound(_) => UiError::NotFound(lang),
+            ServiceError::Forbidden => UiError::Forbidden(lang),
+            ServiceError::NotFound(_) => UiError::NotFound(lang),
             other => UiError::Api(lang, other),
         }
     }
@@ -247,7 +253,7 @@ impl ResponseError for UiError {
             UiError::Login(_) => StatusCode::SEE_OTHER,
             UiError::Forbidden(_) => StatusCode::FORBIDDEN,
             UiError::NotFound(_) => StatusCode::NOT_FOUND,
-            UiError::Api(_, e) => e.code_and_status().1,
+            UiError::Api(_, e) => crate::http::status(e),
         }
     }
 
@@ -274,18 +280,18 @@ impl ResponseError for UiError {
                 l.t("لا يوجد شيء بهذا العنوان.", "There is nothing at this address."),
             ),
             UiError::Api(l, e) => {
-                if let ApiError::Internal(cause) = e {
+                if let ServiceError::Internal(cause) = e {
                     tracing::error!(%cause, "internal error on a page");
                 }
                 let text = match e {
-                    ApiError::Unavailable => {
+                    ServiceError::Unavailable => {
                         l.t("الخدمة غير متاحة الآن، حاول مرة أخرى.", "The service is unavailable, try again.")
                     }
-                    ApiError::Conflict(_) => l.t(
+                    ServiceError::Conflict(_) => l.t(
                         "تعارض مع ما هو محفوظ (ربما راجعه شخص آخر).",
                         "This conflicts with what is stored (someone may have reviewed it already).",
                     ),
-                    ApiError::Validation(_) => l.t("الطلب غير صالح.", "The request is not valid."),
+                    ServiceError::Validation(_) => l.t("الطلب غير صالح.", "The request is not valid."),
                     _ => l.t("حدث خطأ داخلي.", "Something went wrong inside the gateway."),
                 };
                 layout::message(*l, self.status_code(), l.t("تعذر إتمام الطلب", "Could not do this"), text)
@@ -316,10 +322,10 @@ pub fn url_encode(s: &str) -> String {
 /// Runs a use case off the async workers, its errors as pages in `lang`.
 pub async fn run<T, F>(lang: Lang, f: F) -> Result<T, UiError>
 where
-    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce() -> Result<T, ServiceError> + Send + 'static,
     T: Send + 'static,
 {
-    crate::api::blocking(f).await.map_err(UiError::api(lang))
+    crate::http::blocking(f).await.map_err(UiError::api(lang))
 }
 
 #[cfg(test)]

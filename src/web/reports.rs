@@ -1,44 +1,46 @@
 //! The auditor's overlap report: filters, totals, charts by agency pair and by month, the rows a
-//! page at a time, and the whole report as CSV. Everything comes from
-//! `service::reports::overlaps` (audited there) with the filters the API takes.
+//! page at a time, and the whole report as CSV. Everything comes from `service::reports`
+//! (audited there) with the API's own query ([`ReportQuery`]).
 //!
-//! The first page walks the whole selection once: its totals, both charts and the first rows
-//! come from that one walk. Later pages ask the service for one page after the cursor, and show
-//! the totals but not the charts again.
-
-use std::collections::BTreeMap;
+//! The service walks the selection once per page: the totals, the counts the charts draw and
+//! the page's rows come from that one walk. Later pages show the totals but not the charts.
 
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Query};
 use maud::{Markup, html};
-use serde::Deserialize;
 
 use super::chart::{self, Bar};
-use super::layout::{self, Nav, auto, ltr};
-use super::search::short;
+use super::layout::{self, Nav, auto, ltr, short};
 use super::words::{self, Lang};
 use super::{Ctx, UiError, run, url_encode};
-use crate::service::Services;
-use crate::service::auth::Role;
-use crate::service::domain::{AidType, Band};
-use crate::service::reports::{self, OverlapRow, OverlapTotals, ReportFilter};
+use bawaba_wire::domain::{AidType, Band};
+use bawaba_wire::reports::{OverlapRow, OverlapTotals, ReportQuery};
 
-/// Who may see reports: as `/v1/reports/*`.
-pub const ROLES: &[Role] = &[Role::Auditor];
+use crate::service::Services;
+use crate::service::reports::{self, Counts, ROLES};
+use crate::service::validate::check_date;
+
 const PAGE: usize = 100;
 const MAX_PAGE: usize = 1000;
 
-#[derive(Deserialize, Default)]
-pub struct ReportQuery {
-    from: Option<String>,
-    to: Option<String>,
-    governorate: Option<String>,
-    #[serde(rename = "type")]
-    aid_type: Option<String>,
-    agency: Option<String>,
-    band: Option<String>,
-    cursor: Option<String>,
-    limit: Option<String>,
+/// The page's query: the API's report query, and whatever else a page's URL carries (`lang`),
+/// which the API's strict query would refuse.
+type PageQuery = std::collections::HashMap<String, String>;
+
+/// The API's query, from the page parameters it knows.
+fn report_query(mut q: PageQuery) -> ReportQuery {
+    let mut take = |k: &str| q.remove(k);
+    ReportQuery {
+        from: take("from"),
+        to: take("to"),
+        governorate: take("governorate"),
+        aid_type: take("type"),
+        agency: take("agency"),
+        band: take("band"),
+        format: None,
+        limit: take("limit"),
+        cursor: take("cursor"),
+    }
 }
 
 fn nonempty(v: &Option<String>) -> Option<String> {
@@ -46,11 +48,11 @@ fn nonempty(v: &Option<String>) -> Option<String> {
 }
 
 /// The filter, with the problems found in it (shown on the page; bad values are left out).
-fn filter(l: Lang, q: &ReportQuery) -> (ReportFilter, Vec<&'static str>) {
+fn filter(l: Lang, q: &ReportQuery) -> (ReportQuery, Vec<&'static str>) {
     let mut problems = Vec::new();
     let mut date = |v: &Option<String>, what: &'static str| {
         let v = nonempty(v)?;
-        if crate::api::body::check_date(&v).is_ok() {
+        if check_date(&v).is_ok() {
             Some(v)
         } else {
             problems.push(what);
@@ -61,8 +63,15 @@ fn filter(l: Lang, q: &ReportQuery) -> (ReportFilter, Vec<&'static str>) {
     let to = date(&q.to, l.t("تاريخ النهاية غير صالح.", "The end date is not valid."));
     let aid_type = nonempty(&q.aid_type).filter(|t| AidType::parse(t).is_some());
     let band = nonempty(&q.band).filter(|b| Band::parse(b).is_some());
-    let mut f =
-        ReportFilter { from, to, governorate: nonempty(&q.governorate), aid_type, agency: nonempty(&q.agency), band };
+    let mut f = ReportQuery {
+        from,
+        to,
+        governorate: nonempty(&q.governorate),
+        aid_type,
+        agency: nonempty(&q.agency),
+        band,
+        ..Default::default()
+    };
     if let (Some(a), Some(b)) = (&f.from, &f.to)
         && b < a
     {
@@ -73,7 +82,7 @@ fn filter(l: Lang, q: &ReportQuery) -> (ReportFilter, Vec<&'static str>) {
 }
 
 /// The filter as a query string (for paging and the CSV link).
-fn query_of(f: &ReportFilter, limit: usize) -> String {
+fn query_of(f: &ReportQuery, limit: usize) -> String {
     let mut p = Vec::new();
     let mut add = |k: &str, v: &Option<String>| {
         if let Some(v) = v {
@@ -101,7 +110,8 @@ struct Shown {
 }
 
 /// `GET /ui/reports`.
-pub async fn page(ctx: Ctx, s: Data<Services>, q: Query<ReportQuery>) -> Result<HttpResponse, UiError> {
+pub async fn page(ctx: Ctx, s: Data<Services>, q: Query<PageQuery>) -> Result<HttpResponse, UiError> {
+    let q = report_query(q.into_inner());
     let session = ctx.require(ROLES)?;
     let l = ctx.lang;
     let (f, problems) = filter(l, &q);
@@ -109,25 +119,18 @@ pub async fn page(ctx: Ctx, s: Data<Services>, q: Query<ReportQuery>) -> Result<
     let limit = limit.unwrap_or(PAGE);
     let cursor = nonempty(&q.cursor).filter(|c| c.len() <= 64);
     let who = session.principal.clone();
-    let filter = f.clone();
     let first = cursor.is_none();
+    let query = ReportQuery { limit: Some(limit.to_string()), cursor, ..f.clone() };
     let shown = run(l, move || {
-        if let Some(c) = cursor {
-            let r = reports::overlaps(&s, &who, &filter, Some(&c), Some(limit))?;
-            return Ok(Shown {
-                rows: r.rows,
-                totals: r.totals,
-                next_cursor: r.next_cursor,
-                by_pair: None,
-                by_month: None,
-            });
-        }
-        let r = reports::overlaps(&s, &who, &filter, None, None)?;
-        let (by_pair, by_month) = buckets(&r.rows);
-        let mut rows = r.rows;
-        let next_cursor = (rows.len() > limit).then(|| rows[limit - 1].flag_id.clone());
-        rows.truncate(limit);
-        Ok(Shown { rows, totals: r.totals, next_cursor, by_pair: Some(by_pair), by_month: Some(by_month) })
+        let (r, counts) = reports::overlaps_with_counts(&s, &who, &query)?;
+        let (by_pair, by_month) = if first { buckets(counts) } else { (Vec::new(), Vec::new()) };
+        Ok(Shown {
+            rows: r.rows,
+            totals: r.totals,
+            next_cursor: r.next_cursor,
+            by_pair: first.then_some(by_pair),
+            by_month: first.then_some(by_month),
+        })
     })
     .await?;
     let qs = query_of(&f, limit);
@@ -172,32 +175,24 @@ pub async fn page(ctx: Ctx, s: Data<Services>, q: Query<ReportQuery>) -> Result<
 }
 
 /// Counts by agency pair (largest first, the tail folded into "others") and by month.
-fn buckets(rows: &[OverlapRow]) -> (Vec<Bar>, Vec<Bar>) {
-    let mut pairs: BTreeMap<String, u64> = BTreeMap::new();
-    let mut months: BTreeMap<String, u64> = BTreeMap::new();
-    for r in rows {
-        let (a, b) =
-            if r.agency <= r.matched_agency { (&r.agency, &r.matched_agency) } else { (&r.matched_agency, &r.agency) };
-        *pairs.entry(format!("{a} ↔ {b}")).or_default() += 1;
-        if let Some(m) = r.overlap_from.get(..7) {
-            *months.entry(m.to_owned()).or_default() += 1;
-        }
-    }
-    let mut pairs: Vec<Bar> = pairs.into_iter().map(|(label, value)| Bar { label, value }).collect();
+fn buckets(counts: Counts) -> (Vec<Bar>, Vec<Bar>) {
+    let Counts { by_pair, by_month } = counts;
+    let mut pairs: Vec<Bar> =
+        by_pair.into_iter().map(|((a, b), value)| Bar { label: format!("{a} ↔ {b}"), value }).collect();
     pairs.sort_by(|a, b| b.value.cmp(&a.value).then_with(|| a.label.cmp(&b.label)));
     if pairs.len() > 12 {
         let rest: u64 = pairs[11..].iter().map(|b| b.value).sum();
         pairs.truncate(11);
         pairs.push(Bar { label: "…".into(), value: rest });
     }
-    let mut months: Vec<Bar> = months.into_iter().map(|(label, value)| Bar { label, value }).collect();
+    let mut months: Vec<Bar> = by_month.into_iter().map(|(label, value)| Bar { label, value }).collect();
     if months.len() > 36 {
         months.drain(..months.len() - 36);
     }
     (pairs, months)
 }
 
-fn filters(l: Lang, f: &ReportFilter) -> Markup {
+fn filters(l: Lang, f: &ReportQuery) -> Markup {
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     html! {
         form.card.filters method="get" action="/ui/reports" {
@@ -292,19 +287,16 @@ fn table(l: Lang, rows: &[OverlapRow]) -> Markup {
 
 /// `GET /ui/reports/overlaps.csv`: every row the filters select, as the API's CSV, with a byte
 /// order mark so that spreadsheets read the Arabic right.
-pub async fn csv(ctx: Ctx, s: Data<Services>, q: Query<ReportQuery>) -> Result<HttpResponse, UiError> {
+pub async fn csv(ctx: Ctx, s: Data<Services>, q: Query<PageQuery>) -> Result<HttpResponse, UiError> {
+    let q = report_query(q.into_inner());
     let session = ctx.require(ROLES)?;
     let l = ctx.lang;
     let (f, problems) = filter(l, &q);
     if !problems.is_empty() {
-        return Err(UiError::Api(l, crate::error::ApiError::field("filter", problems.join(" "))));
+        return Err(UiError::Api(l, crate::service::error::ServiceError::field("filter", problems.join(" "))));
     }
     let who = session.principal.clone();
-    let body = run(l, move || {
-        let r = reports::overlaps(&s, &who, &f, None, None)?;
-        Ok(reports::overlaps_csv(&r.rows))
-    })
-    .await?;
+    let body = run(l, move || reports::overlaps_csv(&s, &who, &f)).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"overlaps.csv\""))

@@ -3,22 +3,21 @@
 
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Form, Path, Query};
-use maud::{Markup, html};
+use maud::html;
 use serde::Deserialize;
 
-use super::household::flag_card;
+use bawaba_wire::domain::FlagKind;
+use bawaba_wire::review::{FlagQuery, ReviewBody, Verdict};
+
+use super::flags::flag_card;
 use super::layout::{self, Nav, ltr};
-use super::words::{self, Lang};
+use super::words;
 use super::{Ctx, UiError, run, safe_next, see_other, url_encode};
 use crate::service::Services;
-use crate::service::auth::Role;
-use crate::service::domain::FlagKind;
-use crate::service::review::{self, Verdict};
-use crate::store::queries::FlagFilter;
+use crate::service::error::ServiceError;
+use crate::service::review::{self, ROLES};
 
-/// Who may review: as `/v1/flags`.
-pub const ROLES: &[Role] = &[Role::Caseworker, Role::Auditor];
-const PAGE: i64 = 25;
+const PAGE: usize = 25;
 
 #[derive(Deserialize)]
 pub struct ReviewQuery {
@@ -44,23 +43,6 @@ fn nonempty(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
-/// The confirm/dismiss form of one flag.
-pub fn form(l: Lang, csrf: &str, flag_id: &str, back: &str) -> Markup {
-    let note_id = format!("note-{flag_id}");
-    html! {
-        form.review method="post" action={ "/ui/review/" (flag_id) } {
-            input type="hidden" name="csrf" value=(csrf);
-            input type="hidden" name="back" value=(back);
-            label for=(note_id) { (l.t("ملاحظة (لماذا؟)", "Note (why?)")) }
-            textarea id=(note_id) name="note" maxlength="2000" {}
-            div.actions {
-                button type="submit" name="decision" value="confirm" { (l.t("تأكيد التنبيه", "Confirm the flag")) }
-                button.secondary type="submit" name="decision" value="dismiss" { (l.t("رفض التنبيه", "Dismiss the flag")) }
-            }
-        }
-    }
-}
-
 /// `GET /ui/review`.
 pub async fn page(ctx: Ctx, s: Data<Services>, q: Query<ReviewQuery>) -> Result<HttpResponse, UiError> {
     let session = ctx.require(ROLES)?;
@@ -69,15 +51,15 @@ pub async fn page(ctx: Ctx, s: Data<Services>, q: Query<ReviewQuery>) -> Result<
     let status = status.unwrap_or_else(|| "open".to_owned());
     let kind = nonempty(&q.kind).filter(|k| FlagKind::parse(k).is_some());
     let agency = nonempty(&q.agency).filter(|a| a.len() <= 64);
-    let filter = FlagFilter {
+    let query = FlagQuery {
         status: (status != "all").then(|| status.clone()),
         kind: kind.clone(),
-        agency_id: None,
-        after: nonempty(&q.cursor).filter(|c| c.len() <= 64),
-        limit: PAGE,
+        agency: agency.clone(),
+        limit: Some(PAGE.to_string()),
+        cursor: nonempty(&q.cursor).filter(|c| c.len() <= 64),
     };
-    let agency_code = agency.clone();
-    let page = run(l, move || review::list(&s, filter, agency_code)).await?;
+    let who = session.principal.clone();
+    let page = run(l, move || review::list(&s, &who, &query)).await?;
     let base = {
         let mut p = vec![format!("status={status}")];
         if let Some(k) = &kind {
@@ -152,15 +134,12 @@ pub async fn submit(
     let verdict = match f.decision.as_str() {
         "confirm" => Verdict::Confirm,
         "dismiss" => Verdict::Dismiss,
-        _ => return Err(UiError::Api(l, crate::error::ApiError::field("decision", "must be confirm or dismiss"))),
+        _ => return Err(UiError::Api(l, ServiceError::field("decision", "must be confirm or dismiss"))),
     };
     let note = f.note.replace("\r\n", "\n");
-    if note.chars().count() > 2000 || note.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(UiError::Api(l, crate::error::ApiError::field("note", "too long or has control characters")));
-    }
     let who = session.principal.clone();
     let flag_id = id.into_inner();
-    run(l, move || review::review(&s, &who, flag_id, verdict, note)).await?;
+    run(l, move || review::review(&s, &who, flag_id, ReviewBody { decision: verdict, note })).await?;
     let back = safe_next(&f.back).unwrap_or("/ui/review");
     let (path, query) = back.split_once('?').unwrap_or((back, ""));
     let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty() && !p.starts_with("done=")).collect();

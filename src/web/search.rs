@@ -8,16 +8,15 @@ use actix_web::web::{Data, Form};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::layout::{self, Nav, auto, ltr};
+use bawaba_wire::domain::EvidenceItem;
+use bawaba_wire::households::SearchQuery;
+
+use super::layout::{self, Nav, aid_table, auto, ltr, short};
 use super::words::{self, Lang};
 use super::{Ctx, UiError, run};
 use crate::service::Services;
-use crate::service::auth::{Principal, Role};
-use crate::service::households::{self, AidEntry, HouseholdView};
-use crate::service::search::{self, Candidate, SearchParams};
-
-/// Who may search: as `GET /v1/households/search`.
-pub const ROLES: &[Role] = &[Role::Caseworker, Role::Auditor, Role::Submitter];
+use crate::service::search::{self, CandidateWithAid, ROLES};
+use crate::service::validate::{ascii_digits, check_name, is_birth_date, is_phone};
 /// Candidates shown.
 const LIMIT: usize = 10;
 /// Aid entries shown under a candidate before "see all".
@@ -38,16 +37,6 @@ pub struct Parsed {
     pub national_id: Option<String>,
     pub phone: Option<String>,
     pub date_of_birth: Option<String>,
-}
-
-fn ascii_digits(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
-            '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
-            _ => c,
-        })
-        .collect()
 }
 
 fn is_date(t: &str) -> bool {
@@ -100,7 +89,7 @@ fn problems(l: Lang, p: &Parsed) -> Vec<String> {
         out.push(l.t("اكتب اسماً أو رقم هوية أو رقم هاتف.", "Type a name, a national ID or a phone number.").to_owned());
     }
     if let Some(n) = &p.name
-        && crate::api::body::check_name(n).is_err()
+        && check_name(n).is_err()
     {
         out.push(
             l.t(
@@ -111,12 +100,12 @@ fn problems(l: Lang, p: &Parsed) -> Vec<String> {
         );
     }
     if let Some(p) = &p.phone
-        && bawaba_matching::normalize::phone(p).is_none()
+        && !is_phone(p)
     {
         out.push(l.t("رقم الهاتف غير صالح.", "The phone number is not valid.").to_owned());
     }
     if let Some(d) = &p.date_of_birth
-        && bawaba_matching::normalize::date_of_birth(d).is_none()
+        && !is_birth_date(d)
     {
         out.push(l.t("تاريخ الميلاد غير صالح.", "The date of birth is not valid.").to_owned());
     }
@@ -154,12 +143,6 @@ pub async fn page(ctx: Ctx) -> Result<HttpResponse, UiError> {
     Ok(layout::page(&ctx, Nav::Search, l.t("البحث", "Search"), body))
 }
 
-/// What one candidate shows.
-struct Found {
-    candidate: Candidate,
-    view: Option<HouseholdView>,
-}
-
 /// `POST /ui/search`: the results.
 pub async fn submit(ctx: Ctx, s: Data<Services>, f: Form<SearchForm>) -> Result<HttpResponse, UiError> {
     let session = ctx.require(ROLES)?;
@@ -168,26 +151,17 @@ pub async fn submit(ctx: Ctx, s: Data<Services>, f: Form<SearchForm>) -> Result<
     let q = f.q.trim().chars().take(300).collect::<String>();
     let parsed = parse(&q);
     let errors = problems(l, &parsed);
-    let found: Vec<Found> = if errors.is_empty() {
-        let who: Principal = session.principal.clone();
-        let params = SearchParams {
+    let found: Vec<CandidateWithAid> = if errors.is_empty() {
+        let who = session.principal.clone();
+        let query = SearchQuery {
             name: parsed.name.clone(),
             national_id: parsed.national_id.clone(),
             date_of_birth: parsed.date_of_birth.clone(),
             phone: parsed.phone.clone(),
             governorate: None,
-            limit: LIMIT,
+            limit: Some(LIMIT.to_string()),
         };
-        run(l, move || {
-            let answer = search::search(&s, &who, &params)?;
-            let mut out = Vec::with_capacity(answer.candidates.len());
-            for c in answer.candidates {
-                let view = households::get(&s, &who, &c.household_id).ok();
-                out.push(Found { candidate: c, view });
-            }
-            Ok(out)
-        })
-        .await?
+        run(l, move || search::search_with_aid(&s, &who, &query)).await?
     } else {
         Vec::new()
     };
@@ -216,7 +190,7 @@ pub async fn submit(ctx: Ctx, s: Data<Services>, f: Form<SearchForm>) -> Result<
     Ok(layout::page(&ctx, Nav::Search, l.t("نتائج البحث", "Search results"), body))
 }
 
-fn candidate(l: Lang, rank: usize, f: &Found) -> Markup {
+fn candidate(l: Lang, rank: usize, f: &CandidateWithAid) -> Markup {
     let c = &f.candidate;
     let href = format!("/ui/households/{}", c.household_id);
     html! {
@@ -236,15 +210,13 @@ fn candidate(l: Lang, rank: usize, f: &Found) -> Markup {
                     li { (auto(&m.name)) " " span.muted { "· " (words::member_role(l, &m.role)) " · " (auto(&m.agency)) } }
                 }
             }
-            @if let Some(v) = &f.view {
-                h3 { (l.t("المساعدات من كل الجهات", "Aid from every agency")) }
-                (aid_table(l, &v.aid_history, Some(AID_SHOWN)))
-                @if v.aid_history.len() > AID_SHOWN {
-                    p { a href=(href) { (l.t("كل المساعدات", "All aid")) " (" (ltr(&words::int(v.aid_history.len() as i64))) ")" } }
-                }
-                @if !v.open_flags.is_empty() {
-                    p.error { (l.t("تنبيهات مفتوحة", "Open flags")) ": " (ltr(&words::int(v.open_flags.len() as i64))) }
-                }
+            h3 { (l.t("المساعدات من كل الجهات", "Aid from every agency")) }
+            (aid_table(l, &f.aid_history, Some(AID_SHOWN)))
+            @if f.aid_history.len() > AID_SHOWN {
+                p { a href=(href) { (l.t("كل المساعدات", "All aid")) " (" (ltr(&words::int(f.aid_history.len() as i64))) ")" } }
+            }
+            @if f.open_flags > 0 {
+                p.error { (l.t("تنبيهات مفتوحة", "Open flags")) ": " (ltr(&words::int(f.open_flags as i64))) }
             }
             p { a.button.secondary href=(href) { (l.t("فتح ملف الأسرة", "Open the household")) } }
         }
@@ -252,57 +224,8 @@ fn candidate(l: Lang, rank: usize, f: &Found) -> Markup {
 }
 
 /// Search evidence without the comparison of roles: the one searching gave none.
-fn without_role(items: &[crate::service::domain::EvidenceItem]) -> Vec<crate::service::domain::EvidenceItem> {
+fn without_role(items: &[EvidenceItem]) -> Vec<EvidenceItem> {
     items.iter().filter(|e| e.field != "query.role").cloned().collect()
-}
-
-/// The last characters of an id, enough to tell households apart on screen (ids are
-/// time-ordered, so their first characters are alike).
-pub fn short(id: &str) -> &str {
-    let n = id.chars().count();
-    let at = id.char_indices().nth(n.saturating_sub(8)).map_or(0, |(i, _)| i);
-    &id[at..]
-}
-
-/// An aid history table, newest first, at most `max` rows.
-pub fn aid_table(l: Lang, aid: &[AidEntry], max: Option<usize>) -> Markup {
-    let mut rows: Vec<&AidEntry> = aid.iter().collect();
-    rows.sort_by(|a, b| b.period_start.cmp(&a.period_start));
-    let shown = max.unwrap_or(rows.len()).min(rows.len());
-    html! {
-        @if rows.is_empty() {
-            p.muted { (l.t("لا توجد مساعدات مسجلة.", "No aid recorded.")) }
-        } @else {
-            div.table-wrap {
-                table {
-                    thead { tr {
-                        th { (l.t("الجهة", "Agency")) }
-                        th { (l.t("النوع", "Type")) }
-                        th { (l.t("البرنامج", "Programme")) }
-                        th { (l.t("من", "From")) }
-                        th { (l.t("إلى", "To")) }
-                        th.n { (l.t("المبلغ", "Amount")) }
-                    } }
-                    tbody {
-                        @for a in &rows[..shown] {
-                            tr {
-                                td { (auto(&a.agency)) }
-                                td { (words::aid_type(l, &a.aid_type)) }
-                                td.wrap { (a.program.as_deref().map(auto).unwrap_or_else(|| html! { span.muted { "—" } })) }
-                                td { (ltr(&a.period_start)) }
-                                td { (ltr(&a.period_end)) }
-                                td.n {
-                                    @if let Some(v) = a.amount {
-                                        (ltr(&format!("{} {}", words::amount(v), a.currency.as_deref().unwrap_or(""))))
-                                    } @else { span.muted { "—" } }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]

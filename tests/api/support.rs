@@ -37,7 +37,8 @@ impl TestDb {
                 let admin = std::env::var("BAWABA_TEST_POSTGRES_URL")
                     .expect("BAWABA_TEST_POSTGRES_URL is set for PostgreSQL tests");
                 let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
-                let mut conn = DbTarget::parse(&admin).connect().expect("connect to the test PostgreSQL");
+                let mut conn =
+                    DbTarget::parse(&admin).and_then(|t| t.connect()).expect("connect to the test PostgreSQL");
                 conn.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
                 let sep = if admin.contains('?') { '&' } else { '?' };
                 let url = format!("{admin}{sep}options=-csearch_path%3D{schema}");
@@ -47,7 +48,7 @@ impl TestDb {
     }
 
     pub fn connect(&self) -> DbConn {
-        DbTarget::parse(&self.url).connect().expect("connect to the test database")
+        DbTarget::parse(&self.url).and_then(|t| t.connect()).expect("connect to the test database")
     }
 
     /// Rows in a table.
@@ -71,7 +72,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin, schema)) = &self.pg_schema
-            && let Ok(mut c) = DbTarget::parse(admin).connect()
+            && let Ok(mut c) = DbTarget::parse(admin).and_then(|t| t.connect())
         {
             let _ = c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
         }

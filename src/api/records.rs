@@ -1,0 +1,98 @@
+//! `/v1/records`: post one, check one, post a batch, read one back.
+
+use actix_web::web::{self, Data, Json, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use bawaba_wire::domain::Answer;
+use bawaba_wire::records::{BatchAnswer, BatchBody, BatchResult, RecordBody, StoredRecord};
+
+use super::body::parse_json;
+use super::{BATCH_LIMIT, RECORD_LIMIT};
+use crate::http::{blocking, error_detail, read_body};
+use crate::service::Services;
+use crate::service::auth::Principal;
+use crate::service::error::ServiceError;
+use crate::service::intake::Outcome;
+use crate::service::records;
+
+/// Submits one assistance record: matched, checked for overlaps and stored in one transaction.
+#[utoipa::path(post, path = "/v1/records", request_body = RecordBody, tag = "records",
+    responses((status = 201, description = "stored", body = Answer), (status = 200, description = "a replay: the first answer", body = Answer),
+        (status = 400), (status = 401), (status = 403), (status = 409), (status = 413)),
+    security(("bearer" = [])))]
+pub async fn post(
+    who: Principal,
+    s: Data<Services>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ServiceError> {
+    let body: RecordBody = parse_json(&read_body(&req, payload, RECORD_LIMIT).await?)?;
+    match blocking(move || records::submit(&s, &who, body)).await? {
+        Outcome::Created(a) => Ok(HttpResponse::Created().json(a)),
+        Outcome::Replayed(a) => Ok(HttpResponse::Ok().json(a)),
+    }
+}
+
+/// Answers as `POST /v1/records` would, storing nothing.
+#[utoipa::path(post, path = "/v1/records/check", request_body = RecordBody, tag = "records",
+    responses((status = 200, body = Answer), (status = 400), (status = 401), (status = 403), (status = 413)),
+    security(("bearer" = [])))]
+pub async fn check(
+    who: Principal,
+    s: Data<Services>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<Json<Answer>, ServiceError> {
+    let body: RecordBody = parse_json(&read_body(&req, payload, RECORD_LIMIT).await?)?;
+    Ok(Json(blocking(move || records::check(&s, &who, body)).await?))
+}
+
+/// Submits up to 10,000 records, taken in order as if posted one by one.
+#[utoipa::path(post, path = "/v1/records/batch", request_body = BatchBody, tag = "records",
+    responses((status = 200, body = BatchAnswer), (status = 400), (status = 401), (status = 403), (status = 413)),
+    security(("bearer" = [])))]
+pub async fn batch(
+    who: Principal,
+    s: Data<Services>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<Json<BatchAnswer>, ServiceError> {
+    let body: BatchBody = parse_json(&read_body(&req, payload, BATCH_LIMIT).await?)?;
+    let results = blocking(move || records::submit_batch(&s, &who, body.records)).await?;
+    let results = results
+        .into_iter()
+        .enumerate()
+        .map(|(index, r)| match r {
+            Ok(outcome) => {
+                let replayed = matches!(outcome, Outcome::Replayed(_));
+                let (Outcome::Created(a) | Outcome::Replayed(a)) = outcome;
+                BatchResult {
+                    index,
+                    record_id: a.record_id,
+                    household_id: a.household_id,
+                    decision: Some(a.decision),
+                    flags: Some(a.flags),
+                    replayed,
+                    error: None,
+                }
+            }
+            Err(e) => BatchResult {
+                index,
+                record_id: None,
+                household_id: None,
+                decision: None,
+                flags: None,
+                replayed: false,
+                error: Some(error_detail(&e)),
+            },
+        })
+        .collect();
+    Ok(Json(BatchAnswer { results }))
+}
+
+/// A record as stored, its household and its flags.
+#[utoipa::path(get, path = "/v1/records/{record_id}", tag = "records",
+    params(("record_id" = String, Path)),
+    responses((status = 200, body = StoredRecord), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+pub async fn get(who: Principal, s: Data<Services>, id: Path<String>) -> Result<Json<StoredRecord>, ServiceError> {
+    Ok(Json(blocking(move || records::get(&s, &who, &id)).await?))
+}

@@ -1,0 +1,34 @@
+//! `/v1/reports`: the overlap report (JSON pages or CSV) and the summary.
+
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Json, Query};
+use bawaba_wire::reports::{OverlapReport, ReportQuery, Summary};
+
+use crate::http::blocking;
+use crate::service::Services;
+use crate::service::auth::Principal;
+use crate::service::error::ServiceError;
+use crate::service::reports::{self, Format};
+
+/// One row per overlapping pair of records, with totals; JSON pages or the whole CSV.
+#[utoipa::path(get, path = "/v1/reports/overlaps", tag = "reports", params(ReportQuery),
+    responses((status = 200, body = OverlapReport, description = "JSON, or text/csv with format=csv"), (status = 400), (status = 401), (status = 403)),
+    security(("bearer" = [])))]
+pub async fn overlaps(who: Principal, s: Data<Services>, q: Query<ReportQuery>) -> Result<HttpResponse, ServiceError> {
+    let q = q.into_inner();
+    if reports::request(&q)?.format == Format::Csv {
+        let body = blocking(move || reports::overlaps_csv(&s, &who, &q)).await?;
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(("Content-Disposition", "attachment; filename=\"overlaps.csv\""))
+            .body(body));
+    }
+    Ok(HttpResponse::Ok().json(blocking(move || reports::overlaps(&s, &who, &q)).await?))
+}
+
+/// Totals by agency pair, governorate and type.
+#[utoipa::path(get, path = "/v1/reports/summary", tag = "reports", params(ReportQuery),
+    responses((status = 200, body = Summary), (status = 400), (status = 401), (status = 403)), security(("bearer" = [])))]
+pub async fn summary(who: Principal, s: Data<Services>, q: Query<ReportQuery>) -> Result<Json<Summary>, ServiceError> {
+    Ok(Json(blocking(move || reports::summary(&s, &who, &q)).await?))
+}

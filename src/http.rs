@@ -1,0 +1,80 @@
+//! The HTTP edge shared by the API ([`crate::api`]) and the pages ([`crate::web`]): the one table
+//! from a use case's error code to an HTTP status and the error body, running blocking use
+//! cases off actix's async workers, and reading bounded bodies. Neither edge imports the other;
+//! both import this.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Bytes};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+pub use bawaba_wire::errors::{ErrorBody, ErrorDetail};
+use futures_util::StreamExt;
+
+use crate::service::error::ServiceError;
+
+/// The HTTP status of each error code: the only place statuses are chosen.
+pub fn status(e: &ServiceError) -> StatusCode {
+    match e {
+        ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
+        ServiceError::Unauthorized => StatusCode::UNAUTHORIZED,
+        ServiceError::Forbidden => StatusCode::FORBIDDEN,
+        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        ServiceError::Conflict(_) => StatusCode::CONFLICT,
+        ServiceError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        ServiceError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The JSON error body of `e`.
+pub fn error_body(e: &ServiceError) -> ErrorBody {
+    ErrorBody { error: error_detail(e) }
+}
+
+/// What went wrong, as a batch item's `error` says it.
+pub fn error_detail(e: &ServiceError) -> ErrorDetail {
+    ErrorDetail { code: e.code().to_owned(), message: e.to_string(), details: e.problems().to_vec() }
+}
+
+impl ResponseError for ServiceError {
+    fn status_code(&self) -> StatusCode {
+        status(self)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ServiceError::Internal(cause) = self {
+            tracing::error!(%cause, "internal error");
+        }
+        HttpResponse::build(self.status_code()).json(error_body(self))
+    }
+}
+
+/// Runs blocking work (a use case: SQL, the writer, heavy matching) off the async workers.
+pub async fn blocking<T, F>(f: F) -> Result<T, ServiceError>
+where
+    F: FnOnce() -> Result<T, ServiceError> + Send + 'static,
+    T: Send + 'static,
+{
+    web::block(f).await.map_err(|_| ServiceError::Unavailable)?
+}
+
+/// Reads a body of at most `limit` bytes, answering 413 past that.
+pub async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<Bytes, ServiceError> {
+    if let Some(len) = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && len > limit
+    {
+        return Err(ServiceError::PayloadTooLarge(limit));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ServiceError::field("body", "the body could not be read"))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ServiceError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}

@@ -1,0 +1,40 @@
+//! The matching model as an operator manages it: the configuration file `serve` reads, and its
+//! re-estimation by EM on the stored data (`bawaba model estimate`).
+
+use std::path::Path;
+
+use bawaba_matching::{MatchConfig, Matcher};
+
+use super::Database;
+use super::error::ServiceError;
+use super::index::Engine;
+
+/// The matching configuration in a JSON file (as `model estimate` writes it), or the defaults.
+pub fn load_config(path: Option<&Path>) -> Result<MatchConfig, ServiceError> {
+    let Some(path) = path else { return Ok(MatchConfig::default()) };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ServiceError::field("match_config", format!("cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| {
+        ServiceError::field("match_config", format!("{} is not a matching configuration: {e}", path.display()))
+    })
+}
+
+/// What a re-estimation looked at and produced.
+pub struct Estimate {
+    pub persons: usize,
+    pub households: usize,
+    /// The whole configuration with the new m probabilities, as JSON for `serve --match-config`.
+    pub config_json: String,
+}
+
+/// Re-estimates the m probabilities by EM on up to `max_pairs` candidate pairs drawn from the
+/// stored persons' blocks, starting from the configuration at `from` (or the defaults).
+pub fn estimate(db: &Database, from: Option<&Path>, max_pairs: usize) -> Result<Estimate, ServiceError> {
+    let config = load_config(from)?;
+    let (engine, _) = Engine::load(&mut db.connect()?, Matcher::new(config.clone()))?;
+    let state = engine.state.read();
+    let m = engine.matcher.estimate_m(&state.index, max_pairs);
+    let estimated = MatchConfig { m, ..config };
+    let config_json = serde_json::to_string_pretty(&estimated).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    Ok(Estimate { persons: state.index.persons(), households: state.index.households(), config_json })
+}

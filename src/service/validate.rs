@@ -1,0 +1,289 @@
+//! Validation: what a request's types cannot check (dates, ranges, sizes, the characters of
+//! names, the shape of identifiers), for every door into the service (the API, the pages, the
+//! import and the CLI). Every problem found is reported with its field, not only the first.
+//!
+//! A record's identifiers are parsed once: each member is prepared for the matcher here, and
+//! its parsed national ID, birth date and phone are what validation checks and what intake
+//! matches on.
+
+use bawaba_matching::PreparedPerson;
+use bawaba_wire::records::RecordBody;
+
+use super::domain::{NewMember, NewRecord};
+use super::error::{FieldProblem, ServiceError};
+use super::index::person_input;
+use super::intake::Item;
+
+/// Most members a household may have in one record.
+pub const MAX_MEMBERS: usize = 50;
+/// Longest text field, in characters.
+pub const MAX_TEXT: usize = 200;
+
+/// Checks a strict `YYYY-MM-DD` date.
+pub fn check_date(s: &str) -> Result<(), &'static str> {
+    let ok = s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok();
+    if ok { Ok(()) } else { Err("must be a real date written YYYY-MM-DD") }
+}
+
+/// Bidi controls, zero-width characters and other invisible format characters, refused in names
+/// because they change how a name displays without changing what it says.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+fn is_arabic_letter(c: char) -> bool {
+    matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}'
+        | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
+        && c.is_alphabetic()
+}
+
+/// Checks a person's name: letters of one script, with spaces, hyphens, apostrophes, dots and
+/// Arabic diacritics; no control, bidi or zero-width characters, no digits.
+pub fn check_name(s: &str) -> Result<(), String> {
+    if s.trim().is_empty() {
+        return Err("must not be empty".into());
+    }
+    if s.chars().count() > MAX_TEXT {
+        return Err(format!("must be at most {MAX_TEXT} characters"));
+    }
+    let (mut arabic, mut latin) = (false, false);
+    for c in s.chars() {
+        if c.is_control() {
+            return Err(format!("contains a control character (U+{:04X})", c as u32));
+        }
+        if is_invisible_format(c) {
+            return Err(format!("contains an invisible bidi or zero-width character (U+{:04X})", c as u32));
+        }
+        if c.is_numeric() {
+            return Err("must not contain digits".into());
+        }
+        if is_arabic_letter(c) {
+            arabic = true;
+        } else if c.is_alphabetic() {
+            if c.is_ascii_alphabetic()
+                || ('\u{00C0}'..='\u{024F}').contains(&c)
+                || ('\u{1E00}'..='\u{1EFF}').contains(&c)
+            {
+                latin = true;
+            } else {
+                return Err(format!("contains a letter of an unsupported script (U+{:04X})", c as u32));
+            }
+        } else if !(c.is_whitespace()
+            || matches!(c, '-' | '\'' | '.' | '\u{2019}' | '\u{02BC}' | '\u{02BF}' | '\u{02BE}' | '`' | '\u{0640}')
+            || ('\u{064B}'..='\u{065F}').contains(&c)
+            || ('\u{0610}'..='\u{061A}').contains(&c)
+            || c == '\u{0670}'
+            || ('\u{0300}'..='\u{036F}').contains(&c))
+        {
+            return Err(format!("contains a character that is not part of a name (U+{:04X})", c as u32));
+        }
+    }
+    if arabic && latin {
+        return Err("mixes Arabic and Latin script; send one spelling".into());
+    }
+    if !arabic && !latin {
+        return Err("must contain letters".into());
+    }
+    Ok(())
+}
+
+fn check_text(problems: &mut Vec<FieldProblem>, field: &str, value: &Option<String>) -> Option<String> {
+    let v = value.as_ref()?;
+    let trimmed = v.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    if trimmed.chars().count() > MAX_TEXT {
+        problems.push(FieldProblem::new(field, format!("must be at most {MAX_TEXT} characters")));
+    } else if trimmed.chars().any(|c| c.is_control() || is_invisible_format(c)) {
+        problems.push(FieldProblem::new(field, "contains a control, bidi or zero-width character"));
+    }
+    Some(trimmed.to_owned())
+}
+
+/// Validates a record body into an intake item: everything types cannot check, every problem
+/// reported, not only the first.
+pub fn record(body: RecordBody) -> Result<Item, ServiceError> {
+    let this = body;
+    {
+        let mut problems = Vec::new();
+        let external_id = this.external_id.trim().to_owned();
+        if external_id.is_empty() {
+            problems.push(FieldProblem::new("external_id", "must not be empty"));
+        } else if external_id.len() > MAX_TEXT || external_id.chars().any(|c| c.is_control() || is_invisible_format(c))
+        {
+            problems
+                .push(FieldProblem::new("external_id", "must be at most 200 characters, with no control characters"));
+        }
+        let a = &this.assistance;
+        if let Err(p) = check_date(&a.period_start) {
+            problems.push(FieldProblem::new("assistance.period_start", p));
+        }
+        let period_end = match &a.period_end {
+            Some(end) => {
+                if let Err(p) = check_date(end) {
+                    problems.push(FieldProblem::new("assistance.period_end", p));
+                } else if check_date(&a.period_start).is_ok() && end.as_str() < a.period_start.as_str() {
+                    problems.push(FieldProblem::new("assistance.period_end", "must not be before period_start"));
+                }
+                end.clone()
+            }
+            None => a.period_start.clone(),
+        };
+        if let Some(amount) = a.amount {
+            if !amount.is_finite() || amount < 0.0 {
+                problems.push(FieldProblem::new("assistance.amount", "must be a number ≥ 0"));
+            } else if amount > 1e12 {
+                problems.push(FieldProblem::new("assistance.amount", "is implausibly large"));
+            }
+            if a.currency.is_none() {
+                problems.push(FieldProblem::new("assistance.currency", "is required when amount is given"));
+            }
+        }
+        if let Some(c) = &a.currency
+            && !(c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            problems
+                .push(FieldProblem::new("assistance.currency", "must be three capital letters (ISO 4217), e.g. ILS"));
+        }
+        let program = check_text(&mut problems, "assistance.program", &a.program);
+        let (governorate, locality) = match &this.location {
+            Some(l) => (
+                check_text(&mut problems, "location.governorate", &l.governorate),
+                check_text(&mut problems, "location.locality", &l.locality),
+            ),
+            None => (None, None),
+        };
+        if this.members.is_empty() {
+            problems.push(FieldProblem::new("members", "must hold at least one member"));
+        } else if this.members.len() > MAX_MEMBERS {
+            problems.push(FieldProblem::new("members", format!("must hold at most {MAX_MEMBERS} members")));
+        }
+        let mut members = Vec::with_capacity(this.members.len().min(MAX_MEMBERS));
+        let mut prepared = Vec::with_capacity(members.capacity());
+        for (i, m) in this.members.iter().enumerate().take(MAX_MEMBERS) {
+            if let Err(p) = check_name(&m.name) {
+                problems.push(FieldProblem::new(format!("members[{i}].name"), p));
+            }
+            let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+            let mut member = NewMember {
+                role: m.role,
+                name: m.name.trim().to_owned(),
+                national_id: given(&m.national_id),
+                date_of_birth: given(&m.date_of_birth),
+                sex: m.sex,
+                phone: given(&m.phone),
+            };
+            // The one parse of this member's identifiers: the matcher's.
+            let p: PreparedPerson = bawaba_matching::prepare(&person_input(&member));
+            if let Some(raw) = &member.national_id {
+                let id = p.national_id().filter(|id| {
+                    (5..=12).contains(&id.len()) && raw.chars().all(|c| c.is_numeric() || c == ' ' || c == '-')
+                });
+                if id.is_none() {
+                    problems.push(FieldProblem::new(format!("members[{i}].national_id"), "must be 5 to 12 digits"));
+                }
+                member.national_id = id;
+            }
+            if member.date_of_birth.is_some() && !p.date_of_birth().is_some_and(plausible_birth) {
+                problems.push(FieldProblem::new(
+                    format!("members[{i}].date_of_birth"),
+                    "must be a real date written YYYY-MM-DD, YYYY-MM or YYYY, between 1900 and today",
+                ));
+            }
+            if let Some(raw) = &member.phone {
+                let plausible = raw.chars().all(|c| c.is_numeric() || " +-()".contains(c));
+                if !plausible || p.phone().is_none() {
+                    problems.push(FieldProblem::new(
+                        format!("members[{i}].phone"),
+                        "must be a phone number: digits, spaces, dashes and a leading +",
+                    ));
+                }
+            }
+            members.push(member);
+            prepared.push(p);
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Validation(problems));
+        }
+        Ok(Item::new(
+            NewRecord {
+                external_id,
+                aid_type: a.aid_type,
+                program,
+                amount: a.amount,
+                currency: a.currency.clone(),
+                period_start: a.period_start.clone(),
+                period_end,
+                governorate,
+                locality,
+                members,
+            },
+            prepared,
+        ))
+    }
+}
+
+/// A birth date not before 1900 and not after today, at the precision given.
+fn plausible_birth(d: bawaba_matching::normalize::PartialDate) -> bool {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let given = (i32::from(d.year), d.month.map_or(0, u32::from), d.day.map_or(0, u32::from));
+    let now = (
+        today.year(),
+        if d.month.is_some() { today.month() } else { 0 },
+        if d.day.is_some() { today.day() } else { 0 },
+    );
+    d.year >= 1900 && given <= now
+}
+
+/// A query parameter's value, trimmed; `None` when absent or blank.
+pub fn nonempty(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// A page size from 1 to `max`, `default` when absent.
+pub fn limit(problems: &mut Vec<FieldProblem>, raw: &Option<String>, default: usize, max: usize) -> usize {
+    match nonempty(raw) {
+        None => default,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => n,
+            _ => {
+                problems.push(FieldProblem::new("limit", format!("must be a whole number from 1 to {max}")));
+                default
+            }
+        },
+    }
+}
+
+/// An optional `YYYY-MM-DD` parameter.
+pub fn date(problems: &mut Vec<FieldProblem>, field: &str, raw: &Option<String>) -> Option<String> {
+    let v = nonempty(raw)?;
+    if let Err(p) = check_date(&v) {
+        problems.push(FieldProblem::new(field, p));
+    }
+    Some(v)
+}
+
+pub use bawaba_matching::normalize::ascii_digits;
+
+/// Whether `s` reads as a phone number.
+pub fn is_phone(s: &str) -> bool {
+    bawaba_matching::normalize::phone(s).is_some()
+}
+
+/// Whether `s` reads as a date of birth (`YYYY-MM-DD`, `YYYY-MM` or `YYYY`).
+pub fn is_birth_date(s: &str) -> bool {
+    bawaba_matching::normalize::date_of_birth(s).is_some()
+}
+
+/// Parses a JSON value into `T`, naming the field at fault.
+pub fn parse_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ServiceError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." || path.is_empty() { "body".to_owned() } else { path };
+        ServiceError::field(field, e.into_inner().to_string())
+    })
+}

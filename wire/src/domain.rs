@@ -1,0 +1,212 @@
+//! The words of the contract (aid types, roles, bands, decisions…) and the answer intake gives
+//! about a record: its flags and their evidence.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+macro_rules! string_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire and storage form.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Reads the wire and storage form.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// The kind of aid.
+    AidType {
+        /// Cash transfer.
+        Cash => "cash",
+        /// Food parcels or rations.
+        Food => "food",
+        /// Vouchers.
+        Voucher => "voucher",
+        /// Goods in kind.
+        InKind => "in_kind",
+        /// Shelter.
+        Shelter => "shelter",
+        /// Health.
+        Health => "health",
+        /// Education.
+        Education => "education",
+        /// Psychosocial support.
+        Psychosocial => "psychosocial",
+        /// Livelihood support.
+        Livelihood => "livelihood",
+        /// Anything else.
+        Other => "other",
+    }
+}
+
+string_enum! {
+    /// A member's place in the household.
+    MemberRole {
+        /// Head of household.
+        Head => "head",
+        /// Spouse of the head.
+        Spouse => "spouse",
+        /// Child.
+        Child => "child",
+        /// Anyone else.
+        Other => "other",
+    }
+}
+
+string_enum! {
+    /// Sex as recorded.
+    Sex {
+        /// Male.
+        M => "M",
+        /// Female.
+        F => "F",
+    }
+}
+
+string_enum! {
+    /// What a flag says.
+    FlagKind {
+        /// Another agency's record for the same household with conflicting aid in an overlapping period.
+        OverlappingAid => "overlapping_aid",
+        /// The same agency's own record of the same household, conflicting and overlapping.
+        DuplicateRecord => "duplicate_record",
+        /// A household that may be this one; for review.
+        PossibleSameHousehold => "possible_same_household",
+    }
+}
+
+string_enum! {
+    /// How sure the match is.
+    Band {
+        /// Certain.
+        Certain => "certain",
+        /// Probable.
+        Probable => "probable",
+        /// Possible: for review.
+        Possible => "possible",
+    }
+}
+
+string_enum! {
+    /// The verdict on a record.
+    Decision {
+        /// A certain or probable aid overlap.
+        Duplicate => "duplicate",
+        /// Only possible flags.
+        PossibleDuplicate => "possible_duplicate",
+        /// No flags.
+        Unique => "unique",
+    }
+}
+
+/// One line of a flag's explanation.
+///
+/// The stored side (`theirs`) is personal data of whoever posted that person: a viewer who may
+/// not see it (a submitter, for another agency's person) gets it as `null`, and learns only
+/// which agency's person it was, in what role, and how alike the field was
+/// (the gateway's service redacts it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EvidenceItem {
+    /// What was compared, e.g. `members[0].name.family`.
+    pub field: String,
+    /// The incoming value (normalised where that is what was compared).
+    pub ours: String,
+    /// The stored value it was compared with; `null` when the viewer may not see it.
+    pub theirs: Option<String>,
+    /// The agency whose record holds the stored person (absent in evidence stored before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theirs_agency: Option<String>,
+    /// The stored person's role in that record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theirs_role: Option<MemberRole>,
+    /// The agreement level, e.g. `exact`, `one_typo`, `missing`.
+    pub level: String,
+    /// How alike, in [0, 1].
+    pub similarity: f64,
+    /// The Fellegi–Sunter weight log2(m/u) this level added.
+    pub weight: f64,
+}
+
+/// The period two records share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Overlap {
+    /// The other record's aid type.
+    #[serde(rename = "type")]
+    pub aid_type: AidType,
+    /// First shared day.
+    pub from: String,
+    /// Last shared day.
+    pub to: String,
+}
+
+/// One flag in an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FlagOut {
+    /// Absent in a check, which stores nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flag_id: Option<String>,
+    pub kind: FlagKind,
+    pub band: Band,
+    /// Match probability in [0, 1].
+    pub score: f64,
+    pub matched_household_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched_record_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched_agency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overlap: Option<Overlap>,
+    /// Why: field by field.
+    pub evidence: Vec<EvidenceItem>,
+}
+
+/// The answer to a record posted or checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Answer {
+    /// Absent in a check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<String>,
+    /// The resolved household; in a check, absent when the household is not known.
+    pub household_id: Option<String>,
+    pub decision: Decision,
+    pub flags: Vec<FlagOut>,
+}
+
+impl Decision {
+    /// The verdict API.md defines from a record's flags.
+    pub fn from_flags(flags: &[FlagOut]) -> Decision {
+        let aid_overlap_sure = flags.iter().any(|f| {
+            matches!(f.kind, FlagKind::OverlappingAid | FlagKind::DuplicateRecord)
+                && matches!(f.band, Band::Certain | Band::Probable)
+        });
+        if aid_overlap_sure {
+            Decision::Duplicate
+        } else if flags.is_empty() {
+            Decision::Unique
+        } else {
+            Decision::PossibleDuplicate
+        }
+    }
+}

@@ -1,0 +1,83 @@
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::{Band, EvidenceItem};
+use crate::records::{StoredFlag, StoredMember};
+
+/// One member as one agency knows them.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KnownMember {
+    pub agency: String,
+    pub record_id: String,
+    #[serde(flatten)]
+    pub member: StoredMember,
+}
+
+/// One entry of the aid history; a submitter sees only agency, type and period of others' aid.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AidEntry {
+    pub agency: String,
+    #[serde(rename = "type")]
+    pub aid_type: String,
+    pub period_start: String,
+    pub period_end: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+/// The household view.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HouseholdView {
+    pub household_id: String,
+    /// Set when the id asked for was merged into this household.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<String>,
+    pub members: Vec<KnownMember>,
+    pub aid_history: Vec<AidEntry>,
+    pub open_flags: Vec<StoredFlag>,
+}
+
+/// A member in a search result.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CandidateMember {
+    pub name: String,
+    pub role: String,
+    pub agency: String,
+}
+
+/// One ranked household.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Candidate {
+    pub household_id: String,
+    pub score: f64,
+    pub band: Band,
+    pub members: Vec<CandidateMember>,
+    pub evidence: Vec<EvidenceItem>,
+}
+
+/// `GET /v1/households/search` answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SearchAnswer {
+    pub candidates: Vec<Candidate>,
+}
+
+/// Search parameters.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// A name in any spelling, Arabic or Latin.
+    pub name: Option<String>,
+    pub national_id: Option<String>,
+    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
+    pub date_of_birth: Option<String>,
+    pub phone: Option<String>,
+    pub governorate: Option<String>,
+    /// 1 to 100, default 10.
+    pub limit: Option<String>,
+}

@@ -1,0 +1,162 @@
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::{AidType, Decision, EvidenceItem, FlagOut, MemberRole, Sex};
+
+/// A record as stored.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StoredRecord {
+    pub record_id: String,
+    pub external_id: String,
+    pub agency: String,
+    pub household_id: String,
+    pub assistance: StoredAssistance,
+    pub location: StoredLocation,
+    pub members: Vec<StoredMember>,
+    pub created_at: String,
+    pub decision: Decision,
+    pub flags: Vec<StoredFlag>,
+}
+
+/// Aid as stored.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StoredAssistance {
+    #[serde(rename = "type")]
+    pub aid_type: String,
+    pub program: Option<String>,
+    pub amount: Option<f64>,
+    pub currency: Option<String>,
+    pub period_start: String,
+    pub period_end: String,
+}
+
+/// Where, as stored.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StoredLocation {
+    pub governorate: Option<String>,
+    pub locality: Option<String>,
+}
+
+/// A member as stored.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StoredMember {
+    pub role: String,
+    pub name: String,
+    pub national_id: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub sex: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A flag as stored, with its review status.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StoredFlag {
+    pub flag_id: String,
+    pub record_id: String,
+    pub household_id: String,
+    pub kind: String,
+    pub band: String,
+    pub score: f64,
+    pub status: String,
+    pub matched_household_id: String,
+    pub matched_record_id: Option<String>,
+    pub overlap: Option<serde_json::Value>,
+    pub evidence: Vec<EvidenceItem>,
+    pub created_at: String,
+}
+
+/// `POST /v1/records` and `/v1/records/check`.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordBody {
+    /// The agency's own reference; unique per agency.
+    pub external_id: String,
+    pub assistance: AssistanceBody,
+    #[serde(default)]
+    pub location: Option<LocationBody>,
+    /// 1 to 50 members.
+    pub members: Vec<MemberBody>,
+}
+
+/// What was given, when.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssistanceBody {
+    #[serde(rename = "type")]
+    pub aid_type: AidType,
+    #[serde(default)]
+    pub program: Option<String>,
+    #[serde(default)]
+    pub amount: Option<f64>,
+    /// Three capital letters (ISO 4217), required with `amount`.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub period_start: String,
+    /// `YYYY-MM-DD`, not before `period_start`; absent means one day.
+    #[serde(default)]
+    pub period_end: Option<String>,
+}
+
+/// Where the household lives.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationBody {
+    #[serde(default)]
+    pub governorate: Option<String>,
+    #[serde(default)]
+    pub locality: Option<String>,
+}
+
+/// One member as the agency wrote it.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberBody {
+    pub role: MemberRole,
+    /// Full name, Arabic or Latin script.
+    pub name: String,
+    #[serde(default)]
+    pub national_id: Option<String>,
+    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
+    #[serde(default)]
+    pub date_of_birth: Option<String>,
+    #[serde(default)]
+    pub sex: Option<Sex>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// `POST /v1/records/batch`: items are kept as raw JSON so that one bad item is its own error.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchBody {
+    /// Up to 10,000 records.
+    #[schema(value_type = Vec<RecordBody>)]
+    pub records: Vec<serde_json::Value>,
+}
+
+/// One item of a batch answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BatchResult {
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub household_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flags: Option<Vec<FlagOut>>,
+    /// True when this item replayed an earlier submission.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replayed: bool,
+    /// Present instead of the rest when the item failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::errors::ErrorDetail>,
+}
+
+/// `POST /v1/records/batch` answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BatchAnswer {
+    pub results: Vec<BatchResult>,
+}

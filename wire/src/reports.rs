@@ -1,0 +1,100 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// One overlapping pair.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OverlapRow {
+    pub flag_id: String,
+    pub kind: String,
+    pub household_id: String,
+    pub band: String,
+    pub score: f64,
+    pub review_status: String,
+    #[serde(rename = "type")]
+    pub aid_type: String,
+    pub overlap_from: String,
+    pub overlap_to: String,
+    pub overlapping_days: i64,
+    pub record_id: String,
+    pub agency: String,
+    pub program: Option<String>,
+    pub amount: Option<f64>,
+    pub currency: Option<String>,
+    pub period_start: String,
+    pub period_end: String,
+    pub governorate: Option<String>,
+    pub matched_record_id: String,
+    pub matched_agency: String,
+    pub matched_type: String,
+    pub matched_program: Option<String>,
+    pub matched_amount: Option<f64>,
+    pub matched_currency: Option<String>,
+    pub matched_period_start: String,
+    pub matched_period_end: String,
+}
+
+/// Totals over every row the filters select.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct OverlapTotals {
+    pub rows: usize,
+    pub households: usize,
+    pub overlapping_records: usize,
+    pub overlapping_days: i64,
+    /// Overlapping amount per currency.
+    pub amount: BTreeMap<String, f64>,
+}
+
+/// A page of the overlap report.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OverlapReport {
+    pub rows: Vec<OverlapRow>,
+    pub totals: OverlapTotals,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// One group of the summary.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SummaryLine {
+    /// The group: `AGENCY_A|AGENCY_B`, a governorate, or an aid type.
+    pub key: String,
+    pub households: usize,
+    pub overlapping_records: usize,
+    pub amount: BTreeMap<String, f64>,
+}
+
+/// `GET /v1/reports/summary`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Summary {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub by_agency_pair: Vec<SummaryLine>,
+    pub by_governorate: Vec<SummaryLine>,
+    pub by_type: Vec<SummaryLine>,
+    pub totals: OverlapTotals,
+}
+
+/// Report parameters.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// First day (`YYYY-MM-DD`) of the period the overlap must meet.
+    pub from: Option<String>,
+    /// Last day.
+    pub to: Option<String>,
+    pub governorate: Option<String>,
+    /// Aid type.
+    #[serde(rename = "type")]
+    pub aid_type: Option<String>,
+    /// Agency code, on either side.
+    pub agency: Option<String>,
+    /// certain, probable or possible.
+    pub band: Option<String>,
+    /// json (default) or csv.
+    pub format: Option<String>,
+    /// JSON page size, 1 to 10,000 (default 1,000); CSV holds every row.
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
