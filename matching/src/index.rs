@@ -551,6 +551,11 @@ impl Index {
             if kind == KeyKind::Family && q.parts.len() > 1 {
                 continue;
             }
+            // First name + date is for names of one or two parts (a longer name has the
+            // father's name to block on); stored under every name so that they meet.
+            if kind == KeyKind::FirstDob && q.parts.len() > 2 {
+                continue;
+            }
             self.collect(kind, q, h, max_block, out);
         }
         if search && q.parts.len() == 1 {
@@ -563,13 +568,15 @@ impl Index {
         let n = q.parts.len().min(MAX_PARTS);
         if n >= 2 {
             let sk = |i: usize| q.parts[i].skel;
-            let mut turned = [(sk(1), sk(0)), (sk(n - 1), sk(1)), (0, 0)];
+            // Ours turned round only when its first part is mostly a family name in the index.
+            let ours_turned = self.tok_map.get(&q.parts[0].code).is_some_and(|&id| self.mostly_family(id));
+            let mut turned = [(if ours_turned { sk(1) } else { 0 }, sk(0)), (sk(n - 1), sk(1)), (0, 0)];
             if n >= 4 {
                 turned[2] = (sk(n - 1), sk(2));
             }
             for (first, fam) in turned {
                 if first != 0 && fam != 0 {
-                    self.collect(KeyKind::FirstFamily, q, key(KeyKind::FirstFamily, first, fam), max_block, out);
+                    self.collect_turned(q, key(KeyKind::FirstFamily, first, fam), out);
                 }
             }
         }
@@ -586,8 +593,10 @@ impl Index {
         let (qn, rn) = (q.n, r.n as usize);
         let sk = |i: usize| self.toks[r.parts[i] as usize].skel;
         // One side written family name first (the scorer reads it in order).
+        let (qy, ry) = (q.dob >> 9, r.dob >> 9);
         if qn >= 2
             && rn >= 2
+            && (qy == 0 || ry == 0 || qy.abs_diff(ry) <= 1)
             && ((q.toks[0].skel == sk(rn - 1) && q.toks[1].skel == sk(0))
                 || (sk(0) == q.toks[qn - 1].skel && sk(1) == q.toks[0].skel))
         {
@@ -611,7 +620,7 @@ impl Index {
         if qn >= 4 && rn >= 4 {
             check(q.toks[2].skel == sk(2));
         }
-        let (qy, ry) = (q.dob >> 9, r.dob >> 9);
+
         if qy != 0 && ry != 0 {
             check(qy.abs_diff(ry) <= 1);
         }
@@ -641,6 +650,9 @@ impl Index {
     }
 
     fn collect(&self, kind: KeyKind, q: &PreparedPerson, h: u64, max_block: usize, out: &mut Vec<u32>) {
+        if kind == KeyKind::FirstFatherYear {
+            return self.collect_family_typo(q, h, out);
+        }
         if let Some(p) = self.blocks.get(&h) {
             let list = p.as_slice();
             if list.len() <= max_block {
@@ -652,6 +664,66 @@ impl Index {
                 }));
             }
         }
+    }
+}
+
+impl Index {
+    /// A first+family block read in the other order: skeletons of a family name often equal a
+    /// given name's (محاميد / محمد), so a block over `TURNED_BLOCK` is narrowed by the birth
+    /// year (within one), the ID or the phone.
+    fn collect_turned(&self, q: &PreparedPerson, h: u64, out: &mut Vec<u32>) {
+        const TURNED_BLOCK: usize = 40;
+        let Some(p) = self.blocks.get(&h) else {
+            return;
+        };
+        let list = p.as_slice();
+        let qy = q.dob >> 9;
+        let ours_turned = self.tok_map.get(&q.parts[0].code).is_some_and(|&id| self.mostly_family(id));
+        out.extend(list.iter().copied().filter(|&s| {
+            let r = &self.recs[s as usize];
+            // Theirs turned round: its first part is mostly a family name.
+            r.alive
+                && (ours_turned || (r.n >= 2 && self.mostly_family(r.parts[0])))
+                && (list.len() <= TURNED_BLOCK
+                    || (q.nid != 0 && q.nid == r.nid)
+                    || (q.phone != 0 && q.phone == r.phone)
+                    || (qy != 0 && (r.dob >> 9) != 0 && qy.abs_diff(r.dob >> 9) <= 1))
+        }));
+    }
+
+    /// Whether an interned token is written more often as a family name than as a given name.
+    fn mostly_family(&self, id: u32) -> bool {
+        self.toks.get(id as usize).is_some_and(|t| t.counts[1] > t.counts[0])
+    }
+
+    /// The first+father+year block keeps only what the other keys miss: persons whose family
+    /// name is one typo away from ours (by consonant skeleton; an equal one is found by the
+    /// first+family keys). Never narrowed further: the block is small.
+    fn collect_family_typo(&self, q: &PreparedPerson, h: u64, out: &mut Vec<u32>) {
+        let Some(p) = self.blocks.get(&h) else {
+            return;
+        };
+        let n = q.parts.len().min(MAX_PARTS);
+        if n < 2 {
+            return;
+        }
+        let ours = q.parts[n - 1].skel;
+        let mut a = [0u8; 16];
+        let na = crate::phonetic::unpack(ours, &mut a);
+        out.extend(p.as_slice().iter().copied().filter(|&s| {
+            let r = &self.recs[s as usize];
+            let rn = r.n as usize;
+            if !r.alive || rn < 2 {
+                return false;
+            }
+            let theirs = self.toks[r.parts[rn - 1] as usize].skel;
+            if theirs == ours {
+                return false;
+            }
+            let mut b = [0u8; 16];
+            let nb = crate::phonetic::unpack(theirs, &mut b);
+            na.abs_diff(nb) <= 1 && crate::similarity::osa_classes(&a[..na], &b[..nb]) <= 1
+        }));
     }
 }
 

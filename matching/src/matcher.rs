@@ -516,10 +516,17 @@ impl Matcher {
         // a pair but not against it: a name written very differently) are left out of the
         // count: they may be one person.
         let (mut used_a, mut used_b) = (used_a.clone(), used_b.clone());
+        // Only adults unpaired on both sides can clash: nothing to look at when all of ours
+        // are paired.
+        let ours_unpaired = (0..n).any(|i| !used_a[i] && ours[i].role.is_adult_anchor());
         // A stored household holds its people once per record: an unpaired stored adult who is
         // a paired one written again is no other adult.
         for j in 0..m {
-            if used_b[j] || !theirs[j].role.is_adult_anchor() {
+            if !ours_unpaired || used_b[j] || !theirs[j].role.is_adult_anchor() {
+                continue;
+            }
+            if pairs.iter().any(|&(_, k, _, link)| link == Link::Person && first_of[k] == first_of[j]) {
+                used_b[j] = true;
                 continue;
             }
             let again = pairs.iter().any(|&(_, k, _, link)| {
@@ -530,7 +537,7 @@ impl Matcher {
             }
         }
         for (i, a) in ours.iter().enumerate() {
-            if used_a[i] || !a.role.is_adult_anchor() {
+            if !ours_unpaired || used_a[i] || !a.role.is_adult_anchor() {
                 continue;
             }
             for (j, b) in theirs.iter().enumerate() {
