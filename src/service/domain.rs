@@ -32,6 +32,12 @@ pub struct NewMember {
     pub phone: Option<String>,
 }
 
+/// The days two periods (`YYYY-MM-DD`, inclusive) share: the later start and the earlier end.
+/// Only meaningful when they overlap.
+pub fn shared_period(a: (&str, &str), b: (&str, &str)) -> (String, String) {
+    (a.0.max(b.0).to_owned(), a.1.min(b.1).to_owned())
+}
+
 /// The gateway's band of a matcher's band (the matcher's lower bands are all `possible` here).
 pub fn band_of(b: bawaba_matching::Band) -> Band {
     match b {

@@ -5,8 +5,7 @@
 use bawaba_matching::{Field, HouseholdMatch};
 
 use super::domain::EvidenceItem;
-use super::index::{Engine, EngineState};
-use crate::store::DbConn;
+use super::index::EngineState;
 
 /// The path of an evidence field under a member.
 pub fn field_path(field: Field) -> &'static str {
@@ -29,18 +28,12 @@ pub fn field_path(field: Field) -> &'static str {
 /// (`members[0]` for a record, `query` for a search). Each item names the agency (its code) and
 /// role of the stored person it compares with, so it can be redacted for viewers who may not
 /// see that agency's values.
-pub fn evidence(
-    c: &mut DbConn,
-    engine: &Engine,
-    state: &EngineState,
-    m: &HouseholdMatch,
-    member: impl Fn(usize) -> String,
-) -> Result<Vec<EvidenceItem>, diesel::result::Error> {
+pub fn evidence(state: &EngineState, m: &HouseholdMatch, member: impl Fn(usize) -> String) -> Vec<EvidenceItem> {
     let mut out = Vec::new();
     for pair in &m.pairs {
         let who = member(pair.ours);
         let (agency, role) = match state.person_meta(pair.theirs) {
-            Some((agency_id, role)) => (Some(engine.agency_code(c, agency_id)?), Some(role)),
+            Some((code, role)) => (Some(code.to_owned()), Some(role)),
             None => (None, None),
         };
         out.extend(pair.evidence.iter().map(|e| EvidenceItem {
@@ -54,7 +47,7 @@ pub fn evidence(
             weight: round3(e.weight),
         }));
     }
-    Ok(out)
+    out
 }
 
 /// Three decimals, for answers people read.

@@ -27,12 +27,12 @@ pub struct EngineState {
     /// the agency and role of the stored side, so a viewer who may not see its values still
     /// learns whose it is.
     person_meta: Vec<PersonMeta>,
-    /// Agency ids met, by the slot `person_meta` keeps.
-    agency_ids: Vec<Arc<str>>,
+    /// Agency codes met, by the slot `person_meta` keeps.
+    agency_codes: Vec<Arc<str>>,
     agency_slots: HashMap<Arc<str>, u32>,
 }
 
-/// The agency (a slot in `agency_ids`, `u32::MAX` when unknown) and role of one stored person.
+/// The agency (a slot in `agency_codes`, `u32::MAX` when unknown) and role of one stored person.
 #[derive(Debug, Clone, Copy)]
 struct PersonMeta {
     agency: u32,
@@ -84,14 +84,14 @@ impl EngineState {
         self.dismissed.insert((a.min(b), a.max(b)));
     }
 
-    /// Notes who posted a person, and in what role.
-    pub fn set_person_meta(&mut self, person: u64, agency_id: &str, role: MemberRole) {
-        let agency = match self.agency_slots.get(agency_id) {
+    /// Notes which agency (its code) posted a person, and in what role.
+    pub fn set_person_meta(&mut self, person: u64, agency_code: &str, role: MemberRole) {
+        let agency = match self.agency_slots.get(agency_code) {
             Some(&slot) => slot,
             None => {
-                let id: Arc<str> = agency_id.into();
-                let slot = self.agency_ids.len() as u32;
-                self.agency_ids.push(id.clone());
+                let id: Arc<str> = agency_code.into();
+                let slot = self.agency_codes.len() as u32;
+                self.agency_codes.push(id.clone());
                 self.agency_slots.insert(id, slot);
                 slot
             }
@@ -103,10 +103,10 @@ impl EngineState {
         self.person_meta[i] = PersonMeta { agency, role };
     }
 
-    /// The agency id that posted a person, and the person's role there.
+    /// The code of the agency that posted a person, and the person's role there.
     pub fn person_meta(&self, person: u64) -> Option<(&str, MemberRole)> {
         let m = self.person_meta.get(person as usize)?;
-        let agency = self.agency_ids.get(m.agency as usize)?;
+        let agency = self.agency_codes.get(m.agency as usize)?;
         Some((agency, m.role))
     }
 
@@ -216,10 +216,10 @@ impl Engine {
                 })
                 .collect();
             persons.extend(prepared);
-            for (row, agency_id) in &page {
+            for (row, agency_code) in &page {
                 metas.push((
                     row.id as u64,
-                    agency_id.clone(),
+                    agency_code.clone(),
                     MemberRole::parse(&row.role).unwrap_or(MemberRole::Other),
                 ));
             }
@@ -239,11 +239,11 @@ impl Engine {
             redirects,
             dismissed,
             person_meta: Vec::new(),
-            agency_ids: Vec::new(),
+            agency_codes: Vec::new(),
             agency_slots: HashMap::new(),
         };
-        for (person, agency_id, role) in metas {
-            state.set_person_meta(person, &agency_id, role);
+        for (person, agency_code, role) in metas {
+            state.set_person_meta(person, &agency_code, role);
         }
         let next = NextIds { household: max_seq as u64 + 1, person: max_person as u64 + 1 };
         Ok((Engine { matcher, state: RwLock::new(state), agency_codes: RwLock::default() }, next))

@@ -99,10 +99,7 @@ pub fn check(s: &Services, who: &Principal, body: RecordBody) -> Result<Answer, 
     let item = validate::record(body)?;
     let mut conn = s.conn()?;
     let agency_id = who.agency_id.clone().unwrap_or_default();
-    let plan = {
-        let state = s.engine.state.read();
-        plan(&mut conn, &state, &s.engine, &s.policy, &agency_id, &item, None)?
-    };
+    let plan = plan(&mut conn, &s.engine, &s.policy, &agency_id, &item, None)?;
     let mut flags: Vec<FlagOut> = plan.flags;
     if !who.sees_others_values() {
         for f in &mut flags {

@@ -10,7 +10,7 @@ use diesel::Connection;
 use super::Services;
 use super::audit::audit;
 use super::auth::{Principal, Role};
-use super::domain::{AidType, FlagKind};
+use super::domain::{AidType, FlagKind, shared_period};
 use super::error::{FieldProblem, ServiceError, validated};
 use super::ids::{new_id, now};
 use super::index::Engine;
@@ -176,6 +176,7 @@ fn flag_revealed_overlaps(
             if !policy.conflicts(rt, qt) || r.period_start > q.period_end || q.period_start > r.period_end {
                 continue;
             }
+            let (from, to) = shared_period((&r.period_start, &r.period_end), (&q.period_start, &q.period_end));
             let id = new_id();
             let evidence = serde_json::json!([{
                 "field": "review", "ours": reviewed.household_id, "theirs": reviewed.matched_household_id,
@@ -194,8 +195,8 @@ fn flag_revealed_overlaps(
                 matched_record_id: Some(q.id.clone()),
                 matched_agency_id: Some(q.agency_id.clone()),
                 overlap_type: Some(q.assistance_type.clone()),
-                overlap_from: Some(r.period_start.as_str().max(q.period_start.as_str()).to_owned()),
-                overlap_to: Some(r.period_end.as_str().min(q.period_end.as_str()).to_owned()),
+                overlap_from: Some(from),
+                overlap_to: Some(to),
                 evidence: evidence.to_string(),
                 status: "open".into(),
                 created_at: now(),

@@ -145,15 +145,15 @@ pub fn max_ids(conn: &mut DbConn) -> QResult<(i64, i64)> {
     Ok((h.unwrap_or(0), p.unwrap_or(0)))
 }
 
-/// Every stored person with the agency that posted it, for rebuilding the index, in pages of
-/// `limit` after `after`.
+/// Every stored person with the code of the agency that posted it, for rebuilding the index, in
+/// pages of `limit` after `after`.
 pub fn persons_page(conn: &mut DbConn, after: i64, limit: i64) -> QResult<Vec<(PersonRow, String)>> {
     persons::table
-        .inner_join(records::table)
+        .inner_join(records::table.inner_join(agencies::table))
         .filter(persons::id.gt(after))
         .order(persons::id.asc())
         .limit(limit)
-        .select((PersonRow::as_select(), records::agency_id))
+        .select((PersonRow::as_select(), agencies::code))
         .load(conn)
 }
 
