@@ -6,9 +6,16 @@
 //! log-odds are the prior plus the best head/spouse ↔ head/spouse pair plus a fraction of every
 //! further pair; without any such anchor pair (children or other members only) the pairs are
 //! capped and a penalty applies, so one child who now heads a household of his own does not join
-//! his parents', while several shared children do. Adults left unpaired on both sides (two
-//! different wives) count against the match. A household recorded with fewer members, or with
-//! children added later, loses nothing: an unpaired member is simply missing.
+//! his parents', while several shared children do. A household recorded with fewer members, or
+//! with children added later, loses nothing: an unpaired member is simply missing.
+//!
+//! Contradictions weigh against and hold the match at `possible` (a reviewer's decision, never an
+//! automatic merge): two men left unpaired on both sides (a household has one husband), two
+//! women plainly different (co-wives exist: a smaller penalty), children naming a father the
+//! other record plainly does not have. One adult's match cannot carry a household whose other
+//! members contradict it. A stored household is compared as its members are: a stored adult who
+//! is a paired one written again by another record is not another adult. The prior comes from
+//! the number of households in the index (`MatchConfig::population_prior`).
 
 use crate::config::{MatchConfig, ModelField, posterior};
 use crate::index::{Index, KeyKind};

@@ -4,7 +4,11 @@
 //! households as hard negatives, national IDs with valid check digits, dates of birth, phones),
 //! then has several agencies serve them over 2024–2026, each writing the household its own way
 //! (Arabic or Latin script, name form, orthography, typos, missing and wrong fields, which
-//! members it records). Every record carries the true household and every member the true
+//! members it records). Shapes that matter at national scale are in at realistic rates: clans of
+//! thousands in one town, namesakes, eldest sons named after their grandfather, widows and
+//! female-headed households, a husband with two wives, one- and two-member records, names
+//! written family name first or as one word, the head's ID written on his wife, displaced
+//! households. Every record carries the true household and every member the true
 //! person, so matching quality can be measured exactly. Written from real-world variation
 //! (see `/work/shared/NAMES.md` and `data/README.md`), independently of the matcher.
 
