@@ -3,6 +3,7 @@
 //! check (dates, ranges, sizes, the characters of names) is the service's validation.
 
 use crate::service::error::ServiceError;
+use crate::service::validate::field_name;
 
 /// Parses JSON into `T`, naming the field at fault.
 pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ServiceError> {
@@ -13,10 +14,7 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Ser
         if inner.is_syntax() || inner.is_eof() {
             return ServiceError::field("body", format!("malformed JSON: {inner}"));
         }
-        ServiceError::field(field_name(path), inner.to_string())
+        let problem = inner.to_string();
+        ServiceError::field(field_name(&path, &problem), problem)
     })
-}
-
-fn field_name(path: String) -> String {
-    if path == "." || path == "?" || path.is_empty() { "body".to_owned() } else { path }
 }

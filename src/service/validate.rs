@@ -283,7 +283,20 @@ pub fn is_birth_date(s: &str) -> bool {
 pub fn parse_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ServiceError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." || path.is_empty() { "body".to_owned() } else { path };
-        ServiceError::field(field, e.into_inner().to_string())
+        let problem = e.into_inner().to_string();
+        ServiceError::field(field_name(&path, &problem), problem)
     })
+}
+
+/// The field a parse error is about: its path, and for a missing field the field itself
+/// (`assistance`, `members[0].name`) rather than the object that lacks it.
+pub fn field_name(path: &str, problem: &str) -> String {
+    let root = path == "." || path == "?" || path.is_empty();
+    let missing = problem.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    match (root, missing) {
+        (true, Some(f)) => f.to_owned(),
+        (false, Some(f)) => format!("{path}.{f}"),
+        (true, None) => "body".to_owned(),
+        (false, None) => path.to_owned(),
+    }
 }

@@ -122,7 +122,7 @@ fn bad_input_is_refused_and_writes_nothing(b: Backend) {
             v["members"][0].as_object_mut().map(|m| m.remove("name"));
         }),
         400,
-        "members[0]",
+        "members[0].name",
     ));
     cases.push(("unknown enum", with(&|v| v["assistance"]["type"] = json!("money")), 400, "assistance.type"));
     cases.push(("unknown role", with(&|v| v["members"][1]["role"] = json!("wife")), 400, "members[1].role"));

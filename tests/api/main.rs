@@ -2,6 +2,7 @@
 
 mod support;
 
+mod contract;
 mod foundation;
 mod import;
 mod operations;

@@ -4,10 +4,13 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// A closed set of words of the contract: each variant's wire form is `$text` (serde reads and
+/// writes it; `rename_all` on the enum makes the OpenAPI schema say the same, since the schema
+/// derive cannot read a rename made inside a macro). A test checks the two agree.
 macro_rules! string_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        $(#[$m])*
         pub enum $name {
             $($(#[$vm])* #[serde(rename = $text)] $variant),+
         }
@@ -37,6 +40,7 @@ macro_rules! string_enum {
 
 string_enum! {
     /// The kind of aid.
+    #[serde(rename_all = "snake_case")]
     AidType {
         /// Cash transfer.
         Cash => "cash",
@@ -63,6 +67,7 @@ string_enum! {
 
 string_enum! {
     /// A member's place in the household.
+    #[serde(rename_all = "snake_case")]
     MemberRole {
         /// Head of household.
         Head => "head",
@@ -87,6 +92,7 @@ string_enum! {
 
 string_enum! {
     /// What a flag says.
+    #[serde(rename_all = "snake_case")]
     FlagKind {
         /// Another agency's record for the same household with conflicting aid in an overlapping period.
         OverlappingAid => "overlapping_aid",
@@ -99,6 +105,7 @@ string_enum! {
 
 string_enum! {
     /// How sure the match is.
+    #[serde(rename_all = "snake_case")]
     Band {
         /// Certain.
         Certain => "certain",
@@ -111,6 +118,7 @@ string_enum! {
 
 string_enum! {
     /// The verdict on a record.
+    #[serde(rename_all = "snake_case")]
     Decision {
         /// A certain or probable aid overlap.
         Duplicate => "duplicate",
@@ -208,5 +216,36 @@ impl Decision {
         } else {
             Decision::PossibleDuplicate
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use utoipa::PartialSchema;
+
+    /// The OpenAPI schema of each enum lists exactly its wire words.
+    #[test]
+    fn schemas_list_the_wire_words() {
+        fn check<T: PartialSchema + Serialize>(all: &[T]) {
+            let schema = serde_json::to_value(T::schema()).expect("schema");
+            let listed: Vec<String> = schema["enum"]
+                .as_array()
+                .expect("an enum schema")
+                .iter()
+                .map(|v| v.as_str().expect("a word").to_owned())
+                .collect();
+            let wire: Vec<String> = all
+                .iter()
+                .map(|v| serde_json::to_value(v).expect("wire").as_str().expect("a word").to_owned())
+                .collect();
+            assert_eq!(listed, wire);
+        }
+        check(AidType::ALL);
+        check(MemberRole::ALL);
+        check(Sex::ALL);
+        check(FlagKind::ALL);
+        check(Band::ALL);
+        check(Decision::ALL);
     }
 }
