@@ -44,7 +44,12 @@ impl ResponseError for ServiceError {
         if let ServiceError::Internal(cause) = self {
             tracing::error!(%cause, "internal error");
         }
-        HttpResponse::build(self.status_code()).json(error_body(self))
+        let mut res = HttpResponse::build(self.status_code());
+        if matches!(self, ServiceError::Unavailable) {
+            // Busy or down for a moment: say when to come back.
+            res.insert_header((actix_web::http::header::RETRY_AFTER, "1"));
+        }
+        res.json(error_body(self))
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use bawaba_wire::households::{AidEntry, HouseholdView, KnownMember};
 
 use super::Services;
-use super::audit::audit;
+use super::audit::record;
 use super::auth::{Principal, Role};
 use super::error::ServiceError;
 use super::records::{flag_for, stored_member};
@@ -47,7 +47,7 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<HouseholdView, Ser
     if who.role == Role::Submitter && !records.iter().any(|r| Some(r.agency_id.as_str()) == own) {
         return Err(ServiceError::NotFound("household"));
     }
-    audit(&mut conn, who, "household.view", Some(&resolved), None)?;
+    record(s, who, "household.view", Some(&resolved), None)?;
     let agency_ids: Vec<String> = records.iter().map(|r| r.agency_id.clone()).collect();
     let codes: HashMap<String, String> =
         queries::agencies_by_ids(&mut conn, &agency_ids)?.into_iter().map(|a| (a.id, a.code)).collect();

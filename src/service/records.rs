@@ -4,7 +4,7 @@
 use bawaba_wire::records::{RecordBody, StoredAssistance, StoredFlag, StoredLocation, StoredMember, StoredRecord};
 
 use super::Services;
-use super::audit::audit;
+use super::audit::record;
 use super::auth::{Principal, Role};
 use super::domain::{Answer, Decision, FlagOut};
 use super::error::ServiceError;
@@ -110,7 +110,7 @@ pub fn check(s: &Services, who: &Principal, body: RecordBody) -> Result<Answer, 
         }
     }
     let household_id = plan.target.map(|(id, _)| id);
-    audit(&mut conn, who, "record.check", household_id.as_deref(), Some(format!("flags={}", flags.len())))?;
+    record(s, who, "record.check", household_id.as_deref(), Some(format!("flags={}", flags.len())))?;
     Ok(Answer { record_id: None, household_id, decision: Decision::from_flags(&flags), flags })
 }
 

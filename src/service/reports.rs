@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use bawaba_wire::reports::{OverlapReport, OverlapRow, OverlapTotals, ReportQuery, Summary, SummaryLine};
 
 use super::Services;
-use super::audit::audit;
+use super::audit::{audit, record};
 use super::auth::{Principal, Role};
 use super::domain::{AidType, Band};
 use super::error::{FieldProblem, ServiceError, validated};
@@ -217,7 +217,8 @@ pub fn request(q: &ReportQuery) -> Result<ReportRequest, ServiceError> {
 pub fn overlaps(s: &Services, who: &Principal, q: &ReportQuery) -> Result<OverlapReport, ServiceError> {
     who.require(ROLES)?;
     let r = request(q)?;
-    overlaps_on(&mut *s.conn()?, who, &r.filter, r.cursor.as_deref(), Some(r.limit))
+    record(s, who, "report.overlaps", None, None)?;
+    overlaps_on(&mut *s.conn()?, &r.filter, r.cursor.as_deref(), Some(r.limit))
 }
 
 /// How many overlapping pairs the filters select, by agency pair (codes in order) and by the
@@ -237,7 +238,8 @@ pub fn overlaps_with_counts(
     who.require(ROLES)?;
     let r = request(q)?;
     let mut counts = Counts::default();
-    let report = walk_page(&mut *s.conn()?, who, &r.filter, r.cursor.as_deref(), Some(r.limit), |row| {
+    record(s, who, "report.overlaps", None, None)?;
+    let report = walk_page(&mut *s.conn()?, &r.filter, r.cursor.as_deref(), Some(r.limit), |row| {
         let (a, b) = if row.agency <= row.matched_agency {
             (&row.agency, &row.matched_agency)
         } else {
@@ -255,7 +257,8 @@ pub fn overlaps_with_counts(
 pub fn overlaps_csv(s: &Services, who: &Principal, q: &ReportQuery) -> Result<String, ServiceError> {
     who.require(ROLES)?;
     let r = request(q)?;
-    let report = overlaps_on(&mut *s.conn()?, who, &r.filter, None, None)?;
+    record(s, who, "report.overlaps", None, Some("csv".into()))?;
+    let report = overlaps_on(&mut *s.conn()?, &r.filter, None, None)?;
     csv_of(&report.rows)
 }
 
@@ -273,30 +276,29 @@ pub fn overlaps_offline(
     };
     let filter = validated(problems, filter)?;
     let operator = Principal::operator();
-    overlaps_on(&mut db.connect()?, &operator, &filter, None, None)
+    let mut conn = db.connect()?;
+    audit(&mut conn, &operator, "report.overlaps", None, Some("command line".into()))?;
+    overlaps_on(&mut conn, &filter, None, None)
 }
 
 fn overlaps_on(
     conn: &mut DbConn,
-    who: &Principal,
     f: &ReportFilter,
     cursor: Option<&str>,
     limit: Option<usize>,
 ) -> Result<OverlapReport, ServiceError> {
-    walk_page(conn, who, f, cursor, limit, |_| {})
+    walk_page(conn, f, cursor, limit, |_| {})
 }
 
 /// One walk over the selection: totals over all of it, `count` shown every row, and the page of
 /// `limit` rows after `cursor` kept.
 fn walk_page(
     conn: &mut DbConn,
-    who: &Principal,
     f: &ReportFilter,
     cursor: Option<&str>,
     limit: Option<usize>,
     mut count: impl FnMut(&OverlapRow),
 ) -> Result<OverlapReport, ServiceError> {
-    audit(conn, who, "report.overlaps", None, None)?;
     // One walk: every row counts towards the totals; the page is the `limit` rows after `cursor`.
     let mut all = Tally::default();
     let mut rows = Vec::new();
@@ -406,7 +408,7 @@ pub fn summary(s: &Services, who: &Principal, q: &ReportQuery) -> Result<Summary
     who.require(ROLES)?;
     let f = &request(q)?.filter;
     let mut conn = s.conn()?;
-    audit(&mut conn, who, "report.summary", None, None)?;
+    record(s, who, "report.summary", None, None)?;
     let mut pairs: BTreeMap<String, Tally> = BTreeMap::new();
     let mut govs: BTreeMap<String, Tally> = BTreeMap::new();
     let mut types: BTreeMap<String, Tally> = BTreeMap::new();

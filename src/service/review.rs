@@ -85,6 +85,7 @@ fn apply(
     let mut merge: Option<(String, String)> = None;
     let mut dismiss: Option<(String, String)> = None;
     let answer = conn.transaction::<_, ServiceError, _>(|c| {
+        crate::store::lock_for_write(c)?;
         let flag = queries::flag(c, flag_id)?.ok_or(ServiceError::NotFound("flag"))?;
         if flag.status != "open" {
             return Err(ServiceError::Conflict(format!("this flag was already reviewed ({})", flag.status)));

@@ -7,7 +7,7 @@ use bawaba_matching::SearchQuery as MatchQuery;
 use bawaba_wire::households::{AidEntry, Candidate, CandidateMember, SearchAnswer, SearchQuery};
 
 use super::Services;
-use super::audit::audit;
+use super::audit::record;
 use super::auth::{Principal, Role};
 use super::domain::band_of;
 use super::error::{FieldProblem, ServiceError, validated};
@@ -145,7 +145,7 @@ fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, Servic
     .filter(|(_, v)| v.is_some())
     .map(|(k, _)| *k)
     .collect();
-    audit(&mut conn, who, "household.search", None, Some(used.join(",")))?;
+    record(s, who, "household.search", None, Some(used.join(",")))?;
     if found.is_empty() {
         return Ok(Found { candidates: vec![], records: vec![], codes: HashMap::new() });
     }

@@ -67,6 +67,35 @@ impl Backend {
     }
 }
 
+/// Creates a new SQLite file readable by its owner only (0600) before SQLite opens it: the
+/// database holds personal data, and SQLite's own files (`-wal`, `-shm`) take the file's mode.
+fn create_private(path: &str) -> Result<(), StoreError> {
+    if path == ":memory:" || path.starts_with("file:") || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Connection(format!("cannot create {path}: {e}"))),
+    }
+}
+
+/// Takes the database's write lock at the start of a write transaction. SQLite begins a
+/// transaction deferred: one that reads first and writes later fails at once (busy, without
+/// waiting) if another connection wrote in between, which readers do (audit rows). A write with
+/// no effect as the first statement takes the lock up front, waiting its turn as writes should.
+/// PostgreSQL locks rows, not the database: nothing to do there.
+pub fn lock_for_write(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
+    if let DbConn::Sqlite(_) = conn {
+        diesel::sql_query("DELETE FROM households WHERE 0").execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Whether a connection answers.
 pub fn ping(conn: &mut DbConn) -> Result<(), StoreError> {
     diesel::sql_query("SELECT 1").execute(conn)?;
@@ -111,6 +140,7 @@ impl DbTarget {
     pub fn connect(&self) -> Result<DbConn, StoreError> {
         match self.backend {
             Backend::Sqlite => {
+                create_private(&self.url)?;
                 let mut c =
                     SqliteConnection::establish(&self.url).map_err(|e| StoreError::Connection(e.to_string()))?;
                 c.batch_execute(

@@ -3,6 +3,7 @@
 mod support;
 
 mod contract;
+mod fairness;
 mod foundation;
 mod import;
 mod operations;

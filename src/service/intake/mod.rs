@@ -3,7 +3,8 @@
 //! Steps 3 to 5 run on one writer thread that owns its own connection and takes submissions
 //! in groups (group commit): each item is matched against the index, which already holds the
 //! items before it in the group, and written inside its own savepoint; the group is committed
-//! in one transaction; only then are the answers sent. So two agencies posting the same family
+//! in transactions of at most `TX_ITEMS` items (so a 10,000-record batch never holds the
+//! database for long); only then are the answers sent. So two agencies posting the same family
 //! at the same instant are serialised and the second is flagged, while a burst of posts costs
 //! one commit. Reads never take this path.
 //!
@@ -24,6 +25,7 @@ use super::index::{Engine, NextIds};
 use super::policy::OverlapPolicy;
 use crate::metrics::Metrics;
 use crate::store::DbConn;
+use crate::store::models::AuditRow;
 use writer::Writer;
 
 mod plan;
@@ -31,8 +33,14 @@ mod writer;
 
 pub use plan::{Plan, plan};
 
-/// Most items taken into one group commit.
+/// Most items taken into one group.
 const GROUP_MAX: usize = 2_000;
+/// Most items written in one transaction: a large batch is committed in several, so that the
+/// short writes of readers (audit rows) never wait long behind it. Each item stays all or
+/// nothing (its own savepoint), and a re-sent batch replays what was committed.
+const TX_ITEMS: usize = 100;
+/// Most submissions waiting for the writer; past it a submission is answered 503 at once.
+const QUEUE_MAX: usize = 4_096;
 /// How many candidate households the matcher returns per record.
 pub(crate) const MATCH_LIMIT: usize = 10;
 /// How many households only possibly the same are raised for review per record (the best
@@ -86,6 +94,8 @@ pub type Exclusive = Box<dyn FnOnce(&mut DbConn, &Engine, &OverlapPolicy) + Send
 enum Job {
     Submit(Submission),
     Exclusive(Exclusive),
+    /// An audit event of a read, written between transactions (see `service::audit`).
+    Audit(AuditRow, Sender<Result<(), ServiceError>>),
 }
 
 /// The handle to the writer thread.
@@ -103,9 +113,9 @@ impl Intake {
         metrics: Arc<Metrics>,
         next: NextIds,
     ) -> Intake {
-        let (tx, rx) = bounded::<Job>(4_096);
+        let (tx, rx) = bounded::<Job>(QUEUE_MAX);
         let guard = Matcher::new(MatchConfig { possible: 1e-4, ..engine.matcher.config.clone() });
-        let writer = Writer { conn, engine, policy, metrics, next, guard };
+        let writer = Writer { conn, engine, policy, metrics, next, guard, backlog: Default::default() };
         thread::Builder::new()
             .name("bawaba-writer".into())
             .spawn(move || writer.run(rx))
@@ -118,10 +128,19 @@ impl Intake {
     pub fn submit(&self, agency: AgencyRef, items: Vec<Item>) -> Vec<ItemResult> {
         let n = items.len();
         let (reply, answer) = bounded(1);
-        if self.tx.send(Job::Submit(Submission { agency, items, reply })).is_err() {
+        // A full queue answers at once (503 with Retry-After) rather than holding a worker.
+        if self.tx.try_send(Job::Submit(Submission { agency, items, reply })).is_err() {
             return (0..n).map(|_| Err(ServiceError::Unavailable)).collect();
         }
         answer.recv().unwrap_or_else(|_| (0..n).map(|_| Err(ServiceError::Unavailable)).collect())
+    }
+
+    /// Stores an audit event through the writer, between its transactions, and waits for it
+    /// (blocking).
+    pub fn audit(&self, row: AuditRow) -> Result<(), ServiceError> {
+        let (reply, answer) = bounded(1);
+        self.tx.try_send(Job::Audit(row, reply)).map_err(|_| ServiceError::Unavailable)?;
+        answer.recv().map_err(|_| ServiceError::Unavailable)?
     }
 
     /// Runs `f` on the writer, alone, and returns what it returns (blocking).

@@ -1,22 +1,24 @@
 //! The writer thread: takes submissions in groups, matches each group in parallel against the
-//! index, writes every item (in its own savepoint) and commits the group once, then updates the
-//! in-memory index and answers.
+//! index, writes every item (in its own savepoint) in transactions of at most `TX_ITEMS` items,
+//! keeps the in-memory index in step, and answers each submission after its last commit.
 
 use std::sync::Arc;
 
 use bawaba_matching::{HouseholdMatch, Index, Matcher};
-use crossbeam_channel::Receiver;
+use std::collections::VecDeque;
+
+use crossbeam_channel::{Receiver, Sender};
 use diesel::Connection;
 
 use super::plan::plan;
-use super::{AgencyRef, GROUP_MAX, Item, ItemResult, Job, MATCH_LIMIT, Outcome, Submission};
+use super::{AgencyRef, GROUP_MAX, Item, ItemResult, Job, MATCH_LIMIT, Outcome, Submission, TX_ITEMS};
 use crate::metrics::Metrics;
 use crate::service::domain::*;
 use crate::service::error::ServiceError;
 use crate::service::ids::{new_id, now};
 use crate::service::index::{Engine, NextIds};
 use crate::service::policy::OverlapPolicy;
-use crate::store::models::{FlagRow, HouseholdRow, PersonRow, RecordRow};
+use crate::store::models::{AuditRow, FlagRow, HouseholdRow, PersonRow, RecordRow};
 use crate::store::{DbConn, queries};
 
 /// The writer: its own connection, the engine it keeps in step, and the ids it hands out.
@@ -28,6 +30,14 @@ pub(super) struct Writer {
     pub(super) next: NextIds,
     /// Finds earlier items of the same group that an item may match (see `group`).
     pub(super) guard: Matcher,
+    /// Jobs received while a group was being written, to run next, in order.
+    pub(super) backlog: VecDeque<Job>,
+}
+
+/// Writes an audit event now (outside any transaction) and tells the reader.
+fn write_audit(conn: &mut DbConn, row: AuditRow, reply: Sender<Result<(), ServiceError>>) {
+    let done = queries::insert_audit(conn, &row).map_err(|e| ServiceError::Internal(e.to_string()));
+    let _ = reply.send(done);
 }
 
 /// In-memory changes made for a group, undone if its commit fails.
@@ -39,9 +49,8 @@ struct Undo {
 
 impl Writer {
     pub(super) fn run(mut self, rx: Receiver<Job>) {
-        let mut pending: Option<Job> = None;
         loop {
-            let first = match pending.take() {
+            let first = match self.backlog.pop_front() {
                 Some(job) => job,
                 None => match rx.recv() {
                     Ok(job) => job,
@@ -53,113 +62,148 @@ impl Writer {
                     f(&mut self.conn, &self.engine, &self.policy);
                     continue;
                 }
+                Job::Audit(row, reply) => {
+                    write_audit(&mut self.conn, row, reply);
+                    continue;
+                }
                 Job::Submit(s) => s,
             };
             let mut count = first.items.len();
             let mut group = vec![first];
+            // More submissions into the group: those kept back first, in order, then new ones;
+            // anything else ends the group and runs after it.
             while count < GROUP_MAX {
-                match rx.try_recv() {
-                    Ok(Job::Submit(s)) => {
+                let next = match self.backlog.front() {
+                    Some(Job::Submit(_)) => self.backlog.pop_front(),
+                    Some(_) => break,
+                    None => rx.try_recv().ok(),
+                };
+                match next {
+                    Some(Job::Submit(s)) => {
                         count += s.items.len();
                         group.push(s);
                     }
-                    Ok(other) => {
-                        pending = Some(other);
+                    Some(Job::Audit(row, reply)) => write_audit(&mut self.conn, row, reply),
+                    Some(other) => {
+                        self.backlog.push_back(other);
                         break;
                     }
-                    Err(_) => break,
+                    None => break,
                 }
             }
-            self.group(group);
+            self.group(group, &rx);
         }
     }
 
-    fn group(&mut self, jobs: Vec<Submission>) {
-        let mut undo = Undo::default();
-        let saved_next = self.next;
-        let mut results: Vec<Vec<ItemResult>> = Vec::with_capacity(jobs.len());
-        let mut replies = Vec::with_capacity(jobs.len());
-        let Writer { conn, engine, policy, metrics, next, guard } = self;
+    /// Matches and stores a group of submissions, in transactions of at most [`TX_ITEMS`]
+    /// items, and answers each submission once all its items are committed (or refused).
+    fn group(&mut self, jobs: Vec<Submission>, rx: &Receiver<Job>) {
+        let Writer { conn, engine, policy, metrics, next, guard, backlog } = self;
         metrics.group_size.observe(jobs.iter().map(|j| j.items.len()).sum::<usize>() as f64);
-        // Match every item against the index as it stands, in parallel. An item is then
-        // matched again, alone, only if it may be the same household as an earlier item of this
-        // group (which the snapshot did not hold): the group index holds the group's items and
-        // the guard answers that with a very low threshold, so nothing the full matcher would
-        // link slips by.
-        let started = std::time::Instant::now();
-        let mut prematched: Vec<Vec<Option<Vec<HouseholdMatch>>>> = {
-            use rayon::prelude::*;
-            let state = engine.state.read();
-            jobs.par_iter()
-                .map(|job| {
-                    job.items
-                        .par_iter()
-                        .map(|item| {
-                            Some(engine.matcher.match_household(&state.index, &item.prepared, &|_| false, MATCH_LIMIT))
-                        })
-                        .collect()
-                })
-                .collect()
-        };
-        let items = prematched.iter().map(Vec::len).sum::<usize>().max(1);
-        let per_item = started.elapsed().as_secs_f64() / items as f64;
-        for _ in 0..items {
-            metrics.prematch_seconds.observe(per_item);
+        let items: usize = jobs.iter().map(|j| j.items.len()).sum();
+        let mut results: Vec<Vec<ItemResult>> = jobs.iter().map(|j| Vec::with_capacity(j.items.len())).collect();
+        let mut agencies = Vec::with_capacity(jobs.len());
+        let mut replies = Vec::with_capacity(jobs.len());
+        let mut queue = Vec::with_capacity(items);
+        for (j, job) in jobs.into_iter().enumerate() {
+            agencies.push(job.agency);
+            replies.push(job.reply);
+            queue.extend(job.items.into_iter().map(|item| (j, item)));
         }
         let mut group_index = Index::new();
-        let timer = metrics.commit_seconds.start_timer();
-        let committed = conn.transaction::<_, diesel::result::Error, _>(|c| {
-            for (job, pre) in jobs.into_iter().zip(prematched.iter_mut()) {
-                let mut out = Vec::with_capacity(job.items.len());
-                for (item, pre) in job.items.into_iter().zip(pre.iter_mut()) {
-                    let mut pre = pre.take();
+        let mut queue = queue.into_iter();
+        loop {
+            let chunk: Vec<_> = queue.by_ref().take(TX_ITEMS).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            // Match the chunk's items against the index as it stands (earlier chunks in it), in
+            // parallel. An item is then matched again, alone, only if it may be the same
+            // household as an earlier item of this group that the index did not hold yet: the
+            // group index holds the group's items and the guard answers that with a very low
+            // threshold, so nothing the full matcher would link slips by.
+            let started = std::time::Instant::now();
+            let chunk: Vec<(usize, Item, Option<Vec<HouseholdMatch>>)> = {
+                use rayon::prelude::*;
+                let state = engine.state.read();
+                chunk
+                    .into_par_iter()
+                    .map(|(j, item)| {
+                        let pre = engine.matcher.match_household(&state.index, &item.prepared, &|_| false, MATCH_LIMIT);
+                        (j, item, Some(pre))
+                    })
+                    .collect()
+            };
+            let per_item = started.elapsed().as_secs_f64() / chunk.len() as f64;
+            for _ in 0..chunk.len() {
+                metrics.prematch_seconds.observe(per_item);
+            }
+            let mut undo = Undo::default();
+            let saved_next = *next;
+            let mut out: Vec<(usize, ItemResult)> = Vec::with_capacity(chunk.len());
+            let timer = metrics.commit_seconds.start_timer();
+            let committed = conn.transaction::<_, diesel::result::Error, _>(|c| {
+                crate::store::lock_for_write(c)?;
+                for (j, item, mut pre) in chunk {
                     if !guard.match_household(&group_index, &item.prepared, &|_| false, 1).is_empty() {
                         pre = None;
                     }
-                    let r = c.transaction(|sp| {
-                        store_item(sp, engine, policy, metrics, next, &job.agency, &item, pre.clone())
-                    });
-                    out.push(match r {
-                        Ok((outcome, staged)) => {
-                            if let Some(staged) = staged {
-                                for (pid, p) in staged.person_ids.iter().zip(&item.prepared) {
-                                    group_index.insert(*pid, staged.household_seq, p.clone());
+                    let agency = &agencies[j];
+                    let r =
+                        c.transaction(|sp| store_item(sp, engine, policy, metrics, next, agency, &item, pre.clone()));
+                    out.push((
+                        j,
+                        match r {
+                            Ok((outcome, staged)) => {
+                                if let Some(staged) = staged {
+                                    for (pid, p) in staged.person_ids.iter().zip(&item.prepared) {
+                                        group_index.insert(*pid, staged.household_seq, p.clone());
+                                    }
+                                    apply(engine, staged, agency, &item, &mut undo);
                                 }
-                                apply(engine, staged, &job.agency, &item, &mut undo);
+                                outcome
                             }
-                            outcome
-                        }
-                        Err(e) => Err(ServiceError::Internal(e.to_string())),
-                    });
+                            Err(e) => Err(ServiceError::Internal(e.to_string())),
+                        },
+                    ));
                 }
-                results.push(out);
-                replies.push(job.reply);
-            }
-            Ok(())
-        });
-        if let Err(e) = committed {
-            tracing::error!(error = %e, "group commit failed; the group is answered 503");
-            let mut state = engine.state.write();
-            for p in undo.persons {
-                state.index.remove_person(p);
-            }
-            for h in undo.households {
-                state.remove_household(h);
-            }
-            *next = saved_next;
-            for r in results.iter_mut().flatten() {
-                if matches!(r, Ok(Outcome::Created(_))) {
-                    *r = Err(ServiceError::Unavailable);
+                Ok(())
+            });
+            if let Err(e) = committed {
+                tracing::error!(error = %e, "a commit failed; its items are answered 503");
+                let mut state = engine.state.write();
+                for p in undo.persons {
+                    state.index.remove_person(p);
                 }
-            }
-        } else {
-            timer.observe_duration();
-            for r in results.iter().flatten() {
-                if let Ok(Outcome::Created(a)) = r {
-                    metrics.records_stored.inc();
-                    for f in &a.flags {
-                        metrics.flags_raised.with_label_values(&[f.kind.as_str()]).inc();
+                for h in undo.households {
+                    state.remove_household(h);
+                }
+                *next = saved_next;
+                for (_, r) in &mut out {
+                    if matches!(r, Ok(Outcome::Created(_))) {
+                        *r = Err(ServiceError::Unavailable);
                     }
+                }
+            } else {
+                timer.observe_duration();
+                for (_, r) in &out {
+                    if let Ok(Outcome::Created(a)) = r {
+                        metrics.records_stored.inc();
+                        for f in &a.flags {
+                            metrics.flags_raised.with_label_values(&[f.kind.as_str()]).inc();
+                        }
+                    }
+                }
+            }
+            for (j, r) in out {
+                results[j].push(r);
+            }
+            // Between transactions: store the audit events of reads waiting now (a read waits
+            // at most one transaction); keep other jobs for after the group.
+            while let Ok(job) = rx.try_recv() {
+                match job {
+                    Job::Audit(row, reply) => write_audit(conn, row, reply),
+                    other => backlog.push_back(other),
                 }
             }
         }
