@@ -24,75 +24,19 @@
 //! Splink). `SEED` (default 11).
 
 use bawaba_matching::*;
-use bawaba_synth::{Caseload, Config, Record, generate};
+use bawaba_synth::{Caseload, Config, generate};
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::time::Instant;
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{Prf, env_usize, prepared};
 
 /// `MATCH_LIMIT` of the gateway.
 const MATCH_LIMIT: usize = 10;
 /// `POSSIBLE_LIMIT` of the gateway.
 const POSSIBLE_LIMIT: usize = 3;
-
-fn env_usize(k: &str, d: usize) -> usize {
-    std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d)
-}
-
-fn prepared(r: &Record) -> Vec<PreparedPerson> {
-    r.members
-        .iter()
-        .map(|m| {
-            prepare(&PersonInput {
-                role: match m.role {
-                    "head" => Role::Head,
-                    "spouse" => Role::Spouse,
-                    "child" => Role::Child,
-                    _ => Role::Other,
-                },
-                name: &m.name,
-                national_id: m.national_id.as_deref(),
-                date_of_birth: m.date_of_birth.as_deref(),
-                sex: match m.sex.as_deref() {
-                    Some("M") => Some(Sex::M),
-                    Some("F") => Some(Sex::F),
-                    _ => None,
-                },
-                phone: m.phone.as_deref(),
-            })
-        })
-        .collect()
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-struct Prf {
-    tp: u64,
-    fp: u64,
-    fn_: u64,
-}
-
-impl Prf {
-    fn p(&self) -> f64 {
-        self.tp as f64 / (self.tp + self.fp).max(1) as f64
-    }
-    fn r(&self) -> f64 {
-        self.tp as f64 / (self.tp + self.fn_).max(1) as f64
-    }
-    fn f1(&self) -> f64 {
-        let (p, r) = (self.p(), self.r());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
-    }
-    fn line(&self) -> String {
-        format!(
-            "P {:.4}  R {:.4}  F1 {:.4}   (tp {}, fp {}, fn {})",
-            self.p(),
-            self.r(),
-            self.f1(),
-            self.tp,
-            self.fp,
-            self.fn_
-        )
-    }
-}
 
 fn overlaps(c: &Caseload, i: usize, j: usize) -> bool {
     let (x, y) = (&c.records[i].assistance, &c.records[j].assistance);

@@ -13,73 +13,8 @@ use bawaba_synth::{Caseload, Config, Record, generate};
 use std::collections::HashMap;
 use std::time::Instant;
 
-fn env_usize(k: &str, d: usize) -> usize {
-    std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d)
-}
-
-fn role(s: &str) -> Role {
-    match s {
-        "head" => Role::Head,
-        "spouse" => Role::Spouse,
-        "child" => Role::Child,
-        _ => Role::Other,
-    }
-}
-
-fn sex(s: Option<&str>) -> Option<Sex> {
-    match s {
-        Some("M") => Some(Sex::M),
-        Some("F") => Some(Sex::F),
-        _ => None,
-    }
-}
-
-fn prepared(r: &Record) -> Vec<PreparedPerson> {
-    r.members
-        .iter()
-        .map(|m| {
-            prepare(&PersonInput {
-                role: role(m.role),
-                name: &m.name,
-                national_id: m.national_id.as_deref(),
-                date_of_birth: m.date_of_birth.as_deref(),
-                sex: sex(m.sex.as_deref()),
-                phone: m.phone.as_deref(),
-            })
-        })
-        .collect()
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-struct Prf {
-    tp: u64,
-    fp: u64,
-    fn_: u64,
-}
-
-impl Prf {
-    fn p(&self) -> f64 {
-        self.tp as f64 / (self.tp + self.fp).max(1) as f64
-    }
-    fn r(&self) -> f64 {
-        self.tp as f64 / (self.tp + self.fn_).max(1) as f64
-    }
-    fn f1(&self) -> f64 {
-        let (p, r) = (self.p(), self.r());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
-    }
-    fn show(&self, what: &str) {
-        println!(
-            "{what:<34} P {:.4}  R {:.4}  F1 {:.4}   (tp {}, fp {}, fn {})",
-            self.p(),
-            self.r(),
-            self.f1(),
-            self.tp,
-            self.fp,
-            self.fn_
-        );
-    }
-}
+mod common;
+use common::{Prf, env_usize, prepared};
 
 /// Pairwise scores of a predicted clustering (one cluster id per record) against truth pairs.
 fn pairwise(pred: &[u64], truth: &[(usize, usize)], caseload: &Caseload, overlap_only: bool) -> Prf {
