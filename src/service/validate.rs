@@ -33,10 +33,23 @@ fn is_invisible_format(c: char) -> bool {
         | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
+/// An Arabic letter; tatweel (ـ), a stretching mark that Unicode counts as a letter, is not one.
 fn is_arabic_letter(c: char) -> bool {
     matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}'
         | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
         && c.is_alphabetic()
+        && c != '\u{0640}'
+}
+
+/// The earliest and latest years an aid period may start or end in: a period of
+/// `0000-01-01..9999-12-31` would overlap every other and is a mistake, not a programme.
+const PERIOD_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
+
+/// A period's start or end: a real `YYYY-MM-DD` date within [`PERIOD_YEARS`].
+fn check_period_date(s: &str) -> Result<(), &'static str> {
+    check_date(s)?;
+    let year: i32 = s.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+    if PERIOD_YEARS.contains(&year) { Ok(()) } else { Err("must be a date between 1990-01-01 and 2100-12-31") }
 }
 
 /// Checks a person's name: letters of one script, with spaces, hyphens, apostrophes, dots and
@@ -112,18 +125,19 @@ pub fn record(body: RecordBody) -> Result<Item, ServiceError> {
         let external_id = this.external_id.trim().to_owned();
         if external_id.is_empty() {
             problems.push(FieldProblem::new("external_id", "must not be empty"));
-        } else if external_id.len() > MAX_TEXT || external_id.chars().any(|c| c.is_control() || is_invisible_format(c))
+        } else if external_id.chars().count() > MAX_TEXT
+            || external_id.chars().any(|c| c.is_control() || is_invisible_format(c))
         {
             problems
                 .push(FieldProblem::new("external_id", "must be at most 200 characters, with no control characters"));
         }
         let a = &this.assistance;
-        if let Err(p) = check_date(&a.period_start) {
+        if let Err(p) = check_period_date(&a.period_start) {
             problems.push(FieldProblem::new("assistance.period_start", p));
         }
         let period_end = match &a.period_end {
             Some(end) => {
-                if let Err(p) = check_date(end) {
+                if let Err(p) = check_period_date(end) {
                     problems.push(FieldProblem::new("assistance.period_end", p));
                 } else if check_date(&a.period_start).is_ok() && end.as_str() < a.period_start.as_str() {
                     problems.push(FieldProblem::new("assistance.period_end", "must not be before period_start"));
@@ -133,7 +147,7 @@ pub fn record(body: RecordBody) -> Result<Item, ServiceError> {
             None => a.period_start.clone(),
         };
         if let Some(amount) = a.amount {
-            if !amount.is_finite() || amount < 0.0 {
+            if !amount.is_finite() || amount.is_sign_negative() {
                 problems.push(FieldProblem::new("assistance.amount", "must be a number ≥ 0"));
             } else if amount > 1e12 {
                 problems.push(FieldProblem::new("assistance.amount", "is implausibly large"));

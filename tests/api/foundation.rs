@@ -185,6 +185,22 @@ fn bad_input_is_refused_and_writes_nothing(b: Backend) {
         "members[0].national_id",
     ));
     cases.push(("negative amount", with(&|v| v["assistance"]["amount"] = json!(-5)), 400, "assistance.amount"));
+    cases.push(("minus zero amount", with(&|v| v["assistance"]["amount"] = json!(-0.0)), 400, "assistance.amount"));
+    cases.push((
+        "a period over everything",
+        with(&|v| {
+            v["assistance"]["period_start"] = json!("0000-01-01");
+            v["assistance"]["period_end"] = json!("9999-12-31");
+        }),
+        400,
+        "assistance.period_start",
+    ));
+    cases.push((
+        "name of tatweel and diacritics",
+        with(&|v| v["members"][0]["name"] = json!("ـــ\u{064E}\u{0651} ـ")),
+        400,
+        "members[0].name",
+    ));
     cases.push(("bad currency", with(&|v| v["assistance"]["currency"] = json!("shekel")), 400, "assistance.currency"));
     cases.push(("unknown field", with(&|v| v["members"][0]["nationalid"] = json!("1")), 400, "members[0]"));
     cases.push(("bad sex", with(&|v| v["members"][0]["sex"] = json!("male")), 400, "members[0].sex"));
@@ -207,6 +223,12 @@ fn bad_input_is_refused_and_writes_nothing(b: Backend) {
         }
         assert_eq!(app.db.counts(), before, "{what} wrote something");
     }
+    // The limit of an external_id is in characters, as its message says: 200 Arabic letters
+    // (400 bytes) are taken, 201 are not.
+    let (s, e) = app.raw("POST", "/v1/records", Some(&key), &with(&|v| v["external_id"] = json!("ع".repeat(200))));
+    assert_eq!(s, 201, "{e}");
+    let (s, e) = app.raw("POST", "/v1/records", Some(&key), &with(&|v| v["external_id"] = json!("ع".repeat(201))));
+    assert_eq!((s, e["error"]["details"][0]["field"].as_str()), (400, Some("external_id")), "{e}");
 }
 
 fn every_route_checks_key_and_role(b: Backend) {
