@@ -12,38 +12,9 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-fn env_usize(k: &str, d: usize) -> usize {
-    std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d)
-}
-
-fn role(s: &str) -> Role {
-    match s {
-        "head" => Role::Head,
-        "spouse" => Role::Spouse,
-        "child" => Role::Child,
-        _ => Role::Other,
-    }
-}
-
-fn prepared(r: &Record) -> Vec<PreparedPerson> {
-    r.members
-        .iter()
-        .map(|m| {
-            prepare(&PersonInput {
-                role: role(m.role),
-                name: &m.name,
-                national_id: m.national_id.as_deref(),
-                date_of_birth: m.date_of_birth.as_deref(),
-                sex: match m.sex.as_deref() {
-                    Some("M") => Some(Sex::M),
-                    Some("F") => Some(Sex::F),
-                    _ => None,
-                },
-                phone: m.phone.as_deref(),
-            })
-        })
-        .collect()
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{env_usize, prepared};
 
 fn bench_prepare(c: &mut Criterion) {
     let mut g = c.benchmark_group("prepare");
