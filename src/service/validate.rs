@@ -33,12 +33,18 @@ fn is_invisible_format(c: char) -> bool {
         | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
-/// An Arabic letter; tatweel (ـ), a stretching mark that Unicode counts as a letter, is not one.
+/// An Arabic letter. Tatweel (ـ) and the vowel and shadda marks are not letters, though
+/// Unicode counts them alphabetic: a "name" of only those says nothing.
 fn is_arabic_letter(c: char) -> bool {
     matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}'
         | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
         && c.is_alphabetic()
-        && c != '\u{0640}'
+        && !is_arabic_mark(c)
+}
+
+/// Tatweel and the marks written over or under letters (harakat, shadda, sukun, dagger alef).
+fn is_arabic_mark(c: char) -> bool {
+    matches!(c, '\u{0640}' | '\u{064B}'..='\u{065F}' | '\u{0610}'..='\u{061A}' | '\u{0670}')
 }
 
 /// The earliest and latest years an aid period may start or end in: a period of
@@ -71,6 +77,9 @@ pub fn check_name(s: &str) -> Result<(), String> {
         }
         if c.is_numeric() {
             return Err("must not contain digits".into());
+        }
+        if is_arabic_mark(c) {
+            continue;
         }
         if is_arabic_letter(c) {
             arabic = true;

@@ -411,7 +411,8 @@ fn killed_mid_batch_loses_nothing_on_resend(b: Backend) {
     child.wait().expect("reaped");
     let results = out["results"].as_array().expect("results");
     assert_eq!(results.len(), 2_000);
-    assert!(results.iter().all(|r| r["record_id"].is_string()), "every item stored or replayed");
+    let failed: Vec<&Value> = results.iter().filter(|r| !r["record_id"].is_string()).take(3).collect();
+    assert!(failed.is_empty(), "every item stored or replayed: {failed:?}");
     let replayed = results.iter().filter(|r| r["replayed"] == true).count() as i64;
     assert_eq!(replayed, stored_before, "what was stored before the kill is replayed, nothing twice");
     assert_eq!(db.count("records"), 2_000);
