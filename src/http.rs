@@ -19,6 +19,7 @@ pub fn status(e: &ServiceError) -> StatusCode {
         ServiceError::Forbidden => StatusCode::FORBIDDEN,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
+        ServiceError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ServiceError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         ServiceError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -50,27 +50,48 @@ impl FromRequest for Principal {
     }
 }
 
-/// Every route of the API.
+/// Every route of the API. A known path asked with a method it does not take answers 405 with
+/// an `Allow` header, not 404.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    use actix_web::Route;
+    fn resource(path: &str, routes: Vec<(&'static str, Route)>) -> actix_web::Resource {
+        let allow = routes.iter().map(|(m, _)| *m).collect::<Vec<_>>().join(", ");
+        let mut r = web::resource(path);
+        for (_, route) in routes {
+            r = r.route(route);
+        }
+        r.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move {
+                let mut res = actix_web::ResponseError::error_response(&ServiceError::MethodNotAllowed);
+                if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allow) {
+                    res.headers_mut().insert(actix_web::http::header::ALLOW, v);
+                }
+                res
+            }
+        }))
+    }
     cfg.service(
         web::scope("/v1")
-            .route("/agencies", web::post().to(agencies::create))
-            .route("/agencies", web::get().to(agencies::list))
-            .route("/whoami", web::get().to(agencies::whoami))
-            .route("/records", web::post().to(records::post))
-            .route("/records/check", web::post().to(records::check))
-            .route("/records/batch", web::post().to(records::batch))
-            .route("/records/{id}", web::get().to(records::get))
-            .route("/households/search", web::get().to(households::search))
-            .route("/households/{id}", web::get().to(households::get))
-            .route("/flags", web::get().to(review::list))
-            .route("/flags/{id}/review", web::post().to(review::review))
-            .route("/reports/overlaps", web::get().to(reports::overlaps))
-            .route("/reports/summary", web::get().to(reports::summary)),
+            .service(resource(
+                "/agencies",
+                vec![("POST", web::post().to(agencies::create)), ("GET", web::get().to(agencies::list))],
+            ))
+            .service(resource("/whoami", vec![("GET", web::get().to(agencies::whoami))]))
+            .service(resource("/records", vec![("POST", web::post().to(records::post))]))
+            .service(resource("/records/check", vec![("POST", web::post().to(records::check))]))
+            .service(resource("/records/batch", vec![("POST", web::post().to(records::batch))]))
+            .service(resource("/records/{id}", vec![("GET", web::get().to(records::get))]))
+            .service(resource("/households/search", vec![("GET", web::get().to(households::search))]))
+            .service(resource("/households/{id}", vec![("GET", web::get().to(households::get))]))
+            .service(resource("/flags", vec![("GET", web::get().to(review::list))]))
+            .service(resource("/flags/{id}/review", vec![("POST", web::post().to(review::review))]))
+            .service(resource("/reports/overlaps", vec![("GET", web::get().to(reports::overlaps))]))
+            .service(resource("/reports/summary", vec![("GET", web::get().to(reports::summary))])),
     )
-    .route("/healthz", web::get().to(operations::healthz))
-    .route("/metrics", web::get().to(operations::metrics))
-    .route("/openapi.json", web::get().to(openapi::serve));
+    .service(resource("/healthz", vec![("GET", web::get().to(operations::healthz))]))
+    .service(resource("/metrics", vec![("GET", web::get().to(operations::metrics))]))
+    .service(resource("/openapi.json", vec![("GET", web::get().to(openapi::serve))]));
 }
 
 /// What an unknown path answers.

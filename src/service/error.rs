@@ -30,6 +30,9 @@ pub enum ServiceError {
     /// The request conflicts with what is stored.
     #[error("{0}")]
     Conflict(String),
+    /// The path exists, but not with this method.
+    #[error("this path does not take this method")]
+    MethodNotAllowed,
     /// The body is larger than the route accepts.
     #[error("the body is larger than {0} bytes")]
     PayloadTooLarge(usize),
@@ -50,6 +53,7 @@ impl ServiceError {
             ServiceError::Forbidden => "forbidden",
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Conflict(_) => "conflict",
+            ServiceError::MethodNotAllowed => "method_not_allowed",
             ServiceError::PayloadTooLarge(_) => "payload_too_large",
             ServiceError::Unavailable => "unavailable",
             ServiceError::Internal(_) => "internal",

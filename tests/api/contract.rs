@@ -54,5 +54,23 @@ fn error_bodies() {
     );
     note("bad query", app.get("/v1/households/search?limit=0", &key));
     note("bad report filter", app.get("/v1/reports/overlaps?from=2026-13-01", MASTER));
+    note("method not allowed", app.req("DELETE", "/v1/records", Some(&key), None));
     insta::assert_json_snapshot!("error_bodies", seen);
+}
+
+#[test]
+fn a_known_path_with_another_method_is_405_with_allow() {
+    let app = TestApp::start(Backend::Sqlite);
+    for (method, path, allow) in
+        [("DELETE", "/v1/records", "POST"), ("PUT", "/v1/agencies", "POST, GET"), ("POST", "/healthz", "GET")]
+    {
+        let res = match ureq::request(method, &format!("{}{path}", app.base)).call() {
+            Err(ureq::Error::Status(_, r)) => r,
+            other => panic!("{method} {path}: {other:?}"),
+        };
+        assert_eq!(res.status(), 405, "{method} {path}");
+        assert_eq!(res.header("Allow"), Some(allow), "{method} {path}");
+    }
+    // An unknown path is still 404.
+    assert_eq!(app.req("GET", "/v1/nowhere", None, None).0, 404);
 }

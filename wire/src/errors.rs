@@ -26,8 +26,8 @@ pub struct ErrorBody {
 /// What went wrong.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable snake_case code: validation_failed, unauthorized, forbidden, not_found, conflict,
-    /// payload_too_large, rate_limited, unavailable, internal.
+    /// Stable snake_case code: validation_failed, unauthorized, forbidden, not_found,
+    /// method_not_allowed, conflict, payload_too_large, rate_limited, unavailable, internal.
     pub code: String,
     pub message: String,
     /// For validation_failed: each problem with the field it concerns.
