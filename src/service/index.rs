@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use bawaba_matching::{self as matching, Index, Matcher, PersonInput, PreparedPerson};
+use bawaba_matching::{self as matching, Index, Matcher, PersonInput};
 use parking_lot::RwLock;
 use rayon::prelude::*;
 
@@ -147,11 +147,6 @@ pub fn person_input(m: &NewMember) -> PersonInput<'_> {
         }),
         phone: m.phone.as_deref(),
     }
-}
-
-/// Prepares every member of a record.
-pub fn prepare_members(members: &[NewMember]) -> Vec<PreparedPerson> {
-    members.iter().map(|m| matching::prepare(&person_input(m))).collect()
 }
 
 /// A stored person row as a member.

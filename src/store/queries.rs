@@ -200,16 +200,10 @@ pub fn open_flag_counts(conn: &mut DbConn, ids: &[String], agency: Option<&str>)
     let rows: Vec<(String, String)> = q.load(conn)?;
     let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for (h, m) in rows {
-        for id in [h.as_str(), m.as_str()] {
-            if ids.iter().any(|i| i == id) {
-                *counts.entry(id.to_owned()).or_default() += 1;
-            }
-        }
-        if h == m && ids.contains(&h) {
-            // Counted twice above for a flag within one household.
-            if let Some(c) = counts.get_mut(&h) {
-                *c -= 1;
-            }
+        // A flag counts once for each household it concerns, once when both sides are one.
+        let concerned = if h == m { vec![h] } else { vec![h, m] };
+        for id in concerned.into_iter().filter(|id| ids.contains(id)) {
+            *counts.entry(id).or_default() += 1;
         }
     }
     Ok(counts.into_iter().collect())
