@@ -63,6 +63,29 @@ where
     web::block(f).await.map_err(|_| ServiceError::Unavailable)?
 }
 
+/// A body written as it is made: `produce` runs on a blocking thread and hands chunks to
+/// `sink` over a small channel, so a slow reader slows it and a reader that leaves stops it
+/// (`sink` answers `false`). An error after the first chunk can no longer change the status:
+/// it is logged and the response is cut, so the reader sees an incomplete transfer rather than a
+/// short file that looks whole.
+pub fn streamed<F>(produce: F) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>>
+where
+    F: FnOnce(&mut dyn FnMut(Vec<u8>) -> bool) -> Result<(), ServiceError> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, ServiceError>>(4);
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut sink = |chunk: Vec<u8>| tx.blocking_send(Ok(chunk)).is_ok();
+        if let Err(e) = produce(&mut sink) {
+            tracing::error!(error = %e, "a streamed answer stopped early");
+            let _ = tx.blocking_send(Err(e));
+        }
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        let next = rx.recv().await?;
+        Some((next.map(Bytes::from).map_err(actix_web::Error::from), rx))
+    })
+}
+
 /// Reads a body of at most `limit` bytes, answering 413 past that.
 pub async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<Bytes, ServiceError> {
     if let Some(len) = req

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use actix_web::web::{Data, Json, Query};
 use bawaba_wire::reports::{OverlapReport, ReportQuery, Summary};
 
-use crate::http::blocking;
+use crate::http::{blocking, streamed};
 use crate::service::Services;
 use crate::service::auth::Principal;
 use crate::service::error::ServiceError;
@@ -17,11 +17,11 @@ use crate::service::reports::{self, Format};
 pub async fn overlaps(who: Principal, s: Data<Services>, q: Query<ReportQuery>) -> Result<HttpResponse, ServiceError> {
     let q = q.into_inner();
     if reports::request(&q)?.format == Format::Csv {
-        let body = blocking(move || reports::overlaps_csv(&s, &who, &q)).await?;
+        reports::csv_allowed(&who, &q)?;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header(("Content-Disposition", "attachment; filename=\"overlaps.csv\""))
-            .body(body));
+            .streaming(streamed(move |sink| reports::overlaps_csv(&s, &who, &q, sink))));
     }
     Ok(HttpResponse::Ok().json(blocking(move || reports::overlaps(&s, &who, &q)).await?))
 }

@@ -11,7 +11,7 @@ use super::audit::record;
 use super::auth::{Principal, Role};
 use super::error::ServiceError;
 use super::records::{flag_for, stored_member};
-use crate::store::models::RecordRow;
+use crate::store::models::RecordBrief;
 use crate::store::queries;
 
 /// Who may view a household (a submitter, only one its agency serves).
@@ -19,7 +19,7 @@ pub const VIEW: &[Role] = &[Role::Caseworker, Role::Auditor, Role::Submitter];
 
 /// One record as an entry of the aid history: everything to a caseworker, an auditor or the
 /// agency that posted it; to another agency's submitter only agency, type and period.
-pub fn aid_entry(who: &Principal, r: &RecordRow, codes: &HashMap<String, String>) -> AidEntry {
+pub fn aid_entry(who: &Principal, r: &RecordBrief, codes: &HashMap<String, String>) -> AidEntry {
     let visible = who.sees_others_values() || who.agency_id.as_deref() == Some(r.agency_id.as_str());
     AidEntry {
         agency: codes.get(&r.agency_id).cloned().unwrap_or_default(),
@@ -33,7 +33,13 @@ pub fn aid_entry(who: &Principal, r: &RecordRow, codes: &HashMap<String, String>
     }
 }
 
-/// Looks a household up.
+/// The most rows of each list a household view shows; the totals count the rest.
+pub const MEMBERS_SHOWN: i64 = 200;
+pub const AID_SHOWN: i64 = 200;
+pub const FLAGS_SHOWN: i64 = 100;
+
+/// Looks a household up. Every list is capped, so a household known from thousands of
+/// records answers as fast as any other.
 pub fn get(s: &Services, who: &Principal, id: &str) -> Result<HouseholdView, ServiceError> {
     who.require(VIEW)?;
     if id.len() > 100 {
@@ -42,40 +48,51 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<HouseholdView, Ser
     let resolved = s.engine.state.read().resolve(id).to_owned();
     let mut conn = s.conn()?;
     queries::household(&mut conn, &resolved)?.ok_or(ServiceError::NotFound("household"))?;
-    let records = queries::records_of_household(&mut conn, &resolved)?;
-    let own = who.agency_id.as_deref();
-    if who.role == Role::Submitter && !records.iter().any(|r| Some(r.agency_id.as_str()) == own) {
-        return Err(ServiceError::NotFound("household"));
-    }
+    // A submitter sees only households its agency serves, and only its own member rows and flags.
+    let own = match who.role {
+        Role::Submitter => {
+            let own = who.agency_id.as_deref().ok_or(ServiceError::NotFound("household"))?;
+            if !queries::agency_serves(&mut conn, &resolved, own)? {
+                return Err(ServiceError::NotFound("household"));
+            }
+            Some(own)
+        }
+        _ => None,
+    };
     record(s, who, "household.view", Some(&resolved), None)?;
-    let agency_ids: Vec<String> = records.iter().map(|r| r.agency_id.clone()).collect();
+    let (records, aid_total) = queries::records_of_household(&mut conn, &resolved, AID_SHOWN)?;
+    let (persons, members_total) = queries::members_of_household(&mut conn, &resolved, own, MEMBERS_SHOWN)?;
+    let mut agency_ids: Vec<String> =
+        records.iter().map(|r| r.agency_id.clone()).chain(persons.iter().map(|(_, a)| a.clone())).collect();
+    agency_ids.sort_unstable();
+    agency_ids.dedup();
     let codes: HashMap<String, String> =
         queries::agencies_by_ids(&mut conn, &agency_ids)?.into_iter().map(|a| (a.id, a.code)).collect();
-    let full = who.role != Role::Submitter;
-    let mut members = Vec::new();
-    for p in queries::persons_of_household(&mut conn, &resolved)? {
-        let Some(r) = records.iter().find(|r| r.id == p.record_id) else {
-            continue;
-        };
-        if full || Some(r.agency_id.as_str()) == own {
-            members.push(KnownMember {
-                agency: codes.get(&r.agency_id).cloned().unwrap_or_default(),
-                record_id: p.record_id.clone(),
-                member: stored_member(p),
-            });
-        }
-    }
-    let aid_history = records.iter().map(|r| aid_entry(who, r, &codes)).collect();
-    let open_flags = queries::open_flags_of_household(&mut conn, &resolved)?
+    let members = persons
         .into_iter()
-        .filter(|f| full || records.iter().any(|r| r.id == f.record_id && Some(r.agency_id.as_str()) == own))
+        .map(|(p, agency_id)| KnownMember {
+            agency: codes.get(&agency_id).cloned().unwrap_or_default(),
+            record_id: p.record_id.clone(),
+            member: stored_member(p),
+        })
+        .collect();
+    let aid_history = records.iter().map(|r| aid_entry(who, r, &codes)).collect();
+    let open_flags = queries::open_flags_of_household(&mut conn, &resolved, own, FLAGS_SHOWN)?
+        .into_iter()
         .map(|f| flag_for(who, f))
         .collect();
+    let open_flags_total = queries::open_flag_counts(&mut conn, std::slice::from_ref(&resolved), own)?
+        .into_iter()
+        .map(|(_, n)| n as u64)
+        .sum();
     Ok(HouseholdView {
         merged_from: (resolved != id).then(|| id.to_owned()),
         household_id: resolved,
         members,
+        members_total: members_total as u64,
         aid_history,
+        aid_total: aid_total as u64,
         open_flags,
+        open_flags_total,
     })
 }

@@ -1,7 +1,8 @@
 //! The matching engine as the gateway holds it: the in-memory index of every stored person,
-//! the map between household ids (UUID text) and the index's dense integers, and the pairs
-//! reviewers kept apart. The database is the source of truth; this is rebuilt from it at start
-//! and kept in step by the intake writer after each commit.
+//! the map between household ids (UUID text) and the index's dense integers, the pairs
+//! reviewers kept apart, and each household's aid (agency, type, period of every record), so
+//! overlaps are found without a query. The database is the source of truth; this is rebuilt
+//! from it at start and kept in step by the intake writer after each commit.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -10,7 +11,8 @@ use bawaba_matching::{self as matching, Index, Matcher, PersonInput};
 use parking_lot::RwLock;
 use rayon::prelude::*;
 
-use super::domain::{MemberRole, NewMember, Sex};
+use super::domain::{AidType, MemberRole, NewMember, Sex};
+use super::overlap::{Aid, DateKey};
 use crate::store::{DbConn, StoreError, queries};
 
 /// The engine's state, behind one lock: readers share it, the writer takes it briefly.
@@ -27,9 +29,14 @@ pub struct EngineState {
     /// the agency and role of the stored side, so a viewer who may not see its values still
     /// learns whose it is.
     person_meta: Vec<PersonMeta>,
-    /// Agency codes met, by the slot `person_meta` keeps.
-    agency_codes: Vec<Arc<str>>,
-    agency_slots: HashMap<Arc<str>, u32>,
+    /// Agencies met (id when known, code), by the slot `person_meta` and `aid` keep.
+    agencies: Vec<(Option<Arc<str>>, Arc<str>)>,
+    slot_by_code: HashMap<Arc<str>, u32>,
+    slot_by_id: HashMap<Arc<str>, u32>,
+    /// Every record's aid, by household seq.
+    aid: HashMap<u64, Vec<Aid>>,
+    /// The order the next record's aid takes.
+    next_aid: u64,
 }
 
 /// The agency (a slot in `agency_codes`, `u32::MAX` when unknown) and role of one stored person.
@@ -84,18 +91,41 @@ impl EngineState {
         self.dismissed.insert((a.min(b), a.max(b)));
     }
 
-    /// Notes which agency (its code) posted a person, and in what role.
-    pub fn set_person_meta(&mut self, person: u64, agency_code: &str, role: MemberRole) {
-        let agency = match self.agency_slots.get(agency_code) {
+    /// The slot of an agency (made on first sight); `id` fills in one known by code only.
+    pub fn agency_slot(&mut self, id: Option<&str>, code: &str) -> u32 {
+        let slot = match self.slot_by_code.get(code) {
             Some(&slot) => slot,
             None => {
-                let id: Arc<str> = agency_code.into();
-                let slot = self.agency_codes.len() as u32;
-                self.agency_codes.push(id.clone());
-                self.agency_slots.insert(id, slot);
+                let code: Arc<str> = code.into();
+                let slot = self.agencies.len() as u32;
+                self.agencies.push((None, code.clone()));
+                self.slot_by_code.insert(code, slot);
                 slot
             }
         };
+        if let Some(id) = id
+            && self.agencies[slot as usize].0.is_none()
+        {
+            let id: Arc<str> = id.into();
+            self.agencies[slot as usize].0 = Some(id.clone());
+            self.slot_by_id.insert(id, slot);
+        }
+        slot
+    }
+
+    /// The slot of an agency known by id.
+    pub fn agency_by_id(&self, id: &str) -> Option<u32> {
+        self.slot_by_id.get(id).copied()
+    }
+
+    /// The id and code of the agency in a slot.
+    pub fn agency(&self, slot: u32) -> Option<(Option<&str>, &str)> {
+        self.agencies.get(slot as usize).map(|(id, code)| (id.as_deref(), &**code))
+    }
+
+    /// Notes which agency (its code) posted a person, and in what role.
+    pub fn set_person_meta(&mut self, person: u64, agency_code: &str, role: MemberRole) {
+        let agency = self.agency_slot(None, agency_code);
         let i = person as usize;
         if self.person_meta.len() <= i {
             self.person_meta.resize(i + 1, NO_META);
@@ -106,14 +136,43 @@ impl EngineState {
     /// The code of the agency that posted a person, and the person's role there.
     pub fn person_meta(&self, person: u64) -> Option<(&str, MemberRole)> {
         let m = self.person_meta.get(person as usize)?;
-        let agency = self.agency_codes.get(m.agency as usize)?;
+        let (_, agency) = self.agencies.get(m.agency as usize)?;
         Some((agency, m.role))
     }
 
-    /// Moves every person of `from` into `into`.
+    /// The aid every record of a household gave (in no set order; see [`Aid::order`]).
+    pub fn aid_of(&self, household: u64) -> &[Aid] {
+        self.aid.get(&household).map_or(&[], Vec::as_slice)
+    }
+
+    /// Notes a stored record's aid.
+    pub fn add_aid(&mut self, household: u64, record_id: &str, agency: u32, aid_type: AidType, start: &str, end: &str) {
+        let order = self.next_aid;
+        self.next_aid += 1;
+        self.aid.entry(household).or_default().push(Aid {
+            record_id: record_id.into(),
+            agency,
+            aid_type,
+            start: DateKey::parse(start),
+            end: DateKey::parse(end),
+            order,
+        });
+    }
+
+    /// Forgets a record's aid (a commit that failed, a withdrawal).
+    pub fn remove_aid(&mut self, household: u64, record_id: &str) {
+        if let Some(list) = self.aid.get_mut(&household) {
+            list.retain(|a| &*a.record_id != record_id);
+        }
+    }
+
+    /// Moves every person and every record's aid of `from` into `into`.
     pub fn merge(&mut self, from: &str, into: &str) {
         if let (Some(f), Some(t)) = (self.seq(from), self.seq(into)) {
             self.index.reassign_household(f, t);
+            if let Some(moved) = self.aid.remove(&f) {
+                self.aid.entry(t).or_default().extend(moved);
+            }
         }
         self.redirects.insert(from.to_owned(), into.to_owned());
     }
@@ -125,8 +184,6 @@ pub struct Engine {
     pub matcher: Matcher,
     /// Index and id maps.
     pub state: RwLock<EngineState>,
-    /// Agency id → code, filled as agencies are met (agencies are few and never renamed).
-    agency_codes: RwLock<HashMap<String, String>>,
 }
 
 /// The matching crate's view of one member.
@@ -171,18 +228,8 @@ pub struct NextIds {
 }
 
 impl Engine {
-    /// The code of an agency, from memory or else the database.
-    pub fn agency_code(&self, conn: &mut DbConn, id: &str) -> Result<String, diesel::result::Error> {
-        if let Some(code) = self.agency_codes.read().get(id) {
-            return Ok(code.clone());
-        }
-        let code = queries::agencies_by_ids(conn, &[id.to_owned()])?.pop().map(|a| a.code).unwrap_or_default();
-        self.agency_codes.write().insert(id.to_owned(), code.clone());
-        Ok(code)
-    }
-
-    /// Rebuilds the engine from the database: households, persons (prepared in parallel) and
-    /// dismissed pairs.
+    /// Rebuilds the engine from the database: households, persons (prepared in parallel),
+    /// dismissed pairs and every record's aid.
     pub fn load(conn: &mut DbConn, matcher: Matcher) -> Result<(Engine, NextIds), StoreError> {
         let households = queries::all_households(conn)?;
         let mut seq_to_id = HashMap::with_capacity(households.len());
@@ -234,13 +281,35 @@ impl Engine {
             redirects,
             dismissed,
             person_meta: Vec::new(),
-            agency_codes: Vec::new(),
-            agency_slots: HashMap::new(),
+            agencies: Vec::new(),
+            slot_by_code: HashMap::new(),
+            slot_by_id: HashMap::new(),
+            aid: HashMap::new(),
+            next_aid: 0,
         };
+        for a in queries::list_agencies(conn)? {
+            state.agency_slot(Some(&a.id), &a.code);
+        }
         for (person, agency_code, role) in metas {
             state.set_person_meta(person, &agency_code, role);
         }
+        let mut after: Option<(String, String)> = None;
+        loop {
+            let page = queries::aid_page(conn, after.as_ref(), 50_000)?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.created_at.clone(), last.id.clone()));
+            for r in &page {
+                let (Some(&seq), Some(slot), Some(t)) = (
+                    state.id_to_seq.get(r.household_id.as_str()),
+                    state.agency_by_id(&r.agency_id),
+                    AidType::parse(&r.assistance_type),
+                ) else {
+                    continue;
+                };
+                state.add_aid(seq, &r.id, slot, t, &r.period_start, &r.period_end);
+            }
+        }
         let next = NextIds { household: max_seq as u64 + 1, person: max_person as u64 + 1 };
-        Ok((Engine { matcher, state: RwLock::new(state), agency_codes: RwLock::default() }, next))
+        Ok((Engine { matcher, state: RwLock::new(state) }, next))
     }
 }

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod index;
 pub mod intake;
 pub mod model;
+pub mod overlap;
 pub mod policy;
 pub mod records;
 pub mod reports;

@@ -97,9 +97,8 @@ pub fn submit_batch(
 pub fn check(s: &Services, who: &Principal, body: RecordBody) -> Result<Answer, ServiceError> {
     who.require(CHECK)?;
     let item = validate::record(body)?;
-    let mut conn = s.conn()?;
     let agency_id = who.agency_id.clone().unwrap_or_default();
-    let plan = plan(&mut conn, &s.engine, &s.policy, &agency_id, &item, None)?;
+    let plan = plan(&s.engine, &s.policy, &agency_id, &item, None);
     let mut flags: Vec<FlagOut> = plan.flags;
     if !who.sees_others_values() {
         for f in &mut flags {
@@ -149,6 +148,7 @@ pub fn stored_flag(f: FlagRow) -> StoredFlag {
         status: f.status,
         matched_household_id: f.matched_household_id,
         matched_record_id: f.matched_record_id,
+        matched_records: f.matched_records.map(|n| n as u32),
         overlap,
         evidence: serde_json::from_str(&f.evidence).unwrap_or_default(),
         created_at: f.created_at,

@@ -118,6 +118,7 @@ fn walk(
                 matched_currency: q.currency.clone(),
                 matched_period_start: q.period_start.clone(),
                 matched_period_end: q.period_end.clone(),
+                matched_records: fl.matched_records.map_or(1, |n| n.max(1) as u32),
             });
         }
     }
@@ -253,13 +254,40 @@ pub fn overlaps_with_counts(
     Ok((report, counts))
 }
 
-/// The whole overlap report as CSV (the page parameters are ignored). Audited.
-pub fn overlaps_csv(s: &Services, who: &Principal, q: &ReportQuery) -> Result<String, ServiceError> {
+/// Checks that `who` may pull the overlap report as CSV with these parameters, before any
+/// of it is written (so a refusal is a status, not a cut stream).
+pub fn csv_allowed(who: &Principal, q: &ReportQuery) -> Result<(), ServiceError> {
+    who.require(ROLES)?;
+    request(q).map(drop)
+}
+
+/// The whole overlap report as CSV (the page parameters are ignored), written as it is read:
+/// `sink` takes chunks of about 64 KiB and answers `false` when the reader has gone, which
+/// stops the walk. Audited before the first byte.
+pub fn overlaps_csv(
+    s: &Services,
+    who: &Principal,
+    q: &ReportQuery,
+    mut sink: impl FnMut(Vec<u8>) -> bool,
+) -> Result<(), ServiceError> {
     who.require(ROLES)?;
     let r = request(q)?;
     record(s, who, "report.overlaps", None, Some("csv".into()))?;
-    let report = overlaps_on(&mut *s.conn()?, &r.filter, None, None)?;
-    csv_of(&report.rows)
+    let mut out = CsvOut::new();
+    let mut open = true;
+    walk(&mut *s.conn()?, &r.filter, None, |row| {
+        if !open {
+            return;
+        }
+        out.row(&row);
+        if out.len() >= 64 * 1024 {
+            open = sink(out.take());
+        }
+    })?;
+    if open {
+        sink(out.take());
+    }
+    Ok(())
 }
 
 /// The overlap report for an operator at the command line, straight from the database.
@@ -327,7 +355,20 @@ fn walk_page(
 
 /// The report's rows as CSV, one per pair, with a header; spreadsheet formulas defused.
 pub fn csv_of(rows: &[OverlapRow]) -> Result<String, ServiceError> {
-    const HEADER: [&str; 26] = [
+    let mut out = CsvOut::new();
+    for r in rows {
+        out.row(r);
+    }
+    String::from_utf8(out.take()).map_err(|e| ServiceError::Internal(format!("writing CSV: {e}")))
+}
+
+/// The overlap report's CSV, written a row at a time into a buffer taken in chunks.
+struct CsvOut {
+    w: csv::Writer<Vec<u8>>,
+}
+
+impl CsvOut {
+    const HEADER: [&str; 27] = [
         "flag_id",
         "kind",
         "household_id",
@@ -354,13 +395,23 @@ pub fn csv_of(rows: &[OverlapRow]) -> Result<String, ServiceError> {
         "matched_currency",
         "matched_period_start",
         "matched_period_end",
+        "matched_records",
     ];
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 300 + 512));
-    let fail = |e: csv::Error| ServiceError::Internal(format!("writing CSV: {e}"));
-    w.write_record(HEADER).map_err(fail)?;
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-    for r in rows {
+
+    fn new() -> CsvOut {
+        let mut w = Self::writer();
+        // Writing into memory cannot fail.
+        let _ = w.write_record(Self::HEADER);
+        CsvOut { w }
+    }
+
+    fn writer() -> csv::Writer<Vec<u8>> {
+        csv::Writer::from_writer(Vec::with_capacity(80 * 1024))
+    }
+
+    fn row(&mut self, r: &OverlapRow) {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
         let fields = [
             r.flag_id.clone(),
             r.kind.clone(),
@@ -388,11 +439,20 @@ pub fn csv_of(rows: &[OverlapRow]) -> Result<String, ServiceError> {
             opt(&r.matched_currency),
             r.matched_period_start.clone(),
             r.matched_period_end.clone(),
+            r.matched_records.to_string(),
         ];
-        w.write_record(fields.iter().map(|f| defuse(f).into_owned())).map_err(fail)?;
+        let _ = self.w.write_record(fields.iter().map(|f| defuse(f).into_owned()));
     }
-    let bytes = w.into_inner().map_err(|e| ServiceError::Internal(format!("writing CSV: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| ServiceError::Internal(format!("writing CSV: {e}")))
+
+    /// About how much is written and not taken (the writer's own buffer aside).
+    fn len(&self) -> usize {
+        self.w.get_ref().len()
+    }
+
+    /// What was written since the last take.
+    fn take(&mut self) -> Vec<u8> {
+        std::mem::replace(&mut self.w, Self::writer()).into_inner().unwrap_or_default()
+    }
 }
 
 /// A field a spreadsheet would run as a formula (`=`, `+`, `@`, a `-` that is no number, and

@@ -10,15 +10,16 @@ use diesel::Connection;
 use super::Services;
 use super::audit::audit;
 use super::auth::{Principal, Role};
-use super::domain::{AidType, FlagKind, shared_period};
+use super::domain::FlagKind;
 use super::error::{FieldProblem, ServiceError, validated};
 use super::ids::{new_id, now};
 use super::index::Engine;
+use super::overlap;
 use super::policy::OverlapPolicy;
 use super::records::flag_for;
 use super::validate::{limit, nonempty};
 use crate::store::DbConn;
-use crate::store::models::{DismissedPairRow, FlagRow, ReviewRow};
+use crate::store::models::{DismissedPairRow, EvidenceRow, FlagRow, ReviewRow};
 use crate::store::queries::{self, FlagFilter};
 
 /// Who may list and review flags.
@@ -118,10 +119,8 @@ fn apply(
                 Verdict::Confirm => {
                     // The newer household joins the one that was known first.
                     let (from, into) = (flag.household_id.clone(), flag.matched_household_id.clone());
-                    let before = queries::records_of_household(c, &from)?;
-                    let known = queries::records_of_household(c, &into)?;
                     queries::merge_households(c, &from, &into)?;
-                    new_flags = flag_revealed_overlaps(c, policy, &flag, &before, &known, &into)?;
+                    new_flags = flag_revealed_overlaps(c, engine, policy, &flag, &from, &into)?;
                     merged_into = Some(into.clone());
                     merge = Some((from, into));
                 }
@@ -155,55 +154,69 @@ fn ordered(a: &str, b: &str) -> (String, String) {
 }
 
 /// After a merge, the aid the two households received may overlap: flag it, as certain, since
-/// a reviewer confirmed the households are one.
+/// a reviewer confirmed the households are one. As at intake, one flag per moved record and
+/// agency, naming that agency's latest overlapping record and counting the rest.
 fn flag_revealed_overlaps(
     c: &mut DbConn,
+    engine: &Engine,
     policy: &OverlapPolicy,
     reviewed: &FlagRow,
-    moved: &[crate::store::models::RecordRow],
-    known: &[crate::store::models::RecordRow],
+    from: &str,
     into: &str,
 ) -> Result<Vec<String>, ServiceError> {
+    let found: Vec<(String, Option<String>, overlap::Found)> = {
+        let state = engine.state.read();
+        let (Some(f), Some(t)) = (state.seq(from), state.seq(into)) else {
+            return Ok(Vec::new());
+        };
+        let known = state.aid_of(t);
+        let mut out = Vec::new();
+        for moved in state.aid_of(f) {
+            let (start, end) = (moved.start.text(), moved.end.text());
+            let incoming =
+                overlap::Incoming { agency: moved.agency, aid_type: moved.aid_type, start: &start, end: &end };
+            for hit in overlap::find(policy, known, incoming) {
+                let agency_id = state.agency(hit.agency).and_then(|(id, _)| id).map(str::to_owned);
+                out.push((moved.record_id.to_string(), agency_id, hit));
+            }
+        }
+        out
+    };
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let evidence_id = new_id();
+    let evidence = serde_json::json!([{
+        "field": "review", "ours": reviewed.household_id, "theirs": reviewed.matched_household_id,
+        "level": "confirmed_same_household", "similarity": 1.0, "weight": 0.0
+    }]);
+    queries::insert_evidence(c, &[EvidenceRow { id: evidence_id.clone(), body: evidence.to_string() }])?;
     let mut ids = Vec::new();
     let mut rows = Vec::new();
-    for r in moved {
-        let Some(rt) = AidType::parse(&r.assistance_type) else {
-            continue;
-        };
-        for q in known {
-            let Some(qt) = AidType::parse(&q.assistance_type) else {
-                continue;
-            };
-            if !policy.conflicts(rt, qt) || r.period_start > q.period_end || q.period_start > r.period_end {
-                continue;
-            }
-            let (from, to) = shared_period((&r.period_start, &r.period_end), (&q.period_start, &q.period_end));
-            let id = new_id();
-            let evidence = serde_json::json!([{
-                "field": "review", "ours": reviewed.household_id, "theirs": reviewed.matched_household_id,
-                "level": "confirmed_same_household", "similarity": 1.0, "weight": 0.0
-            }]);
-            rows.push(FlagRow {
-                id: id.clone(),
-                record_id: r.id.clone(),
-                household_id: into.to_owned(),
-                kind: if r.agency_id == q.agency_id { FlagKind::DuplicateRecord } else { FlagKind::OverlappingAid }
-                    .as_str()
-                    .to_owned(),
-                band: "certain".into(),
-                score: 1.0,
-                matched_household_id: into.to_owned(),
-                matched_record_id: Some(q.id.clone()),
-                matched_agency_id: Some(q.agency_id.clone()),
-                overlap_type: Some(q.assistance_type.clone()),
-                overlap_from: Some(from),
-                overlap_to: Some(to),
-                evidence: evidence.to_string(),
-                status: "open".into(),
-                created_at: now(),
-            });
-            ids.push(id);
-        }
+    for (record_id, agency_id, hit) in found {
+        let id = new_id();
+        rows.push(FlagRow {
+            id: id.clone(),
+            record_id,
+            household_id: into.to_owned(),
+            kind: if hit.same_agency { FlagKind::DuplicateRecord } else { FlagKind::OverlappingAid }
+                .as_str()
+                .to_owned(),
+            band: "certain".into(),
+            score: 1.0,
+            matched_household_id: into.to_owned(),
+            matched_record_id: Some(hit.record_id.to_string()),
+            matched_agency_id: agency_id,
+            overlap_type: Some(hit.aid_type.as_str().to_owned()),
+            overlap_from: Some(hit.from),
+            overlap_to: Some(hit.to),
+            evidence: String::new(),
+            status: "open".into(),
+            created_at: now(),
+            matched_records: Some(hit.count as i32),
+            evidence_id: Some(evidence_id.clone()),
+        });
+        ids.push(id);
     }
     queries::insert_flags(c, &rows)?;
     Ok(ids)

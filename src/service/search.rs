@@ -14,7 +14,7 @@ use super::error::{FieldProblem, ServiceError, validated};
 use super::evidence::{evidence, round3};
 use super::households::aid_entry;
 use super::validate::{check_name, limit, nonempty};
-use crate::store::models::RecordRow;
+use crate::store::models::RecordBrief;
 use crate::store::queries;
 use bawaba_matching::normalize;
 
@@ -109,7 +109,7 @@ pub fn search_with_aid(s: &Services, who: &Principal, q: &SearchQuery) -> Result
 /// What a search found, with what was read to find it.
 struct Found {
     candidates: Vec<Candidate>,
-    records: Vec<RecordRow>,
+    records: Vec<RecordBrief>,
     codes: HashMap<String, String>,
 }
 

@@ -89,9 +89,21 @@ pub struct FlagRow {
     pub overlap_type: Option<String>,
     pub overlap_from: Option<String>,
     pub overlap_to: Option<String>,
+    /// The evidence as JSON; on flags whose evidence is shared (`evidence_id`), filled in
+    /// when read and empty as stored.
     pub evidence: String,
     pub status: String,
     pub created_at: String,
+    pub matched_records: Option<i32>,
+    pub evidence_id: Option<String>,
+}
+
+/// The evidence of one match, stored once for the flags it explains.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = match_evidence)]
+pub struct EvidenceRow {
+    pub id: String,
+    pub body: String,
 }
 
 /// A flag without its evidence, for reports over many rows.
@@ -108,6 +120,7 @@ pub struct FlagBrief {
     pub overlap_from: Option<String>,
     pub overlap_to: Option<String>,
     pub status: String,
+    pub matched_records: Option<i32>,
 }
 
 /// A record without its stored answer, for reports over many rows.
@@ -116,6 +129,7 @@ pub struct FlagBrief {
 pub struct RecordBrief {
     pub id: String,
     pub agency_id: String,
+    pub household_id: String,
     pub assistance_type: String,
     pub program: Option<String>,
     pub amount: Option<f64>,
@@ -123,6 +137,19 @@ pub struct RecordBrief {
     pub period_start: String,
     pub period_end: String,
     pub governorate: Option<String>,
+}
+
+/// A record's aid, as the in-memory engine keeps it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = records)]
+pub struct AidRow {
+    pub id: String,
+    pub household_id: String,
+    pub agency_id: String,
+    pub assistance_type: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub created_at: String,
 }
 
 /// A reviewer's decision on a flag.

@@ -70,26 +70,47 @@ pub fn persons_of_record(conn: &mut DbConn, record_id: &str) -> QResult<Vec<Pers
 
 /// The flags raised on one record.
 pub fn flags_of_record(conn: &mut DbConn, record_id: &str) -> QResult<Vec<FlagRow>> {
-    flags::table.filter(flags::record_id.eq(record_id)).order(flags::id.asc()).select(FlagRow::as_select()).load(conn)
+    let rows = flags::table
+        .filter(flags::record_id.eq(record_id))
+        .order(flags::id.asc())
+        .select(FlagRow::as_select())
+        .load(conn)?;
+    with_evidence(conn, rows)
 }
 
-/// Records of these households whose type is one of `types` and whose period meets
-/// `[from, to]` (dates inclusive).
-pub fn overlapping_records(
-    conn: &mut DbConn,
-    household_ids: &[String],
-    types: &[&str],
-    from: &str,
-    to: &str,
-) -> QResult<Vec<RecordRow>> {
-    records::table
-        .filter(records::household_id.eq_any(household_ids))
-        .filter(records::assistance_type.eq_any(types))
-        .filter(records::period_start.le(to))
-        .filter(records::period_end.ge(from))
-        .order(records::id.asc())
-        .select(RecordRow::as_select())
-        .load(conn)
+/// Fills in the evidence of flags that share a match's evidence.
+fn with_evidence(conn: &mut DbConn, mut rows: Vec<FlagRow>) -> QResult<Vec<FlagRow>> {
+    let mut ids: Vec<String> = rows.iter().filter_map(|f| f.evidence_id.clone()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(rows);
+    }
+    let mut bodies = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let found: Vec<EvidenceRow> = match_evidence::table
+            .filter(match_evidence::id.eq_any(chunk))
+            .select(EvidenceRow::as_select())
+            .load(conn)?;
+        bodies.extend(found.into_iter().map(|e| (e.id, e.body)));
+    }
+    for f in &mut rows {
+        if let Some(body) = f.evidence_id.as_ref().and_then(|id| bodies.get(id)) {
+            f.evidence.clone_from(body);
+        }
+    }
+    Ok(rows)
+}
+
+/// Stores the evidence of matches, once each.
+pub fn insert_evidence(conn: &mut DbConn, rows: &[EvidenceRow]) -> QResult<()> {
+    for chunk in rows.chunks(100) {
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(match_evidence::table).values(chunk).execute(c)?,
+            DbConn::Pg(c) => diesel::insert_into(match_evidence::table).values(chunk).execute(c)?,
+        };
+    }
+    Ok(())
 }
 
 /// Stores a record.
@@ -157,32 +178,86 @@ pub fn persons_page(conn: &mut DbConn, after: i64, limit: i64) -> QResult<Vec<(P
         .load(conn)
 }
 
-/// The members of a household as every record gave them.
-pub fn persons_of_household(conn: &mut DbConn, household_id: &str) -> QResult<Vec<PersonRow>> {
-    persons::table
-        .filter(persons::household_id.eq(household_id))
-        .order((persons::record_id.asc(), persons::position.asc()))
-        .select(PersonRow::as_select())
-        .load(conn)
+/// A page of every record's aid in the order they were stored, after `(created_at, id)`.
+pub fn aid_page(conn: &mut DbConn, after: Option<&(String, String)>, limit: i64) -> QResult<Vec<AidRow>> {
+    let mut q = records::table.select(AidRow::as_select()).into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            records::created_at.gt(at.clone()).or(records::created_at.eq(at.clone()).and(records::id.gt(id.clone()))),
+        );
+    }
+    q.order((records::created_at.asc(), records::id.asc())).limit(limit).load(conn)
 }
 
-/// A household's records, oldest period first.
-pub fn records_of_household(conn: &mut DbConn, household_id: &str) -> QResult<Vec<RecordRow>> {
-    records::table
+/// A household's most recent records (latest period first), at most `limit`, and how many it
+/// has in all.
+pub fn records_of_household(conn: &mut DbConn, household_id: &str, limit: i64) -> QResult<(Vec<RecordBrief>, i64)> {
+    let rows = records::table
         .filter(records::household_id.eq(household_id))
-        .order((records::period_start.asc(), records::id.asc()))
-        .select(RecordRow::as_select())
-        .load(conn)
+        .order((records::period_start.desc(), records::id.desc()))
+        .limit(limit)
+        .select(RecordBrief::as_select())
+        .load(conn)?;
+    let total = if (rows.len() as i64) < limit {
+        rows.len() as i64
+    } else {
+        records::table.filter(records::household_id.eq(household_id)).count().get_result(conn)?
+    };
+    Ok((rows, total))
 }
 
-/// Open flags that name this household on either side.
-pub fn open_flags_of_household(conn: &mut DbConn, household_id: &str) -> QResult<Vec<FlagRow>> {
-    flags::table
+/// Whether an agency has a record in a household.
+pub fn agency_serves(conn: &mut DbConn, household_id: &str, agency_id: &str) -> QResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        records::table.filter(records::household_id.eq(household_id)).filter(records::agency_id.eq(agency_id)),
+    ))
+    .get_result(conn)
+}
+
+/// The members of a household as records gave them (of `agency`'s records only, when given),
+/// latest records first, at most `limit`, each with the agency that posted it; and how many
+/// there are in all.
+pub fn members_of_household(
+    conn: &mut DbConn,
+    household_id: &str,
+    agency: Option<&str>,
+    limit: i64,
+) -> QResult<(Vec<(PersonRow, String)>, i64)> {
+    let base = || {
+        let mut q =
+            persons::table.inner_join(records::table).filter(persons::household_id.eq(household_id)).into_boxed();
+        if let Some(a) = agency {
+            q = q.filter(records::agency_id.eq(a.to_owned()));
+        }
+        q
+    };
+    let rows = base()
+        .order((records::period_start.desc(), records::id.desc(), persons::position.asc()))
+        .limit(limit)
+        .select((PersonRow::as_select(), records::agency_id))
+        .load(conn)?;
+    let total = if (rows.len() as i64) < limit { rows.len() as i64 } else { base().count().get_result(conn)? };
+    Ok((rows, total))
+}
+
+/// Open flags that name this household on either side, at most `limit`; on records of
+/// `agency` only, when given.
+pub fn open_flags_of_household(
+    conn: &mut DbConn,
+    household_id: &str,
+    agency: Option<&str>,
+    limit: i64,
+) -> QResult<Vec<FlagRow>> {
+    let mut q = flags::table
         .filter(flags::status.eq("open"))
         .filter(flags::household_id.eq(household_id).or(flags::matched_household_id.eq(household_id)))
-        .order(flags::id.asc())
-        .select(FlagRow::as_select())
-        .load(conn)
+        .into_boxed();
+    if let Some(a) = agency {
+        let own = records::table.filter(records::agency_id.eq(a.to_owned())).select(records::id);
+        q = q.filter(flags::record_id.eq_any(own));
+    }
+    let rows = q.order(flags::id.asc()).limit(limit).select(FlagRow::as_select()).load(conn)?;
+    with_evidence(conn, rows)
 }
 
 /// How many flags are open on each of these households (raised on it or naming it, as the
@@ -230,7 +305,8 @@ pub fn agencies_by_ids(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<AgencyR
 
 /// A flag by id.
 pub fn flag(conn: &mut DbConn, id: &str) -> QResult<Option<FlagRow>> {
-    flags::table.find(id).select(FlagRow::as_select()).first(conn).optional()
+    let row = flags::table.find(id).select(FlagRow::as_select()).first(conn).optional()?;
+    Ok(with_evidence(conn, row.into_iter().collect())?.pop())
 }
 
 /// Filters for listing flags.
@@ -261,7 +337,8 @@ pub fn list_flags(conn: &mut DbConn, f: &FlagFilter) -> QResult<Vec<FlagRow>> {
     if let Some(after) = &f.after {
         q = q.filter(flags::id.gt(after.clone()));
     }
-    q.order(flags::id.asc()).limit(f.limit).load(conn)
+    let rows = q.order(flags::id.asc()).limit(f.limit).load(conn)?;
+    with_evidence(conn, rows)
 }
 
 /// Sets a flag's status.
@@ -351,15 +428,15 @@ pub fn record_briefs(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<RecordBri
     Ok(out)
 }
 
-/// Records of several households.
-pub fn records_of_households(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<RecordRow>> {
+/// Records of several households, oldest period first.
+pub fn records_of_households(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<RecordBrief>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
         out.extend(
             records::table
                 .filter(records::household_id.eq_any(chunk))
                 .order((records::period_start.asc(), records::id.asc()))
-                .select(RecordRow::as_select())
+                .select(RecordBrief::as_select())
                 .load(conn)?,
         );
     }

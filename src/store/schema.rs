@@ -81,6 +81,15 @@ diesel::table! {
         evidence -> Text,
         status -> Text,
         created_at -> Text,
+        matched_records -> Nullable<Integer>,
+        evidence_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    match_evidence (id) {
+        id -> Text,
+        body -> Text,
     }
 }
 
@@ -132,6 +141,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     records,
     persons,
     flags,
+    match_evidence,
     reviews,
     dismissed_pairs,
     audit_events,

@@ -38,21 +38,37 @@ pub async fn page(ctx: Ctx, s: Data<Services>, id: Path<String>) -> Result<HttpR
                 }
                 dt { (l.t("الجهات التي تعرفها", "Agencies that know it")) }
                 dd { @for (i, a) in agencies.iter().enumerate() { @if i > 0 { "، " } (auto(a)) } }
-                dt { (l.t("عدد سجلات الأفراد", "Member entries")) } dd { (ltr(&words::int(v.members.len() as i64))) }
-                dt { (l.t("تنبيهات مفتوحة", "Open flags")) } dd { (ltr(&words::int(v.open_flags.len() as i64))) }
+                dt { (l.t("عدد سجلات الأفراد", "Member entries")) } dd { (ltr(&words::int(v.members_total as i64))) }
+                dt { (l.t("سجلات المساعدات", "Aid records")) } dd { (ltr(&words::int(v.aid_total as i64))) }
+                dt { (l.t("تنبيهات مفتوحة", "Open flags")) } dd { (ltr(&words::int(v.open_flags_total as i64))) }
             }
         }
         h2 { (l.t("الأفراد كما تعرفهم كل جهة", "Members as each agency knows them")) }
+        (shown_of(l, v.members.len(), v.members_total))
         (members(l, &v.members))
         h2 { (l.t("المساعدات من كل الجهات", "Aid from every agency")) }
+        (shown_of(l, v.aid_history.len(), v.aid_total))
         (aid_table(l, &v.aid_history, None))
         h2 { (l.t("تنبيهات مفتوحة", "Open flags")) }
+        (shown_of(l, v.open_flags.len(), v.open_flags_total))
         @if v.open_flags.is_empty() {
             p.muted { (l.t("لا توجد تنبيهات مفتوحة.", "No open flags.")) }
         }
         @for f in &v.open_flags { (flag_card(l, f, may_review.then_some((csrf.as_str(), back.as_str())), true)) }
     };
     Ok(layout::page(&ctx, Nav::Search, &title, body))
+}
+
+/// "The latest N of M" when a list was capped.
+fn shown_of(l: Lang, shown: usize, total: u64) -> Markup {
+    html! {
+        @if (shown as u64) < total {
+            p.muted {
+                (l.t("تُعرض أحدث ", "Showing the latest ")) (ltr(&words::int(shown as i64)))
+                (l.t(" من ", " of ")) (ltr(&words::int(total as i64))) "."
+            }
+        }
+    }
 }
 
 fn members(l: Lang, ms: &[KnownMember]) -> Markup {

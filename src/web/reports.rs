@@ -16,6 +16,7 @@ use super::{Ctx, UiError, run, url_encode};
 use bawaba_wire::domain::{AidType, Band};
 use bawaba_wire::reports::{OverlapRow, OverlapTotals, ReportQuery};
 
+use crate::http::streamed;
 use crate::service::Services;
 use crate::service::reports::{self, Counts, ROLES};
 use crate::service::validate::check_date;
@@ -296,9 +297,16 @@ pub async fn csv(ctx: Ctx, s: Data<Services>, q: Query<PageQuery>) -> Result<Htt
         return Err(UiError::Api(l, crate::service::error::ServiceError::field("filter", problems.join(" "))));
     }
     let who = session.principal.clone();
-    let body = run(l, move || reports::overlaps_csv(&s, &who, &f)).await?;
+    reports::csv_allowed(&who, &f).map_err(|e| UiError::Api(l, e))?;
+    let body = streamed(move |sink| {
+        // A byte order mark first, so that spreadsheets read the Arabic right.
+        if !sink("\u{FEFF}".as_bytes().to_vec()) {
+            return Ok(());
+        }
+        reports::overlaps_csv(&s, &who, &f, sink)
+    });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", "attachment; filename=\"overlaps.csv\""))
-        .body(format!("\u{FEFF}{body}")))
+        .streaming(body))
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bounded;
 mod contract;
 mod fairness;
 mod foundation;

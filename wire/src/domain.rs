@@ -184,6 +184,11 @@ pub struct FlagOut {
     pub matched_record_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matched_agency: Option<String>,
+    /// For an aid overlap: how many of `matched_agency`'s records of that household this
+    /// record overlaps. One flag stands for them all and names the most recent as
+    /// `matched_record_id`, so flags grow with records, not with pairs of records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_records: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overlap: Option<Overlap>,
     /// Why: field by field.

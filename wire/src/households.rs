@@ -38,9 +38,15 @@ pub struct HouseholdView {
     /// Set when the id asked for was merged into this household.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merged_from: Option<String>,
+    /// Member rows of the most recent records first, at most 200; `members_total` counts all.
     pub members: Vec<KnownMember>,
+    pub members_total: u64,
+    /// Latest period first, at most 200; `aid_total` counts all.
     pub aid_history: Vec<AidEntry>,
+    pub aid_total: u64,
+    /// Oldest first, at most 100; `open_flags_total` counts all.
     pub open_flags: Vec<StoredFlag>,
+    pub open_flags_total: u64,
 }
 
 /// A member in a search result.

@@ -60,6 +60,10 @@ pub struct StoredFlag {
     pub status: String,
     pub matched_household_id: String,
     pub matched_record_id: Option<String>,
+    /// For an aid overlap: how many of that agency's records of the household it stands for
+    /// (see the intake answer's flag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_records: Option<u32>,
     pub overlap: Option<serde_json::Value>,
     pub evidence: Vec<EvidenceItem>,
     pub created_at: String,

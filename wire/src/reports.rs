@@ -33,6 +33,9 @@ pub struct OverlapRow {
     pub matched_currency: Option<String>,
     pub matched_period_start: String,
     pub matched_period_end: String,
+    /// How many of the matched agency's records of the household the record overlaps; the
+    /// row names the most recent (see the intake answer's `matched_records`).
+    pub matched_records: u32,
 }
 
 /// Totals over every row the filters select.

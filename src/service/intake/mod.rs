@@ -3,8 +3,8 @@
 //! Steps 3 to 5 run on one writer thread that owns its own connection and takes submissions
 //! in groups (group commit): each item is matched against the index, which already holds the
 //! items before it in the group, and written inside its own savepoint; the group is committed
-//! in transactions of at most `TX_ITEMS` items (so a 10,000-record batch never holds the
-//! database for long); only then are the answers sent. So two agencies posting the same family
+//! in transactions of at most `TX_ITEMS` items and about `TX_BUDGET` long (so a 10,000-record
+//! batch never holds the database for long); only then are the answers sent. So two agencies posting the same family
 //! at the same instant are serialised and the second is flagged, while a burst of posts costs
 //! one commit. Reads never take this path.
 //!
@@ -39,6 +39,9 @@ const GROUP_MAX: usize = 2_000;
 /// short writes of readers (audit rows) never wait long behind it. Each item stays all or
 /// nothing (its own savepoint), and a re-sent batch replays what was committed.
 const TX_ITEMS: usize = 100;
+/// How long one transaction keeps writing items before it commits (it always writes one): the
+/// longest a read's audit row waits behind a batch, whatever the items cost.
+const TX_BUDGET: std::time::Duration = std::time::Duration::from_millis(20);
 /// Most submissions waiting for the writer; past it a submission is answered 503 at once.
 const QUEUE_MAX: usize = 4_096;
 /// How many candidate households the matcher returns per record.

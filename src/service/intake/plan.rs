@@ -1,5 +1,7 @@
 //! What the matcher and the overlap policy say of a record before anything is written: the
-//! household it joins, the households it may be, and the stored aid it overlaps.
+//! household it joins, the households it may be, and the stored aid it overlaps (one flag per
+//! matched household, kind and agency, naming that agency's latest overlapping record and
+//! counting the rest: flags grow with records, not with pairs of them).
 
 use bawaba_matching::{Band as MBand, HouseholdMatch};
 
@@ -7,8 +9,8 @@ use super::{Item, MATCH_LIMIT, POSSIBLE_LIMIT};
 use crate::service::domain::*;
 use crate::service::evidence::{evidence, round3};
 use crate::service::index::{Engine, EngineState};
+use crate::service::overlap::{self, Found, Incoming};
 use crate::service::policy::OverlapPolicy;
-use crate::store::{DbConn, queries};
 
 /// What the matcher and the overlap policy say of a record, before anything is written.
 pub struct Plan {
@@ -28,25 +30,24 @@ struct Considered {
     band: Band,
     score: f64,
     evidence: Vec<EvidenceItem>,
+    /// The household's aid the record overlaps, one per agency.
+    overlaps: Vec<(Option<String>, String, Found)>,
 }
 
-/// Matches a record against the index and finds its overlaps. Used by intake (on the writer,
-/// inside its transaction) and by check (on a reader connection). The engine's lock is held
-/// only while the index is read, never across SQL.
+/// Matches a record against the index and finds its overlaps in the household aid the engine
+/// keeps: no SQL, so intake (on the writer, inside its transaction) and check (on a reader)
+/// read the engine once, under its lock, and nothing else.
 pub fn plan(
-    c: &mut DbConn,
     engine: &Engine,
     policy: &OverlapPolicy,
     agency_id: &str,
     item: &Item,
     prematched: Option<Vec<HouseholdMatch>>,
-) -> Result<Plan, diesel::result::Error> {
-    let record = &item.record;
+) -> Plan {
     let (target, considered) = {
         let state = engine.state.read();
-        consider(&state, engine, item, prematched)
+        consider(&state, engine, policy, agency_id, item, prematched)
     };
-    let types: Vec<&str> = policy.conflicting(record.aid_type).into_iter().map(AidType::as_str).collect();
     let mut flags = Vec::new();
     let mut agency_ids = std::collections::HashMap::new();
     for m in considered {
@@ -59,46 +60,38 @@ pub fn plan(
                 matched_household_id: m.household_id.clone(),
                 matched_record_id: None,
                 matched_agency: None,
+                matched_records: None,
                 overlap: None,
                 evidence: m.evidence.clone(),
             });
         }
-        let overlapping = queries::overlapping_records(
-            c,
-            std::slice::from_ref(&m.household_id),
-            &types,
-            &record.period_start,
-            &record.period_end,
-        )?;
-        for r in overlapping {
-            let code = engine.agency_code(c, &r.agency_id)?;
-            agency_ids.insert(code.clone(), r.agency_id.clone());
-            let (from, to) =
-                shared_period((&r.period_start, &r.period_end), (&record.period_start, &record.period_end));
+        for (id, code, found) in m.overlaps {
+            if let Some(id) = id {
+                agency_ids.insert(code.clone(), id);
+            }
             flags.push(FlagOut {
                 flag_id: None,
-                kind: if r.agency_id == agency_id { FlagKind::DuplicateRecord } else { FlagKind::OverlappingAid },
+                kind: if found.same_agency { FlagKind::DuplicateRecord } else { FlagKind::OverlappingAid },
                 band: m.band,
                 score: m.score,
                 matched_household_id: m.household_id.clone(),
-                matched_record_id: Some(r.id),
+                matched_record_id: Some(found.record_id.to_string()),
                 matched_agency: Some(code),
-                overlap: Some(Overlap {
-                    aid_type: AidType::parse(&r.assistance_type).unwrap_or(AidType::Other),
-                    from,
-                    to,
-                }),
+                matched_records: Some(found.count),
+                overlap: Some(Overlap { aid_type: found.aid_type, from: found.from, to: found.to }),
                 evidence: m.evidence.clone(),
             });
         }
     }
-    Ok(Plan { target, flags, agency_ids })
+    Plan { target, flags, agency_ids }
 }
 
 /// The households a record is matched with (the one it joins first), read from the index.
 fn consider(
     state: &EngineState,
     engine: &Engine,
+    policy: &OverlapPolicy,
+    agency_id: &str,
     item: &Item,
     prematched: Option<Vec<HouseholdMatch>>,
 ) -> (Option<(String, u64)>, Vec<Considered>) {
@@ -125,15 +118,30 @@ fn consider(
         }
         chosen.push((m, false));
     }
+    let record = &item.record;
+    let incoming = Incoming {
+        agency: state.agency_by_id(agency_id).unwrap_or(u32::MAX),
+        aid_type: record.aid_type,
+        start: &record.period_start,
+        end: &record.period_end,
+    };
     let considered = chosen
         .into_iter()
         .filter_map(|(m, joined)| {
+            let overlaps = overlap::find(policy, state.aid_of(m.household), incoming)
+                .into_iter()
+                .map(|f| {
+                    let (id, code) = state.agency(f.agency).unwrap_or((None, ""));
+                    (id.map(str::to_owned), code.to_owned(), f)
+                })
+                .collect();
             Some(Considered {
                 household_id: state.household_id(m.household)?.to_owned(),
                 joined,
                 band: band_of(m.band),
                 score: round3(m.score),
                 evidence: evidence(state, &m, |i| format!("members[{i}]")),
+                overlaps,
             })
         })
         .collect();

@@ -1,6 +1,7 @@
 //! The writer thread: takes submissions in groups, matches each group in parallel against the
-//! index, writes every item (in its own savepoint) in transactions of at most `TX_ITEMS` items,
-//! keeps the in-memory index in step, and answers each submission after its last commit.
+//! index, writes every item (in its own savepoint) in transactions of at most `TX_ITEMS` items
+//! and about `TX_BUDGET` long, keeps the in-memory index in step, and answers each submission
+//! after its last commit.
 
 use std::sync::Arc;
 
@@ -11,14 +12,14 @@ use crossbeam_channel::{Receiver, Sender};
 use diesel::Connection;
 
 use super::plan::plan;
-use super::{AgencyRef, GROUP_MAX, Item, ItemResult, Job, MATCH_LIMIT, Outcome, Submission, TX_ITEMS};
+use super::{AgencyRef, GROUP_MAX, Item, ItemResult, Job, MATCH_LIMIT, Outcome, Submission, TX_BUDGET, TX_ITEMS};
 use crate::metrics::Metrics;
 use crate::service::domain::*;
 use crate::service::error::ServiceError;
 use crate::service::ids::{new_id, now};
 use crate::service::index::{Engine, NextIds};
 use crate::service::policy::OverlapPolicy;
-use crate::store::models::{AuditRow, FlagRow, HouseholdRow, PersonRow, RecordRow};
+use crate::store::models::{AuditRow, EvidenceRow, FlagRow, HouseholdRow, PersonRow, RecordRow};
 use crate::store::{DbConn, queries};
 
 /// The writer: its own connection, the engine it keeps in step, and the ids it hands out.
@@ -45,6 +46,8 @@ fn write_audit(conn: &mut DbConn, row: AuditRow, reply: Sender<Result<(), Servic
 struct Undo {
     persons: Vec<u64>,
     households: Vec<u64>,
+    /// (household seq, record id) of aid noted.
+    aid: Vec<(u64, String)>,
 }
 
 impl Writer {
@@ -112,39 +115,49 @@ impl Writer {
         }
         let mut group_index = Index::new();
         let mut queue = queue.into_iter();
+        // Items matched against the index and not yet written, in order.
+        let mut pending: VecDeque<(usize, Item, Option<Vec<HouseholdMatch>>)> = VecDeque::new();
         loop {
-            let chunk: Vec<_> = queue.by_ref().take(TX_ITEMS).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            // Match the chunk's items against the index as it stands (earlier chunks in it), in
-            // parallel. An item is then matched again, alone, only if it may be the same
-            // household as an earlier item of this group that the index did not hold yet: the
-            // group index holds the group's items and the guard answers that with a very low
-            // threshold, so nothing the full matcher would link slips by.
-            let started = std::time::Instant::now();
-            let chunk: Vec<(usize, Item, Option<Vec<HouseholdMatch>>)> = {
-                use rayon::prelude::*;
-                let state = engine.state.read();
-                chunk
-                    .into_par_iter()
-                    .map(|(j, item)| {
-                        let pre = engine.matcher.match_household(&state.index, &item.prepared, &|_| false, MATCH_LIMIT);
-                        (j, item, Some(pre))
-                    })
-                    .collect()
-            };
-            let per_item = started.elapsed().as_secs_f64() / chunk.len() as f64;
-            for _ in 0..chunk.len() {
-                metrics.prematch_seconds.observe(per_item);
+            if pending.is_empty() {
+                let chunk: Vec<_> = queue.by_ref().take(TX_ITEMS).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                // Match the chunk's items against the index as it stands (earlier chunks in
+                // it), in parallel. An item is then matched again, alone, only if it may be the
+                // same household as an earlier item of this group that the index did not hold
+                // yet: the group index holds the group's items and the guard answers that with
+                // a very low threshold, so nothing the full matcher would link slips by.
+                let started = std::time::Instant::now();
+                pending = {
+                    use rayon::prelude::*;
+                    let state = engine.state.read();
+                    chunk
+                        .into_par_iter()
+                        .map(|(j, item)| {
+                            let pre =
+                                engine.matcher.match_household(&state.index, &item.prepared, &|_| false, MATCH_LIMIT);
+                            (j, item, Some(pre))
+                        })
+                        .collect::<Vec<_>>()
+                        .into()
+                };
+                let per_item = started.elapsed().as_secs_f64() / pending.len() as f64;
+                for _ in 0..pending.len() {
+                    metrics.prematch_seconds.observe(per_item);
+                }
             }
             let mut undo = Undo::default();
             let saved_next = *next;
-            let mut out: Vec<(usize, ItemResult)> = Vec::with_capacity(chunk.len());
+            let mut out: Vec<(usize, ItemResult)> = Vec::with_capacity(pending.len());
             let timer = metrics.commit_seconds.start_timer();
             let committed = conn.transaction::<_, diesel::result::Error, _>(|c| {
                 crate::store::lock_for_write(c)?;
-                for (j, item, mut pre) in chunk {
+                // A transaction ends after `TX_BUDGET` (or when the matched items run out), so a
+                // read's audit row waits at most about that long behind a large batch.
+                let began = std::time::Instant::now();
+                while began.elapsed() < TX_BUDGET {
+                    let Some((j, item, mut pre)) = pending.pop_front() else { break };
                     if !guard.match_household(&group_index, &item.prepared, &|_| false, 1).is_empty() {
                         pre = None;
                     }
@@ -174,6 +187,9 @@ impl Writer {
                 let mut state = engine.state.write();
                 for p in undo.persons {
                     state.index.remove_person(p);
+                }
+                for (seq, record) in undo.aid {
+                    state.remove_aid(seq, &record);
                 }
                 for h in undo.households {
                     state.remove_household(h);
@@ -218,6 +234,7 @@ struct Staged {
     household_seq: u64,
     new_household: Option<String>,
     person_ids: Vec<u64>,
+    record_id: String,
 }
 
 fn apply(engine: &Engine, staged: Staged, agency: &AgencyRef, item: &Item, undo: &mut Undo) {
@@ -231,6 +248,10 @@ fn apply(engine: &Engine, staged: Staged, agency: &AgencyRef, item: &Item, undo:
         state.set_person_meta(pid, &agency.code, m.role);
         undo.persons.push(pid);
     }
+    let r = &item.record;
+    let slot = state.agency_slot(Some(&agency.id), &agency.code);
+    state.add_aid(staged.household_seq, &staged.record_id, slot, r.aid_type, &r.period_start, &r.period_end);
+    undo.aid.push((staged.household_seq, staged.record_id));
 }
 
 type StoreResult = Result<(ItemResult, Option<Staged>), diesel::result::Error>;
@@ -249,8 +270,16 @@ fn store_item(
     let record = &item.record;
     if let Some(existing) = queries::record_by_external(c, &agency.id, &record.external_id)? {
         if existing.body_hash == item.body_hash {
-            let answer: Answer = serde_json::from_str(&existing.answer)
+            let mut answer: Answer = serde_json::from_str(&existing.answer)
                 .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+            let stored = queries::flags_of_record(c, &existing.id)?;
+            for f in &mut answer.flags {
+                if let Some(row) = stored.iter().find(|r| Some(&r.id) == f.flag_id.as_ref())
+                    && let Ok(evidence) = serde_json::from_str(&row.evidence)
+                {
+                    f.evidence = evidence;
+                }
+            }
             return Ok((Ok(Outcome::Replayed(answer)), None));
         }
         return Ok((
@@ -263,7 +292,7 @@ fn store_item(
     }
     let plan = {
         let _timer = metrics.match_seconds.start_timer();
-        plan(c, engine, policy, &agency.id, item, prematched)?
+        plan(engine, policy, &agency.id, item, prematched)
     };
     let created_at = now();
     let (household_id, household_seq, new_household) = match plan.target {
@@ -290,8 +319,14 @@ fn store_item(
         decision: Decision::from_flags(&flags),
         flags,
     };
+    // The stored answer (for replays) leaves the evidence out: it is stored once, with the
+    // flags, and put back when the answer is replayed.
+    let stored_answer = Answer {
+        flags: answer.flags.iter().map(|f| FlagOut { evidence: Vec::new(), ..f.clone() }).collect(),
+        ..answer.clone()
+    };
     let answer_json =
-        serde_json::to_string(&answer).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        serde_json::to_string(&stored_answer).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     queries::insert_record(
         c,
         &RecordRow {
@@ -336,10 +371,25 @@ fn store_item(
         })
         .collect();
     queries::insert_persons(c, &rows)?;
-    let flag_rows: Vec<FlagRow> = answer
-        .flags
-        .iter()
-        .map(|f| FlagRow {
+    // The evidence of a match is stored once, shared by the flags it explains (a household
+    // matched once may overlap several agencies' aid).
+    let mut evidence_rows: Vec<EvidenceRow> = Vec::new();
+    let mut evidence_of: Vec<(&str, String)> = Vec::new();
+    let mut flag_rows: Vec<FlagRow> = Vec::with_capacity(answer.flags.len());
+    for f in &answer.flags {
+        let evidence_id = match evidence_of.iter().find(|(h, _)| *h == f.matched_household_id) {
+            Some((_, id)) => id.clone(),
+            None => {
+                let id = new_id();
+                evidence_rows.push(EvidenceRow {
+                    id: id.clone(),
+                    body: serde_json::to_string(&f.evidence).unwrap_or_else(|_| "[]".into()),
+                });
+                evidence_of.push((&f.matched_household_id, id.clone()));
+                id
+            }
+        };
+        flag_rows.push(FlagRow {
             id: f.flag_id.clone().unwrap_or_default(),
             record_id: record_id.clone(),
             household_id: household_id.clone(),
@@ -352,12 +402,15 @@ fn store_item(
             overlap_type: f.overlap.as_ref().map(|o| o.aid_type.as_str().to_owned()),
             overlap_from: f.overlap.as_ref().map(|o| o.from.clone()),
             overlap_to: f.overlap.as_ref().map(|o| o.to.clone()),
-            evidence: serde_json::to_string(&f.evidence).unwrap_or_else(|_| "[]".into()),
+            evidence: String::new(),
             status: "open".into(),
             created_at: created_at.clone(),
-        })
-        .collect();
+            matched_records: f.matched_records.map(|n| n as i32),
+            evidence_id: Some(evidence_id),
+        });
+    }
+    queries::insert_evidence(c, &evidence_rows)?;
     queries::insert_flags(c, &flag_rows)?;
-    let staged = Staged { household_seq, new_household, person_ids };
+    let staged = Staged { household_seq, new_household, person_ids, record_id };
     Ok((Ok(Outcome::Created(answer)), Some(staged)))
 }
