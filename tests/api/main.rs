@@ -5,6 +5,7 @@ mod support;
 mod contract;
 mod fairness;
 mod foundation;
+mod hardening;
 mod import;
 mod operations;
 mod pages;
