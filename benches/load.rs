@@ -31,7 +31,7 @@ impl Drop for Server {
     }
 }
 
-const MASTER: &str = "load-master";
+const MASTER: &str = "load-run-master-key-0123456789abcdef";
 
 fn start(db: &str) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();

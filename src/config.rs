@@ -5,7 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::service::limits::{Rate, RateLimits};
 use crate::service::policy::OverlapPolicy;
+
+/// The environment variable that holds the master key.
+pub const MASTER_KEY_ENV: &str = "BAWABA_MASTER_KEY";
 
 /// bawaba: one intake gateway for assistance records, with household deduplication.
 #[derive(Debug, Parser)]
@@ -110,10 +114,22 @@ pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "BAWABA_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// The master (admin) key. Without it, only agencies made with `bawaba agency create` can
-    /// act, and no admin route can be used over HTTP.
-    #[arg(long, env = "BAWABA_MASTER_KEY", hide_env_values = true)]
-    pub master_key: Option<String>,
+    /// A file holding the master (admin) key on its first line. Give the key either so or in
+    /// the environment variable BAWABA_MASTER_KEY, never on the command line (where every user
+    /// of the machine can read it). It must have at least 32 characters, 10 of them different
+    /// (`openssl rand -hex 32` makes one), or the gateway refuses to start. Without a master
+    /// key, only agencies made with `bawaba agency create` can act, and no admin route can be
+    /// used over HTTP.
+    #[arg(long, env = "BAWABA_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Requests allowed per API key: `N/s`, `N/min` or `N/h`, in bursts of up to N; `off` for no
+    /// limit. Over it: 429 `rate_limited` with Retry-After.
+    #[arg(long, env = "BAWABA_RATE_PER_KEY", default_value = "60000/min")]
+    pub rate_per_key: Rate,
+    /// Requests allowed per client address for requests without a known key (no key, an
+    /// unknown key, the pages), and apart from them for `/healthz` and `/metrics`; IPv6 by /64.
+    #[arg(long, env = "BAWABA_RATE_PER_ADDRESS", default_value = "3000/min")]
+    pub rate_per_address: Rate,
     /// Which aid types conflict with which, e.g. `cash=cash+voucher,food=food+voucher`. Types not
     /// named conflict with their own type only.
     #[arg(long, env = "BAWABA_OVERLAP_POLICY", default_value = "")]
@@ -128,6 +144,35 @@ pub struct ServeArgs {
     /// Reader connections in the database pool.
     #[arg(long, env = "BAWABA_POOL_SIZE", default_value_t = 8)]
     pub pool_size: u32,
+}
+
+impl ServeArgs {
+    /// The master key, from `--master-key-file` or from the environment (an empty one is
+    /// none); both at once is refused. Its strength is checked when the services start.
+    pub fn master_key(&self) -> anyhow::Result<Option<String>> {
+        let from_env = std::env::var(MASTER_KEY_ENV).ok().filter(|k| !k.is_empty());
+        let Some(path) = &self.master_key_file else {
+            return Ok(from_env);
+        };
+        if from_env.is_some() {
+            anyhow::bail!("give the master key one way: {MASTER_KEY_ENV} or --master-key-file, not both");
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading the master key file {}: {e}", path.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+                tracing::warn!(file = %path.display(), "the master key file can be read by others: chmod 600 it");
+            }
+        }
+        Ok(text.lines().next().map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned))
+    }
+
+    /// The request budgets.
+    pub fn rate_limits(&self) -> RateLimits {
+        RateLimits { per_key: self.rate_per_key, per_address: self.rate_per_address }
+    }
 }
 
 /// `bawaba agency create`.

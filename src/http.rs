@@ -1,14 +1,18 @@
 //! The HTTP edge shared by the API ([`crate::api`]) and the pages ([`crate::web`]): the one table
 //! from a use case's error code to an HTTP status and the error body, running blocking use
-//! cases off actix's async workers, and reading bounded bodies. Neither edge imports the other;
-//! both import this.
+//! cases off actix's async workers, reading bounded bodies, the bearer key of a request, and
+//! the rate limits in front of both. Neither edge imports the other; both import this.
 
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 pub use bawaba_wire::errors::{ErrorBody, ErrorDetail};
 use futures_util::StreamExt;
 
+use crate::service::Services;
 use crate::service::error::ServiceError;
 
 /// The HTTP status of each error code: the only place statuses are chosen.
@@ -21,8 +25,19 @@ pub fn status(e: &ServiceError) -> StatusCode {
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
         ServiceError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ServiceError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         ServiceError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// When to come back, in seconds, for the errors that say it (`Retry-After`): busy or down for
+/// a moment, or over a rate limit.
+pub fn retry_after(e: &ServiceError) -> Option<u64> {
+    match e {
+        ServiceError::Unavailable => Some(1),
+        ServiceError::RateLimited(seconds) => Some(*seconds),
+        _ => None,
     }
 }
 
@@ -46,9 +61,8 @@ impl ResponseError for ServiceError {
             tracing::error!(%cause, "internal error");
         }
         let mut res = HttpResponse::build(self.status_code());
-        if matches!(self, ServiceError::Unavailable) {
-            // Busy or down for a moment: say when to come back.
-            res.insert_header((actix_web::http::header::RETRY_AFTER, "1"));
+        if let Some(seconds) = retry_after(self) {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
         }
         res.json(error_body(self))
     }
@@ -106,4 +120,34 @@ pub async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usiz
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// The key of an `Authorization: Bearer <key>` header, if any.
+pub fn bearer(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
+    headers
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+}
+
+/// The rate limits, in front of every route (see `service::limits`): a request is charged to
+/// its known key or to its client address (the TCP peer: a proxy's `Forwarded` headers are
+/// not trusted, as any client could write them), `/healthz` and `/metrics` to a budget of their
+/// own; over budget it is answered 429 `rate_limited` with `Retry-After`, before any handler
+/// runs, so it costs no database work. Batches are one request like any other.
+pub async fn rate_limit<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let Some(services) = req.app_data::<web::Data<Services>>() else {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    };
+    let operations = matches!(req.path(), "/healthz" | "/metrics");
+    let addr = req.peer_addr().map(|a| a.ip());
+    match services.admit(bearer(req.headers()), addr, operations) {
+        Ok(()) => next.call(req).await.map(ServiceResponse::map_into_left_body),
+        Err(e) => Ok(req.into_response(e.error_response()).map_into_right_body()),
+    }
 }

@@ -33,6 +33,7 @@ pub fn server(listener: TcpListener, services: Services, workers: Option<usize>)
             .app_data(data.clone())
             .app_data(api::query_config())
             .app_data(api::path_config())
+            .wrap(actix_web::middleware::from_fn(http::rate_limit))
             .wrap_fn(|req, srv| {
                 use actix_web::dev::Service;
                 let started = std::time::Instant::now();

@@ -23,19 +23,29 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             init_logs(&args.db);
+            let master_key = args.master_key()?;
             let settings = Settings {
                 database_url: args.db.database_url.clone(),
-                master_key: args.master_key.clone(),
+                master_key: master_key.clone(),
                 overlap_policy: args.overlap_policy.clone(),
                 pool_size: args.pool_size,
                 match_config: model::load_config(args.match_config.as_deref())?,
+                rate_limits: args.rate_limits(),
             };
             let services = Services::start(&settings).context("starting the services")?;
             let listener =
                 std::net::TcpListener::bind(&args.listen).with_context(|| format!("binding {}", args.listen))?;
-            tracing::info!(listen = %args.listen, backend = services.backend(), "bawaba is serving");
-            if args.master_key.is_none() {
-                tracing::warn!("BAWABA_MASTER_KEY is not set: admin routes cannot be used over HTTP");
+            tracing::info!(
+                listen = %args.listen,
+                backend = services.backend(),
+                rate_per_key = %args.rate_per_key,
+                rate_per_address = %args.rate_per_address,
+                "bawaba is serving"
+            );
+            if master_key.is_none() {
+                tracing::warn!(
+                    "no master key (BAWABA_MASTER_KEY or --master-key-file): admin routes cannot be used over HTTP"
+                );
             }
             let server = bawaba::server(listener, services, args.workers)?;
             actix_web::rt::System::new().block_on(server)?;

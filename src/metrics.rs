@@ -26,6 +26,11 @@ pub struct Metrics {
     pub prematch_seconds: Histogram,
     /// Time to commit one group, in seconds.
     pub commit_seconds: Histogram,
+    /// Presented keys looked up in the database (those found in neither cache).
+    pub key_lookups: IntCounter,
+    /// Requests refused over a rate limit, by budget (`key`, `address`, `operations`,
+    /// `sign_in`).
+    pub rate_limited: IntCounterVec,
 }
 
 const LATENCY_BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
@@ -61,6 +66,11 @@ impl Metrics {
             HistogramOpts::new("intake_commit_duration_seconds", "Writing and committing one group")
                 .buckets(LATENCY_BUCKETS.to_vec()),
         )?;
+        let key_lookups = IntCounter::new("key_lookups_total", "Presented keys looked up in the database")?;
+        let rate_limited = IntCounterVec::new(
+            Opts::new("rate_limited_total", "Requests refused over a rate limit, by budget"),
+            &["budget"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(records_stored.clone()))?;
@@ -69,6 +79,8 @@ impl Metrics {
         registry.register(Box::new(group_size.clone()))?;
         registry.register(Box::new(prematch_seconds.clone()))?;
         registry.register(Box::new(commit_seconds.clone()))?;
+        registry.register(Box::new(key_lookups.clone()))?;
+        registry.register(Box::new(rate_limited.clone()))?;
         Ok(Metrics {
             registry,
             requests,
@@ -79,6 +91,8 @@ impl Metrics {
             group_size,
             prematch_seconds,
             commit_seconds,
+            key_lookups,
+            rate_limited,
         })
     }
 

@@ -35,13 +35,7 @@ impl FromRequest for Principal {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let services = req.app_data::<web::Data<Services>>().cloned();
-        let key = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(|k| k.trim().to_owned())
-            .filter(|k| !k.is_empty());
+        let key = crate::http::bearer(req.headers()).map(str::to_owned);
         Box::pin(async move {
             let services = services.ok_or_else(|| ServiceError::Internal("services missing".into()))?;
             let key = key.ok_or(ServiceError::Unauthorized)?;

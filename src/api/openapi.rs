@@ -2,6 +2,7 @@
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 
 use super::{agencies, households, operations, records, reports, review};
@@ -16,6 +17,39 @@ impl Modify for Bearer {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Every operation may answer 429 over a rate limit (`crate::http::rate_limit`, in front of
+/// every route).
+struct RateLimited;
+
+impl Modify for RateLimited {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let seconds = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).build();
+        let response = ResponseBuilder::new()
+            .description(
+                "Over the rate limit of this key or, without a known key, of this client address: code `rate_limited`",
+            )
+            .header(
+                "Retry-After",
+                HeaderBuilder::new().schema(seconds).description(Some("Seconds to wait before trying again")).build(),
+            )
+            .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+            .build();
+        doc.components
+            .get_or_insert_with(Default::default)
+            .responses
+            .insert("RateLimited".to_owned(), RefOr::T(response));
+        for item in doc.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for op in ops.into_iter().flatten() {
+                op.responses
+                    .responses
+                    .entry("429".to_owned())
+                    .or_insert_with(|| RefOr::Ref(Ref::new("#/components/responses/RateLimited")));
+            }
+        }
     }
 }
 
@@ -41,7 +75,7 @@ impl Modify for Bearer {
         reports::summary,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&Bearer)
+    modifiers(&Bearer, &RateLimited)
 )]
 pub struct ApiDoc;
 

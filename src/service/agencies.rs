@@ -45,7 +45,11 @@ fn check(body: &NewAgencyBody) -> Result<(String, String, Role), ServiceError> {
 pub fn create(s: &Services, who: &Principal, body: &NewAgencyBody) -> Result<CreatedKey, ServiceError> {
     who.require(ADMIN)?;
     let (code, name, role) = check(body)?;
-    create_in(&mut *s.conn()?, &code, &name, role)
+    let created = create_in(&mut *s.conn()?, &code, &name, role)?;
+    // A fresh random key cannot have been presented before, but say so to the cache anyway:
+    // a new key works at once.
+    s.keys.forget_unknown(&created.api_key);
+    Ok(created)
 }
 
 /// The same, for an operator at the command line, straight into the database.

@@ -1,11 +1,22 @@
 //! Keys and roles. A key is shown once when it is made and stored only as its SHA-256 (keys
 //! are 256 random bits, so a fast hash is the right tool); presented keys are hashed and
-//! compared in constant time. Known keys are cached in memory after the first look-up.
+//! compared in constant time.
+//!
+//! Known keys are cached in memory after the first look-up. Unknown keys are cached too, for
+//! [`UNKNOWN_TTL`] and at most [`UNKNOWN_CAPACITY`] of them, so that a flood of one bad key
+//! costs no SQL. A new key is still accepted at once: keys are made here, 256 random bits each,
+//! so no key can have been presented before it was made, and the use case that makes one
+//! forgets it as unknown all the same ([`Keys::forget_unknown`]).
+//!
+//! The master key must be strong ([`check_master_key`]): the gateway refuses to start with a
+//! weak one.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::RwLock;
+use prometheus::IntCounter;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -91,7 +102,7 @@ impl Principal {
 
 /// Hex SHA-256 of a key.
 pub fn hash_key(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
+    hex::encode(digest(key))
 }
 
 /// A new random key: `bwb_` and 64 hex digits.
@@ -101,40 +112,115 @@ pub fn new_key() -> String {
     format!("bwb_{}", hex::encode(bytes))
 }
 
+/// How long an unknown key is remembered as unknown.
+pub const UNKNOWN_TTL: Duration = Duration::from_secs(10);
+/// Most unknown keys remembered at once (the least used are forgotten first).
+pub const UNKNOWN_CAPACITY: usize = 65_536;
+
+/// Fewest characters of a master key.
+pub const MASTER_KEY_MIN_CHARS: usize = 32;
+/// Fewest different characters in a master key.
+const MASTER_KEY_MIN_DISTINCT: usize = 10;
+
+/// Refuses a weak master key, saying why (never the key itself): it must have at least
+/// [`MASTER_KEY_MIN_CHARS`] characters, 10 of them different, and no spaces or control
+/// characters. `openssl rand -hex 32` makes a good one.
+pub fn check_master_key(key: &str) -> Result<(), String> {
+    const HOW: &str = "make one with `openssl rand -hex 32`";
+    let chars = key.chars().count();
+    if chars < MASTER_KEY_MIN_CHARS {
+        return Err(format!(
+            "BAWABA_MASTER_KEY is too weak: it has {chars} characters and needs at least {MASTER_KEY_MIN_CHARS}; {HOW}"
+        ));
+    }
+    if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("BAWABA_MASTER_KEY must not hold spaces or control characters; {HOW}"));
+    }
+    let mut distinct: Vec<char> = key.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < MASTER_KEY_MIN_DISTINCT {
+        return Err(format!(
+            "BAWABA_MASTER_KEY is too weak: it uses {} different characters and needs at least \
+             {MASTER_KEY_MIN_DISTINCT}; {HOW}",
+            distinct.len()
+        ));
+    }
+    Ok(())
+}
+
 /// Checks presented keys.
 #[derive(Clone)]
 pub struct Keys {
     master_hash: Option<[u8; 32]>,
-    cache: Arc<RwLock<HashMap<String, Principal>>>,
+    cache: Arc<RwLock<HashMap<[u8; 32], Principal>>>,
+    /// Digests of keys found unknown, with when.
+    unknown: Arc<quick_cache::sync::Cache<[u8; 32], Instant>>,
+    /// Look-ups of presented keys in the database.
+    lookups: IntCounter,
 }
 
 impl Keys {
-    /// With the master key, if one is configured.
-    pub fn new(master_key: Option<&str>) -> Self {
+    /// With the master key, if one is configured (an empty one is none; check its strength
+    /// first with [`check_master_key`]), counting database look-ups in `lookups`.
+    pub fn new(master_key: Option<&str>, lookups: IntCounter) -> Self {
         Keys {
-            master_hash: master_key.filter(|k| !k.is_empty()).map(|k| Sha256::digest(k.as_bytes()).into()),
+            master_hash: master_key.filter(|k| !k.is_empty()).map(digest),
             cache: Arc::default(),
+            unknown: Arc::new(quick_cache::sync::Cache::new(UNKNOWN_CAPACITY)),
+            lookups,
         }
     }
 
     /// The principal behind a presented key, or `Unauthorized`. Blocking: call off the async
     /// workers.
     pub fn authenticate(&self, pool: &Pool, key: &str) -> Result<Principal, ServiceError> {
-        let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
-        if let Some(master) = &self.master_hash
-            && bool::from(master.ct_eq(&digest))
-        {
+        let digest = digest(key);
+        if self.is_master(&digest) {
             return Ok(Principal { key_id: None, agency_id: None, agency_code: None, role: Role::Admin });
         }
-        let hash = hex::encode(digest);
-        if let Some(p) = self.cache.read().get(&hash) {
+        if let Some(p) = self.cache.read().get(&digest) {
             return Ok(p.clone());
         }
+        if let Some(at) = self.unknown.get(&digest) {
+            if at.elapsed() < UNKNOWN_TTL {
+                return Err(ServiceError::Unauthorized);
+            }
+            self.unknown.remove(&digest);
+        }
         let mut conn = pool.get().map_err(|_| ServiceError::Unavailable)?;
-        let principal = lookup(&mut conn, &hash)?.ok_or(ServiceError::Unauthorized)?;
-        self.cache.write().insert(hash, principal.clone());
-        Ok(principal)
+        self.lookups.inc();
+        match lookup(&mut conn, &hex::encode(digest))? {
+            Some(principal) => {
+                self.cache.write().insert(digest, principal.clone());
+                Ok(principal)
+            }
+            None => {
+                self.unknown.insert(digest, Instant::now());
+                Err(ServiceError::Unauthorized)
+            }
+        }
     }
+
+    /// Whether a key's digest is one this gateway already knows (the master key or a key found
+    /// before), asking no database: what the rate limits key a request by.
+    pub fn is_known(&self, digest: &[u8; 32]) -> bool {
+        self.is_master(digest) || self.cache.read().contains_key(digest)
+    }
+
+    /// Forgets that a key was unknown (a key just made).
+    pub fn forget_unknown(&self, key: &str) {
+        self.unknown.remove(&digest(key));
+    }
+
+    fn is_master(&self, digest: &[u8; 32]) -> bool {
+        self.master_hash.as_ref().is_some_and(|m| bool::from(m.ct_eq(digest)))
+    }
+}
+
+/// SHA-256 of a key.
+pub fn digest(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
 }
 
 fn lookup(conn: &mut DbConn, hash: &str) -> Result<Option<Principal>, ServiceError> {
@@ -148,4 +234,22 @@ fn lookup(conn: &mut DbConn, hash: &str) -> Result<Option<Principal>, ServiceErr
     }
     let role = Role::parse(&key.role).ok_or_else(|| ServiceError::Internal("stored key has an unknown role".into()))?;
     Ok(Some(Principal { key_id: Some(key.id), agency_id: Some(agency.id), agency_code: Some(agency.code), role }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weak_master_keys_are_refused_with_the_reason() {
+        assert!(check_master_key("change-me").is_err_and(|e| e.contains("9 characters") && e.contains("32")));
+        assert!(check_master_key(&"a".repeat(40)).is_err_and(|e| e.contains("1 different")));
+        assert!(check_master_key("abcdefghij abcdefghij abcdefghij abc").is_err_and(|e| e.contains("spaces")));
+        assert!(check_master_key("a-long-local-example-key-0123456789").is_ok());
+        assert!(check_master_key(&hex::encode([0x5a_u8; 16]).replace('5', "x")).is_err(), "two characters only");
+        let strong = hex::encode(rand::random::<[u8; 32]>());
+        assert!(check_master_key(&strong).is_ok());
+        let err = check_master_key("short-secret").expect_err("too short");
+        assert!(!err.contains("short-secret"), "the key is never in the message");
+    }
 }

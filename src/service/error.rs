@@ -36,6 +36,10 @@ pub enum ServiceError {
     /// The body is larger than the route accepts.
     #[error("the body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// Too many requests from this key or address, or too many failed sign-ins: try again in
+    /// this many seconds.
+    #[error("too many requests, try again in {0} s")]
+    RateLimited(u64),
     /// The gateway cannot serve now (database down, shutting down).
     #[error("the service is unavailable, try again")]
     Unavailable,
@@ -55,6 +59,7 @@ impl ServiceError {
             ServiceError::Conflict(_) => "conflict",
             ServiceError::MethodNotAllowed => "method_not_allowed",
             ServiceError::PayloadTooLarge(_) => "payload_too_large",
+            ServiceError::RateLimited(_) => "rate_limited",
             ServiceError::Unavailable => "unavailable",
             ServiceError::Internal(_) => "internal",
         }

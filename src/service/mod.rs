@@ -15,6 +15,7 @@ pub mod households;
 pub mod ids;
 pub mod index;
 pub mod intake;
+pub mod limits;
 pub mod model;
 pub mod overlap;
 pub mod policy;
@@ -25,6 +26,7 @@ pub mod search;
 pub mod sessions;
 pub mod validate;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use bawaba_matching::{MatchConfig, Matcher};
@@ -35,6 +37,7 @@ use auth::Keys;
 use error::ServiceError;
 use index::Engine;
 use intake::Intake;
+use limits::{Budget, Limiter, RateLimits};
 use policy::OverlapPolicy;
 use sessions::Sessions;
 
@@ -49,6 +52,8 @@ pub struct Services {
     pub metrics: Arc<Metrics>,
     /// The pages' sign-in sessions, this gateway's own.
     pub sessions: Arc<Sessions>,
+    /// The request budgets, this gateway's own.
+    pub limits: Arc<Limiter>,
     backend: &'static str,
 }
 
@@ -60,11 +65,27 @@ pub struct Settings {
     pub overlap_policy: OverlapPolicy,
     pub pool_size: u32,
     pub match_config: MatchConfig,
+    pub rate_limits: RateLimits,
+}
+
+/// Why the services could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The database could not be opened, migrated or read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A setting is refused (a weak master key); the message says why.
+    #[error("{0}")]
+    Setting(String),
 }
 
 impl Services {
-    /// Migrates, opens the pool, rebuilds the index and starts the writer.
-    pub fn start(settings: &Settings) -> Result<Services, StoreError> {
+    /// Checks the settings, migrates, opens the pool, rebuilds the index and starts the writer.
+    pub fn start(settings: &Settings) -> Result<Services, StartError> {
+        if let Some(master) = settings.master_key.as_deref().filter(|k| !k.is_empty()) {
+            auth::check_master_key(master).map_err(StartError::Setting)?;
+        }
         let target = DbTarget::parse(&settings.database_url)?;
         target.migrate()?;
         let pool = target.pool(settings.pool_size)?;
@@ -84,7 +105,7 @@ impl Services {
         let policy = Arc::new(settings.overlap_policy.clone());
         let metrics = Arc::new(Metrics::new().map_err(|e| StoreError::Connection(format!("metrics: {e}")))?);
         let intake = Intake::start(conn, engine.clone(), policy.clone(), metrics.clone(), next);
-        let keys = Keys::new(settings.master_key.as_deref());
+        let keys = Keys::new(settings.master_key.as_deref(), metrics.key_lookups.clone());
         Ok(Services {
             pool,
             keys,
@@ -93,6 +114,7 @@ impl Services {
             policy,
             metrics,
             sessions: Arc::default(),
+            limits: Arc::new(Limiter::new(settings.rate_limits)),
             backend: target.backend.as_str(),
         })
     }
@@ -115,6 +137,24 @@ impl Services {
     /// The principal behind a presented API key (blocking).
     pub fn authenticate(&self, key: &str) -> Result<auth::Principal, ServiceError> {
         self.keys.authenticate(&self.pool, key)
+    }
+
+    /// Charges a request to its budget (see [`limits`]), or refuses it with `rate_limited`. A
+    /// request presenting a key this gateway knows is charged to that key; any other to its
+    /// client address; `/healthz` and `/metrics` (`operations`) to a budget of their own per
+    /// address. Asks no database.
+    pub fn admit(&self, key: Option<&str>, addr: Option<IpAddr>, operations: bool) -> Result<(), ServiceError> {
+        let digest = key.map(auth::digest);
+        let budget = match &digest {
+            _ if operations => Budget::Operations(addr),
+            Some(d) if self.keys.is_known(d) => Budget::Key(d),
+            _ => Budget::Address(addr),
+        };
+        let admitted = self.limits.admit(budget);
+        if admitted.is_err() {
+            self.metrics.rate_limited.with_label_values(&[budget.label()]).inc();
+        }
+        admitted
     }
 
     /// Prometheus text of the gateway's metrics (admin, auditor).

@@ -46,8 +46,8 @@ pub fn submit(s: &Services, who: &Principal, body: RecordBody) -> Result<Outcome
     Ok(outcome)
 }
 
-/// Most records in one batch.
-pub const BATCH_MAX: usize = 10_000;
+/// Most records in one batch (the wire body refuses one more while it is read).
+pub use bawaba_wire::records::BATCH_MAX;
 
 /// Validates and stores many records in order, as if posted one by one. Each item is read from
 /// its JSON on its own, so an item that cannot be read or fails validation gets its own error

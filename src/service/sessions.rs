@@ -7,8 +7,16 @@
 //! sign-out. The store is part of the services' state, so two gateways in one process (as in the
 //! tests) never see each other's sessions; it lives as long as the process, so a restart signs
 //! everyone out, which is the safe side.
+//!
+//! Failed sign-ins are throttled: after [`MAX_FAILURES_PER_KEY`] failures within
+//! [`FAILURE_WINDOW`] with keys that begin alike (their first [`KEY_PREFIX_CHARS`] characters,
+//! what stands for a user name here), or [`MAX_FAILURES_PER_ADDRESS`] from one client address
+//! (IPv6 by its /64; more, as an office shares one address), sign-in with such a key or from
+//! there is refused with `rate_limited` until the window ends, before the key is even looked
+//! at. A successful sign-in clears its key's count, not its address's.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -24,6 +32,16 @@ pub const IDLE: Duration = Duration::from_secs(30 * 60);
 pub const ABSOLUTE: Duration = Duration::from_secs(10 * 60 * 60);
 /// Most live sessions; past it the oldest are dropped.
 const MAX_SESSIONS: usize = 100_000;
+/// Failed sign-ins allowed in one window with keys that begin alike.
+pub const MAX_FAILURES_PER_KEY: u32 = 5;
+/// Failed sign-ins allowed in one window from one address.
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
+/// The window failed sign-ins are counted in, from the first of them.
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(10 * 60);
+/// Characters of a key that name whose it is, for the throttle.
+pub const KEY_PREFIX_CHARS: usize = 12;
+/// Most addresses and prefixes whose failures are remembered.
+const MAX_FAILING: usize = 100_000;
 
 /// A signed-in user.
 #[derive(Debug, Clone)]
@@ -42,16 +60,51 @@ impl Session {
     }
 }
 
-/// The live sessions of one gateway.
+/// The live sessions of one gateway, and its recent failed sign-ins.
 #[derive(Debug, Default)]
 pub struct Sessions {
     store: Mutex<HashMap<String, Session>>,
+    failures: Mutex<HashMap<Failing, Failures>>,
+}
+
+/// Who failed to sign in: an address or a key prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Failing {
+    Address(IpAddr),
+    KeyPrefix(String),
+}
+
+impl Failing {
+    /// Failures allowed in one window.
+    fn allowed(&self) -> u32 {
+        match self {
+            Failing::Address(_) => MAX_FAILURES_PER_ADDRESS,
+            Failing::KeyPrefix(_) => MAX_FAILURES_PER_KEY,
+        }
+    }
+}
+
+/// Failed sign-ins in the window that began at `since`.
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    since: Instant,
 }
 
 fn random_hex() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
+}
+
+/// A new random token (256 bits, hex), e.g. for the sign-in form's CSRF cookie.
+pub fn new_token() -> String {
+    random_hex()
+}
+
+/// Whether two tokens are the same, in constant time (and never when empty).
+pub fn same_token(a: &str, b: &str) -> bool {
+    !a.is_empty() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 fn live(s: &Session, now: Instant) -> bool {
@@ -95,16 +148,67 @@ impl Sessions {
     pub fn remove(&self, id: &str) {
         self.store.lock().remove(id);
     }
+
+    /// How long until any of `who` may try to sign in again, if one is throttled.
+    fn throttled(&self, who: &[Failing], now: Instant) -> Option<Duration> {
+        let failures = self.failures.lock();
+        who.iter()
+            .filter_map(|w| failures.get(w).filter(|f| f.count >= w.allowed()))
+            .filter_map(|f| (f.since + FAILURE_WINDOW).checked_duration_since(now))
+            .filter(|d| !d.is_zero())
+            .max()
+    }
+
+    /// Counts a failed sign-in against each of `who`.
+    fn failed(&self, who: &[Failing], now: Instant) {
+        let mut failures = self.failures.lock();
+        if failures.len() >= MAX_FAILING {
+            failures.retain(|_, f| now.duration_since(f.since) < FAILURE_WINDOW);
+            if failures.len() >= MAX_FAILING {
+                // Still full of live windows: forget one to remember the newest.
+                if let Some(k) = failures.keys().next().cloned() {
+                    failures.remove(&k);
+                }
+            }
+        }
+        for w in who {
+            let f = failures.entry(w.clone()).or_insert(Failures { count: 0, since: now });
+            if now.duration_since(f.since) >= FAILURE_WINDOW {
+                *f = Failures { count: 0, since: now };
+            }
+            f.count += 1;
+        }
+    }
+
+    /// Forgets the failures of one of `who` (its key prefix, after a successful sign-in).
+    fn succeeded(&self, who: &Failing) {
+        self.failures.lock().remove(who);
+    }
 }
 
-/// Signs in with a key (blocking): a new session for the principal it authenticates as, after
-/// ending the session the browser had, if any (no fixation). Returns the new session's id.
-pub fn sign_in(s: &Services, key: &str, previous: Option<&str>) -> Result<String, ServiceError> {
+/// Signs in with a key (blocking), from client address `from`: a new session for the principal
+/// it authenticates as, after ending the session the browser had, if any (no fixation).
+/// Returns the new session's id. Refused with `rate_limited` after too many failures from that
+/// address or with keys that begin alike (see the module's header).
+pub fn sign_in(s: &Services, key: &str, previous: Option<&str>, from: Option<IpAddr>) -> Result<String, ServiceError> {
     let key = key.trim();
-    if key.is_empty() || key.len() > 512 {
-        return Err(ServiceError::Unauthorized);
+    let prefix = Failing::KeyPrefix(key.chars().take(KEY_PREFIX_CHARS).collect());
+    let who = [Failing::Address(super::limits::address_key(from)), prefix.clone()];
+    let now = Instant::now();
+    if let Some(wait) = s.sessions.throttled(&who, now) {
+        s.metrics.rate_limited.with_label_values(&["sign_in"]).inc();
+        return Err(ServiceError::RateLimited(super::limits::seconds(wait)));
     }
-    let principal = s.authenticate(key)?;
+    let principal =
+        if key.is_empty() || key.len() > 512 { Err(ServiceError::Unauthorized) } else { s.authenticate(key) };
+    let principal = match principal {
+        Err(ServiceError::Unauthorized) => {
+            s.sessions.failed(&who, now);
+            return Err(ServiceError::Unauthorized);
+        }
+        other => other?,
+    };
+    s.sessions.succeeded(&prefix);
     if let Some(old) = previous {
         s.sessions.remove(old);
     }
@@ -131,5 +235,30 @@ mod tests {
         assert!(!s.csrf_ok("nope"));
         one.remove(&id);
         assert!(one.get(&id).is_none());
+    }
+
+    #[test]
+    fn failed_sign_ins_are_throttled_per_address_and_prefix() {
+        let sessions = Sessions::default();
+        let now = Instant::now();
+        let here = Failing::Address("10.0.0.1".parse().expect("ip"));
+        let there = Failing::Address("10.0.0.2".parse().expect("ip"));
+        let key = |p: &str| Failing::KeyPrefix(p.to_owned());
+        for i in 0..MAX_FAILURES_PER_ADDRESS {
+            assert!(sessions.throttled(&[here.clone(), key(&format!("k{i}"))], now).is_none());
+            sessions.failed(&[here.clone(), key(&format!("k{i}"))], now);
+        }
+        let wait = sessions.throttled(&[here.clone(), key("other")], now).expect("this address is throttled");
+        assert!(wait <= FAILURE_WINDOW && wait > FAILURE_WINDOW / 2);
+        assert!(sessions.throttled(&[there.clone(), key("other")], now).is_none(), "another address is not");
+        assert!(sessions.throttled(std::slice::from_ref(&here), now + FAILURE_WINDOW).is_none(), "the window ends");
+        // Five failures with one prefix from five addresses throttle that prefix.
+        for i in 0..MAX_FAILURES_PER_KEY {
+            let from = Failing::Address(format!("10.1.0.{i}").parse().expect("ip"));
+            sessions.failed(&[from, key("bwb_12345678")], now);
+        }
+        assert!(sessions.throttled(&[there.clone(), key("bwb_12345678")], now).is_some());
+        sessions.succeeded(&key("bwb_12345678"));
+        assert!(sessions.throttled(&[there, key("bwb_12345678")], now).is_none());
     }
 }

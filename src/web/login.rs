@@ -1,18 +1,31 @@
 //! Sign-in with a key and sign-out. The key is posted once in a form body, checked by the same
 //! `Keys::authenticate` as the API, and then forgotten: the browser keeps only the session id.
+//!
+//! The sign-in form has no session to carry a CSRF token, so it carries one of its own, the
+//! same value in a hidden field and in the `bawaba_login_csrf` cookie (HttpOnly,
+//! SameSite=Strict, Secure, Path=/ui/login): a page elsewhere can neither read the cookie nor
+//! make the browser send it, so it cannot sign a browser in with a key of its choosing. Like
+//! every POST of the pages, the sign-in must also come from this gateway's own origin
+//! (`Origin`, or `Referer` without it). Failed sign-ins are throttled by the service
+//! (`sessions::sign_in`); the form then says how long to wait.
 
-use actix_web::HttpResponse;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
+use actix_web::http::header;
 use actix_web::web::{Data, Form, Query};
+use actix_web::{HttpRequest, HttpResponse};
 use maud::html;
 use serde::Deserialize;
 
 use super::layout::{self, Nav};
+use super::words::Lang;
 use super::{Ctx, SESSION_COOKIE, UiError, run, safe_next, see_other};
 use crate::service::Services;
 use crate::service::error::ServiceError;
 use crate::service::sessions;
+
+/// The sign-in form's CSRF cookie.
+pub const LOGIN_CSRF_COOKIE: &str = "bawaba_login_csrf";
 
 #[derive(Deserialize)]
 pub struct LoginQuery {
@@ -24,6 +37,8 @@ pub struct LoginForm {
     key: String,
     #[serde(default)]
     next: String,
+    #[serde(default)]
+    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -32,15 +47,41 @@ pub struct LogoutForm {
     csrf: String,
 }
 
-fn form_page(ctx: &Ctx, next: &str, failed: bool) -> HttpResponse {
+/// Why the form is shown again.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    /// The key is not known: 401.
+    UnknownKey,
+    /// The form's token is missing or not this browser's: 403.
+    Expired,
+    /// Too many failed sign-ins: 429, come back in so many seconds.
+    Throttled(u64),
+}
+
+/// This browser's sign-in token: the one its cookie holds, or a new one.
+fn token_of(req: &HttpRequest) -> String {
+    req.cookie(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(sessions::new_token)
+}
+
+fn form_page(ctx: &Ctx, next: &str, token: &str, refused: Option<Refusal>) -> HttpResponse {
     let l = ctx.lang;
     let body = html! {
         section.card.login {
             h1 { (l.t("الدخول إلى البوابة", "Sign in to the gateway")) }
-            @if failed {
-                p.error role="alert" { (l.t("المفتاح غير معروف. تأكد منه وحاول مرة أخرى.", "This key is not known. Check it and try again.")) }
+            @match refused {
+                Some(Refusal::UnknownKey) => p.error role="alert" { (l.t("المفتاح غير معروف. تأكد منه وحاول مرة أخرى.", "This key is not known. Check it and try again.")) },
+                Some(Refusal::Expired) => p.error role="alert" { (l.t(
+                    "انتهت صلاحية نموذج الدخول أو أُرسل من مكان آخر. أدخل المفتاح مرة أخرى.",
+                    "This sign-in form expired or was sent from elsewhere. Enter the key again."
+                )) },
+                Some(Refusal::Throttled(seconds)) => p.error role="alert" { (throttled_text(l, seconds)) },
+                None => {},
             }
             form method="post" action="/ui/login" autocomplete="off" {
+                input type="hidden" name="csrf" value=(token);
                 input type="hidden" name="next" value=(next);
                 label for="key" { (l.t("مفتاح الدخول", "Access key")) }
                 input #key type="password" name="key" required autofocus dir="ltr" spellcheck="false" autocomplete="off";
@@ -53,30 +94,77 @@ fn form_page(ctx: &Ctx, next: &str, failed: bool) -> HttpResponse {
         }
     };
     let mut res = layout::page(ctx, Nav::None, ctx.lang.t("الدخول", "Sign in"), body);
-    if failed {
-        *res.status_mut() = StatusCode::UNAUTHORIZED;
+    *res.status_mut() = match refused {
+        None => StatusCode::OK,
+        Some(Refusal::UnknownKey) => StatusCode::UNAUTHORIZED,
+        Some(Refusal::Expired) => StatusCode::FORBIDDEN,
+        Some(Refusal::Throttled(_)) => StatusCode::TOO_MANY_REQUESTS,
+    };
+    if let Some(Refusal::Throttled(seconds)) = refused
+        && let Ok(v) = header::HeaderValue::from_str(&seconds.to_string())
+    {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
     }
+    let cookie = Cookie::build(LOGIN_CSRF_COOKIE, token.to_owned())
+        .path("/ui/login")
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .finish();
+    let _ = res.add_cookie(&cookie);
     res
 }
 
+/// "Too many failed sign-ins, try again in …", in whole minutes.
+fn throttled_text(l: Lang, seconds: u64) -> String {
+    let minutes = seconds.div_ceil(60);
+    match (l, minutes) {
+        (Lang::Ar, 0 | 1) => "محاولات دخول فاشلة كثيرة. حاول مرة أخرى بعد دقيقة.".to_owned(),
+        (Lang::Ar, 2) => "محاولات دخول فاشلة كثيرة. حاول مرة أخرى بعد دقيقتين.".to_owned(),
+        (Lang::Ar, 3..=10) => format!("محاولات دخول فاشلة كثيرة. حاول مرة أخرى بعد {minutes} دقائق."),
+        (Lang::Ar, _) => format!("محاولات دخول فاشلة كثيرة. حاول مرة أخرى بعد {minutes} دقيقة."),
+        (Lang::En, 0 | 1) => "Too many failed sign-ins. Try again in a minute.".to_owned(),
+        (Lang::En, _) => format!("Too many failed sign-ins. Try again in {minutes} minutes."),
+    }
+}
+
 /// `GET /ui/login`.
-pub async fn form(ctx: Ctx, q: Query<LoginQuery>) -> HttpResponse {
+pub async fn form(ctx: Ctx, req: HttpRequest, q: Query<LoginQuery>) -> HttpResponse {
     let next = q.next.as_deref().and_then(safe_next).unwrap_or("/ui/search");
-    form_page(&ctx, next, false)
+    form_page(&ctx, next, &token_of(&req), None)
 }
 
 /// `POST /ui/login`: starts a session and sends the browser on.
-pub async fn submit(ctx: Ctx, s: Data<Services>, f: Form<LoginForm>) -> Result<HttpResponse, UiError> {
-    let LoginForm { key, next } = f.into_inner();
+pub async fn submit(
+    ctx: Ctx,
+    req: HttpRequest,
+    s: Data<Services>,
+    f: Form<LoginForm>,
+) -> Result<HttpResponse, UiError> {
+    let LoginForm { key, next, csrf } = f.into_inner();
     let next = safe_next(&next).unwrap_or("/ui/search").to_owned();
+    let cookie = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    if !sessions::same_token(&cookie, &csrf) {
+        return Ok(form_page(&ctx, &next, &token_of(&req), Some(Refusal::Expired)));
+    }
     let previous = ctx.session.as_ref().map(|(id, _)| id.clone());
-    let id = match run(ctx.lang, move || sessions::sign_in(&s, &key, previous.as_deref())).await {
+    let from = req.peer_addr().map(|a| a.ip());
+    let id = match run(ctx.lang, move || sessions::sign_in(&s, &key, previous.as_deref(), from)).await {
         Ok(id) => id,
-        Err(UiError::Api(_, ServiceError::Unauthorized)) => return Ok(form_page(&ctx, &next, true)),
+        Err(UiError::Api(_, ServiceError::Unauthorized)) => {
+            return Ok(form_page(&ctx, &next, &cookie, Some(Refusal::UnknownKey)));
+        }
+        Err(UiError::Api(_, ServiceError::RateLimited(seconds))) => {
+            return Ok(form_page(&ctx, &next, &cookie, Some(Refusal::Throttled(seconds))));
+        }
         Err(e) => return Err(e),
     };
     let mut res = see_other(&next);
-    res.add_cookie(&session_cookie(id)).map_err(|e| UiError::Api(ctx.lang, ServiceError::Internal(e.to_string())))?;
+    let internal = |e: actix_web::error::HttpError| UiError::Api(ctx.lang, ServiceError::Internal(e.to_string()));
+    res.add_cookie(&session_cookie(id)).map_err(internal)?;
+    let mut used = Cookie::build(LOGIN_CSRF_COOKIE, "").path("/ui/login").finish();
+    used.make_removal();
+    res.add_cookie(&used).map_err(internal)?;
     Ok(res)
 }
 

@@ -11,7 +11,10 @@
 //! - The key is posted once, at sign-in, and never appears in a URL or a page; the browser
 //!   keeps only a session id in the `bawaba_session` cookie (HttpOnly, SameSite=Strict, Secure,
 //!   Path=/), mapped on the server by `service::sessions`. POST forms carry the session's CSRF
-//!   token, and a POST from another origin is refused.
+//!   token (the sign-in form, before any session, a token of its own: `login.rs`), and every
+//!   POST must say it comes from this gateway's origin: its `Origin`, or its `Referer` when it
+//!   has no `Origin`, must name this host; a POST with neither, or from elsewhere, is refused
+//!   before anything reads it.
 //! - The pages import the service and the shared HTTP edge (`crate::http`), never the API.
 //! - Names searched for are posted, not put in the URL, so they stay out of access logs and
 //!   browser history. Pages with personal data are never cached.
@@ -203,13 +206,22 @@ impl FromRequest for Ctx {
     }
 }
 
-/// Whether a request's `Origin` (when the browser sent one) is this gateway.
+/// Whether a request says it comes from this gateway: its `Origin`, or without one its
+/// `Referer`, names this host (as the request's `Host`, or a proxy's `X-Forwarded-Host` or
+/// `Forwarded` says it; a page elsewhere can set none of these in a browser). Browsers send
+/// `Origin` with every form POST, and the pages' `Referrer-Policy: same-origin` keeps `Referer`
+/// for the gateway's own pages; a POST with neither is refused.
 fn same_origin(req: &HttpRequest) -> bool {
-    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
+    let named = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let Some(from) = named(header::ORIGIN).or_else(|| named(header::REFERER)) else {
+        return false;
     };
-    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    origin.split_once("://").is_some_and(|(_, h)| h == host)
+    let Some((_, rest)) = from.split_once("://") else {
+        return false;
+    };
+    let from_host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let info = req.connection_info();
+    !from_host.is_empty() && from_host.eq_ignore_ascii_case(info.host())
 }
 
 /// Why a page could not be shown, as a page.
@@ -284,6 +296,10 @@ impl ResponseError for UiError {
                     tracing::error!(%cause, "internal error on a page");
                 }
                 let text = match e {
+                    ServiceError::RateLimited(_) => l.t(
+                        "طلبات كثيرة من هنا. انتظر قليلاً ثم حاول مرة أخرى.",
+                        "Too many requests from here. Wait a little and try again.",
+                    ),
                     ServiceError::Unavailable => {
                         l.t("الخدمة غير متاحة الآن، حاول مرة أخرى.", "The service is unavailable, try again.")
                     }
@@ -294,7 +310,14 @@ impl ResponseError for UiError {
                     ServiceError::Validation(_) => l.t("الطلب غير صالح.", "The request is not valid."),
                     _ => l.t("حدث خطأ داخلي.", "Something went wrong inside the gateway."),
                 };
-                layout::message(*l, self.status_code(), l.t("تعذر إتمام الطلب", "Could not do this"), text)
+                let mut res =
+                    layout::message(*l, self.status_code(), l.t("تعذر إتمام الطلب", "Could not do this"), text);
+                if let Some(seconds) = crate::http::retry_after(e)
+                    && let Ok(v) = HeaderValue::from_str(&seconds.to_string())
+                {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                res
             }
         }
     }
@@ -340,5 +363,28 @@ mod tests {
         assert_eq!(safe_next("/ui//evil"), None);
         assert_eq!(safe_next("/ui/login"), None);
         assert_eq!(url_encode("/ui/x?a=1&b"), "/ui/x%3Fa%3D1%26b");
+    }
+
+    #[test]
+    fn a_post_must_name_this_host() {
+        use actix_web::test::TestRequest;
+        let post = |headers: &[(&str, &str)]| {
+            let mut r = TestRequest::post().uri("/ui/login").insert_header((header::HOST, "gate.example:8080"));
+            for (k, v) in headers {
+                r = r.insert_header((*k, *v));
+            }
+            same_origin(&r.to_http_request())
+        };
+        assert!(post(&[("Origin", "https://gate.example:8080")]));
+        assert!(post(&[("Referer", "https://gate.example:8080/ui/login?next=/ui/review")]));
+        assert!(!post(&[]), "neither Origin nor Referer");
+        assert!(!post(&[("Origin", "null")]));
+        assert!(!post(&[("Origin", "https://evil.example")]));
+        assert!(!post(&[("Origin", "https://gate.example:8080.evil.example")]));
+        assert!(!post(&[("Referer", "https://evil.example/gate.example:8080")]));
+        assert!(
+            !post(&[("Origin", "https://evil.example"), ("Referer", "https://gate.example:8080/ui/")]),
+            "Origin wins"
+        );
     }
 }

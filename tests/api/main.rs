@@ -6,6 +6,7 @@ mod bounded;
 mod contract;
 mod fairness;
 mod foundation;
+mod hardening;
 mod import;
 mod operations;
 mod pages;

@@ -27,6 +27,13 @@ impl Page {
         self.body[at..].split('"').next().expect("csrf value").to_owned()
     }
 
+    /// The sign-in form's own CSRF token.
+    fn login_csrf(&self) -> String {
+        let form = self.body.find("action=\"/ui/login\"").expect("the sign-in form");
+        let at = form + self.body[form..].find("name=\"csrf\" value=\"").expect("its CSRF field") + 19;
+        self.body[at..].split('"').next().expect("csrf value").to_owned()
+    }
+
     fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
@@ -39,10 +46,16 @@ impl Client {
 
     fn signed_in(app: &TestApp, key: &str) -> Client {
         let mut c = Client::new(app);
-        let p = c.post("/ui/login", &[("key", key), ("next", "/ui/search")]);
+        let p = c.sign_in(key, "/ui/search");
         assert_eq!(p.status, 303, "{}", p.body);
         assert_eq!(p.location.as_deref(), Some("/ui/search"));
         c
+    }
+
+    /// Signs in as a browser does: the form first (its token and cookie), then the post.
+    fn sign_in(&mut self, key: &str, next: &str) -> Page {
+        let csrf = self.get("/ui/login").login_csrf();
+        self.post("/ui/login", &[("key", key), ("next", next), ("csrf", &csrf)])
     }
 
     fn cookie_header(&self) -> String {
@@ -85,8 +98,9 @@ impl Client {
         self.send(r, None)
     }
 
+    /// A form posted from one of the gateway's pages: the browser says so in `Origin`.
     fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let r = self.agent.post(&format!("{}{path}", self.base));
+        let r = self.agent.post(&format!("{}{path}", self.base)).set("Origin", &self.base);
         self.send(r, Some(form))
     }
 }
@@ -131,12 +145,12 @@ fn pages_need_a_session_and_the_right_role() {
     assert!(login.header("content-security-policy").is_some_and(|v| v.contains("default-src 'none'")));
     assert_eq!(login.header("cache-control"), Some("no-store"));
     // A wrong key: 401, no session.
-    let bad = anon.post("/ui/login", &[("key", "bwb_not_a_key"), ("next", "/ui/search")]);
+    let bad = anon.sign_in("bwb_not_a_key", "/ui/search");
     assert_eq!(bad.status, 401);
-    assert!(bad.set_cookies.is_empty());
+    assert!(!bad.set_cookies.iter().any(|c| c.starts_with("bawaba_session=")));
     // Signing in: the session cookie is HttpOnly, Secure, SameSite=Strict, Path=/; the key is in no URL.
     let mut cw = Client::new(&app);
-    let p = cw.post("/ui/login", &[("key", &caseworker), ("next", "/ui/review?status=open")]);
+    let p = cw.sign_in(&caseworker, "/ui/review?status=open");
     assert_eq!((p.status, p.location.as_deref()), (303, Some("/ui/review?status=open")));
     let sc = p.set_cookies.iter().find(|c| c.starts_with("bawaba_session=")).expect("session cookie");
     for attr in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
@@ -146,7 +160,7 @@ fn pages_need_a_session_and_the_right_role() {
     assert_eq!(id.len(), 64, "256 random bits in hex");
     // An outside `next` is not followed.
     let mut other = Client::new(&app);
-    let p = other.post("/ui/login", &[("key", &caseworker), ("next", "//evil.example/ui/")]);
+    let p = other.sign_in(&caseworker, "//evil.example/ui/");
     assert_eq!(p.location.as_deref(), Some("/ui/search"));
 
     let check = |c: &mut Client, path: &str, want: u16| {
@@ -398,6 +412,116 @@ fn docs_are_served_offline() {
     for body in [&p.body, &js.body, &css.body] {
         assert!(!body.contains("http://") && !body.contains("https://"), "nothing from outside");
     }
+}
+
+crate::both_backends!(failed_sign_ins_are_throttled_per_key_prefix_and_per_address);
+
+/// Issue 16: the sign-in form carries a token of its own (cookie and field, double-submit),
+/// and like every form of the pages must come from the gateway's own origin.
+#[test]
+fn the_sign_in_form_has_its_own_csrf_token_and_checks_origin() {
+    let app = TestApp::start(Backend::Sqlite);
+    let caseworker = app.agency("MOSD", "caseworker");
+    let mut c = Client::new(&app);
+    let form = c.get("/ui/login");
+    let token = form.login_csrf();
+    assert_eq!(token.len(), 64, "256 random bits in hex");
+    let sc = form.set_cookies.iter().find(|c| c.starts_with("bawaba_login_csrf=")).expect("the token's cookie");
+    assert!(sc.starts_with(&format!("bawaba_login_csrf={token};")), "{sc}");
+    for attr in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/ui/login"] {
+        assert!(sc.contains(attr), "{sc} lacks {attr}");
+    }
+    assert_eq!(c.get("/ui/login").login_csrf(), token, "one token per browser, so two tabs both work");
+    let no_session = |p: &Page| !p.set_cookies.iter().any(|c| c.starts_with("bawaba_session="));
+
+    // The right key without the token, with another token, or with the token but not the cookie.
+    let p = c.post("/ui/login?lang=en", &[("key", &caseworker), ("next", "/ui/search")]);
+    assert_eq!(p.status, 403);
+    assert!(p.body.contains("This sign-in form expired or was sent from elsewhere"), "{}", p.body);
+    assert!(no_session(&p));
+    assert_eq!(p.login_csrf(), token, "the form shown again keeps this browser's token");
+    let p = c.post("/ui/login", &[("key", &caseworker), ("csrf", &"0".repeat(64))]);
+    assert!(p.status == 403 && no_session(&p));
+    let mut cookieless = Client::new(&app);
+    let p = cookieless.post("/ui/login", &[("key", &caseworker), ("csrf", &token)]);
+    assert!(p.status == 403 && no_session(&p), "a token alone, without this browser's cookie");
+
+    // The token and cookie, but no Origin nor Referer, or another origin: refused.
+    let post = |c: &mut Client, headers: &[(&str, &str)]| {
+        let mut r = c.agent.post(&format!("{}/ui/login", c.base));
+        for (k, v) in headers {
+            r = r.set(k, v);
+        }
+        c.send(r, Some(&[("key", &caseworker), ("next", "/ui/search"), ("csrf", &token)]))
+    };
+    let p = post(&mut c, &[]);
+    assert!(p.status == 403 && no_session(&p), "{}", p.status);
+    let p = post(&mut c, &[("Origin", "http://evil.example")]);
+    assert!(p.status == 403 && no_session(&p));
+    let p = post(&mut c, &[("Origin", "null")]);
+    assert!(p.status == 403 && no_session(&p));
+    let p = post(&mut c, &[("Referer", "http://evil.example/ui/login")]);
+    assert!(p.status == 403 && no_session(&p));
+    // Referer names this gateway (a browser that sends no Origin): signed in.
+    let referer = format!("{}/ui/login", app.base);
+    let p = post(&mut c, &[("Referer", &referer)]);
+    assert_eq!((p.status, p.location.as_deref()), (303, Some("/ui/search")));
+    assert!(!no_session(&p));
+
+    // The other forms keep the same rule: a POST that does not say where it comes from is refused.
+    let csrf = c.get("/ui/search").csrf();
+    let bare = c.agent.post(&format!("{}/ui/search", c.base));
+    assert_eq!(c.send(bare, Some(&[("q", "محمد"), ("csrf", &csrf)])).status, 403);
+    assert_eq!(c.post("/ui/search", &[("q", "محمد"), ("csrf", &csrf)]).status, 200);
+    let bare = c.agent.post(&format!("{}/ui/logout", c.base));
+    assert_eq!(c.send(bare, Some(&[("csrf", &csrf)])).status, 403);
+    assert_eq!(c.get("/ui/search").status, 200, "still signed in");
+}
+
+/// Issue 16: after 5 failed sign-ins with keys that begin alike, or 20 from one address, the
+/// sign-in form answers 429 with Retry-After and a readable message, and looks no key up.
+fn failed_sign_ins_are_throttled_per_key_prefix_and_per_address(b: Backend) {
+    let app = TestApp::start(b);
+    let caseworker = app.agency("MOSD", "caseworker");
+    let lookups = || -> f64 {
+        let (_, text) = app.get("/metrics", MASTER);
+        let text = text.as_str().expect("metrics text").to_owned();
+        text.lines().find_map(|l| l.strip_prefix("bawaba_key_lookups_total ")?.parse().ok()).expect("the counter")
+    };
+    let mut c = Client::new(&app);
+    let guess = |i: usize| format!("bwb_deadbeef{i:056x}");
+    for i in 0..5 {
+        assert_eq!(c.sign_in(&guess(i), "/ui/search").status, 401, "failure {i}");
+    }
+    let before = lookups();
+    let csrf = c.get("/ui/login").login_csrf();
+    let p = c.post("/ui/login?lang=en", &[("key", &guess(99)), ("csrf", &csrf)]);
+    assert_eq!(p.status, 429, "{}", p.body);
+    let wait: u64 = p.header("retry-after").and_then(|v| v.parse().ok()).expect("Retry-After in seconds");
+    assert!((540..=600).contains(&wait), "about ten minutes: {wait}");
+    assert!(p.body.contains("Too many failed sign-ins. Try again in 10 minutes."), "{}", p.body);
+    assert!(p.body.contains("action=\"/ui/login\""), "the form stays, for later");
+    assert_eq!(lookups(), before, "a throttled sign-in looks no key up");
+    let ar = c.post("/ui/login?lang=ar", &[("key", &guess(98)), ("csrf", &csrf)]);
+    assert_eq!(ar.status, 429);
+    assert!(ar.body.contains("محاولات دخول فاشلة كثيرة"), "{}", ar.body);
+
+    // Keys that begin otherwise are still looked at, and the right one signs in.
+    assert_eq!(c.sign_in("bwb_0123456789abcdef", "/ui/search").status, 401);
+    let p = c.sign_in(&caseworker, "/ui/search");
+    assert_eq!(p.status, 303, "{}", p.body);
+
+    // Twenty failures from this address in all (the five above and this one counted, the
+    // throttled ones not): then even the right key is refused from here.
+    let mut other = Client::new(&app);
+    for i in 0..14 {
+        assert_eq!(other.sign_in(&format!("bwb_{i:02}{}", "f".repeat(62)), "/ui/search").status, 401, "failure {i}");
+    }
+    let p = other.sign_in(&caseworker, "/ui/search");
+    assert_eq!(p.status, 429, "{}", p.body);
+    assert!(p.header("retry-after").is_some());
+    // The API is not the sign-in form: the same key still answers there.
+    assert_eq!(app.get("/v1/whoami", &caseworker).0, 200);
 }
 
 mod chromium {

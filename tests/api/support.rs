@@ -10,7 +10,8 @@ use bawaba::store::{DbConn, DbTarget};
 use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 
-pub const MASTER: &str = "test-master-key";
+/// The tests' master key: as long and varied as the gateway demands (32 characters at least).
+pub const MASTER: &str = "test-master-key-0123456789abcdefghij";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -98,13 +99,29 @@ impl TestApp {
     }
 
     pub fn start_on(db: TestDb) -> TestApp {
-        let settings = Settings {
+        Self::start_with(db, |_| ())
+    }
+
+    /// A gateway whose settings `tweak` changes first (tight rate limits, another master key).
+    pub fn start_with(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = Self::settings(&db);
+        tweak(&mut settings);
+        Self::start_settings(db, settings)
+    }
+
+    /// The settings a test gateway starts with.
+    pub fn settings(db: &TestDb) -> Settings {
+        Settings {
             database_url: db.url.clone(),
             master_key: Some(MASTER.into()),
             overlap_policy: Default::default(),
             pool_size: 4,
             match_config: Default::default(),
-        };
+            rate_limits: Default::default(),
+        }
+    }
+
+    fn start_settings(db: TestDb, settings: Settings) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let base = format!("http://{}", listener.local_addr().expect("local addr"));
         let (tx, rx) = std::sync::mpsc::channel();

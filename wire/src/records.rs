@@ -130,13 +130,45 @@ pub struct MemberBody {
     pub phone: Option<String>,
 }
 
+/// Most records in one batch.
+pub const BATCH_MAX: usize = 10_000;
+
 /// `POST /v1/records/batch`: items are kept as raw JSON so that one bad item is its own error.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchBody {
-    /// Up to 10,000 records.
-    #[schema(value_type = Vec<RecordBody>)]
+    /// Up to 10,000 records; one more is refused while the body is read, naming `records`.
+    #[schema(value_type = Vec<RecordBody>, max_items = 10000)]
+    #[serde(deserialize_with = "at_most_batch_max")]
     pub records: Vec<serde_json::Value>,
+}
+
+/// The records of a batch, refused as soon as there is one more than [`BATCH_MAX`]: the rest of
+/// an absurd batch is never parsed.
+fn at_most_batch_max<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<serde_json::Value>, D::Error> {
+    struct AtMost;
+    impl<'de> serde::de::Visitor<'de> for AtMost {
+        type Value = Vec<serde_json::Value>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "an array of at most {BATCH_MAX} records")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(BATCH_MAX));
+            while records.len() < BATCH_MAX {
+                match seq.next_element()? {
+                    Some(r) => records.push(r),
+                    None => return Ok(records),
+                }
+            }
+            if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                return Err(serde::de::Error::custom(format_args!("must hold at most {BATCH_MAX} records")));
+            }
+            Ok(records)
+        }
+    }
+    d.deserialize_seq(AtMost)
 }
 
 /// One item of a batch answer.
