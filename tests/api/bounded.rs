@@ -13,7 +13,11 @@ use crate::support::{Backend, TestApp, record};
 
 both_backends!(one_family_posted_thousands_of_times_grows_linearly);
 
-const N: usize = 1_500;
+/// Records of one family in the batch; `BAWABA_BOUNDED_N` raises it for the figures
+/// (10,000), which take longer than a test should.
+fn n() -> usize {
+    std::env::var("BAWABA_BOUNDED_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_500)
+}
 
 fn same_family(prefix: &str, i: usize) -> Value {
     let mut r = record(&format!("{prefix}-{i}"));
@@ -23,6 +27,8 @@ fn same_family(prefix: &str, i: usize) -> Value {
 }
 
 fn one_family_posted_thousands_of_times_grows_linearly(b: Backend) {
+    #[expect(non_snake_case, reason = "N reads as the count it is")]
+    let N = n();
     let app = TestApp::start(b);
     let wfp = app.agency("WFP", "submitter");
     let unrwa = app.agency("UNRWA", "submitter");
@@ -38,7 +44,6 @@ fn one_family_posted_thousands_of_times_grows_linearly(b: Backend) {
     eprintln!("{N} records of one family in one batch: {took:?}, answer {answer_bytes} bytes");
     let results = out["results"].as_array().expect("results");
     assert_eq!(results.len(), N);
-    eprintln!("one item: {}", results[N - 1]);
     for (i, r) in results.iter().enumerate() {
         let flags = r["flags"].as_array().unwrap_or_else(|| panic!("item {i}: {r}"));
         if i == 0 {
