@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{agencies, households, operations, records, reports, review};
+use super::{agencies, households, operations, places, records, reports, review};
 use crate::http::ErrorBody;
 
 struct Bearer;
@@ -39,6 +39,9 @@ impl Modify for Bearer {
         review::review,
         reports::overlaps,
         reports::summary,
+        places::list,
+        places::create,
+        places::patch,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Bearer)

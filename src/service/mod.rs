@@ -16,6 +16,7 @@ pub mod ids;
 pub mod index;
 pub mod intake;
 pub mod model;
+pub mod places;
 pub mod policy;
 pub mod records;
 pub mod reports;
@@ -34,6 +35,7 @@ use auth::Keys;
 use error::ServiceError;
 use index::Engine;
 use intake::Intake;
+use places::Places;
 use policy::OverlapPolicy;
 use sessions::Sessions;
 
@@ -48,6 +50,8 @@ pub struct Services {
     pub metrics: Arc<Metrics>,
     /// The pages' sign-in sessions, this gateway's own.
     pub sessions: Arc<Sessions>,
+    /// The gazetteer every record's location is resolved with.
+    pub places: Arc<Places>,
     backend: &'static str,
 }
 
@@ -62,12 +66,23 @@ pub struct Settings {
 }
 
 impl Services {
-    /// Migrates, opens the pool, rebuilds the index and starts the writer.
+    /// Migrates, opens the pool, loads the gazetteer and resolves the stored records' places
+    /// that have not resolved, rebuilds the index and starts the writer.
     pub fn start(settings: &Settings) -> Result<Services, StoreError> {
         let target = DbTarget::parse(&settings.database_url)?;
         target.migrate()?;
         let pool = target.pool(settings.pool_size)?;
         let mut conn = target.connect()?;
+        let started = std::time::Instant::now();
+        let places = Arc::new(Places::load(&mut conn)?);
+        let (resolved, unresolved) = places::resolve_stored(&mut conn, &places.read())?;
+        tracing::info!(
+            places = places.read().len(),
+            resolved,
+            unresolved,
+            ms = started.elapsed().as_millis() as u64,
+            "gazetteer loaded; stored records' places resolved"
+        );
         let started = std::time::Instant::now();
         let (engine, next) = Engine::load(&mut conn, Matcher::new(settings.match_config.clone()))?;
         let engine = Arc::new(engine);
@@ -92,6 +107,7 @@ impl Services {
             policy,
             metrics,
             sessions: Arc::default(),
+            places,
             backend: target.backend.as_str(),
         })
     }

@@ -24,6 +24,7 @@ pub struct OverlapRow {
     pub currency: Option<String>,
     pub period_start: String,
     pub period_end: String,
+    /// The flagged record's governorate, as written.
     pub governorate: Option<String>,
     pub matched_record_id: String,
     pub matched_agency: String,
@@ -33,6 +34,12 @@ pub struct OverlapRow {
     pub matched_currency: Option<String>,
     pub matched_period_start: String,
     pub matched_period_end: String,
+    /// The flagged record's governorate code; `null` when unresolved.
+    pub governorate_code: Option<String>,
+    /// The flagged record's locality, as written.
+    pub locality: Option<String>,
+    /// The flagged record's locality code; `null` when unresolved.
+    pub locality_code: Option<String>,
 }
 
 /// Totals over every row the filters select.
@@ -58,8 +65,14 @@ pub struct OverlapReport {
 /// One group of the summary.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SummaryLine {
-    /// The group: `AGENCY_A|AGENCY_B`, a governorate, or an aid type.
+    /// The group: `AGENCY_A|AGENCY_B`, a governorate's code (`(unresolved)` for names that
+    /// resolve to no governorate, `(none)` for records without one), or an aid type.
     pub key: String,
+    /// For a governorate: its name in English and Arabic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_ar: Option<String>,
     pub households: usize,
     pub overlapping_records: usize,
     pub amount: BTreeMap<String, f64>,
@@ -74,6 +87,20 @@ pub struct Summary {
     pub by_governorate: Vec<SummaryLine>,
     pub by_type: Vec<SummaryLine>,
     pub totals: OverlapTotals,
+    /// Records in the period (and the filters) whose location was written but resolves to no
+    /// place: kept as written, counted here.
+    pub unresolved: Unresolved,
+}
+
+/// Records whose location names resolve to nothing.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct Unresolved {
+    /// Records with a governorate or a locality that did not resolve.
+    pub records: usize,
+    /// Records whose governorate (written or implied) did not resolve though a name was given.
+    pub governorate: usize,
+    /// Records whose locality was written but did not resolve.
+    pub locality: usize,
 }
 
 /// Report parameters.
@@ -84,7 +111,10 @@ pub struct ReportQuery {
     pub from: Option<String>,
     /// Last day.
     pub to: Option<String>,
+    /// Pairs with a record in this governorate: a code (`PS-HBN`) or any spelling of its name.
     pub governorate: Option<String>,
+    /// Pairs with a record in this governorate or locality: a code or any spelling.
+    pub area: Option<String>,
     /// Aid type.
     #[serde(rename = "type")]
     pub aid_type: Option<String>,

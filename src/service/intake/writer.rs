@@ -249,8 +249,11 @@ fn store_item(
     let record = &item.record;
     if let Some(existing) = queries::record_by_external(c, &agency.id, &record.external_id)? {
         if existing.body_hash == item.body_hash {
-            let answer: Answer = serde_json::from_str(&existing.answer)
+            let mut answer: Answer = serde_json::from_str(&existing.answer)
                 .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+            // The codes as they stand (resolved again since, or stored before codes were kept).
+            answer.governorate_code = existing.governorate_code;
+            answer.locality_code = existing.locality_code;
             return Ok((Ok(Outcome::Replayed(answer)), None));
         }
         return Ok((
@@ -289,6 +292,8 @@ fn store_item(
         household_id: Some(household_id.clone()),
         decision: Decision::from_flags(&flags),
         flags,
+        governorate_code: record.governorate_code.clone(),
+        locality_code: record.locality_code.clone(),
     };
     let answer_json =
         serde_json::to_string(&answer).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
@@ -310,6 +315,8 @@ fn store_item(
             governorate: record.governorate.clone(),
             locality: record.locality.clone(),
             created_at: created_at.clone(),
+            governorate_code: record.governorate_code.clone(),
+            locality_code: record.locality_code.clone(),
         },
     )?;
     let mut person_ids = Vec::with_capacity(record.members.len());
