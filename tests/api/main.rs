@@ -8,6 +8,7 @@ mod foundation;
 mod import;
 mod operations;
 mod pages;
+mod places;
 mod privacy;
 mod readme;
 mod workflow;
