@@ -669,9 +669,12 @@ impl Gazetteer {
     /// use bawaba_places::{Gazetteer, PlaceKind};
     /// let g = Gazetteer::builtin();
     /// let codes = |t: &str| g.spelled(t, PlaceKind::Locality).iter().map(|p| p.code.clone()).collect::<Vec<_>>();
-    /// assert_eq!(codes("خان يونس"), ["PS-KYS-KHAN-YOUNIS"]);
+    /// // The town and the camp that shares its name; a camp word keeps the camp only.
+    /// assert_eq!(codes("خان يونس"), ["PS-KYS-KHAN-YOUNIS", "PS-KYS-KHAN-YOUNIS-CAMP"]);
     /// assert_eq!(codes("Khan Younis camp"), ["PS-KYS-KHAN-YOUNIS-CAMP"]);
-    /// assert!(codes("Khan Yonis").is_empty()); // one typo away: resolve finds it, spelled does not
+    /// assert_eq!(codes("Khan Yonis")[0], "PS-KYS-KHAN-YOUNIS"); // the loose key meets vowels
+    /// assert!(codes("Khan Zounis").is_empty()); // one typo away: resolve finds it, spelled does not
+    /// assert_eq!(g.resolve(None, Some("Khan Zounis")).locality_code.as_deref(), Some("PS-KYS-KHAN-YOUNIS"));
     /// ```
     pub fn spelled(&self, text: &str, kind: PlaceKind) -> Vec<&Place> {
         let index = match kind {
