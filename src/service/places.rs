@@ -214,8 +214,7 @@ impl PlaceFilter {
     ) -> bool {
         let same = |written: Option<&str>, wanted: &str| {
             written.is_some_and(|w| {
-                w.trim() == wanted
-                    || bawaba_matching::normalize::name(w) == bawaba_matching::normalize::name(wanted)
+                w.trim() == wanted || bawaba_matching::normalize::name(w) == bawaba_matching::normalize::name(wanted)
             })
         };
         match self {

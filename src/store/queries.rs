@@ -461,9 +461,8 @@ pub struct RecordFilter {
 /// name unresolved, records with a name given but no governorate code, records with a locality
 /// written but no locality code).
 pub fn unresolved_counts(conn: &mut DbConn, f: &RecordFilter) -> QResult<(i64, i64, i64)> {
-    let gov_unresolved = records::governorate_code
-        .is_null()
-        .and(records::governorate.is_not_null().or(records::locality.is_not_null()));
+    let gov_unresolved =
+        records::governorate_code.is_null().and(records::governorate.is_not_null().or(records::locality.is_not_null()));
     let loc_unresolved = records::locality.is_not_null().and(records::locality_code.is_null());
     let filtered = || {
         let mut q = records::table.into_boxed();

@@ -71,7 +71,8 @@ fn spellings_in_both_scripts_resolve_to_one_code(b: Backend) {
     assert_eq!(r["location"]["locality"], "خانيونس");
     assert_eq!(codes(&r["location"]), (json!("PS-KYS"), json!("PS-KYS-KHAN-YOUNIS")));
     // Check and batch answer with the codes too; the household view's aid history carries them.
-    let (st, a) = app.post("/v1/records/check", &cw, &rec("c-1", 0, json!({"governorate": "الخليل", "locality": "يطا"})));
+    let (st, a) =
+        app.post("/v1/records/check", &cw, &rec("c-1", 0, json!({"governorate": "الخليل", "locality": "يطا"})));
     assert_eq!(st, 200, "{a}");
     assert_eq!(codes(&a), (json!("PS-HBN"), json!("PS-HBN-YATTA")));
     let batch = json!({"records": [rec("b-1", 0, json!({"governorate": "Hebron", "locality": "Yatta"})),
@@ -109,7 +110,13 @@ fn spellings_in_both_scripts_resolve_to_one_code(b: Backend) {
 /// Percent-encodes a query value.
 fn enc(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -124,13 +131,17 @@ fn unknown_place_is_kept_and_counted_unresolved(b: Backend) {
     assert_eq!(st, 201, "{a}");
     assert_eq!(codes(&a), (Value::Null, Value::Null));
     let (_, r) = app.get(&format!("/v1/records/{}", a["record_id"].as_str().expect("id")), &wfp);
-    assert_eq!(r["location"], json!({"governorate": "Atlantis", "locality": "Sunken Harbour",
-                                     "governorate_code": null, "locality_code": null}));
+    assert_eq!(
+        r["location"],
+        json!({"governorate": "Atlantis", "locality": "Sunken Harbour",
+                                     "governorate_code": null, "locality_code": null})
+    );
     // The same household from another agency: an overlap in an unresolved place.
     let (_, second) = app.post("/v1/records", &unrwa, &rec("u-1", 0, atlantis));
     assert_eq!(second["decision"], "duplicate", "{second}");
     // A known governorate with an unknown hamlet: the governorate resolves, the locality not.
-    let (_, c) = app.post("/v1/records", &wfp, &rec("w-2", 1, json!({"governorate": "Hebron", "locality": "Wadi Imaginary"})));
+    let (_, c) =
+        app.post("/v1/records", &wfp, &rec("w-2", 1, json!({"governorate": "Hebron", "locality": "Wadi Imaginary"})));
     assert_eq!(codes(&c), (json!("PS-HBN"), Value::Null));
     let (_, d) = app.post("/v1/records", &wfp, &rec("w-3", 2, json!({"governorate": "Hebron", "locality": "Yatta"})));
     assert_eq!(codes(&d), (json!("PS-HBN"), json!("PS-HBN-YATTA")));
@@ -161,7 +172,8 @@ fn admin_adds_a_locality_and_a_spelling_and_earlier_records_resolve(b: Backend) 
     let wfp = app.agency("WFP", "submitter");
     let auditor = app.agency("AUDIT", "auditor");
     // Before: a hamlet the gazetteer lacks, under a known governorate, and a spelling of it alone.
-    let (_, early) = app.post("/v1/records", &wfp, &rec("w-1", 0, json!({"governorate": "Hebron", "locality": "Umm al-Khair"})));
+    let (_, early) =
+        app.post("/v1/records", &wfp, &rec("w-1", 0, json!({"governorate": "Hebron", "locality": "Umm al-Khair"})));
     assert_eq!(codes(&early), (json!("PS-HBN"), Value::Null), "{early}");
     let (_, alone) = app.post("/v1/records", &wfp, &rec("w-2", 1, json!({"locality": "Khirbet Umm al-Kheir"})));
     assert_eq!(codes(&alone), (Value::Null, Value::Null), "{alone}");
@@ -186,17 +198,23 @@ fn admin_adds_a_locality_and_a_spelling_and_earlier_records_resolve(b: Backend) 
     assert_eq!(get(&alone), (Value::Null, Value::Null));
     // Adding it again, in either script, is a conflict.
     assert_eq!(app.post("/v1/places", MASTER, &body).0, 409);
-    let (st, e) = app.post("/v1/places", MASTER, &json!({"kind": "locality", "name_ar": "ام الخير", "parent": "PS-HBN"}));
+    let (st, e) =
+        app.post("/v1/places", MASTER, &json!({"kind": "locality", "name_ar": "ام الخير", "parent": "PS-HBN"}));
     assert_eq!((st, e["error"]["code"].as_str()), (409, Some("conflict")), "{e}");
     // Another spelling, and the record written so resolves, governorate included.
-    let (st, patched) =
-        app.req("PATCH", &format!("/v1/places/{code}"), Some(MASTER), Some(&json!({"aliases": ["Khirbet Umm al-Kheir"]})));
+    let (st, patched) = app.req(
+        "PATCH",
+        &format!("/v1/places/{code}"),
+        Some(MASTER),
+        Some(&json!({"aliases": ["Khirbet Umm al-Kheir"]})),
+    );
     assert_eq!(st, 200, "{patched}");
     assert_eq!(patched["records_resolved"], 1);
     assert!(patched["place"]["aliases"].as_array().is_some_and(|a| a.contains(&json!("Khirbet Umm al-Kheir"))));
     assert_eq!(get(&alone), (json!("PS-HBN"), json!(code)));
     // A spelling it already has changes nothing.
-    let (st, same) = app.req("PATCH", &format!("/v1/places/{code}"), Some(MASTER), Some(&json!({"aliases": ["Um El Kheir"]})));
+    let (st, same) =
+        app.req("PATCH", &format!("/v1/places/{code}"), Some(MASTER), Some(&json!({"aliases": ["Um El Kheir"]})));
     assert_eq!((st, same["records_resolved"].clone()), (200, json!(0)), "{same}");
     // New records written in any of its spellings resolve.
     for (i, s) in ["أم الخير", "ام الخير", "Um El Kheir", "Khirbet Umm al-Kheir"].iter().enumerate() {
@@ -226,10 +244,9 @@ fn audit_actions(db: &TestDb) -> Vec<String> {
         action: String,
     }
     let mut c = db.connect();
-    let rows: Vec<A> =
-        diesel::sql_query("SELECT action FROM audit_events WHERE action LIKE 'place.%' ORDER BY action")
-            .load(&mut c)
-            .expect("audit rows");
+    let rows: Vec<A> = diesel::sql_query("SELECT action FROM audit_events WHERE action LIKE 'place.%' ORDER BY action")
+        .load(&mut c)
+        .expect("audit rows");
     rows.into_iter().map(|a| a.action).collect()
 }
 
@@ -249,8 +266,12 @@ fn filters_by_code_and_by_spelling_give_the_same_rows(b: Backend) {
     let flags = |query: &str| -> Vec<String> {
         let (st, rep) = app.get(&format!("/v1/reports/overlaps?{query}"), &auditor);
         assert_eq!(st, 200, "{query}: {rep}");
-        let mut ids: Vec<String> =
-            rep["rows"].as_array().expect("rows").iter().map(|r| r["flag_id"].as_str().expect("id").to_owned()).collect();
+        let mut ids: Vec<String> = rep["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["flag_id"].as_str().expect("id").to_owned())
+            .collect();
         ids.sort();
         ids
     };
@@ -258,14 +279,22 @@ fn filters_by_code_and_by_spelling_give_the_same_rows(b: Backend) {
     assert_eq!(all.len(), 3);
     let khan_younis = flags("governorate=PS-KYS");
     assert_eq!(khan_younis.len(), 2);
-    for q in ["governorate=ps-kys", "governorate=Khan%20Younis", "governorate=Khan%20Yunis", &format!("governorate={}", enc("خانيونس")),
-        &format!("governorate={}", enc("خان يونس")), "area=PS-KYS", "area=Khan%20Yunis"]
-    {
+    for q in [
+        "governorate=ps-kys",
+        "governorate=Khan%20Younis",
+        "governorate=Khan%20Yunis",
+        &format!("governorate={}", enc("خانيونس")),
+        &format!("governorate={}", enc("خان يونس")),
+        "area=PS-KYS",
+        "area=Khan%20Yunis",
+    ] {
         assert_eq!(flags(q), khan_younis, "{q}");
     }
     let yatta = flags("area=PS-HBN-YATTA");
     assert_eq!(yatta.len(), 1);
-    for q in ["area=Yatta", &format!("area={}", enc("يطا")), "governorate=Hebron", &format!("governorate={}", enc("الخليل"))] {
+    for q in
+        ["area=Yatta", &format!("area={}", enc("يطا")), "governorate=Hebron", &format!("governorate={}", enc("الخليل"))]
+    {
         assert_eq!(flags(q), yatta, "{q}");
     }
     assert_eq!(flags("area=Bani%20Suheila").len(), 1);
@@ -330,9 +359,11 @@ fn bad_place_input_names_the_field(b: Backend) {
         assert_eq!((st, field(&e)), (400, f), "{body}: {e}");
     }
     // Duplicates: a spelling another locality of the governorate has.
-    for body in [with("name_en", json!("Yatta")), json!({"kind": "locality", "name_ar": "يطا", "parent": "Hebron"}),
-        with("aliases", json!(["Dura"]))]
-    {
+    for body in [
+        with("name_en", json!("Yatta")),
+        json!({"kind": "locality", "name_ar": "يطا", "parent": "Hebron"}),
+        with("aliases", json!(["Dura"])),
+    ] {
         let (st, e) = app.post("/v1/places", MASTER, &body);
         assert_eq!(st, 409, "{body}: {e}");
         assert!(e["error"]["message"].as_str().is_some_and(|m| m.contains("PS-HBN-")), "{e}");
@@ -380,7 +411,8 @@ fn a_restart_keeps_added_places(b: Backend) {
                 "aliases": ["Khirbet Susiya"], "lat": 31.39, "lon": 35.11}),
     );
     assert_eq!(st, 201, "{added}");
-    let (st, _) = app.req("PATCH", "/v1/places/PS-KYS", Some(MASTER), Some(&json!({"aliases": ["Khan Yunes Governorate Area"]})));
+    let (st, _) =
+        app.req("PATCH", "/v1/places/PS-KYS", Some(MASTER), Some(&json!({"aliases": ["Khan Yunes Governorate Area"]})));
     assert_eq!(st, 200);
     let db = app.stop();
     let app = TestApp::start_on(db);
