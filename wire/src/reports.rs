@@ -68,9 +68,10 @@ pub struct SummaryLine {
     /// The group: `AGENCY_A|AGENCY_B`, a governorate's code (`(unresolved)` for names that
     /// resolve to no governorate, `(none)` for records without one), or an aid type.
     pub key: String,
-    /// For a governorate: its name in English and Arabic.
+    /// For a governorate: its English name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_en: Option<String>,
+    /// For a governorate: its Arabic name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_ar: Option<String>,
     pub households: usize,
