@@ -659,6 +659,42 @@ impl Gazetteer {
         scored.into_iter().map(|(_, p)| p).collect()
     }
 
+    /// The places of a kind that one of their spellings names exactly: as written, or by the
+    /// loose key (scripts folded, article and kind words dropped, words joined), never by the
+    /// skeleton or a typo. A camp word in the text keeps only camps. By code. This is what an
+    /// admin adding a place or an alias must not take from another place; resolution itself is
+    /// [`Gazetteer::resolve`].
+    ///
+    /// ```
+    /// use bawaba_places::{Gazetteer, PlaceKind};
+    /// let g = Gazetteer::builtin();
+    /// let codes = |t: &str| g.spelled(t, PlaceKind::Locality).iter().map(|p| p.code.clone()).collect::<Vec<_>>();
+    /// // The town and the camp that shares its name; a camp word keeps the camp only.
+    /// assert_eq!(codes("خان يونس"), ["PS-KYS-KHAN-YOUNIS", "PS-KYS-KHAN-YOUNIS-CAMP"]);
+    /// assert_eq!(codes("Khan Younis camp"), ["PS-KYS-KHAN-YOUNIS-CAMP"]);
+    /// assert_eq!(codes("Khan Yonis")[0], "PS-KYS-KHAN-YOUNIS"); // the loose key meets vowels
+    /// assert!(codes("Khan Zounis").is_empty()); // one typo away: resolve finds it, spelled does not
+    /// assert_eq!(g.resolve(None, Some("Khan Zounis")).locality_code.as_deref(), Some("PS-KYS-KHAN-YOUNIS"));
+    /// ```
+    pub fn spelled(&self, text: &str, kind: PlaceKind) -> Vec<&Place> {
+        let index = match kind {
+            PlaceKind::Governorate => &self.gov,
+            PlaceKind::Locality => &self.loc,
+        };
+        let mut found: Vec<u32> = index.raw.get(text.trim()).cloned().unwrap_or_default();
+        let k = key::key(text);
+        if !k.key.is_empty() {
+            for &i in index.exact.get(&k.key).map_or(&[][..], Vec::as_slice) {
+                if !found.contains(&i) && (!k.marks.camp || self.places[i as usize].is_camp()) {
+                    found.push(i);
+                }
+            }
+        }
+        let mut out: Vec<&Place> = found.into_iter().map(|i| &self.places[i as usize]).collect();
+        out.sort_by(|a, b| a.code.cmp(&b.code));
+        out
+    }
+
     /// The localities of a kind (city, town, village, camp, unknown), by code.
     pub fn localities_of_kind(&self, kind: LocalityKind) -> Vec<&Place> {
         let mut out: Vec<&Place> = self.places.iter().filter(|p| p.locality_kind == Some(kind)).collect();

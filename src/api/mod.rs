@@ -9,6 +9,7 @@ pub mod body;
 pub mod households;
 pub mod openapi;
 pub mod operations;
+pub mod places;
 pub mod records;
 pub mod reports;
 pub mod review;
@@ -81,7 +82,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/flags", vec![("GET", web::get().to(review::list))]))
             .service(resource("/flags/{id}/review", vec![("POST", web::post().to(review::review))]))
             .service(resource("/reports/overlaps", vec![("GET", web::get().to(reports::overlaps))]))
-            .service(resource("/reports/summary", vec![("GET", web::get().to(reports::summary))])),
+            .service(resource("/reports/summary", vec![("GET", web::get().to(reports::summary))]))
+            .service(resource(
+                "/places",
+                vec![("GET", web::get().to(places::list)), ("POST", web::post().to(places::create))],
+            ))
+            .service(resource("/places/{code}", vec![("PATCH", web::patch().to(places::patch))])),
     )
     .service(resource("/healthz", vec![("GET", web::get().to(operations::healthz))]))
     .service(resource("/metrics", vec![("GET", web::get().to(operations::metrics))]))

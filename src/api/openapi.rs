@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 
-use super::{agencies, households, operations, records, reports, review};
+use super::{agencies, households, operations, places, records, reports, review};
 use crate::http::ErrorBody;
 
 struct Bearer;
@@ -73,6 +73,9 @@ impl Modify for RateLimited {
         review::review,
         reports::overlaps,
         reports::summary,
+        places::list,
+        places::create,
+        places::patch,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Bearer, &RateLimited)

@@ -71,6 +71,8 @@ pub async fn batch(
                     household_id: a.household_id,
                     decision: Some(a.decision),
                     flags: Some(a.flags),
+                    governorate_code: a.governorate_code,
+                    locality_code: a.locality_code,
                     replayed,
                     error: None,
                 }
@@ -81,6 +83,8 @@ pub async fn batch(
                 household_id: None,
                 decision: None,
                 flags: None,
+                governorate_code: None,
+                locality_code: None,
                 replayed: false,
                 error: Some(error_detail(&e)),
             },

@@ -18,6 +18,12 @@ pub struct NewRecord {
     pub period_end: String,
     pub governorate: Option<String>,
     pub locality: Option<String>,
+    /// The code the names resolve to (see `service::places`): not part of the body, so not of
+    /// the hash that tells a replay (the gazetteer grows; the body does not change).
+    #[serde(skip)]
+    pub governorate_code: Option<String>,
+    #[serde(skip)]
+    pub locality_code: Option<String>,
     pub members: Vec<NewMember>,
 }
 

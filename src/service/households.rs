@@ -17,8 +17,9 @@ use crate::store::queries;
 /// Who may view a household (a submitter, only one its agency serves).
 pub const VIEW: &[Role] = &[Role::Caseworker, Role::Auditor, Role::Submitter];
 
-/// One record as an entry of the aid history: everything to a caseworker, an auditor or the
-/// agency that posted it; to another agency's submitter only agency, type and period.
+/// One record as an entry of the aid history: everything (with where: the place codes) to a
+/// caseworker, an auditor or the agency that posted it; to another agency's submitter only
+/// agency, type and period.
 pub fn aid_entry(who: &Principal, r: &RecordBrief, codes: &HashMap<String, String>) -> AidEntry {
     let visible = who.sees_others_values() || who.agency_id.as_deref() == Some(r.agency_id.as_str());
     AidEntry {
@@ -30,6 +31,8 @@ pub fn aid_entry(who: &Principal, r: &RecordBrief, codes: &HashMap<String, Strin
         program: if visible { r.program.clone() } else { None },
         amount: if visible { r.amount } else { None },
         currency: if visible { r.currency.clone() } else { None },
+        governorate_code: if visible { r.governorate_code.clone() } else { None },
+        locality_code: if visible { r.locality_code.clone() } else { None },
     }
 }
 

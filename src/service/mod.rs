@@ -18,6 +18,7 @@ pub mod intake;
 pub mod limits;
 pub mod model;
 pub mod overlap;
+pub mod places;
 pub mod policy;
 pub mod records;
 pub mod reports;
@@ -38,6 +39,7 @@ use error::ServiceError;
 use index::Engine;
 use intake::Intake;
 use limits::{Budget, Limiter, RateLimits};
+use places::Places;
 use policy::OverlapPolicy;
 use sessions::Sessions;
 
@@ -54,6 +56,8 @@ pub struct Services {
     pub sessions: Arc<Sessions>,
     /// The request budgets, this gateway's own.
     pub limits: Arc<Limiter>,
+    /// The gazetteer every record's location is resolved with.
+    pub places: Arc<Places>,
     backend: &'static str,
 }
 
@@ -81,7 +85,8 @@ pub enum StartError {
 }
 
 impl Services {
-    /// Checks the settings, migrates, opens the pool, rebuilds the index and starts the writer.
+    /// Checks the settings, migrates, opens the pool, loads the gazetteer and resolves the
+    /// stored records' places that have not resolved, rebuilds the index and starts the writer.
     pub fn start(settings: &Settings) -> Result<Services, StartError> {
         if let Some(master) = settings.master_key.as_deref().filter(|k| !k.is_empty()) {
             auth::check_master_key(master).map_err(StartError::Setting)?;
@@ -90,6 +95,16 @@ impl Services {
         target.migrate()?;
         let pool = target.pool(settings.pool_size)?;
         let mut conn = target.connect()?;
+        let started = std::time::Instant::now();
+        let places = Arc::new(Places::load(&mut conn)?);
+        let (resolved, unresolved) = places::resolve_stored(&mut conn, &places.read())?;
+        tracing::info!(
+            places = places.read().len(),
+            resolved,
+            unresolved,
+            ms = started.elapsed().as_millis() as u64,
+            "gazetteer loaded; stored records' places resolved"
+        );
         let started = std::time::Instant::now();
         let (engine, next) = Engine::load(&mut conn, Matcher::new(settings.match_config.clone()))?;
         let engine = Arc::new(engine);
@@ -115,6 +130,7 @@ impl Services {
             metrics,
             sessions: Arc::default(),
             limits: Arc::new(Limiter::new(settings.rate_limits)),
+            places,
             backend: target.backend.as_str(),
         })
     }

@@ -39,8 +39,14 @@ fn redact_outcome(who: &Principal, outcome: &mut Outcome) {
 pub fn submit(s: &Services, who: &Principal, body: RecordBody) -> Result<Outcome, ServiceError> {
     who.require(SUBMIT)?;
     let agency = agency_of(who)?;
-    let item = validate::record(body)?;
-    let mut out = s.intake.submit(agency, vec![item]);
+    // Validated (its place resolved) and handed to the writer under the gazetteer's read lock,
+    // which is let go before waiting (see `super::places`).
+    let pending = {
+        let places = s.places.read();
+        let item = validate::record(body, &places)?;
+        s.intake.send(agency, vec![item])
+    };
+    let mut out = pending.wait();
     let mut outcome = out.pop().unwrap_or(Err(ServiceError::Unavailable))?;
     redact_outcome(who, &mut outcome);
     Ok(outcome)
@@ -63,20 +69,27 @@ pub fn submit_batch(
         return Err(ServiceError::field("records", format!("must hold at most {BATCH_MAX} records")));
     }
     let agency = agency_of(who)?;
-    let prepared: Vec<Result<Item, ServiceError>> =
-        records.into_par_iter().map(|v| validate::parse_value::<RecordBody>(v).and_then(validate::record)).collect();
-    let mut items = Vec::new();
-    let mut slots = Vec::with_capacity(prepared.len());
-    for p in prepared {
-        match p {
-            Ok(item) => {
-                slots.push(None);
-                items.push(item);
+    let mut slots = Vec::with_capacity(records.len());
+    let pending = {
+        let places = s.places.read();
+        let places: &bawaba_places::Gazetteer = &places;
+        let prepared: Vec<Result<Item, ServiceError>> = records
+            .into_par_iter()
+            .map(|v| validate::parse_value::<RecordBody>(v).and_then(|body| validate::record(body, places)))
+            .collect();
+        let mut items = Vec::new();
+        for p in prepared {
+            match p {
+                Ok(item) => {
+                    slots.push(None);
+                    items.push(item);
+                }
+                Err(e) => slots.push(Some(e)),
             }
-            Err(e) => slots.push(Some(e)),
         }
-    }
-    let mut stored = s.intake.submit(agency, items).into_iter();
+        s.intake.send(agency, items)
+    };
+    let mut stored = pending.wait().into_iter();
     Ok(slots
         .into_iter()
         .map(|slot| match slot {
@@ -96,7 +109,7 @@ pub fn submit_batch(
 /// submitter could probe for people it does not serve, so it gets no values at all.
 pub fn check(s: &Services, who: &Principal, body: RecordBody) -> Result<Answer, ServiceError> {
     who.require(CHECK)?;
-    let item = validate::record(body)?;
+    let item = validate::record(body, &s.places.read())?;
     let agency_id = who.agency_id.clone().unwrap_or_default();
     let plan = plan(&s.engine, &s.policy, &agency_id, &item, None);
     let mut flags: Vec<FlagOut> = plan.flags;
@@ -110,7 +123,14 @@ pub fn check(s: &Services, who: &Principal, body: RecordBody) -> Result<Answer, 
     }
     let household_id = plan.target.map(|(id, _)| id);
     record(s, who, "record.check", household_id.as_deref(), Some(format!("flags={}", flags.len())))?;
-    Ok(Answer { record_id: None, household_id, decision: Decision::from_flags(&flags), flags })
+    Ok(Answer {
+        record_id: None,
+        household_id,
+        decision: Decision::from_flags(&flags),
+        flags,
+        governorate_code: item.record.governorate_code,
+        locality_code: item.record.locality_code,
+    })
 }
 
 /// A person row as the API shows it.
@@ -185,7 +205,12 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, Serv
             period_start: r.period_start,
             period_end: r.period_end,
         },
-        location: StoredLocation { governorate: r.governorate, locality: r.locality },
+        location: StoredLocation {
+            governorate: r.governorate,
+            locality: r.locality,
+            governorate_code: r.governorate_code,
+            locality_code: r.locality_code,
+        },
         members,
         created_at: r.created_at,
         decision,

@@ -1,17 +1,23 @@
 //! Auditors' reports: every overlapping pair of records (JSON pages or CSV), and totals by
 //! agency pair, governorate and aid type. The overlapping amount of a pair is the amount of
 //! the flagged record, the later of the two: the aid that was given again.
+//!
+//! Places: rows carry the codes the records' locations resolved to; `governorate=` and `area=`
+//! take a code or any spelling and select pairs with a record there (see
+//! [`super::places::PlaceFilter`]); the summary groups governorates by code and counts the
+//! records whose location resolved to nothing.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use bawaba_wire::reports::{OverlapReport, OverlapRow, OverlapTotals, ReportQuery, Summary, SummaryLine};
+use bawaba_wire::reports::{OverlapReport, OverlapRow, OverlapTotals, ReportQuery, Summary, SummaryLine, Unresolved};
 
 use super::Services;
 use super::audit::{audit, record};
 use super::auth::{Principal, Role};
 use super::domain::{AidType, Band};
 use super::error::{FieldProblem, ServiceError, validated};
-use super::validate::{date, limit, nonempty};
+use super::places::PlaceFilters;
+use super::validate::{date, limit, nonempty, place_filter};
 use crate::store::models::{FlagBrief, RecordBrief};
 use crate::store::{DbConn, queries};
 
@@ -20,7 +26,10 @@ use crate::store::{DbConn, queries};
 pub struct ReportFilter {
     pub from: Option<String>,
     pub to: Option<String>,
+    /// A governorate's code or any spelling, as given (read with the gazetteer by the report).
     pub governorate: Option<String>,
+    /// A governorate's or a locality's code or any spelling, as given.
+    pub area: Option<String>,
     pub aid_type: Option<String>,
     /// Agency code, on either side of the pair.
     pub agency: Option<String>,
@@ -35,10 +44,12 @@ fn days(from: &str, to: &str) -> i64 {
     }
 }
 
-/// Walks every overlap row the filter selects, in flag order, after `cursor`.
+/// Walks every overlap row the filter selects (its places read as `places`), in flag order,
+/// after `cursor`.
 fn walk(
     conn: &mut DbConn,
     f: &ReportFilter,
+    places: &PlaceFilters,
     cursor: Option<&str>,
     mut visit: impl FnMut(OverlapRow),
 ) -> Result<(), ServiceError> {
@@ -76,10 +87,15 @@ fn walk(
             if f.aid_type.as_ref().is_some_and(|t| *t != r.assistance_type && *t != q.assistance_type) {
                 continue;
             }
-            if let Some(g) = &f.governorate
-                && r.governorate.as_ref() != Some(g)
-                && q.governorate.as_ref() != Some(g)
-            {
+            let at = |r: &RecordBrief| {
+                places.matches(
+                    r.governorate.as_deref(),
+                    r.locality.as_deref(),
+                    r.governorate_code.as_deref(),
+                    r.locality_code.as_deref(),
+                )
+            };
+            if !places.is_empty() && !at(r) && !at(q) {
                 continue;
             }
             if let Some(a) = &agency_id
@@ -119,6 +135,9 @@ fn walk(
                 matched_period_start: q.period_start.clone(),
                 matched_period_end: q.period_end.clone(),
                 matched_records: fl.matched_records.map_or(1, |n| n.max(1) as u32),
+                governorate_code: r.governorate_code.clone(),
+                locality: r.locality.clone(),
+                locality_code: r.locality_code.clone(),
             });
         }
     }
@@ -185,7 +204,8 @@ pub fn request(q: &ReportQuery) -> Result<ReportRequest, ServiceError> {
     let filter = ReportFilter {
         from: date(&mut problems, "from", &q.from),
         to: date(&mut problems, "to", &q.to),
-        governorate: nonempty(&q.governorate),
+        governorate: place_filter(&mut problems, "governorate", &q.governorate),
+        area: place_filter(&mut problems, "area", &q.area),
         aid_type: nonempty(&q.aid_type),
         agency: nonempty(&q.agency),
         band: nonempty(&q.band),
@@ -218,8 +238,14 @@ pub fn request(q: &ReportQuery) -> Result<ReportRequest, ServiceError> {
 pub fn overlaps(s: &Services, who: &Principal, q: &ReportQuery) -> Result<OverlapReport, ServiceError> {
     who.require(ROLES)?;
     let r = request(q)?;
+    let places = place_filters(s, &r.filter);
     record(s, who, "report.overlaps", None, None)?;
-    overlaps_on(&mut *s.conn()?, &r.filter, r.cursor.as_deref(), Some(r.limit))
+    overlaps_on(&mut *s.conn()?, &r.filter, &places, r.cursor.as_deref(), Some(r.limit))
+}
+
+/// The report's place filters, read with the gazetteer.
+fn place_filters(s: &Services, f: &ReportFilter) -> PlaceFilters {
+    PlaceFilters::read(s, f.governorate.as_deref(), f.area.as_deref())
 }
 
 /// How many overlapping pairs the filters select, by agency pair (codes in order) and by the
@@ -238,9 +264,10 @@ pub fn overlaps_with_counts(
 ) -> Result<(OverlapReport, Counts), ServiceError> {
     who.require(ROLES)?;
     let r = request(q)?;
+    let places = place_filters(s, &r.filter);
     let mut counts = Counts::default();
     record(s, who, "report.overlaps", None, None)?;
-    let report = walk_page(&mut *s.conn()?, &r.filter, r.cursor.as_deref(), Some(r.limit), |row| {
+    let report = walk_page(&mut *s.conn()?, &r.filter, &places, r.cursor.as_deref(), Some(r.limit), |row| {
         let (a, b) = if row.agency <= row.matched_agency {
             (&row.agency, &row.matched_agency)
         } else {
@@ -272,10 +299,11 @@ pub fn overlaps_csv(
 ) -> Result<(), ServiceError> {
     who.require(ROLES)?;
     let r = request(q)?;
+    let places = place_filters(s, &r.filter);
     record(s, who, "report.overlaps", None, Some("csv".into()))?;
     let mut out = CsvOut::new();
     let mut open = true;
-    walk(&mut *s.conn()?, &r.filter, None, |row| {
+    walk(&mut *s.conn()?, &r.filter, &places, None, |row| {
         if !open {
             return;
         }
@@ -306,16 +334,17 @@ pub fn overlaps_offline(
     let operator = Principal::operator();
     let mut conn = db.connect()?;
     audit(&mut conn, &operator, "report.overlaps", None, Some("command line".into()))?;
-    overlaps_on(&mut conn, &filter, None, None)
+    overlaps_on(&mut conn, &filter, &PlaceFilters::default(), None, None)
 }
 
 fn overlaps_on(
     conn: &mut DbConn,
     f: &ReportFilter,
+    places: &PlaceFilters,
     cursor: Option<&str>,
     limit: Option<usize>,
 ) -> Result<OverlapReport, ServiceError> {
-    walk_page(conn, f, cursor, limit, |_| {})
+    walk_page(conn, f, places, cursor, limit, |_| {})
 }
 
 /// One walk over the selection: totals over all of it, `count` shown every row, and the page of
@@ -323,6 +352,7 @@ fn overlaps_on(
 fn walk_page(
     conn: &mut DbConn,
     f: &ReportFilter,
+    places: &PlaceFilters,
     cursor: Option<&str>,
     limit: Option<usize>,
     mut count: impl FnMut(&OverlapRow),
@@ -332,7 +362,7 @@ fn walk_page(
     let mut rows = Vec::new();
     let mut more = false;
     let mut past_cursor = cursor.is_none();
-    walk(conn, f, None, |row| {
+    walk(conn, f, places, None, |row| {
         all.add(&row);
         count(&row);
         if !past_cursor {
@@ -368,7 +398,7 @@ struct CsvOut {
 }
 
 impl CsvOut {
-    const HEADER: [&str; 27] = [
+    const HEADER: [&str; 30] = [
         "flag_id",
         "kind",
         "household_id",
@@ -396,6 +426,9 @@ impl CsvOut {
         "matched_period_start",
         "matched_period_end",
         "matched_records",
+        "governorate_code",
+        "locality",
+        "locality_code",
     ];
 
     fn new() -> CsvOut {
@@ -440,6 +473,9 @@ impl CsvOut {
             r.matched_period_start.clone(),
             r.matched_period_end.clone(),
             r.matched_records.to_string(),
+            opt(&r.governorate_code),
+            opt(&r.locality),
+            opt(&r.locality_code),
         ];
         let _ = self.w.write_record(fields.iter().map(|f| defuse(f).into_owned()));
     }
@@ -463,24 +499,37 @@ fn defuse(f: &str) -> std::borrow::Cow<'_, str> {
     if formula { format!("'{f}").into() } else { f.into() }
 }
 
-/// Totals by agency pair, governorate and type.
+/// The summary's governorate key for pairs whose record names a place that resolves to no
+/// governorate.
+pub const UNRESOLVED: &str = "(unresolved)";
+/// The summary's governorate key for pairs whose record names no place.
+pub const NO_PLACE: &str = "(none)";
+
+/// Totals by agency pair, governorate (by code) and type, and the records in the period whose
+/// location resolved to nothing.
 pub fn summary(s: &Services, who: &Principal, q: &ReportQuery) -> Result<Summary, ServiceError> {
     who.require(ROLES)?;
     let f = &request(q)?.filter;
+    let places = place_filters(s, f);
     let mut conn = s.conn()?;
     record(s, who, "report.summary", None, None)?;
     let mut pairs: BTreeMap<String, Tally> = BTreeMap::new();
     let mut govs: BTreeMap<String, Tally> = BTreeMap::new();
     let mut types: BTreeMap<String, Tally> = BTreeMap::new();
     let mut all = Tally::default();
-    walk(&mut conn, f, None, |row| {
+    walk(&mut conn, f, &places, None, |row| {
         let (a, b) = if row.agency <= row.matched_agency {
             (&row.agency, &row.matched_agency)
         } else {
             (&row.matched_agency, &row.agency)
         };
         pairs.entry(format!("{a}|{b}")).or_default().add(&row);
-        govs.entry(row.governorate.clone().unwrap_or_else(|| "(none)".into())).or_default().add(&row);
+        let gov = match (&row.governorate_code, &row.governorate, &row.locality) {
+            (Some(code), _, _) => code.clone(),
+            (None, None, None) => NO_PLACE.to_owned(),
+            (None, _, _) => UNRESOLVED.to_owned(),
+        };
+        govs.entry(gov).or_default().add(&row);
         types.entry(row.aid_type.clone()).or_default().add(&row);
         all.add(&row);
     })?;
@@ -490,6 +539,8 @@ pub fn summary(s: &Services, who: &Principal, q: &ReportQuery) -> Result<Summary
                 let tt = t.totals();
                 SummaryLine {
                     key,
+                    name_en: None,
+                    name_ar: None,
                     households: tt.households,
                     overlapping_records: tt.overlapping_records,
                     amount: tt.amount,
@@ -497,12 +548,43 @@ pub fn summary(s: &Services, who: &Principal, q: &ReportQuery) -> Result<Summary
             })
             .collect()
     };
+    let mut by_governorate: Vec<SummaryLine> = lines(govs);
+    {
+        let g = s.places.read();
+        for line in &mut by_governorate {
+            if let Some(p) = g.get(&line.key) {
+                line.name_en = Some(p.name_en.clone());
+                line.name_ar = Some(p.name_ar.clone());
+            }
+        }
+    }
+    let agency_id = match &f.agency {
+        Some(code) => queries::agency_by_code(&mut conn, code)?.map(|a| a.id),
+        None => None,
+    };
+    let unresolved = if f.agency.is_some() && agency_id.is_none() {
+        Unresolved::default()
+    } else {
+        let (records, governorate, locality) = queries::unresolved_counts(
+            &mut conn,
+            &queries::RecordFilter {
+                from: f.from.clone(),
+                to: f.to.clone(),
+                aid_type: f.aid_type.clone(),
+                agency_id,
+                places: places.conditions(),
+            },
+        )?;
+        let n = |v: i64| usize::try_from(v).unwrap_or(0);
+        Unresolved { records: n(records), governorate: n(governorate), locality: n(locality) }
+    };
     Ok(Summary {
         from: f.from.clone(),
         to: f.to.clone(),
         by_agency_pair: lines(pairs),
-        by_governorate: lines(govs),
+        by_governorate,
         by_type: lines(types),
         totals: all.totals(),
+        unresolved,
     })
 }

@@ -1,5 +1,6 @@
 //! Household search: a name in any spelling or script, an ID, a phone, a date of birth, a
-//! governorate; ranked candidates with the evidence. Reads only: never waits on intake.
+//! governorate or area (a code or any spelling: households with a record there); ranked
+//! candidates with the evidence. Reads only: never waits on intake.
 
 use std::collections::HashMap;
 
@@ -13,7 +14,8 @@ use super::domain::band_of;
 use super::error::{FieldProblem, ServiceError, validated};
 use super::evidence::{evidence, round3};
 use super::households::aid_entry;
-use super::validate::{check_name, limit, nonempty};
+use super::places::PlaceFilters;
+use super::validate::{check_name, limit, nonempty, place_filter};
 use crate::store::models::RecordBrief;
 use crate::store::queries;
 use bawaba_matching::normalize;
@@ -29,6 +31,7 @@ pub struct SearchParams {
     pub date_of_birth: Option<String>,
     pub phone: Option<String>,
     pub governorate: Option<String>,
+    pub area: Option<String>,
     pub limit: usize,
 }
 
@@ -40,7 +43,8 @@ pub fn params(q: &SearchQuery) -> Result<SearchParams, ServiceError> {
         national_id: nonempty(&q.national_id),
         date_of_birth: nonempty(&q.date_of_birth),
         phone: nonempty(&q.phone),
-        governorate: nonempty(&q.governorate),
+        governorate: place_filter(&mut problems, "governorate", &q.governorate),
+        area: place_filter(&mut problems, "area", &q.area),
         limit: limit(&mut problems, &q.limit, 10, 100),
     };
     if params.name.is_none() && params.national_id.is_none() && params.phone.is_none() {
@@ -122,7 +126,8 @@ fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, Servic
         date_of_birth: p.date_of_birth.as_deref(),
         phone: p.phone.as_deref(),
     };
-    let filtered = p.governorate.is_some() || who.role == Role::Submitter;
+    let places = PlaceFilters::read(s, p.governorate.as_deref(), p.area.as_deref());
+    let filtered = !places.is_empty() || who.role == Role::Submitter;
     let want = if filtered { p.limit * 5 } else { p.limit };
     let found: Vec<(String, bawaba_matching::HouseholdMatch)> = {
         let state = s.engine.state.read();
@@ -140,6 +145,7 @@ fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, Servic
         ("phone", &p.phone),
         ("date_of_birth", &p.date_of_birth),
         ("governorate", &p.governorate),
+        ("area", &p.area),
     ]
     .iter()
     .filter(|(_, v)| v.is_some())
@@ -155,15 +161,20 @@ fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, Servic
     let codes: HashMap<String, String> =
         queries::agencies_by_ids(&mut conn, &agency_ids)?.into_iter().map(|a| (a.id, a.code)).collect();
     let record_agency: HashMap<&str, &str> = records.iter().map(|r| (r.id.as_str(), r.agency_id.as_str())).collect();
-    let wanted_gov = p.governorate.as_deref().map(bawaba_matching::normalize::name);
     let keep = |hid: &str| {
         let mine = records.iter().filter(|r| r.household_id == hid);
         let served =
             who.role != Role::Submitter || mine.clone().any(|r| Some(r.agency_id.as_str()) == who.agency_id.as_deref());
-        let in_gov = wanted_gov.as_ref().is_none_or(|g| {
-            mine.clone().any(|r| r.governorate.as_deref().map(bawaba_matching::normalize::name).as_ref() == Some(g))
-        });
-        served && in_gov
+        let in_place = places.is_empty()
+            || mine.clone().any(|r| {
+                places.matches(
+                    r.governorate.as_deref(),
+                    r.locality.as_deref(),
+                    r.governorate_code.as_deref(),
+                    r.locality_code.as_deref(),
+                )
+            });
+        served && in_place
     };
     let found: Vec<_> = found.into_iter().filter(|(id, _)| keep(id)).take(p.limit).collect();
     let ids: Vec<String> = found.iter().map(|(id, _)| id.clone()).collect();

@@ -7,6 +7,7 @@
 //! matches on.
 
 use bawaba_matching::PreparedPerson;
+use bawaba_places::Gazetteer;
 use bawaba_wire::records::RecordBody;
 
 use super::domain::{NewMember, NewRecord};
@@ -111,6 +112,48 @@ pub fn check_name(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Longest place name or spelling the admin may add, in characters.
+pub const MAX_PLACE_NAME: usize = 100;
+
+/// Checks a place's name or another spelling of it: 1 to [`MAX_PLACE_NAME`] characters with at
+/// least one letter, no control, bidi or zero-width characters. Digits and punctuation are
+/// allowed ("Camp No. 1", "Al-Mawasi (Rafah)").
+pub fn check_place_name(s: &str) -> Result<(), String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if s.chars().count() > MAX_PLACE_NAME {
+        return Err(format!("must be at most {MAX_PLACE_NAME} characters"));
+    }
+    if let Some(c) = s.chars().find(|&c| c.is_control() || is_invisible_format(c)) {
+        return Err(format!("contains a control, bidi or zero-width character (U+{:04X})", c as u32));
+    }
+    if !s.chars().any(|c| c.is_alphabetic() && !is_arabic_mark(c)) {
+        return Err("must contain letters".into());
+    }
+    Ok(())
+}
+
+/// Whether a text holds an Arabic letter.
+pub fn has_arabic_letter(s: &str) -> bool {
+    s.chars().any(is_arabic_letter)
+}
+
+/// A place filter's value (`governorate=`, `area=`): trimmed, at most [`MAX_TEXT`] characters,
+/// no control characters; `None` when absent or blank.
+pub fn place_filter(problems: &mut Vec<FieldProblem>, field: &str, raw: &Option<String>) -> Option<String> {
+    let v = nonempty(raw)?;
+    if v.chars().count() > MAX_TEXT || v.chars().any(|c| c.is_control() || is_invisible_format(c)) {
+        problems.push(FieldProblem::new(
+            field,
+            format!("must be a place code or name of at most {MAX_TEXT} characters, with no control characters"),
+        ));
+        return None;
+    }
+    Some(v)
+}
+
 fn check_text(problems: &mut Vec<FieldProblem>, field: &str, value: &Option<String>) -> Option<String> {
     let v = value.as_ref()?;
     let trimmed = v.trim();
@@ -126,8 +169,9 @@ fn check_text(problems: &mut Vec<FieldProblem>, field: &str, value: &Option<Stri
 }
 
 /// Validates a record body into an intake item: everything types cannot check, every problem
-/// reported, not only the first.
-pub fn record(body: RecordBody) -> Result<Item, ServiceError> {
+/// reported, not only the first. The location's names are resolved to codes in `places`; a
+/// name that resolves to nothing is kept as written with no code, never refused.
+pub fn record(body: RecordBody, places: &Gazetteer) -> Result<Item, ServiceError> {
     let this = body;
     {
         let mut problems = Vec::new();
@@ -231,6 +275,7 @@ pub fn record(body: RecordBody) -> Result<Item, ServiceError> {
         if !problems.is_empty() {
             return Err(ServiceError::Validation(problems));
         }
+        let resolved = places.resolve(governorate.as_deref(), locality.as_deref());
         Ok(Item::new(
             NewRecord {
                 external_id,
@@ -242,6 +287,8 @@ pub fn record(body: RecordBody) -> Result<Item, ServiceError> {
                 period_end,
                 governorate,
                 locality,
+                governorate_code: resolved.governorate_code,
+                locality_code: resolved.locality_code,
                 members,
             },
             prepared,

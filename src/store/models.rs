@@ -55,6 +55,8 @@ pub struct RecordRow {
     pub governorate: Option<String>,
     pub locality: Option<String>,
     pub created_at: String,
+    pub governorate_code: Option<String>,
+    pub locality_code: Option<String>,
 }
 
 /// One member as one record gave it.
@@ -137,6 +139,9 @@ pub struct RecordBrief {
     pub period_start: String,
     pub period_end: String,
     pub governorate: Option<String>,
+    pub locality: Option<String>,
+    pub governorate_code: Option<String>,
+    pub locality_code: Option<String>,
 }
 
 /// A record's aid, as the in-memory engine keeps it.
@@ -187,4 +192,39 @@ pub struct AuditRow {
     pub action: String,
     pub target: Option<String>,
     pub detail: Option<String>,
+}
+
+/// A place the admin added to the gazetteer.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = places)]
+pub struct PlaceRow {
+    pub code: String,
+    pub kind: String,
+    pub locality_kind: Option<String>,
+    pub name_ar: String,
+    pub name_en: String,
+    pub parent: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub created_at: String,
+}
+
+/// Another spelling of a place (built-in or added).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = place_aliases)]
+pub struct PlaceAliasRow {
+    pub code: String,
+    pub alias: String,
+    pub created_at: String,
+}
+
+/// A record's location as written and as resolved, for resolving it again.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = records)]
+pub struct RecordPlace {
+    pub id: String,
+    pub governorate: Option<String>,
+    pub locality: Option<String>,
+    pub governorate_code: Option<String>,
+    pub locality_code: Option<String>,
 }

@@ -442,3 +442,133 @@ pub fn records_of_households(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<R
     }
     Ok(out)
 }
+
+// ---- places ----
+
+/// The places the admin added, oldest first (the order they are fed back to the gazetteer).
+pub fn stored_places(conn: &mut DbConn) -> QResult<Vec<PlaceRow>> {
+    places::table.order((places::created_at.asc(), places::code.asc())).select(PlaceRow::as_select()).load(conn)
+}
+
+/// The spellings the admin added, oldest first.
+pub fn stored_place_aliases(conn: &mut DbConn) -> QResult<Vec<PlaceAliasRow>> {
+    place_aliases::table
+        .order((place_aliases::created_at.asc(), place_aliases::code.asc(), place_aliases::alias.asc()))
+        .select(PlaceAliasRow::as_select())
+        .load(conn)
+}
+
+/// Stores a place the admin added.
+pub fn insert_place(conn: &mut DbConn, row: &PlaceRow) -> QResult<()> {
+    diesel::insert_into(places::table).values(row).execute(conn).map(drop)
+}
+
+/// Stores spellings of a place; one already stored is left as it is.
+pub fn insert_place_aliases(conn: &mut DbConn, rows: &[PlaceAliasRow]) -> QResult<()> {
+    for row in rows {
+        let exists = place_aliases::table.find((&row.code, &row.alias)).count().get_result::<i64>(conn)?;
+        if exists == 0 {
+            diesel::insert_into(place_aliases::table).values(row).execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// A page, after the record id `after`, of the records whose location was written but has not
+/// resolved in full: a governorate name without a governorate code, or a locality name without
+/// a locality code.
+pub fn unresolved_places(conn: &mut DbConn, after: Option<&str>, limit: i64) -> QResult<Vec<RecordPlace>> {
+    let mut q = records::table
+        .filter(
+            records::governorate
+                .is_not_null()
+                .and(records::governorate_code.is_null())
+                .or(records::locality.is_not_null().and(records::locality_code.is_null())),
+        )
+        .select(RecordPlace::as_select())
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(records::id.gt(a.to_owned()));
+    }
+    q.order(records::id.asc()).limit(limit).load(conn)
+}
+
+/// Sets the resolved codes of these records.
+pub fn set_record_places(
+    conn: &mut DbConn,
+    ids: &[String],
+    governorate_code: Option<&str>,
+    locality_code: Option<&str>,
+) -> QResult<usize> {
+    let mut n = 0;
+    for chunk in ids.chunks(500) {
+        n += diesel::update(records::table.filter(records::id.eq_any(chunk)))
+            .set((records::governorate_code.eq(governorate_code), records::locality_code.eq(locality_code)))
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// One condition on a record's place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaceCondition {
+    /// Its governorate resolved to this code.
+    GovernorateCode(String),
+    /// Its locality resolved to this code.
+    LocalityCode(String),
+    /// Its governorate was written so.
+    GovernorateWritten(String),
+    /// Its governorate or its locality was written so.
+    AreaWritten(String),
+}
+
+/// Which records a count of unresolved locations looks at.
+#[derive(Debug, Default, Clone)]
+pub struct RecordFilter {
+    /// Records whose period meets `[from, to]` (dates inclusive).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub aid_type: Option<String>,
+    pub agency_id: Option<String>,
+    /// Every condition holds.
+    pub places: Vec<PlaceCondition>,
+}
+
+/// How many records the filter selects whose location did not resolve: (records with either
+/// name unresolved, records with a name given but no governorate code, records with a locality
+/// written but no locality code).
+pub fn unresolved_counts(conn: &mut DbConn, f: &RecordFilter) -> QResult<(i64, i64, i64)> {
+    let gov_unresolved =
+        records::governorate_code.is_null().and(records::governorate.is_not_null().or(records::locality.is_not_null()));
+    let loc_unresolved = records::locality.is_not_null().and(records::locality_code.is_null());
+    let filtered = || {
+        let mut q = records::table.into_boxed();
+        if let Some(from) = &f.from {
+            q = q.filter(records::period_end.ge(from.clone()));
+        }
+        if let Some(to) = &f.to {
+            q = q.filter(records::period_start.le(to.clone()));
+        }
+        if let Some(t) = &f.aid_type {
+            q = q.filter(records::assistance_type.eq(t.clone()));
+        }
+        if let Some(a) = &f.agency_id {
+            q = q.filter(records::agency_id.eq(a.clone()));
+        }
+        for c in &f.places {
+            q = match c {
+                PlaceCondition::GovernorateCode(v) => q.filter(records::governorate_code.eq(v.clone())),
+                PlaceCondition::LocalityCode(v) => q.filter(records::locality_code.eq(v.clone())),
+                PlaceCondition::GovernorateWritten(v) => q.filter(records::governorate.eq(v.clone())),
+                PlaceCondition::AreaWritten(v) => {
+                    q.filter(records::governorate.eq(v.clone()).or(records::locality.eq(v.clone())))
+                }
+            };
+        }
+        q
+    };
+    let any: i64 = filtered().filter(gov_unresolved.or(loc_unresolved)).count().get_result(conn)?;
+    let gov: i64 = filtered().filter(gov_unresolved).count().get_result(conn)?;
+    let loc: i64 = filtered().filter(loc_unresolved).count().get_result(conn)?;
+    Ok((any, gov, loc))
+}

@@ -46,6 +46,8 @@ diesel::table! {
         governorate -> Nullable<Text>,
         locality -> Nullable<Text>,
         created_at -> Text,
+        governorate_code -> Nullable<Text>,
+        locality_code -> Nullable<Text>,
     }
 }
 
@@ -127,6 +129,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    places (code) {
+        code -> Text,
+        kind -> Text,
+        locality_kind -> Nullable<Text>,
+        name_ar -> Text,
+        name_en -> Text,
+        parent -> Nullable<Text>,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    place_aliases (code, alias) {
+        code -> Text,
+        alias -> Text,
+        created_at -> Text,
+    }
+}
+
 diesel::joinable!(api_keys -> agencies (agency_id));
 diesel::joinable!(records -> agencies (agency_id));
 diesel::joinable!(records -> households (household_id));
@@ -145,4 +169,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     reviews,
     dismissed_pairs,
     audit_events,
+    places,
+    place_aliases,
 );

@@ -35,6 +35,7 @@ fn report_query(mut q: PageQuery) -> ReportQuery {
         from: take("from"),
         to: take("to"),
         governorate: take("governorate"),
+        area: take("area"),
         aid_type: take("type"),
         agency: take("agency"),
         band: take("band"),
@@ -68,6 +69,7 @@ fn filter(l: Lang, q: &ReportQuery) -> (ReportQuery, Vec<&'static str>) {
         from,
         to,
         governorate: nonempty(&q.governorate),
+        area: nonempty(&q.area),
         aid_type,
         agency: nonempty(&q.agency),
         band,
@@ -93,6 +95,7 @@ fn query_of(f: &ReportQuery, limit: usize) -> String {
     add("from", &f.from);
     add("to", &f.to);
     add("governorate", &f.governorate);
+    add("area", &f.area);
     add("type", &f.aid_type);
     add("agency", &f.agency);
     add("band", &f.band);

@@ -159,6 +159,7 @@ pub async fn submit(ctx: Ctx, s: Data<Services>, f: Form<SearchForm>) -> Result<
             date_of_birth: parsed.date_of_birth.clone(),
             phone: parsed.phone.clone(),
             governorate: None,
+            area: None,
             limit: Some(LIMIT.to_string()),
         };
         run(l, move || search::search_with_aid(&s, &who, &query)).await?

@@ -10,6 +10,7 @@ mod hardening;
 mod import;
 mod operations;
 mod pages;
+mod places;
 mod privacy;
 mod readme;
 mod workflow;

@@ -129,6 +129,34 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// Whether a place is a governorate or a locality within one.
+    #[serde(rename_all = "snake_case")]
+    PlaceKind {
+        /// One of the 16 governorates (ISO 3166-2 subdivisions of PS).
+        Governorate => "governorate",
+        /// A city, town, village, camp or area inside a governorate.
+        Locality => "locality",
+    }
+}
+
+string_enum! {
+    /// What kind of locality a place is.
+    #[serde(rename_all = "snake_case")]
+    LocalityKind {
+        /// A city.
+        City => "city",
+        /// A town.
+        Town => "town",
+        /// A village.
+        Village => "village",
+        /// A refugee camp.
+        Camp => "camp",
+        /// Not known, or none of the above (an area, a neighbourhood).
+        Unknown => "unknown",
+    }
+}
+
 /// One line of a flag's explanation.
 ///
 /// The stored side (`theirs`) is personal data of whoever posted that person: a viewer who may
@@ -205,6 +233,13 @@ pub struct Answer {
     pub household_id: Option<String>,
     pub decision: Decision,
     pub flags: Vec<FlagOut>,
+    /// The ISO 3166-2 code of the governorate `location` resolves to (written, or implied by the
+    /// locality); `null` when it names no known governorate (the text is kept as written).
+    #[serde(default)]
+    pub governorate_code: Option<String>,
+    /// The code of the locality `location.locality` resolves to; `null` when unresolved.
+    #[serde(default)]
+    pub locality_code: Option<String>,
 }
 
 impl Decision {
@@ -252,5 +287,7 @@ mod tests {
         check(FlagKind::ALL);
         check(Band::ALL);
         check(Decision::ALL);
+        check(PlaceKind::ALL);
+        check(LocalityKind::ALL);
     }
 }

@@ -29,6 +29,12 @@ pub struct AidEntry {
     pub amount: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
+    /// Where the aid was given: the governorate's code (absent when unresolved, or hidden).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub governorate_code: Option<String>,
+    /// The locality's code (absent when unresolved, or hidden).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locality_code: Option<String>,
 }
 
 /// The household view.
@@ -83,7 +89,10 @@ pub struct SearchQuery {
     /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
     pub date_of_birth: Option<String>,
     pub phone: Option<String>,
+    /// Households with a record in this governorate: a code or any spelling of its name.
     pub governorate: Option<String>,
+    /// Households with a record in this governorate or locality: a code or any spelling.
+    pub area: Option<String>,
     /// 1 to 100, default 10.
     pub limit: Option<String>,
 }

@@ -7,13 +7,14 @@
 //! all of them at once. The contract they follow is `shared/API.md`.
 //!
 //! Modules by resource: [`records`] (intake, batch, the stored record), [`households`] (view and
-//! search), [`review`] (flags and reviews), [`reports`], [`agencies`], [`errors`] (the error
+//! search), [`places`] (the gazetteer), [`review`] (flags and reviews), [`reports`], [`agencies`], [`errors`] (the error
 //! body), and [`domain`] (the contract's words and the intake answer).
 
 pub mod agencies;
 pub mod domain;
 pub mod errors;
 pub mod households;
+pub mod places;
 pub mod records;
 pub mod reports;
 pub mod review;

@@ -33,8 +33,15 @@ pub struct StoredAssistance {
 /// Where, as stored.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StoredLocation {
+    /// As the agency wrote it.
     pub governorate: Option<String>,
+    /// As the agency wrote it.
     pub locality: Option<String>,
+    /// The governorate's ISO 3166-2 code (written, or implied by the locality); `null` when the
+    /// names resolve to no governorate.
+    pub governorate_code: Option<String>,
+    /// The locality's code; `null` when unresolved.
+    pub locality_code: Option<String>,
 }
 
 /// A member as stored.
@@ -183,6 +190,12 @@ pub struct BatchResult {
     pub decision: Option<Decision>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flags: Option<Vec<FlagOut>>,
+    /// The governorate the item's location resolves to; absent when unresolved or failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub governorate_code: Option<String>,
+    /// The locality the item's location resolves to; absent when unresolved or failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locality_code: Option<String>,
     /// True when this item replayed an earlier submission.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub replayed: bool,

@@ -24,6 +24,7 @@ pub struct OverlapRow {
     pub currency: Option<String>,
     pub period_start: String,
     pub period_end: String,
+    /// The flagged record's governorate, as written.
     pub governorate: Option<String>,
     pub matched_record_id: String,
     pub matched_agency: String,
@@ -36,6 +37,12 @@ pub struct OverlapRow {
     /// How many of the matched agency's records of the household the record overlaps; the
     /// row names the most recent (see the intake answer's `matched_records`).
     pub matched_records: u32,
+    /// The flagged record's governorate code; `null` when unresolved.
+    pub governorate_code: Option<String>,
+    /// The flagged record's locality, as written.
+    pub locality: Option<String>,
+    /// The flagged record's locality code; `null` when unresolved.
+    pub locality_code: Option<String>,
 }
 
 /// Totals over every row the filters select.
@@ -61,8 +68,15 @@ pub struct OverlapReport {
 /// One group of the summary.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SummaryLine {
-    /// The group: `AGENCY_A|AGENCY_B`, a governorate, or an aid type.
+    /// The group: `AGENCY_A|AGENCY_B`, a governorate's code (`(unresolved)` for names that
+    /// resolve to no governorate, `(none)` for records without one), or an aid type.
     pub key: String,
+    /// For a governorate: its English name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    /// For a governorate: its Arabic name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_ar: Option<String>,
     pub households: usize,
     pub overlapping_records: usize,
     pub amount: BTreeMap<String, f64>,
@@ -77,6 +91,20 @@ pub struct Summary {
     pub by_governorate: Vec<SummaryLine>,
     pub by_type: Vec<SummaryLine>,
     pub totals: OverlapTotals,
+    /// Records in the period (and the filters) whose location was written but resolves to no
+    /// place: kept as written, counted here.
+    pub unresolved: Unresolved,
+}
+
+/// Records whose location names resolve to nothing.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct Unresolved {
+    /// Records with a governorate or a locality that did not resolve.
+    pub records: usize,
+    /// Records whose governorate (written or implied) did not resolve though a name was given.
+    pub governorate: usize,
+    /// Records whose locality was written but did not resolve.
+    pub locality: usize,
 }
 
 /// Report parameters.
@@ -87,7 +115,10 @@ pub struct ReportQuery {
     pub from: Option<String>,
     /// Last day.
     pub to: Option<String>,
+    /// Pairs with a record in this governorate: a code (`PS-HBN`) or any spelling of its name.
     pub governorate: Option<String>,
+    /// Pairs with a record in this governorate or locality: a code or any spelling.
+    pub area: Option<String>,
     /// Aid type.
     #[serde(rename = "type")]
     pub aid_type: Option<String>,

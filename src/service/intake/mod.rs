@@ -101,6 +101,23 @@ enum Job {
     Audit(AuditRow, Sender<Result<(), ServiceError>>),
 }
 
+/// Items handed to the writer, whose outcomes are still to come.
+pub struct Pending {
+    n: usize,
+    answer: Option<crossbeam_channel::Receiver<Vec<ItemResult>>>,
+}
+
+impl Pending {
+    /// Waits for the outcomes, in order (blocking).
+    pub fn wait(self) -> Vec<ItemResult> {
+        let unavailable = || (0..self.n).map(|_| Err(ServiceError::Unavailable)).collect();
+        match self.answer {
+            Some(a) => a.recv().unwrap_or_else(|_| unavailable()),
+            None => unavailable(),
+        }
+    }
+}
+
 /// The handle to the writer thread.
 #[derive(Clone)]
 pub struct Intake {
@@ -129,13 +146,18 @@ impl Intake {
 
     /// Submits items in order and waits for their outcomes (blocking: call off the async workers).
     pub fn submit(&self, agency: AgencyRef, items: Vec<Item>) -> Vec<ItemResult> {
+        self.send(agency, items).wait()
+    }
+
+    /// Hands items to the writer, in order, without waiting (never blocks: a full queue answers
+    /// 503 at once). Intake validates under the gazetteer's read lock and sends before letting
+    /// go of it (see `service::places`).
+    pub fn send(&self, agency: AgencyRef, items: Vec<Item>) -> Pending {
         let n = items.len();
         let (reply, answer) = bounded(1);
         // A full queue answers at once (503 with Retry-After) rather than holding a worker.
-        if self.tx.try_send(Job::Submit(Submission { agency, items, reply })).is_err() {
-            return (0..n).map(|_| Err(ServiceError::Unavailable)).collect();
-        }
-        answer.recv().unwrap_or_else(|_| (0..n).map(|_| Err(ServiceError::Unavailable)).collect())
+        let sent = self.tx.try_send(Job::Submit(Submission { agency, items, reply })).is_ok();
+        Pending { n, answer: sent.then_some(answer) }
     }
 
     /// Stores an audit event through the writer, between its transactions, and waits for it

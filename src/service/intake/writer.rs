@@ -280,6 +280,9 @@ fn store_item(
                     f.evidence = evidence;
                 }
             }
+            // The codes as they stand (resolved again since, or stored before codes were kept).
+            answer.governorate_code = existing.governorate_code;
+            answer.locality_code = existing.locality_code;
             return Ok((Ok(Outcome::Replayed(answer)), None));
         }
         return Ok((
@@ -318,6 +321,8 @@ fn store_item(
         household_id: Some(household_id.clone()),
         decision: Decision::from_flags(&flags),
         flags,
+        governorate_code: record.governorate_code.clone(),
+        locality_code: record.locality_code.clone(),
     };
     // The stored answer (for replays) leaves the evidence out: it is stored once, with the
     // flags, and put back when the answer is replayed.
@@ -345,6 +350,8 @@ fn store_item(
             governorate: record.governorate.clone(),
             locality: record.locality.clone(),
             created_at: created_at.clone(),
+            governorate_code: record.governorate_code.clone(),
+            locality_code: record.locality_code.clone(),
         },
     )?;
     let mut person_ids = Vec::with_capacity(record.members.len());
