@@ -97,7 +97,7 @@ impl Services {
         let mut conn = target.connect()?;
         let started = std::time::Instant::now();
         let places = Arc::new(Places::load(&mut conn)?);
-        let (resolved, unresolved) = places::resolve_stored(&mut conn, &places.read())?;
+        let (resolved, unresolved) = places::resolve_stored(&mut conn, &places.read()).map_err(StoreError::from)?;
         tracing::info!(
             places = places.read().len(),
             resolved,
