@@ -119,5 +119,5 @@ fn one_family_posted_thousands_of_times_grows_linearly(b: Backend) {
     let csv = resp.into_string().expect("csv text");
     eprintln!("CSV after that: {:?}, {} bytes", t.elapsed(), csv.len());
     assert_eq!(csv.lines().count(), N + 1, "a header and one row per flag");
-    assert!(csv.lines().next().expect("header").ends_with("matched_records"));
+    assert!(csv.lines().next().expect("header").split(',').any(|c| c == "matched_records"));
 }
