@@ -38,6 +38,9 @@ pub enum Command {
     Report(ReportCommand),
     /// Import a CSV or spreadsheet file of households into a running gateway.
     Import(crate::import::ImportArgs),
+    /// Deduplicate a file of records on this machine, with no server and no database, as if
+    /// its records were posted one by one.
+    Dedup(crate::dedup::DedupArgs),
 }
 
 /// Agency commands.

@@ -3,7 +3,7 @@
 //! household already receives overlapping aid from someone else.
 //!
 //! Layers import one way: the edges, [`api`] (JSON over HTTP), [`web`] (the pages) and the CLI
-//! (`main.rs`, [`config`], [`import`]), each call [`service`] (the use cases, the one door to
+//! (`main.rs`, [`config`], [`import`], [`dedup`]), each call [`service`] (the use cases, the one door to
 //! the gateway's behaviour), which alone uses [`store`] (SQL) and the `bawaba-matching` engine.
 //! `api` and `web` share only [`http`] (the status table, blocking, bounded bodies) and never
 //! import each other; the wire types (`bawaba-wire`) are shared by all. See `ARCHITECTURE.md`.
@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod config;
+pub mod dedup;
 pub mod http;
 pub mod import;
 pub mod metrics;

@@ -65,6 +65,9 @@ fn main() -> anyhow::Result<()> {
             println!("{}", created.api_key);
         }
         Command::Import(args) => bawaba::import::run(args)?,
+        Command::Dedup(args) => {
+            bawaba::dedup::run(&args)?;
+        }
         Command::Model(ModelCommand::Estimate(args)) => {
             init_logs(&args.db);
             let db = open(&args.db)?;

@@ -49,6 +49,23 @@ struct PersonMeta {
 const NO_META: PersonMeta = PersonMeta { agency: u32::MAX, role: MemberRole::Other };
 
 impl EngineState {
+    /// An engine that holds nothing yet (offline deduplication starts from one).
+    pub fn empty() -> EngineState {
+        EngineState {
+            index: Index::new(),
+            seq_to_id: HashMap::new(),
+            id_to_seq: HashMap::new(),
+            redirects: HashMap::new(),
+            dismissed: HashSet::new(),
+            person_meta: Vec::new(),
+            agencies: Vec::new(),
+            slot_by_code: HashMap::new(),
+            slot_by_id: HashMap::new(),
+            aid: HashMap::new(),
+            next_aid: 0,
+        }
+    }
+
     /// The household id of an index seq.
     pub fn household_id(&self, seq: u64) -> Option<&str> {
         self.seq_to_id.get(&seq).map(|s| &**s)
@@ -228,6 +245,11 @@ pub struct NextIds {
 }
 
 impl Engine {
+    /// An engine that holds nothing yet.
+    pub fn empty(matcher: Matcher) -> Engine {
+        Engine { matcher, state: RwLock::new(EngineState::empty()) }
+    }
+
     /// Rebuilds the engine from the database: households, persons (prepared in parallel),
     /// dismissed pairs and every record's aid.
     pub fn load(conn: &mut DbConn, matcher: Matcher) -> Result<(Engine, NextIds), StoreError> {
@@ -274,19 +296,7 @@ impl Engine {
             }
         }
         let (max_seq, max_person) = queries::max_ids(conn)?;
-        let mut state = EngineState {
-            index,
-            seq_to_id,
-            id_to_seq,
-            redirects,
-            dismissed,
-            person_meta: Vec::new(),
-            agencies: Vec::new(),
-            slot_by_code: HashMap::new(),
-            slot_by_id: HashMap::new(),
-            aid: HashMap::new(),
-            next_aid: 0,
-        };
+        let mut state = EngineState { index, seq_to_id, id_to_seq, redirects, dismissed, ..EngineState::empty() };
         for a in queries::list_agencies(conn)? {
             state.agency_slot(Some(&a.id), &a.code);
         }

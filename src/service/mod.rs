@@ -8,6 +8,7 @@
 pub mod agencies;
 pub mod audit;
 pub mod auth;
+pub mod dedup;
 pub mod domain;
 pub mod error;
 pub mod evidence;

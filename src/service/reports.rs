@@ -493,7 +493,7 @@ impl CsvOut {
 
 /// A field a spreadsheet would run as a formula (`=`, `+`, `@`, a `-` that is no number, and
 /// their full-width forms), with a leading apostrophe so it shows as text.
-fn defuse(f: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn defuse(f: &str) -> std::borrow::Cow<'_, str> {
     let formula = f.starts_with(['=', '+', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF20}', '\t', '\r'])
         || (f.starts_with(['-', '\u{FF0D}']) && f.parse::<f64>().is_err());
     if formula { format!("'{f}").into() } else { f.into() }

@@ -358,6 +358,22 @@ pub fn parse_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> 
     })
 }
 
+/// Parses a JSON body into a wire type strictly (unknown fields, wrong types and unknown enum
+/// values refused), naming the field at fault; every edge that takes a JSON body (the API, the
+/// offline dedup of a file) parses it here, so they name fields alike.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ServiceError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ServiceError::field("body", format!("malformed JSON: {inner}"));
+        }
+        let problem = inner.to_string();
+        ServiceError::field(field_name(&path, &problem), problem)
+    })
+}
+
 /// The field a parse error is about: its path, and for a missing field the field itself
 /// (`assistance`, `members[0].name`) rather than the object that lacks it.
 pub fn field_name(path: &str, problem: &str) -> String {

@@ -4,6 +4,7 @@ mod support;
 
 mod bounded;
 mod contract;
+mod dedup;
 mod fairness;
 mod foundation;
 mod hardening;

@@ -10,12 +10,14 @@
 //!
 //! Here: the handle ([`Intake`]) and what goes through it; [`writer`] is the writer thread (the
 //! group, its transaction, the rows of one record); [`plan`] is what the matcher and the
-//! overlap policy say of a record before anything is written (shared with check).
+//! overlap policy say of a record before anything is written (shared with check); [`order`]
+//! takes a run of items in order on both cores and keeps the engine in step (shared with
+//! offline deduplication, `service::dedup`).
 
 use std::sync::Arc;
 use std::thread;
 
-use bawaba_matching::{MatchConfig, Matcher, PreparedPerson};
+use bawaba_matching::PreparedPerson;
 use crossbeam_channel::{Sender, bounded};
 use sha2::{Digest, Sha256};
 
@@ -28,6 +30,7 @@ use crate::store::DbConn;
 use crate::store::models::AuditRow;
 use writer::Writer;
 
+pub mod order;
 mod plan;
 mod writer;
 
@@ -134,7 +137,7 @@ impl Intake {
         next: NextIds,
     ) -> Intake {
         let (tx, rx) = bounded::<Job>(QUEUE_MAX);
-        let guard = Matcher::new(MatchConfig { possible: 1e-4, ..engine.matcher.config.clone() });
+        let guard = order::guard(&engine.matcher);
         let writer = Writer { conn, engine, policy, metrics, next, guard, backlog: Default::default() };
         thread::Builder::new()
             .name("bawaba-writer".into())

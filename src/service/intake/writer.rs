@@ -5,14 +5,15 @@
 
 use std::sync::Arc;
 
-use bawaba_matching::{HouseholdMatch, Index, Matcher};
+use bawaba_matching::{HouseholdMatch, Matcher};
 use std::collections::VecDeque;
 
 use crossbeam_channel::{Receiver, Sender};
 use diesel::Connection;
 
+use super::order::{self, Run, Staged, Undo, apply};
 use super::plan::plan;
-use super::{AgencyRef, GROUP_MAX, Item, ItemResult, Job, MATCH_LIMIT, Outcome, Submission, TX_BUDGET, TX_ITEMS};
+use super::{AgencyRef, GROUP_MAX, Item, ItemResult, Job, Outcome, Submission, TX_BUDGET, TX_ITEMS};
 use crate::metrics::Metrics;
 use crate::service::domain::*;
 use crate::service::error::ServiceError;
@@ -39,15 +40,6 @@ pub(super) struct Writer {
 fn write_audit(conn: &mut DbConn, row: AuditRow, reply: Sender<Result<(), ServiceError>>) {
     let done = queries::insert_audit(conn, &row).map_err(|e| ServiceError::Internal(e.to_string()));
     let _ = reply.send(done);
-}
-
-/// In-memory changes made for a group, undone if its commit fails.
-#[derive(Default)]
-struct Undo {
-    persons: Vec<u64>,
-    households: Vec<u64>,
-    /// (household seq, record id) of aid noted.
-    aid: Vec<(u64, String)>,
 }
 
 impl Writer {
@@ -113,35 +105,18 @@ impl Writer {
             replies.push(job.reply);
             queue.extend(job.items.into_iter().map(|item| (j, item)));
         }
-        let mut group_index = Index::new();
+        let mut run = Run::default();
         let mut queue = queue.into_iter();
-        // Items matched against the index and not yet written, in order.
-        let mut pending: VecDeque<(usize, Item, Option<Vec<HouseholdMatch>>)> = VecDeque::new();
+        // Items matched against the index and not yet written, in order (see `order`).
+        let mut pending: order::Prematched<usize> = VecDeque::new();
         loop {
             if pending.is_empty() {
                 let chunk: Vec<_> = queue.by_ref().take(TX_ITEMS).collect();
                 if chunk.is_empty() {
                     break;
                 }
-                // Match the chunk's items against the index as it stands (earlier chunks in
-                // it), in parallel. An item is then matched again, alone, only if it may be the
-                // same household as an earlier item of this group that the index did not hold
-                // yet: the group index holds the group's items and the guard answers that with
-                // a very low threshold, so nothing the full matcher would link slips by.
                 let started = std::time::Instant::now();
-                pending = {
-                    use rayon::prelude::*;
-                    let state = engine.state.read();
-                    chunk
-                        .into_par_iter()
-                        .map(|(j, item)| {
-                            let pre =
-                                engine.matcher.match_household(&state.index, &item.prepared, &|_| false, MATCH_LIMIT);
-                            (j, item, Some(pre))
-                        })
-                        .collect::<Vec<_>>()
-                        .into()
-                };
+                pending = order::prematch(engine, chunk);
                 let per_item = started.elapsed().as_secs_f64() / pending.len() as f64;
                 for _ in 0..pending.len() {
                     metrics.prematch_seconds.observe(per_item);
@@ -157,10 +132,8 @@ impl Writer {
                 // read's audit row waits at most about that long behind a large batch.
                 let began = std::time::Instant::now();
                 while began.elapsed() < TX_BUDGET {
-                    let Some((j, item, mut pre)) = pending.pop_front() else { break };
-                    if !guard.match_household(&group_index, &item.prepared, &|_| false, 1).is_empty() {
-                        pre = None;
-                    }
+                    let Some((j, item, pre)) = pending.pop_front() else { break };
+                    let pre = run.fresh(guard, &item, pre);
                     let agency = &agencies[j];
                     let r =
                         c.transaction(|sp| store_item(sp, engine, policy, metrics, next, agency, &item, pre.clone()));
@@ -169,10 +142,8 @@ impl Writer {
                         match r {
                             Ok((outcome, staged)) => {
                                 if let Some(staged) = staged {
-                                    for (pid, p) in staged.person_ids.iter().zip(&item.prepared) {
-                                        group_index.insert(*pid, staged.household_seq, p.clone());
-                                    }
-                                    apply(engine, staged, agency, &item, &mut undo);
+                                    run.note(&staged.person_ids, staged.household_seq, &item);
+                                    apply(engine, staged, agency, &item, Some(&mut undo));
                                 }
                                 outcome
                             }
@@ -184,16 +155,7 @@ impl Writer {
             });
             if let Err(e) = committed {
                 tracing::error!(error = %e, "a commit failed; its items are answered 503");
-                let mut state = engine.state.write();
-                for p in undo.persons {
-                    state.index.remove_person(p);
-                }
-                for (seq, record) in undo.aid {
-                    state.remove_aid(seq, &record);
-                }
-                for h in undo.households {
-                    state.remove_household(h);
-                }
+                undo.undo(engine);
                 *next = saved_next;
                 for (_, r) in &mut out {
                     if matches!(r, Ok(Outcome::Created(_))) {
@@ -227,31 +189,6 @@ impl Writer {
             let _ = reply.send(r);
         }
     }
-}
-
-/// What one stored item adds to the in-memory engine.
-struct Staged {
-    household_seq: u64,
-    new_household: Option<String>,
-    person_ids: Vec<u64>,
-    record_id: String,
-}
-
-fn apply(engine: &Engine, staged: Staged, agency: &AgencyRef, item: &Item, undo: &mut Undo) {
-    let mut state = engine.state.write();
-    if let Some(id) = &staged.new_household {
-        state.add_household(id, staged.household_seq);
-        undo.households.push(staged.household_seq);
-    }
-    for ((pid, p), m) in staged.person_ids.into_iter().zip(&item.prepared).zip(&item.record.members) {
-        state.index.insert(pid, staged.household_seq, p.clone());
-        state.set_person_meta(pid, &agency.code, m.role);
-        undo.persons.push(pid);
-    }
-    let r = &item.record;
-    let slot = state.agency_slot(Some(&agency.id), &agency.code);
-    state.add_aid(staged.household_seq, &staged.record_id, slot, r.aid_type, &r.period_start, &r.period_end);
-    undo.aid.push((staged.household_seq, staged.record_id));
 }
 
 type StoreResult = Result<(ItemResult, Option<Staged>), diesel::result::Error>;
