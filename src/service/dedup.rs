@@ -171,7 +171,6 @@ pub fn run(
         }
     }
     let guard = order::guard(&engine.matcher);
-    let mut run = Run::default();
     let mut lines: Vec<Option<Line>> = vec![None; items.len()];
     let mut next_household = 0u64;
     let mut next_person = 0u64;
@@ -195,6 +194,8 @@ pub fn run(
         if chunk.is_empty() {
             break;
         }
+        // The guard looks only at what the index did not hold when the chunk was matched.
+        let mut run = Run::default();
         for (n, item, pre) in order::prematch(&engine, chunk) {
             let pre = run.fresh(&guard, &item, pre);
             let agency = AgencyRef { id: agencies[n].clone(), code: agencies[n].clone() };

@@ -41,7 +41,8 @@ pub fn prematch<T: Send>(engine: &Engine, chunk: Vec<(T, Item)>) -> Prematched<T
         .into()
 }
 
-/// The items of a run taken so far, for the guard.
+/// The items taken since a chunk was prematched (what the index did not hold then), for the
+/// guard; start a new one with each chunk.
 #[derive(Default)]
 pub struct Run {
     index: Index,
