@@ -39,11 +39,30 @@ impl Matcher {
         let mut used_a = vec![false; n];
         let mut used_b = vec![false; m];
         let mut pairs: Pairs = Vec::new();
-        for (w, i, j) in cands {
-            if !used_a[i] && !used_b[j] {
-                used_a[i] = true;
-                used_b[j] = true;
-                pairs.push((i, j, w, Link::Person));
+        // Stored persons some incoming member could pair with.
+        let mut wanted = vec![false; m];
+        for &(_, _, j) in &cands {
+            wanted[j] = true;
+        }
+        for &(w, i, j) in &cands {
+            if used_a[i] || used_b[j] {
+                continue;
+            }
+            used_a[i] = true;
+            used_b[j] = true;
+            pairs.push((i, j, w, Link::Person));
+            // A stored household is compared as its members are: the person just paired,
+            // written otherwise by another record, pairs no second incoming member (no union
+            // of every spelling the household absorbed).
+            for k in 0..m {
+                if wanted[k]
+                    && !used_b[k]
+                    && (first_of[k] == first_of[j]
+                        || (theirs[k].role.is_adult_anchor() == theirs[j].role.is_adult_anchor()
+                            && score::pair_weight_min(cfg, &theirs[j], &theirs[k], PAIR_MIN) >= PAIR_MIN))
+                {
+                    used_b[k] = true;
+                }
             }
         }
         // Sex where a record leaves it out: a paired person's from the other side, then a
@@ -189,14 +208,43 @@ impl Matcher {
         if other_father {
             l -= cfg.father_contradiction_penalty;
         }
+        // A stored household that already holds another husband, plainly different from the one
+        // ours pairs with (two families joined once, by review or by error): joining it again
+        // would chain a third; for a person to decide.
+        let two_husbands = two_husbands(cfg, theirs, &sb, &pairs, &used_b);
         // A merge of households whose adults or children contradict each other is for a person
         // to decide, however strong the pairs that carry it: at most `possible`.
-        if cfg.contradiction_to_review && (men > 0 || clashes > 0 || other_father) {
+        if cfg.contradiction_to_review && (men > 0 || clashes > 0 || other_father || two_husbands) {
             let p = (cfg.probable - 1e-3).clamp(1e-9, 1.0 - 1e-9);
             l = l.min((p / (1.0 - p)).log2());
         }
         (l, pairs)
     }
+}
+
+/// Whether the stored household holds, besides the man an incoming adult pairs with, another
+/// man among its heads and spouses who is plainly not him (a pair weight under `clash_below`,
+/// not his father or son by name: a son who became head keeps his father's first name as his
+/// father name).
+fn two_husbands(cfg: &MatchConfig, theirs: &[PView<'_>], sb: &[Option<Sex>], pairs: &Pairs, used_b: &[bool]) -> bool {
+    let Some(&(_, j, _, _)) =
+        pairs.iter().find(|p| p.3 == Link::Person && theirs[p.1].role.is_adult_anchor() && sb[p.1] == Some(Sex::M))
+    else {
+        return false;
+    };
+    let him = &theirs[j];
+    let kin = |a: &PView<'_>, b: &PView<'_>| {
+        a.n >= 3 && b.n >= 1 && score::compare_tokens(&a.toks[1], &b.toks[0]).level != score::NameLevel::Different
+    };
+    theirs.iter().enumerate().any(|(k, other)| {
+        k != j
+            && !used_b[k]
+            && other.role.is_adult_anchor()
+            && sb[k] == Some(Sex::M)
+            && !kin(him, other)
+            && !kin(other, him)
+            && score::pair_weight_min(cfg, him, other, cfg.clash_below) < cfg.clash_below
+    })
 }
 
 /// The names a household gives its father: the second name part of each child with three

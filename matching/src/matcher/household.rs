@@ -38,7 +38,13 @@ impl Matcher {
         }
         let cfg = &self.config;
         let prior = cfg.population_prior_log2(index.households());
-        let views: Vec<PView<'_>> = members.iter().map(|p| index.view_of(p)).collect();
+        let mut views: Vec<PView<'_>> = members.iter().map(|p| index.view_of(p)).collect();
+        // How common each incoming name is with its birth year in this population.
+        for (v, p) in views.iter_mut().zip(members) {
+            let (found, expected) = index.namesakes(p, cfg.year_share());
+            v.common = cfg.combination_penalty(found, expected) as f32;
+        }
+        let views = views;
         // Candidate (member, slot) hits.
         let mut hits: Vec<(u32, u16)> = Vec::new();
         let mut buf = Vec::new();
@@ -50,14 +56,14 @@ impl Matcher {
             hits.extend(buf.iter().map(|&s| (s, i as u16)));
         }
         // Pre-screen: households with at least one hit strong enough to count as a pair.
-        let score_hit = |&(s, i): &(u32, u16)| -> Option<HouseholdId> {
+        let score_hit = |&(s, i): &(u32, u16)| -> Option<(HouseholdId, u32)> {
             if !index.plausible(&views[i as usize], s) {
                 return None;
             }
             let w = score::pair_weight_min(cfg, &views[i as usize], &index.view(s), PAIR_MIN - 1.0);
-            (w >= PAIR_MIN - 1.0).then(|| index.recs[s as usize].household)
+            (w >= PAIR_MIN - 1.0).then(|| (index.recs[s as usize].household, s))
         };
-        let mut households: Vec<HouseholdId> = if hits.len() > 512 {
+        let mut households: Vec<(HouseholdId, u32)> = if hits.len() > 512 {
             hits.par_iter().filter_map(score_hit).collect()
         } else {
             hits.iter().filter_map(score_hit).collect()
@@ -72,32 +78,39 @@ impl Matcher {
                 let (a, b) = (&views[i], index.view(s));
                 let w = score::lineage(cfg, a, &b, None).or_else(|| score::lineage(cfg, &b, a, None));
                 if w.is_some_and(|w| w >= PAIR_MIN) {
-                    households.push(index.recs[s as usize].household);
+                    households.push((index.recs[s as usize].household, s));
                 }
             }
         }
         households.sort_unstable();
         households.dedup();
-        households.retain(|&h| !exclude(h));
+        households.retain(|&(h, _)| !exclude(h));
+        // One entry per household with the slots that hit it.
+        let mut groups: Vec<(HouseholdId, Vec<u32>)> = Vec::new();
+        for (h, s) in households {
+            match groups.last_mut() {
+                Some((g, v)) if *g == h => v.push(s),
+                _ => groups.push((h, vec![s])),
+            }
+        }
         // Full assessment.
-        let assess = |&h: &HouseholdId| -> Option<(HouseholdId, f64, Pairs)> {
-            let slots = index.households.get(&h)?;
+        let assess = |(h, hit): &(HouseholdId, Vec<u32>)| -> Option<(HouseholdId, f64, Pairs, Vec<u32>)> {
+            let slots = people_of(index, *h, hit)?;
             let theirs: Vec<PView<'_>> = slots.iter().map(|&s| index.view(s)).collect();
             let (l, pairs) = self.assess(prior, &views, &theirs);
             let p = posterior(l);
-            (p >= cfg.possible).then_some((h, p, pairs))
+            (p >= cfg.possible).then_some((*h, p, pairs, slots))
         };
-        let mut scored: Vec<(HouseholdId, f64, Pairs)> = if households.len() > PAR_HOUSEHOLDS {
-            households.par_iter().filter_map(assess).collect()
+        let mut scored: Vec<(HouseholdId, f64, Pairs, Vec<u32>)> = if groups.len() > PAR_HOUSEHOLDS {
+            groups.par_iter().filter_map(assess).collect()
         } else {
-            households.iter().filter_map(assess).collect()
+            groups.iter().filter_map(assess).collect()
         };
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         scored.truncate(limit);
         scored
             .into_iter()
-            .filter_map(|(h, p, pairs)| {
-                let slots = index.households.get(&h)?;
+            .filter_map(|(h, p, pairs, slots)| {
                 let band = cfg.band(p)?;
                 let pairs = pairs
                     .into_iter()
@@ -233,4 +246,31 @@ impl Matcher {
         });
         MemberMatch { ours, theirs, theirs_name: theirs_name.to_string(), score: posterior(prior + w), evidence: ev }
     }
+}
+
+/// Most persons of one stored household an incoming record is aligned with: a household that
+/// keeps absorbing records (the same family posted thousands of times, a clan merged in review)
+/// costs no more than this to assess.
+pub(super) const MAX_PEOPLE: usize = 48;
+
+/// The persons of a stored household to align with: every distinct person as written (each
+/// written again by later records counts once), or for a household of more than `MAX_PEOPLE`,
+/// the persons the candidate search hit and then the most recent ones, up to `MAX_PEOPLE`.
+fn people_of(index: &Index, h: HouseholdId, hit: &[u32]) -> Option<Vec<u32>> {
+    let all = index.people.get(&h)?;
+    if all.len() <= MAX_PEOPLE {
+        return Some(all.clone());
+    }
+    let mut out: Vec<u32> = hit.iter().copied().take(MAX_PEOPLE).collect();
+    for &s in all.iter().rev() {
+        if out.len() >= MAX_PEOPLE {
+            break;
+        }
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    // Oldest first, as the household holds them.
+    out.sort_unstable();
+    Some(out)
 }

@@ -13,13 +13,22 @@
 //! automatic merge): two men left unpaired on both sides (a household has one husband), two
 //! women plainly different (co-wives exist: a smaller penalty), children naming a father the
 //! other record plainly does not have. One adult's match cannot carry a household whose other
-//! members contradict it. A stored household is compared as its members are: a stored adult who
-//! is a paired one written again by another record is not another adult. The prior comes from
-//! the number of households in the index (`MatchConfig::population_prior`).
+//! members contradict it. A stored household is compared as its members are: each distinct
+//! person once (the index keeps a person written again exactly as one), a person paired with
+//! one incoming member pairs with no other under another of its spellings, and a stored adult
+//! who is a paired one written again is not another adult. A household that already holds two
+//! plainly different husbands (two families joined once) takes no record automatically: at
+//! most `possible`. At most `MAX_PEOPLE` persons of one household are aligned with a record
+//! (those the candidate search hit, then the most recent), so the work per record is bounded
+//! however many records a household absorbs. The prior comes from the number of households in
+//! the index (`MatchConfig::population_prior`); a name common with its birth year in this
+//! population (namesakes in other households beyond what its parts' frequencies predict) loses
+//! up to `MatchConfig::combination_cap` bits.
 
 mod assess;
 mod dedup;
 mod em;
+pub use em::Estimated;
 mod household;
 mod search;
 

@@ -135,6 +135,10 @@ pub(crate) struct PView<'a> {
     pub phone: u64,
     pub sex: Option<Sex>,
     pub role: Role,
+    /// Log2 weight taken off an agreement on the whole name and the birth year, for a name
+    /// that is common with that year (namesakes in other households beyond what the name's
+    /// and the year's own frequencies predict); 0 when not known (stored persons).
+    pub common: f32,
 }
 
 /// Result of comparing two tokens.

@@ -33,8 +33,9 @@ pub(crate) fn pair_weight_min(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, m
     if let Some(l) = sex_level(a.sex, b.sex) {
         rest += w(cfg, ModelField::Sex, l);
     }
+    let common = common_penalty(a, b);
     let (nw, agree) = names(cfg, a, b, None, min - rest - near);
-    rest + nw + if agree { near } else { 0.0 }
+    rest + nw + if agree { near - combination(common, a, b) } else { 0.0 }
 }
 
 /// Level index of a national ID one typo away, and of a phone agreeing on its last seven digits
@@ -88,6 +89,21 @@ pub(crate) fn pair_weight(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, mut e
                 Some(1) => 0.89,
                 _ => 0.0,
             },
+            weight: x,
+        });
+    }
+    // A common name with a common birth year (frequency of the combination).
+    let x = if names_agree { -combination(common_penalty(a, b), a, b) } else { 0.0 };
+    total += x;
+    if let Some(ev) = ev.as_deref_mut()
+        && x != 0.0
+    {
+        ev.push(Evidence {
+            field: Field::Name,
+            level: "common_with_birth_year",
+            ours: PartialDate::unpack(a.dob).map(|d| d.year.to_string()).unwrap_or_default(),
+            theirs: PartialDate::unpack(b.dob).map(|d| d.year.to_string()).unwrap_or_default(),
+            similarity: 1.0,
             weight: x,
         });
     }
@@ -174,4 +190,16 @@ pub(crate) fn levels(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>) -> [Option
     out[6] = phone_level(a.phone, b.phone).map(|l| l as u8);
     out[7] = sex_level(a.sex, b.sex).map(|l| l as u8);
     out
+}
+
+/// The larger common-name penalty of the two sides.
+fn common_penalty(a: &PView<'_>, b: &PView<'_>) -> f64 {
+    f64::from(a.common.max(b.common))
+}
+
+/// The part of `common` that applies: names that agree (checked by the caller) with the same
+/// birth year on both sides.
+fn combination(common: f64, a: &PView<'_>, b: &PView<'_>) -> f64 {
+    let (ya, yb) = (a.dob >> 9, b.dob >> 9);
+    if common > 0.0 && ya != 0 && ya == yb { common } else { 0.0 }
 }
