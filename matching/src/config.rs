@@ -248,6 +248,11 @@ pub struct MatchConfig {
     pub max_block: usize,
     /// Smallest probability a search result may have.
     pub search_floor: f64,
+    /// Most log2 weight taken off an agreement on the whole name and the birth year when that
+    /// combination is common (namesakes in other households beyond what the frequencies of the
+    /// names and of the year predict: a clan naming its sons after one grandfather); 0 turns
+    /// the combination frequency off.
+    pub combination_cap: f64,
 }
 
 impl Default for MatchConfig {
@@ -276,6 +281,7 @@ impl Default for MatchConfig {
             extra_pair_factor: 0.5,
             max_block: 200,
             search_floor: 0.001,
+            combination_cap: 6.0,
         }
     }
 }
@@ -299,6 +305,24 @@ impl MatchConfig {
     pub fn population_prior(&self, population: usize) -> f64 {
         let p = if population == 0 { self.prior } else { self.prior.min(self.repeat_rate / population as f64) };
         p.clamp(1e-12, 1.0 - 1e-12)
+    }
+
+    /// The share of random pairs of persons born the same year (from u of the date levels that
+    /// agree on the year).
+    pub(crate) fn year_share(&self) -> f64 {
+        let u = &self.u.date_of_birth;
+        (u[0] + u[1] + u[2] + u[3] + u[4]).clamp(1e-4, 1.0)
+    }
+
+    /// The log2 weight a name common with its birth year loses (see `combination_cap`), from
+    /// the namesake households found and the number expected.
+    pub(crate) fn combination_penalty(&self, found: f64, expected: f64) -> f64 {
+        // The household the person may really be is among those found.
+        let others = found - 1.0;
+        if self.combination_cap <= 0.0 || others < 1.0 || others <= expected {
+            return 0.0;
+        }
+        (others / expected.max(1e-9)).log2().min(self.combination_cap)
     }
 
     /// log2 prior odds for a population.

@@ -8,7 +8,16 @@
 //! and the candidates of a query are the union of its keys' postings. Skeletons are shared by
 //! Arabic and Latin spellings, so every name key is also a cross-script key. A posting longer
 //! than `MatchConfig::max_block` is narrowed by a second key (father, birth year, ID, phone),
-//! never dropped.
+//! never dropped; what still exceeds the bound keeps those sharing the full date of birth, the
+//! ID or the phone, then the most recent, so one block yields at most `2 × max_block`
+//! candidates however large it grows.
+//!
+//! A household holds each person once as written: a member written again exactly (same name
+//! tokens, ID, date, phone, sex and role: the same family posted again for another round of
+//! aid) is a shadow of the first, counted in the term frequencies and listed among the
+//! household's members, but in no posting and not among the household's `people`, so blocks
+//! and the matcher's alignment grow with persons, not with records. Removing the first hands
+//! its place to a shadow; merging households makes persons written the same way one.
 
 use crate::phonetic::{FxMap, mix};
 use crate::prepare::{MAX_PARTS, PTok, PreparedPerson};
@@ -66,6 +75,10 @@ pub(crate) struct Rec {
     pub role: Role,
     pub sex: Option<Sex>,
     pub alive: bool,
+    /// The slot that stands for this person in its household: itself, or an earlier slot of
+    /// the same household with every compared field equal (the same person written the same way
+    /// by another record). Only a household's primaries are in postings and in `people`.
+    pub primary: u32,
 }
 
 /// A posting list.
@@ -129,6 +142,10 @@ pub struct Index {
     pub(crate) recs: Vec<Rec>,
     pub(crate) by_id: FxMap<PersonId, u32>,
     pub(crate) households: FxMap<HouseholdId, Vec<u32>>,
+    /// The distinct persons of each household as written: its primary slots, oldest first.
+    pub(crate) people: FxMap<HouseholdId, Vec<u32>>,
+    /// A primary slot's duplicates (the same person written identically by later records).
+    pub(crate) shadows: FxMap<u32, Vec<u32>>,
     pub(crate) blocks: FxMap<u64, Posting>,
     pub(crate) names: String,
     pub(crate) alive: usize,
@@ -206,12 +223,39 @@ impl Index {
             ix.by_id.insert(pid, slot);
             ix.households.entry(hid).or_default().push(slot);
         }
+        // The distinct persons of each household, in slot order.
+        let mut people: FxMap<HouseholdId, Vec<u32>> = FxMap::default();
+        let mut shadows: FxMap<u32, Vec<u32>> = FxMap::default();
+        let mut dups = Vec::new();
+        for (&h, slots) in &ix.households {
+            let mut seen: FxMap<u64, u32> = FxMap::default();
+            let mut mine = Vec::new();
+            for &s in slots {
+                let sig = ix.signature(s);
+                match seen.get(&sig) {
+                    Some(&p) if ix.same_fields(p, s) => {
+                        dups.push((s, p));
+                        shadows.entry(p).or_default().push(s);
+                    }
+                    _ => {
+                        seen.insert(sig, s);
+                        mine.push(s);
+                    }
+                }
+            }
+            people.insert(h, mine);
+        }
+        for (s, p) in dups {
+            ix.recs[s as usize].primary = p;
+        }
+        ix.people = people;
+        ix.shadows = shadows;
         // Keys in parallel, then grouped by a parallel sort.
         let mut entries: Vec<(u64, u32)> = ix
             .recs
             .par_iter()
             .enumerate()
-            .filter(|(_, r)| r.alive)
+            .filter(|&(slot, r)| r.alive && r.primary == slot as u32)
             .flat_map_iter(|(slot, r)| {
                 let mut ks = [(KeyKind::Family, 0u64); 10];
                 let k = ix.rec_keys(r, &mut ks);
@@ -245,6 +289,20 @@ impl Index {
         let slot = self.push_rec(person, household, &prepared);
         self.by_id.insert(person, slot);
         self.households.entry(household).or_default().push(slot);
+        // The same person written the same way again (another record, another round of aid):
+        // a shadow of the first, in no posting, so blocks and households grow with persons.
+        let again = self.people.get(&household).and_then(|v| v.iter().copied().find(|&p| self.same_fields(p, slot)));
+        if let Some(p) = again {
+            self.recs[slot as usize].primary = p;
+            self.shadows.entry(p).or_default().push(slot);
+            return;
+        }
+        self.people.entry(household).or_default().push(slot);
+        self.post(slot);
+    }
+
+    /// Files a slot under its keys.
+    fn post(&mut self, slot: u32) {
         let mut ks = [(KeyKind::Family, 0u64); 10];
         let k = self.rec_keys(&self.recs[slot as usize], &mut ks);
         for &(_, h) in &ks[..k] {
@@ -258,16 +316,77 @@ impl Index {
         }
     }
 
+    /// Takes a slot out of its keys' postings.
+    fn unpost(&mut self, slot: u32) {
+        let mut ks = [(KeyKind::Family, 0u64); 10];
+        let k = self.rec_keys(&self.recs[slot as usize], &mut ks);
+        for &(_, h) in &ks[..k] {
+            if let Some(p) = self.blocks.get_mut(&h)
+                && p.remove(slot)
+            {
+                self.blocks.remove(&h);
+            }
+        }
+    }
+
+    /// Whether two slots hold the same person written the same way (every compared field).
+    fn same_fields(&self, a: u32, b: u32) -> bool {
+        let (x, y) = (&self.recs[a as usize], &self.recs[b as usize]);
+        x.alive
+            && y.alive
+            && x.n == y.n
+            && x.parts[..x.n as usize] == y.parts[..y.n as usize]
+            && (x.nid, x.dob, x.phone, x.sex, x.role) == (y.nid, y.dob, y.phone, y.sex, y.role)
+    }
+
+    /// A hash of the fields `same_fields` compares.
+    fn signature(&self, s: u32) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let r = &self.recs[s as usize];
+        let mut h = crate::phonetic::FxHasher::default();
+        (&r.parts[..r.n as usize], r.nid, r.dob, r.phone, r.sex, r.role).hash(&mut h);
+        h.finish()
+    }
+
     /// Removes one person, if present.
     pub fn remove_person(&mut self, person: PersonId) {
         if let Some(slot) = self.by_id.remove(&person) {
-            let mut ks = [(KeyKind::Family, 0u64); 10];
-            let k = self.rec_keys(&self.recs[slot as usize], &mut ks);
-            for &(_, h) in &ks[..k] {
-                if let Some(p) = self.blocks.get_mut(&h)
-                    && p.remove(slot)
-                {
-                    self.blocks.remove(&h);
+            let (primary, hid) = (self.recs[slot as usize].primary, self.recs[slot as usize].household);
+            if primary != slot {
+                if let Some(v) = self.shadows.get_mut(&primary) {
+                    v.retain(|&x| x != slot);
+                    if v.is_empty() {
+                        self.shadows.remove(&primary);
+                    }
+                }
+            } else {
+                self.unpost(slot);
+                // Its first shadow, if any, stands for the person from now on.
+                let heir = match self.shadows.remove(&slot) {
+                    Some(mut rest) if !rest.is_empty() => {
+                        let q = rest.remove(0);
+                        for &x in rest.iter().chain([&q]) {
+                            self.recs[x as usize].primary = q;
+                        }
+                        if !rest.is_empty() {
+                            self.shadows.insert(q, rest);
+                        }
+                        self.post(q);
+                        Some(q)
+                    }
+                    _ => None,
+                };
+                if let Some(v) = self.people.get_mut(&hid) {
+                    match (v.iter().position(|&x| x == slot), heir) {
+                        (Some(i), Some(q)) => v[i] = q,
+                        (Some(i), None) => {
+                            v.remove(i);
+                        }
+                        _ => {}
+                    }
+                    if v.is_empty() {
+                        self.people.remove(&hid);
+                    }
                 }
             }
             self.remove_slot(slot);
@@ -284,6 +403,22 @@ impl Index {
                 self.recs[s as usize].household = into;
             }
             self.households.entry(into).or_default().extend(members);
+        }
+        // Persons written the same way in both become one.
+        for p in self.people.remove(&from).unwrap_or_default() {
+            let same = self.people.get(&into).and_then(|v| v.iter().copied().find(|&q| self.same_fields(q, p)));
+            match same {
+                Some(q) => {
+                    self.unpost(p);
+                    let mut moved = self.shadows.remove(&p).unwrap_or_default();
+                    moved.push(p);
+                    for &x in &moved {
+                        self.recs[x as usize].primary = q;
+                    }
+                    self.shadows.entry(q).or_default().extend(moved);
+                }
+                None => self.people.entry(into).or_default().push(p),
+            }
         }
     }
 
@@ -321,7 +456,9 @@ impl Index {
             })
             .sum();
         let toks: usize = self.toks.iter().map(|t| t.code.len() + std::mem::size_of::<TokInfo>()).sum();
-        let hh: usize = self.households.values().map(|v| v.capacity() * 4 + 16 + 40).sum();
+        let hh: usize = self.households.values().map(|v| v.capacity() * 4 + 16 + 40).sum::<usize>()
+            + self.people.values().map(|v| v.capacity() * 4 + 16 + 40).sum::<usize>()
+            + self.shadows.values().map(|v| v.capacity() * 4 + 16 + 36).sum::<usize>();
         self.recs.capacity() * std::mem::size_of::<Rec>()
             + self.names.capacity()
             + self.blocks.capacity() * (8 + std::mem::size_of::<Posting>() + 1)
@@ -390,6 +527,7 @@ impl Index {
             role: p.role,
             sex: p.sex,
             alive: true,
+            primary: slot,
         });
         self.alive += 1;
         slot
@@ -470,7 +608,7 @@ impl Index {
                 total,
             };
         }
-        PView { toks, n, nid: r.nid, dob: r.dob, phone: r.phone, sex: r.sex, role: r.role }
+        PView { toks, n, nid: r.nid, dob: r.dob, phone: r.phone, sex: r.sex, role: r.role, common: 0.0 }
     }
 
     /// The scorer's view of a prepared (incoming) person, with term frequencies from the index.
@@ -498,7 +636,47 @@ impl Index {
             toks[i] =
                 TokView { code: &t.code, skel: t.skel, skel_full: t.skel_full, groups: t.groups, id, tf, ctf, total };
         }
-        PView { toks, n, nid: p.nid, dob: p.dob, phone: p.phone, sex: p.sex, role: p.role }
+        PView { toks, n, nid: p.nid, dob: p.dob, phone: p.phone, sex: p.sex, role: p.role, common: 0.0 }
+    }
+
+    /// How common a person's full name is together with the birth year, against what the
+    /// names' and years' own frequencies predict: the stored households holding someone with
+    /// the same first and family name (and father's name, when both have one) by skeleton,
+    /// born the same year, and the number of such persons expected if names and years were
+    /// independent (`year_share`: the share of random pairs born the same year). Reads at most
+    /// `SCAN` entries of the block and scales up. `(0, 0)` without two name parts or a year.
+    pub(crate) fn namesakes(&self, q: &PreparedPerson, year_share: f64) -> (f64, f64) {
+        const SCAN: usize = 2048;
+        let n = q.parts.len().min(MAX_PARTS);
+        let year = q.dob >> 9;
+        if n < 2 || year == 0 || self.alive == 0 {
+            return (0.0, 0.0);
+        }
+        let sk = |i: usize| q.parts[i].skel;
+        let share = |skel: u64, slot: usize| {
+            let c = self.concept_map.get(&skel).map_or(0, |&c| self.concept_counts[c as usize][slot]);
+            f64::from(c) / (self.slots[slot].max(1) as f64)
+        };
+        let mut expected = self.alive as f64 * share(sk(0), 0) * share(sk(n - 1), 1) * year_share;
+        if n >= 3 {
+            expected *= share(sk(1), 0);
+        }
+        let Some(p) = self.blocks.get(&key(KeyKind::FirstFamily, sk(0), sk(n - 1))) else {
+            return (0.0, expected);
+        };
+        let list = p.as_slice();
+        let mut hh: Vec<HouseholdId> = Vec::new();
+        for &s in list.iter().rev().take(SCAN) {
+            let r = &self.recs[s as usize];
+            let rn = r.n as usize;
+            if r.alive && r.dob >> 9 == year && (n < 3 || rn < 3 || self.toks[r.parts[1] as usize].skel == sk(1)) {
+                hh.push(r.household);
+            }
+        }
+        hh.sort_unstable();
+        hh.dedup();
+        let scale = list.len().max(1) as f64 / list.len().clamp(1, SCAN) as f64;
+        (hh.len() as f64 * scale, expected)
     }
 
     /// Skeletons of a prepared person's parts.
@@ -658,10 +836,31 @@ impl Index {
             if list.len() <= max_block {
                 out.extend(list.iter().copied().filter(|&s| self.recs[s as usize].alive));
             } else {
-                out.extend(list.iter().copied().filter(|&s| {
+                // Narrowed by a second key; what still exceeds the bound keeps the persons that
+                // share the full date of birth, the ID or the phone, then the most recent ones:
+                // at most `2 × max_block` from one block, however large it grows.
+                let start = out.len();
+                let (mut near, mut recent) = (0, 0);
+                for &s in list.iter().rev() {
                     let r = &self.recs[s as usize];
-                    r.alive && self.second_key(kind, q, r)
-                }));
+                    if !r.alive || !self.second_key(kind, q, r) {
+                        continue;
+                    }
+                    let tight = (q.dob != 0 && q.dob == r.dob)
+                        || (q.nid != 0 && q.nid == r.nid)
+                        || (q.phone != 0 && q.phone == r.phone);
+                    if tight && near < max_block {
+                        near += 1;
+                        out.push(s);
+                    } else if recent < max_block {
+                        recent += 1;
+                        out.push(s);
+                    }
+                    if near == max_block && recent == max_block {
+                        break;
+                    }
+                }
+                debug_assert!(out.len() - start <= 2 * max_block);
             }
         }
     }

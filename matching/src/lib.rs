@@ -48,7 +48,7 @@ mod similarity;
 
 pub use config::{Band, LevelProbabilities, MProbabilities, MatchConfig, UProbabilities};
 pub use index::Index;
-pub use matcher::{HouseholdMatch, Matcher, MemberMatch, SearchQuery};
+pub use matcher::{Estimated, HouseholdMatch, Matcher, MemberMatch, SearchQuery};
 pub use prepare::{NamePart, PreparedPerson, prepare};
 pub use score::{Evidence, Field};
 

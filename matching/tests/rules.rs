@@ -385,3 +385,136 @@ fn one_word_names_and_double_typos_are_candidates() {
     let q = SearchQuery { name: Some("زكريا"), date_of_birth: Some("1979-03-14"), ..Default::default() };
     assert!(m.search(&ix, &q, 5).iter().any(|h| h.household == 777));
 }
+
+/// Issue 9, no magnets: a stored household that already holds two plainly different husbands
+/// (two families joined once, by review or by error) takes no further record automatically,
+/// however well the record matches one of them: at most a review flag.
+#[test]
+fn a_household_with_two_husbands_takes_nothing_automatically() {
+    let mut ix = clan_index();
+    let one = [
+        p(Role::Head, "رامي خليل يوسف الحلو").dob("1979-02-11").sex(Sex::M).id("400000018"),
+        p(Role::Spouse, "هبة سامي الحلو").dob("1983-06-01").sex(Sex::F),
+    ];
+    let other = [
+        p(Role::Head, "نبيل عمر حسن الحلو").dob("1970-10-03").sex(Sex::M).id("401234562"),
+        p(Role::Spouse, "منى ناصر الحلو").dob("1975-01-20").sex(Sex::F),
+    ];
+    for (k, x) in one.iter().chain(&other).enumerate() {
+        ix.insert(900_000 + k as PersonId, 77_777, prepare(x));
+    }
+    let incoming: Vec<_> = other.iter().map(prepare).collect();
+    let m = Matcher::default();
+    let found = m.match_household(&ix, &incoming, &|_| false, 5);
+    let hit = found.iter().find(|h| h.household == 77_777).expect("found");
+    assert_eq!(hit.band, Band::Possible, "{}", hit.score);
+    // The same household holding one husband (a son who became head keeps his father's first
+    // name as his father name) takes it as before.
+    let mut ix = clan_index();
+    let son = p(Role::Head, "خليل رامي خليل الحلو").dob("2001-04-04").sex(Sex::M);
+    for (k, x) in one.iter().chain([&son]).enumerate() {
+        ix.insert(900_000 + k as PersonId, 77_777, prepare(x));
+    }
+    let incoming: Vec<_> = one.iter().map(prepare).collect();
+    let found = m.match_household(&ix, &incoming, &|_| false, 5);
+    assert_eq!(found[0].household, 77_777);
+    assert!(found[0].band >= Band::Probable, "{}", found[0].score);
+}
+
+/// Issue 9, frequency for combinations: a full name that many households share with one birth
+/// year (a clan naming its sons after one grandfather) says less than its parts' frequencies
+/// predict; the same name alone in its year keeps its weight.
+#[test]
+fn a_name_common_with_its_birth_year_says_less() {
+    let lone = [prepare(&p(Role::Head, "محمد احمد محمود الشاعر").dob("1980-05"))];
+    let stored = p(Role::Head, "محمد احمد محمود الشاعر").dob("1980-05-01").sex(Sex::M).id("400000018");
+    let mut rare = clan_index();
+    rare.insert(5_000_000, 55_555, prepare(&stored));
+    let mut common = rare.clone();
+    for k in 0..40u64 {
+        let dob = format!("1980-{:02}-{:02}", 1 + k % 12, 1 + k % 27);
+        let twin = p(Role::Head, "محمد احمد محمود الشاعر").dob(&dob).sex(Sex::M);
+        common.insert(6_000_000 + k, 60_000 + k, prepare(&twin));
+    }
+    let m = Matcher::default();
+    let at = |ix: &Index| {
+        m.match_household(ix, &lone, &|_| false, 100).iter().find(|h| h.household == 55_555).map_or(0.0, |h| h.score)
+    };
+    let (s_rare, s_common) = (at(&rare), at(&common));
+    assert!(s_common < s_rare, "common {s_common} rare {s_rare}");
+    let off = Matcher::new(MatchConfig { combination_cap: 0.0, ..MatchConfig::default() });
+    let s_off = off
+        .match_household(&common, &lone, &|_| false, 100)
+        .iter()
+        .find(|h| h.household == 55_555)
+        .map_or(0.0, |h| h.score);
+    assert!(s_common < s_off, "with {s_common} without {s_off}");
+}
+
+/// Issue 16: the same family posted thousands of times in one household is aligned with its
+/// distinct persons, not every copy: the index holds each person once however many records
+/// repeat it, and a record posted again still finds its household.
+#[test]
+fn a_family_posted_thousands_of_times_is_held_once() {
+    let mut ix = Index::new();
+    let family = [
+        p(Role::Head, "محمد احمد محمود الشاعر").dob("1980-05-01").sex(Sex::M).id("401234562"),
+        p(Role::Spouse, "فاطمة علي حسن الشاعر").dob("1984").sex(Sex::F),
+    ];
+    let m = Matcher::default();
+    let prepared: Vec<_> = family.iter().map(prepare).collect();
+    for r in 0..3_000u64 {
+        for (k, x) in prepared.iter().enumerate() {
+            ix.insert(r * 2 + k as u64, 1, x.clone());
+        }
+    }
+    assert_eq!(ix.persons(), 6_000);
+    assert_eq!(ix.household_members(1).len(), 6_000);
+    let found = m.match_household(&ix, &prepared, &|_| false, 5);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].household, 1);
+    assert_eq!(found[0].band, Band::Certain);
+    // Pairs name the first record's persons.
+    assert!(found[0].pairs.iter().all(|x| x.theirs < 2), "{:?}", found[0].pairs.iter().map(|x| x.theirs));
+    // Removing the first record hands the persons on to the next copies.
+    ix.remove_person(0);
+    ix.remove_person(1);
+    let found = m.match_household(&ix, &prepared, &|_| false, 5);
+    assert_eq!(found[0].household, 1);
+    assert!(found[0].pairs.iter().all(|x| x.theirs == 2 || x.theirs == 3));
+    // Another household with the same persons, merged in: still each person once.
+    for (k, x) in prepared.iter().enumerate() {
+        ix.insert(100_000 + k as u64, 2, x.clone());
+    }
+    ix.reassign_household(2, 1);
+    assert_eq!(ix.households(), 1);
+    let found = m.match_household(&ix, &prepared, &|_| false, 5);
+    assert_eq!((found.len(), found[0].household), (1, 1));
+}
+
+/// Issue 16: a family of one name with a distinct ID per record (every record another person
+/// to the matcher) grows one block without bound; each record still costs a bounded number of
+/// candidates, and the household it belongs to is still found.
+#[test]
+fn an_oversized_block_is_narrowed_never_dropped() {
+    let mut ix = Index::new();
+    let mut id = 400_000_000u64;
+    for r in 0..3_000u64 {
+        let nid = format!("{id:09}");
+        let year = 1960 + r % 40;
+        let dob = format!("{year}-{:02}-{:02}", 1 + r % 12, 1 + r % 28);
+        ix.insert(r, r, prepare(&p(Role::Head, "محمد احمد محمود الشاعر").dob(&dob).sex(Sex::M).id(&nid)));
+        id += 7_919;
+    }
+    let m = Matcher::default();
+    // The first record, written again with its ID: found through the ID whatever the blocks.
+    let q = [prepare(&p(Role::Head, "محمد احمد محمود الشاعر").dob("1960-01-01").sex(Sex::M).id("400000000"))];
+    let found = m.match_household(&ix, &q, &|_| false, 3);
+    assert_eq!(found[0].household, 0);
+    // Without the ID, by its full date of birth: the oldest of the block, still a candidate
+    // (a name this common weighs little, so every candidate is shown to see it).
+    let q = [prepare(&p(Role::Head, "محمد احمد محمود الشاعر").dob("1960-01-01").sex(Sex::M))];
+    let m = Matcher::new(MatchConfig { combination_cap: 0.0, possible: 1e-6, ..MatchConfig::default() });
+    let found = m.match_household(&ix, &q, &|_| false, 100);
+    assert!(found.iter().any(|h| h.household == 0));
+}

@@ -1,5 +1,5 @@
 //! The matching model as an operator manages it: the configuration file `serve` reads, and its
-//! re-estimation by EM on the stored data (`bawaba model estimate`).
+//! re-estimation by EM on the stored data (`bawaba model estimate`: λ, m and u).
 
 use std::path::Path;
 
@@ -23,18 +23,18 @@ pub fn load_config(path: Option<&Path>) -> Result<MatchConfig, ServiceError> {
 pub struct Estimate {
     pub persons: usize,
     pub households: usize,
-    /// The whole configuration with the new m probabilities, as JSON for `serve --match-config`.
+    /// The whole configuration with the new m and u probabilities and repeat rate (λ × persons),
+    /// as JSON for `serve --match-config`.
     pub config_json: String,
 }
 
-/// Re-estimates the m probabilities by EM on up to `max_pairs` candidate pairs drawn from the
+/// Re-estimates λ, m and u by EM on up to `max_pairs` candidate pairs drawn from the
 /// stored persons' blocks, starting from the configuration at `from` (or the defaults).
 pub fn estimate(db: &Database, from: Option<&Path>, max_pairs: usize) -> Result<Estimate, ServiceError> {
     let config = load_config(from)?;
     let (engine, _) = Engine::load(&mut db.connect()?, Matcher::new(config.clone()))?;
     let state = engine.state.read();
-    let m = engine.matcher.estimate_m(&state.index, max_pairs);
-    let estimated = MatchConfig { m, ..config };
+    let estimated = engine.matcher.estimate(&state.index, max_pairs).apply(&config);
     let config_json = serde_json::to_string_pretty(&estimated).map_err(|e| ServiceError::Internal(e.to_string()))?;
     Ok(Estimate { persons: state.index.persons(), households: state.index.households(), config_json })
 }

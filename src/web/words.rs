@@ -213,6 +213,13 @@ fn verdict(l: Lang, field: &str, level: &str) -> (&'static str, &'static str) {
         "day_month_swapped" => (l.t("اليوم والشهر متبادلان", "day and month swapped"), "≈"),
         "partial" => (l.t("متطابق جزئياً", "partly the same"), "≈"),
         "year_off_by_one" => (l.t("بفارق سنة واحدة", "one year apart"), "≈"),
+        "common_with_birth_year" => (
+            l.t(
+                "اسم كامل شائع مع سنة الميلاد نفسها: يدل على القليل",
+                "a full name common with this birth year: says little",
+            ),
+            "≈",
+        ),
         "confirmed_same_household" => {
             (l.t("أكد مراجع أنهما أسرة واحدة", "a reviewer confirmed they are one household"), "=")
         }

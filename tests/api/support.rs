@@ -199,7 +199,9 @@ fn read(res: Result<ureq::Response, ureq::Error>) -> (u16, Value) {
         Err(e) => panic!("transport error: {e}"),
     };
     let status = resp.status();
-    let text = resp.into_string().unwrap_or_default();
+    // Read whole: `into_string` stops at 10 MB, and a batch of 3,000 records answers more.
+    let mut text = String::new();
+    let _ = std::io::Read::read_to_string(&mut resp.into_reader(), &mut text);
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 

@@ -1,0 +1,186 @@
+//! Identifiers, dates, phones, sex and role: agreement levels and their weights.
+
+use crate::config::{MatchConfig, ModelField};
+use crate::normalize::PartialDate;
+use crate::similarity::osa;
+use crate::{Role, Sex};
+
+/// Level index of a national ID comparison, `None` if missing.
+pub(crate) fn nid_level(a: u64, b: u64) -> Option<usize> {
+    if a == 0 || b == 0 {
+        return None;
+    }
+    if a == b {
+        return Some(0);
+    }
+    let (da, la) = digits(a);
+    let (db, lb) = digits(b);
+    Some(if osa(&da[..la], &db[..lb]) <= 1 { 1 } else { 2 })
+}
+
+pub(super) fn digits(mut v: u64) -> ([u8; 20], usize) {
+    let mut tmp = [0u8; 20];
+    let mut n = 0;
+    while v > 0 && n < 20 {
+        tmp[n] = b'0' + (v % 10) as u8;
+        v /= 10;
+        n += 1;
+    }
+    while n < 9 {
+        tmp[n] = b'0';
+        n += 1;
+    }
+    tmp[..n].reverse();
+    (tmp, n)
+}
+
+/// Whether a 9-digit national ID carries a valid check digit (Palestinian/Israeli scheme:
+/// weights 1, 2, 1, 2 … from the left, the digits of the products summed, total ≡ 0 mod 10).
+pub(crate) fn nid_valid(v: u64) -> bool {
+    if v == 0 || v >= 1_000_000_000 {
+        return false;
+    }
+    let (d, _) = digits(v);
+    let sum: u32 = d[..9]
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let x = u32::from(c - b'0') * if i % 2 == 0 { 1 } else { 2 };
+            x / 10 + x % 10
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// The weight of a national ID level: a different ID weighs `nid_far_factor` times more when
+/// both are valid and differ in three digits or more (not a slip: another person's number).
+pub(super) fn nid_weight(cfg: &MatchConfig, a: u64, b: u64, level: usize) -> f64 {
+    let x = w(cfg, ModelField::NationalId, level);
+    if level == 2 && x < 0.0 && nid_valid(a) && nid_valid(b) {
+        let (da, _) = digits(a);
+        let (db, _) = digits(b);
+        if da[..9].iter().zip(&db[..9]).filter(|(p, q)| p != q).count() >= 3 {
+            return x * cfg.nid_far_factor;
+        }
+    }
+    x
+}
+
+/// Level index of a date-of-birth comparison (see [`crate::config::LevelProbabilities`]).
+pub(crate) fn dob_level(a: u32, b: u32) -> Option<usize> {
+    let (Some(x), Some(y)) = (PartialDate::unpack(a), PartialDate::unpack(b)) else {
+        return None;
+    };
+    let month_known = x.month.is_some() && y.month.is_some();
+    let day_known = month_known && x.day.is_some() && y.day.is_some();
+    let m_eq = !month_known || x.month == y.month;
+    let d_eq = !day_known || x.day == y.day;
+    // The first of January stands for an unknown day and month in many registries: it agrees
+    // as far as the year only.
+    let placeholder = |d: &PartialDate| d.month == Some(1) && d.day == Some(1);
+    if x.year == y.year && (placeholder(&x) || placeholder(&y)) && m_eq && d_eq {
+        return Some(2);
+    }
+    if x.year == y.year && m_eq && d_eq {
+        return Some(if day_known {
+            0
+        } else if month_known {
+            1
+        } else {
+            2
+        });
+    }
+    if day_known && x.year == y.year && x.month == y.day && x.day == y.month {
+        return Some(3);
+    }
+    if x.year == y.year && (day_known || month_known) {
+        // One of month or day differs (a typo), or both.
+        return Some(if m_eq || d_eq { 4 } else { 6 });
+    }
+    if x.year.abs_diff(y.year) >= 5 {
+        return Some(7);
+    }
+    if x.year.abs_diff(y.year) == 1 && m_eq && d_eq {
+        return Some(5);
+    }
+    Some(6)
+}
+
+/// Level index of a phone comparison.
+pub(crate) fn phone_level(a: u64, b: u64) -> Option<usize> {
+    if a == 0 || b == 0 {
+        return None;
+    }
+    Some(if a == b {
+        0
+    } else if a % 10_000_000 == b % 10_000_000 {
+        1
+    } else {
+        2
+    })
+}
+
+/// Level index of a sex comparison.
+pub(crate) fn sex_level(a: Option<Sex>, b: Option<Sex>) -> Option<usize> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(usize::from(x != y)),
+        _ => None,
+    }
+}
+
+pub(super) fn w(cfg: &MatchConfig, f: ModelField, level: usize) -> f64 {
+    (cfg.m.field(f)[level].max(1e-9) / cfg.u.field(f)[level].max(1e-12)).log2()
+}
+
+/// Weight of the role pairing (not a model field: a small household-level term).
+pub(crate) fn role_weight(a: Role, b: Role) -> (f64, &'static str) {
+    if a == b {
+        (0.5, "same")
+    } else if (a.is_adult_anchor() && b.is_adult_anchor()) || a == Role::Other || b == Role::Other {
+        (0.0, "compatible")
+    } else {
+        (-1.0, "different")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn national_id_check_digit_and_far_weight() {
+        assert!(nid_valid(18)); // 000000018
+        assert!(nid_valid(401_234_562));
+        assert!(!nid_valid(401_234_563));
+        let cfg = MatchConfig::default();
+        let base = w(&cfg, ModelField::NationalId, 2);
+        // Valid and far apart: another person's number.
+        assert!((nid_weight(&cfg, 401_234_562, 18, 2) - base * cfg.nid_far_factor).abs() < 1e-9);
+        // One of them not valid: a slip is as likely as another number.
+        assert!((nid_weight(&cfg, 401_234_563, 18, 2) - base).abs() < 1e-9);
+    }
+
+    #[test]
+    fn dob_levels() {
+        let d = |s: &str| crate::normalize::date_of_birth(s).map_or(0, PartialDate::pack);
+        assert_eq!(dob_level(d("1980-05-01"), d("1980-05-01")), Some(0));
+        assert_eq!(dob_level(d("1980-05-01"), d("1980-05")), Some(1));
+        assert_eq!(dob_level(d("1980-05-01"), d("1980")), Some(2));
+        assert_eq!(dob_level(d("1980-05-01"), d("1980-01-05")), Some(3));
+        assert_eq!(dob_level(d("1980-05-01"), d("1980-05-02")), Some(4));
+        assert_eq!(dob_level(d("1980-05-01"), d("1981-05-01")), Some(5));
+        assert_eq!(dob_level(d("1980-05-01"), d("1975-02-11")), Some(7));
+        assert_eq!(dob_level(d("1980-05-01"), d("1978-02-11")), Some(6));
+        assert_eq!(dob_level(d("1980-05-01"), 0), None);
+    }
+
+    #[test]
+    fn id_and_phone_levels() {
+        assert_eq!(nid_level(401234563, 401234563), Some(0));
+        assert_eq!(nid_level(401234563, 401243563), Some(1));
+        assert_eq!(nid_level(401234563, 401234567), Some(1));
+        assert_eq!(nid_level(401234563, 912345678), Some(2));
+        assert_eq!(nid_level(0, 912345678), None);
+        assert_eq!(phone_level(970599123456, 972569123456), Some(1));
+    }
+}

@@ -1,0 +1,402 @@
+//! Names part by part: comparing two tokens (same script, across scripts), the weight of a
+//! part's agreement level with its term frequency, the readings of a name (as written, family
+//! name first, three parts without the family name), lineage dependence, and the lineage link
+//! of a father named in his child's name.
+
+use crate::config::{MatchConfig, ModelField};
+use crate::normalize::{self, is_ar};
+use crate::phonetic::{self, intersects};
+use crate::prepare::MAX_PARTS;
+use crate::similarity::{arabic_cost_bounded, jaro_winkler, osa, osa_classes};
+use crate::{Role, Sex};
+
+use super::*;
+
+/// Compares two tokens.
+pub(crate) fn compare_tokens(a: &TokView<'_>, b: &TokView<'_>) -> TokCmp {
+    let exact = |label| TokCmp { level: NameLevel::Exact, sim: 1.0, label, concept: false };
+    if (a.id != NO_ID && a.id == b.id) || a.code == b.code {
+        return exact("exact");
+    }
+    let (Some(&fa), Some(&fb)) = (a.code.first(), b.code.first()) else {
+        return TokCmp { level: NameLevel::Different, sim: 0.0, label: "different", concept: false };
+    };
+    let both_known = !a.groups.is_empty() && !b.groups.is_empty();
+    let same_group = both_known && intersects(a.groups, b.groups);
+    let known_distinct = both_known && !same_group;
+    let skel_eq = a.skel == b.skel || a.skel_full == b.skel_full;
+    let variant = |sim, label| TokCmp { level: NameLevel::Variant, sim, label, concept: true };
+    let other = |level, sim, label| TokCmp { level, sim, label, concept: false };
+    if is_ar(fa) != is_ar(fb) {
+        // Arabic ↔ Latin.
+        if same_group {
+            return TokCmp { level: NameLevel::Exact, sim: 0.95, label: "transliteration", concept: true };
+        }
+        if known_distinct {
+            return if skel_eq {
+                other(NameLevel::Similar, 0.7, "similar")
+            } else {
+                other(NameLevel::Different, 0.3, "different")
+            };
+        }
+        if skel_eq && a.skel != 0 {
+            return variant(0.9, "transliteration");
+        }
+        let mut ca = [0u8; 16];
+        let mut cb = [0u8; 16];
+        let na = phonetic::unpack(a.skel, &mut ca);
+        let nb = phonetic::unpack(b.skel, &mut cb);
+        if na.abs_diff(nb) > 1 {
+            return other(NameLevel::Different, 0.3, "different");
+        }
+        let d = osa_classes(&ca[..na], &cb[..nb]);
+        let len = na.max(nb).max(1);
+        let sim = 1.0 - d as f64 / len as f64;
+        if d == 1 && na.min(nb) >= 3 {
+            return other(NameLevel::Similar, sim, "similar");
+        }
+        return other(NameLevel::Different, sim, "different");
+    }
+    if is_ar(fa) {
+        let cost = f64::from(arabic_cost_bounded(a.code, b.code, 2.0));
+        let len = a.code.len().max(b.code.len()) as f64;
+        let sim = (1.0 - cost / len).max(0.0);
+        let minlen = a.code.len().min(b.code.len());
+        if same_group || cost <= 0.3 || (cost <= 0.45 && !known_distinct) {
+            return variant(sim, "spelling_variant");
+        }
+        if known_distinct {
+            return other(NameLevel::Different, sim, "different");
+        }
+        if cost <= 1.0 && minlen >= 3 {
+            return other(NameLevel::OneTypo, sim, "one_typo");
+        }
+        if cost <= 2.0 && minlen >= 5 && jaro_winkler(a.code, b.code) >= 0.85 {
+            return other(NameLevel::Similar, sim, "similar");
+        }
+        return other(NameLevel::Different, sim, "different");
+    }
+    // Latin ↔ Latin.
+    let jw = jaro_winkler(a.code, b.code);
+    if same_group {
+        return variant(jw.max(0.9), "spelling_variant");
+    }
+    if known_distinct {
+        return other(NameLevel::Different, jw, "different");
+    }
+    if skel_eq && a.skel != 0 {
+        return variant(jw.max(0.85), "spelling_variant");
+    }
+    let minlen = a.code.len().min(b.code.len());
+    if a.code.len().abs_diff(b.code.len()) <= 1 && minlen >= 4 && osa(a.code, b.code) == 1 {
+        return other(NameLevel::OneTypo, jw, "one_typo");
+    }
+    if jw >= 0.9 && minlen >= 4 {
+        return other(NameLevel::Similar, jw, "similar");
+    }
+    other(NameLevel::Different, jw, "different")
+}
+
+/// The weight of a name comparison for one part.
+pub(crate) fn name_weight(cfg: &MatchConfig, f: ModelField, c: &TokCmp, a: &TokView<'_>, b: &TokView<'_>) -> f64 {
+    let slot = usize::from(f == ModelField::Family);
+    let li = c.level as usize;
+    let m = cfg.m.field(f)[li];
+    let u = match c.level {
+        NameLevel::Exact | NameLevel::Variant => {
+            // Term frequency, smoothed towards the default u by `tf_prior_weight` pseudo-slots.
+            let count = if c.concept { a.ctf[slot].max(b.ctf[slot]) } else { a.tf[slot].max(b.tf[slot]) };
+            let total = f64::from(a.total[slot].max(b.total[slot]));
+            let alpha = cfg.tf_prior_weight;
+            let u0 = cfg.u.field(f)[li];
+            ((f64::from(count) + alpha * u0) / (total + alpha)).max(cfg.tf_floor)
+        }
+        _ => cfg.u.field(f)[li],
+    };
+    (m.max(1e-9) / u.max(1e-12)).log2()
+}
+
+pub(super) fn part_field(f: ModelField) -> Field {
+    match f {
+        ModelField::First => Field::FirstName,
+        ModelField::Father => Field::FatherName,
+        ModelField::Grandfather => Field::GrandfatherName,
+        _ => Field::FamilyName,
+    }
+}
+
+/// Names: the weight of the part-by-part comparison, the best of the plausible readings, and
+/// whether that reading agrees (no compared part different, a positive weight): the condition
+/// for a near identifier (an ID one typo away, a phone's last seven digits) to count.
+pub(super) fn names(
+    cfg: &MatchConfig,
+    a: &PView<'_>,
+    b: &PView<'_>,
+    ev: Option<&mut Vec<Evidence>>,
+    min: f64,
+) -> (f64, bool) {
+    // A name written family name first on one side (`حامد منسي حسين` for `منسي حسين حاتم حامد`,
+    // `KHURI MUHAMMED HUSSEIN` for `محمد حسين خوري`) is also read in the usual order, at a
+    // small cost.
+    let rotated = family_first_view(a, b).map(|r| (r, true)).or_else(|| family_first_view(b, a).map(|r| (r, false)));
+    let Some((r, on_a)) = rotated else {
+        return names_as_written(cfg, a, b, ev, min);
+    };
+    let (x, y) = if on_a { (&r, b) } else { (a, &r) };
+    let plain = names_as_written(cfg, a, b, None, min);
+    let (w, agree) = names_as_written(cfg, x, y, None, min + ROTATION_COST);
+    let turned = (w - ROTATION_COST, agree);
+    if turned.0 > plain.0 {
+        if let Some(ev) = ev {
+            names_as_written(cfg, x, y, Some(ev), f64::NEG_INFINITY);
+        }
+        turned
+    } else {
+        if let Some(ev) = ev {
+            names_as_written(cfg, a, b, Some(ev), f64::NEG_INFINITY);
+        }
+        plain
+    }
+}
+
+/// Log2 cost of reading a name in another order than written.
+pub(super) const ROTATION_COST: f64 = 1.0;
+
+/// `a` read with its first part moved to the end, when `a` looks written family name first
+/// against `b`: its first part is `b`'s family name and its second `b`'s first name (by
+/// skeleton, so across scripts), and its first part is not also `b`'s first name.
+pub(super) fn family_first_view<'a>(a: &PView<'a>, b: &PView<'a>) -> Option<PView<'a>> {
+    let (na, nb) = (a.n, b.n);
+    if na < 2 || nb < 2 {
+        return None;
+    }
+    let like = |x: &TokView<'_>, y: &TokView<'_>| x.skel != 0 && (x.skel == y.skel || x.skel_full == y.skel_full);
+    if !like(&a.toks[0], &b.toks[nb - 1]) || !like(&a.toks[1], &b.toks[0]) || like(&a.toks[0], &b.toks[0]) {
+        return None;
+    }
+    let mut r = *a;
+    r.toks[..na].rotate_left(1);
+    Some(r)
+}
+
+pub(super) fn names_as_written(
+    cfg: &MatchConfig,
+    a: &PView<'_>,
+    b: &PView<'_>,
+    ev: Option<&mut Vec<Evidence>>,
+    min: f64,
+) -> (f64, bool) {
+    // Pairs (field, index in a, index in b) of the standard reading.
+    let mut std_pairs: [(ModelField, usize, usize); MAX_PARTS] = [(ModelField::First, 0, 0); MAX_PARTS];
+    let mut ns = 0;
+    let (na, nb) = (a.n, b.n);
+    if na == 0 || nb == 0 {
+        return (0.0, false);
+    }
+    std_pairs[ns] = (ModelField::First, 0, 0);
+    ns += 1;
+    if na >= 2 && nb >= 2 {
+        std_pairs[ns] = (ModelField::Family, na - 1, nb - 1);
+        ns += 1;
+    }
+    if na >= 3 && nb >= 3 {
+        std_pairs[ns] = (ModelField::Father, 1, 1);
+        ns += 1;
+    }
+    if na >= 4 && nb >= 4 {
+        std_pairs[ns] = (ModelField::Grandfather, 2, 2);
+        ns += 1;
+        // Further ancestors of five- and six-part names, weighed as grandfathers.
+        let extra = (na - 1).min(nb - 1);
+        for k in 3..extra {
+            if ns < MAX_PARTS {
+                std_pairs[ns] = (ModelField::Grandfather, k, k);
+                ns += 1;
+            }
+        }
+    }
+    let (w_std, std_agree) = reading(cfg, a, b, &std_pairs[..ns], min, None);
+    // Alternative: a three-part name that left out the family name (first father grandfather).
+    let mut best = (w_std, 0usize, std_agree);
+    let mut alt_pairs: [(ModelField, usize, usize); 3] = [(ModelField::First, 0, 0); 3];
+    let alt_ok = (na == 3 && nb >= 4) || (nb == 3 && na >= 4);
+    if alt_ok {
+        alt_pairs[1] = (ModelField::Father, 1, 1);
+        alt_pairs[2] = (ModelField::Grandfather, 2, 2);
+        let (w_alt, alt_agree) = reading(cfg, a, b, &alt_pairs, min + 2.0, None);
+        if w_alt - 2.0 > best.0 {
+            best = (w_alt - 2.0, 1, alt_agree);
+        }
+    }
+    if let Some(ev) = ev {
+        let pairs: &[(ModelField, usize, usize)] = if best.1 == 0 { &std_pairs[..ns] } else { &alt_pairs };
+        push_name_evidence(cfg, a, b, pairs, ev);
+    }
+    (best.0, best.2 && best.0 > 0.0)
+}
+
+/// The weight of one reading (a list of aligned parts, first name first, then family, father,
+/// grandfather and further ancestors), with per-part weights and comparisons when asked.
+///
+/// Lineage parts are not independent: siblings share father, grandfather and family, cousins
+/// grandfather and family. So when the first names differ, a father or grandfather agreement
+/// keeps only `sibling_dependence` of its weight; a grandfather agreement keeps
+/// `lineage_dependence` of it when the father agrees too or when the fathers differ.
+///
+/// Also returns whether every compared part agrees at some level (none `Different`; false after
+/// an early exit).
+pub(super) fn reading(
+    cfg: &MatchConfig,
+    a: &PView<'_>,
+    b: &PView<'_>,
+    pairs: &[(ModelField, usize, usize)],
+    min: f64,
+    mut detail: Option<&mut [(f64, Option<TokCmp>); MAX_PARTS]>,
+) -> (f64, bool) {
+    let mut total = 0.0;
+    let mut first_differs = false;
+    let mut any_differs = false;
+    let mut father: Option<NameLevel> = None;
+    let part_max = if min.is_finite() { name_max(cfg) } else { 0.0 };
+    for (k, &(f, i, j)) in pairs.iter().enumerate() {
+        // Early exit: even if every remaining part agreed on a rare name, `min` is out of reach.
+        if min.is_finite() && k >= 2 && total + (pairs.len() - k) as f64 * part_max < min {
+            return (min - 1.0, false);
+        }
+        let (ta, tb) = (&a.toks[i], &b.toks[j]);
+        let c = compare_tokens(ta, tb);
+        let mut x = name_weight(cfg, f, &c, ta, tb);
+        any_differs |= c.level == NameLevel::Different;
+        match f {
+            ModelField::First => first_differs = c.level == NameLevel::Different,
+            ModelField::Father => {
+                if first_differs && x > 0.0 {
+                    x *= cfg.sibling_dependence;
+                }
+                father = Some(c.level);
+            }
+            ModelField::Grandfather if x > 0.0 => {
+                if first_differs {
+                    x *= cfg.sibling_dependence;
+                } else if father.is_some() {
+                    x *= cfg.lineage_dependence;
+                }
+            }
+            _ => {}
+        }
+        total += x;
+        if let Some(d) = detail.as_deref_mut() {
+            d[k] = (x, Some(c));
+        }
+    }
+    (total, !any_differs)
+}
+
+pub(super) fn push_name_evidence(
+    cfg: &MatchConfig,
+    a: &PView<'_>,
+    b: &PView<'_>,
+    pairs: &[(ModelField, usize, usize)],
+    ev: &mut Vec<Evidence>,
+) {
+    let mut detail = [(0.0, None); MAX_PARTS];
+    reading(cfg, a, b, pairs, f64::NEG_INFINITY, Some(&mut detail));
+    let mut seen_gf = false;
+    for (k, &(f, i, j)) in pairs.iter().enumerate() {
+        let (x, c) = detail[k];
+        let Some(c) = c else { continue };
+        if f == ModelField::Grandfather {
+            seen_gf = true;
+        }
+        ev.push(Evidence {
+            field: part_field(f),
+            level: c.label,
+            ours: normalize::decode(a.toks[i].code),
+            theirs: normalize::decode(b.toks[j].code),
+            similarity: c.sim,
+            weight: x,
+        });
+    }
+    // Parts present on one side only: missing, no weight.
+    let has = |f: ModelField| pairs.iter().any(|p| p.0 == f);
+    for (f, ia, ib) in [
+        (ModelField::Father, (a.n >= 3).then_some(1), (b.n >= 3).then_some(1)),
+        (ModelField::Grandfather, (a.n >= 4).then_some(2), (b.n >= 4).then_some(2)),
+        (ModelField::Family, (a.n >= 2).then(|| a.n - 1), (b.n >= 2).then(|| b.n - 1)),
+    ] {
+        if has(f) || (f == ModelField::Grandfather && seen_gf) {
+            continue;
+        }
+        if ia.is_some() || ib.is_some() {
+            ev.push(Evidence {
+                field: part_field(f),
+                level: "missing",
+                ours: ia.map(|i| normalize::decode(a.toks[i].code)).unwrap_or_default(),
+                theirs: ib.map(|i| normalize::decode(b.toks[i].code)).unwrap_or_default(),
+                similarity: 0.0,
+                weight: 0.0,
+            });
+        }
+    }
+}
+
+/// Evidence that `parent` is the father of `child` through Arabic naming: the child's father
+/// name is the parent's first name, the child's grandfather name the parent's father name (when
+/// both are given), the family names agree, and the child is at least 13 years younger when both
+/// years are known. Returns the weight and the evidence lines, or `None` when it does not hold.
+pub(crate) fn lineage(
+    cfg: &MatchConfig,
+    parent: &PView<'_>,
+    child: &PView<'_>,
+    mut ev: Option<&mut Vec<Evidence>>,
+) -> Option<f64> {
+    if child.role != Role::Child || parent.role == Role::Child || parent.sex == Some(Sex::F) {
+        return None;
+    }
+    // Three names must meet: the father's first and father names and the family name, so the
+    // child's name needs four parts and the parent's three (a two-name link is too common in a
+    // clan to count).
+    let (pn, cn) = (parent.n, child.n);
+    if pn < 3 || cn < 4 {
+        return None;
+    }
+    let (py, cy) = (parent.dob >> 9, child.dob >> 9);
+    if py != 0 && cy != 0 && cy < py + 13 {
+        return None;
+    }
+    let mut total = 0.0;
+    let mut checks: [(ModelField, usize, usize, Field); 3] = [
+        (ModelField::Father, 0, 1, Field::FatherName),
+        (ModelField::Family, pn - 1, cn - 1, Field::FamilyName),
+        (ModelField::Grandfather, 1, 2, Field::GrandfatherName),
+    ];
+    for (f, i, j, field) in checks.iter_mut().map(|c| *c) {
+        let (a, b) = (&parent.toks[i], &child.toks[j]);
+        let c = compare_tokens(a, b);
+        if matches!(c.level, NameLevel::Different | NameLevel::Similar) {
+            return None;
+        }
+        let mut x = name_weight(cfg, f, &c, a, b);
+        if f == ModelField::Grandfather && x > 0.0 {
+            x *= cfg.lineage_dependence;
+        }
+        total += x;
+        if let Some(ev) = ev.as_deref_mut() {
+            ev.push(Evidence {
+                field,
+                level: "lineage",
+                ours: normalize::decode(a.code),
+                theirs: normalize::decode(b.code),
+                similarity: c.sim,
+                weight: x,
+            });
+        }
+    }
+    Some(total)
+}
+
+/// Highest weight one name part can bring.
+pub(super) fn name_max(cfg: &MatchConfig) -> f64 {
+    let m = cfg.m.first_name[0].max(cfg.m.father_name[0]).max(cfg.m.grandfather_name[0]).max(cfg.m.family_name[0]);
+    (m / cfg.tf_floor.max(1e-12)).log2()
+}

@@ -1,0 +1,205 @@
+//! One pair of persons: the total weight of every field (with an early exit for the matcher),
+//! the evidence when asked, and the comparison vector EM trains on.
+
+use crate::Sex;
+use crate::config::{MatchConfig, ModelField};
+use crate::normalize::PartialDate;
+
+use super::*;
+
+pub(super) const NID_LABELS: [&str; 3] = ["exact", "one_typo", "different"];
+pub(super) const DOB_LABELS: [&str; 8] =
+    ["exact", "year_month", "year", "day_month_swapped", "partial", "year_off_by_one", "different", "far"];
+pub(super) const PHONE_LABELS: [&str; 3] = ["exact", "last7", "different"];
+pub(super) const SEX_LABELS: [&str; 2] = ["agree", "disagree"];
+
+/// The log2 likelihood ratio of two persons being one (no prior), or any value below `min`
+/// as soon as `min` is out of reach (early exit; no evidence).
+pub(crate) fn pair_weight_min(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, min: f64) -> f64 {
+    let mut rest = 0.0;
+    // Near identifiers weigh only when the names agree (see `near_weight`).
+    let mut near = 0.0;
+    if let Some(l) = nid_level(a.nid, b.nid) {
+        let x = nid_weight(cfg, a.nid, b.nid, l);
+        if l == NID_NEAR && x > 0.0 { near += x } else { rest += x }
+    }
+    if let Some(l) = dob_level(a.dob, b.dob) {
+        rest += w(cfg, ModelField::Dob, l);
+    }
+    if let Some(l) = phone_level(a.phone, b.phone) {
+        let x = w(cfg, ModelField::Phone, l);
+        if l == PHONE_NEAR && x > 0.0 { near += x } else { rest += x }
+    }
+    if let Some(l) = sex_level(a.sex, b.sex) {
+        rest += w(cfg, ModelField::Sex, l);
+    }
+    let common = common_penalty(a, b);
+    let (nw, agree) = names(cfg, a, b, None, min - rest - near);
+    rest + nw + if agree { near - combination(common, a, b) } else { 0.0 }
+}
+
+/// Level index of a national ID one typo away, and of a phone agreeing on its last seven digits
+/// only: near identifiers.
+///
+/// IDs and phones are handed out in series (registration batches, recycled number ranges), so
+/// most of them are one typo away from many others: a near identifier is a coincidence as often
+/// as a slip. It supports names that agree (no part different) and weighs nothing otherwise,
+/// so that it never makes a match on its own.
+pub(super) const NID_NEAR: usize = 1;
+pub(super) const PHONE_NEAR: usize = 1;
+
+/// The weight of a near identifier's level given whether the names agree.
+pub(super) fn near_weight(cfg: &MatchConfig, f: ModelField, level: usize, near: usize, names_agree: bool) -> f64 {
+    let x = w(cfg, f, level);
+    if level == near && x > 0.0 && !names_agree { 0.0 } else { x }
+}
+
+/// The log2 likelihood ratio of two persons being one (no prior), with evidence if asked.
+pub(crate) fn pair_weight(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, mut ev: Option<&mut Vec<Evidence>>) -> f64 {
+    if ev.is_none() {
+        return pair_weight_min(cfg, a, b, f64::NEG_INFINITY);
+    }
+    let (mut total, names_agree) = names(cfg, a, b, ev.as_deref_mut(), f64::NEG_INFINITY);
+    let fmt_id = |v: u64| {
+        if v == 0 { String::new() } else { format!("{v:09}") }
+    };
+    let fmt_n = |v: u64| if v == 0 { String::new() } else { v.to_string() };
+    let fmt_d = |v: u32| PartialDate::unpack(v).map(|d| d.to_string()).unwrap_or_default();
+    let fmt_s = |s: Option<Sex>| s.map(|s| s.as_str().to_string()).unwrap_or_default();
+    // National ID.
+    let lv = nid_level(a.nid, b.nid);
+    let x = lv.map_or(0.0, |l| {
+        if l == NID_NEAR {
+            near_weight(cfg, ModelField::NationalId, l, NID_NEAR, names_agree)
+        } else {
+            nid_weight(cfg, a.nid, b.nid, l)
+        }
+    });
+    total += x;
+    if let Some(ev) = ev.as_deref_mut()
+        && (a.nid != 0 || b.nid != 0)
+    {
+        ev.push(Evidence {
+            field: Field::NationalId,
+            level: lv.map_or("missing", |l| NID_LABELS[l]),
+            ours: fmt_id(a.nid),
+            theirs: fmt_id(b.nid),
+            similarity: match lv {
+                Some(0) => 1.0,
+                Some(1) => 0.89,
+                _ => 0.0,
+            },
+            weight: x,
+        });
+    }
+    // A common name with a common birth year (frequency of the combination).
+    let x = if names_agree { -combination(common_penalty(a, b), a, b) } else { 0.0 };
+    total += x;
+    if let Some(ev) = ev.as_deref_mut()
+        && x != 0.0
+    {
+        ev.push(Evidence {
+            field: Field::Name,
+            level: "common_with_birth_year",
+            ours: PartialDate::unpack(a.dob).map(|d| d.year.to_string()).unwrap_or_default(),
+            theirs: PartialDate::unpack(b.dob).map(|d| d.year.to_string()).unwrap_or_default(),
+            similarity: 1.0,
+            weight: x,
+        });
+    }
+    // Date of birth.
+    let lv = dob_level(a.dob, b.dob);
+    let x = lv.map_or(0.0, |l| w(cfg, ModelField::Dob, l));
+    total += x;
+    if let Some(ev) = ev.as_deref_mut()
+        && (a.dob != 0 || b.dob != 0)
+    {
+        ev.push(Evidence {
+            field: Field::DateOfBirth,
+            level: lv.map_or("missing", |l| DOB_LABELS[l]),
+            ours: fmt_d(a.dob),
+            theirs: fmt_d(b.dob),
+            similarity: match lv {
+                Some(0..=2) => 1.0,
+                Some(3) => 0.8,
+                Some(4) => 0.7,
+                Some(5) => 0.6,
+                _ => 0.0,
+            },
+            weight: x,
+        });
+    }
+    // Phone.
+    let lv = phone_level(a.phone, b.phone);
+    let x = lv.map_or(0.0, |l| near_weight(cfg, ModelField::Phone, l, PHONE_NEAR, names_agree));
+    total += x;
+    if let Some(ev) = ev.as_deref_mut()
+        && (a.phone != 0 || b.phone != 0)
+    {
+        ev.push(Evidence {
+            field: Field::Phone,
+            level: lv.map_or("missing", |l| PHONE_LABELS[l]),
+            ours: fmt_n(a.phone),
+            theirs: fmt_n(b.phone),
+            similarity: match lv {
+                Some(0) => 1.0,
+                Some(1) => 0.7,
+                _ => 0.0,
+            },
+            weight: x,
+        });
+    }
+    // Sex.
+    let lv = sex_level(a.sex, b.sex);
+    let x = lv.map_or(0.0, |l| w(cfg, ModelField::Sex, l));
+    total += x;
+    if let Some(ev) = ev
+        && (a.sex.is_some() || b.sex.is_some())
+    {
+        ev.push(Evidence {
+            field: Field::Sex,
+            level: lv.map_or("missing", |l| SEX_LABELS[l]),
+            ours: fmt_s(a.sex),
+            theirs: fmt_s(b.sex),
+            similarity: if lv == Some(0) { 1.0 } else { 0.0 },
+            weight: x,
+        });
+    }
+    total
+}
+
+/// Level indices of every model field for one pair (for EM); `None` where missing.
+pub(crate) fn levels(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>) -> [Option<u8>; 8] {
+    let _ = cfg;
+    let mut out = [None; 8];
+    let tok_level = |i: usize, j: usize| -> Option<u8> {
+        (i < a.n && j < b.n).then(|| compare_tokens(&a.toks[i], &b.toks[j]).level as u8)
+    };
+    out[0] = tok_level(0, 0);
+    if a.n >= 3 && b.n >= 3 {
+        out[1] = tok_level(1, 1);
+    }
+    if a.n >= 4 && b.n >= 4 {
+        out[2] = tok_level(2, 2);
+    }
+    if a.n >= 2 && b.n >= 2 {
+        out[3] = tok_level(a.n - 1, b.n - 1);
+    }
+    out[4] = nid_level(a.nid, b.nid).map(|l| l as u8);
+    out[5] = dob_level(a.dob, b.dob).map(|l| l as u8);
+    out[6] = phone_level(a.phone, b.phone).map(|l| l as u8);
+    out[7] = sex_level(a.sex, b.sex).map(|l| l as u8);
+    out
+}
+
+/// The larger common-name penalty of the two sides.
+fn common_penalty(a: &PView<'_>, b: &PView<'_>) -> f64 {
+    f64::from(a.common.max(b.common))
+}
+
+/// The part of `common` that applies: names that agree (checked by the caller) with the same
+/// birth year on both sides.
+fn combination(common: f64, a: &PView<'_>, b: &PView<'_>) -> f64 {
+    let (ya, yb) = (a.dob >> 9, b.dob >> 9);
+    if common > 0.0 && ya != 0 && ya == yb { common } else { 0.0 }
+}
