@@ -296,6 +296,18 @@ pub fn insert_audit(conn: &mut DbConn, row: &AuditRow) -> QResult<()> {
     diesel::insert_into(audit_events::table).values(row).execute(conn).map(drop)
 }
 
+/// Records several accesses.
+pub fn insert_audits(conn: &mut DbConn, rows: &[AuditRow]) -> QResult<()> {
+    // Multi-row inserts are backend-specific in diesel, so the connection is matched here.
+    for chunk in rows.chunks(100) {
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(audit_events::table).values(chunk).execute(c)?,
+            DbConn::Pg(c) => diesel::insert_into(audit_events::table).values(chunk).execute(c)?,
+        };
+    }
+    Ok(())
+}
+
 /// Agencies by id, for naming the other side of a flag.
 pub fn agencies_by_ids(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<AgencyRow>> {
     agencies::table.filter(agencies::id.eq_any(ids)).select(AgencyRow::as_select()).load(conn)
