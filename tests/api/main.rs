@@ -6,6 +6,7 @@ mod bounded;
 mod contract;
 mod fairness;
 mod foundation;
+mod fuzzed;
 mod hardening;
 mod import;
 mod operations;
