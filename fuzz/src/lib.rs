@@ -34,7 +34,7 @@ pub fn names(data: &[u8]) {
     }
     let once = normalize::name(name);
     assert_eq!(normalize::name(&once), once, "normalising a name twice changes it again");
-    let sex = if data.len() % 2 == 0 { Some(Sex::F) } else { Some(Sex::M) };
+    let sex = if data.len().is_multiple_of(2) { Some(Sex::F) } else { Some(Sex::M) };
     let _ = prepare(&PersonInput { role: Role::Head, name, national_id: id, date_of_birth: dob, sex, phone });
     let _ = prepare(&PersonInput {
         role: Role::Other,
@@ -65,8 +65,11 @@ pub fn body(data: &[u8]) {
 pub fn import(data: &[u8]) {
     let Some((&kind, bytes)) = data.split_first() else { return };
     let known = |headers: &[String]| headers.iter().filter(|h| Field::parse(h).is_some()).count() >= 2;
-    let read =
-        if kind % 2 == 0 { table::read_csv(bytes, &known) } else { table::read_spreadsheet_bytes(bytes, None, &known) };
+    let read = if kind.is_multiple_of(2) {
+        table::read_csv(bytes, &known)
+    } else {
+        table::read_spreadsheet_bytes(bytes, None, &known)
+    };
     let Ok(t) = read else { return };
     let Ok(map) = Mapping::new(&t.headers, &[]) else { return };
     for pending in mapping::convert(&t.rows, &map).records {
