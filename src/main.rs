@@ -47,8 +47,13 @@ fn main() -> anyhow::Result<()> {
                     "no master key (BAWABA_MASTER_KEY or --master-key-file): admin routes cannot be used over HTTP"
                 );
             }
+            let audit = services.audit.clone();
             let server = bawaba::server(listener, services, args.workers)?;
             actix_web::rt::System::new().block_on(server)?;
+            // Stopped cleanly: the audit events still queued are written before the process ends.
+            if audit.flush().is_err() {
+                tracing::error!("the audit log could not be written before stopping: queued events are lost");
+            }
         }
         Command::Migrate(db) => {
             init_logs(&db);

@@ -187,8 +187,24 @@ fn guess_delimiter(text: &str) -> u8 {
 }
 
 fn read_spreadsheet(path: &Path, sheet: Option<&str>, is_header: IsHeader<'_>) -> anyhow::Result<Table> {
-    let mut book =
+    let book =
         calamine::open_workbook_auto(path).with_context(|| format!("opening {} as a spreadsheet", path.display()))?;
+    read_book(book, &path.display().to_string(), sheet, is_header)
+}
+
+/// Reads a spreadsheet (XLSX, XLS, XLSB or ODS, told by its bytes) held in memory.
+pub fn read_spreadsheet_bytes(bytes: &[u8], sheet: Option<&str>, is_header: IsHeader<'_>) -> anyhow::Result<Table> {
+    let book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .context("opening the bytes as a spreadsheet")?;
+    read_book(book, "the spreadsheet", sheet, is_header)
+}
+
+fn read_book<RS: std::io::Read + std::io::Seek>(
+    mut book: calamine::Sheets<RS>,
+    file: &str,
+    sheet: Option<&str>,
+    is_header: IsHeader<'_>,
+) -> anyhow::Result<Table> {
     let names = book.sheet_names();
     let name = match sheet {
         Some(wanted) => names
@@ -196,12 +212,10 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>, is_header: IsHeader<'_>) -
             .find(|n| n.as_str() == wanted)
             .or_else(|| names.iter().find(|n| n.trim().eq_ignore_ascii_case(wanted.trim())))
             .cloned()
-            .with_context(|| {
-                format!("no sheet named {wanted:?} in {} (sheets: {})", path.display(), names.join(", "))
-            })?,
-        None => names.first().cloned().with_context(|| format!("{} has no sheets", path.display()))?,
+            .with_context(|| format!("no sheet named {wanted:?} in {file} (sheets: {})", names.join(", ")))?,
+        None => names.first().cloned().with_context(|| format!("{file} has no sheets"))?,
     };
-    let range = book.worksheet_range(&name).with_context(|| format!("reading sheet {name:?} of {}", path.display()))?;
+    let range = book.worksheet_range(&name).with_context(|| format!("reading sheet {name:?} of {file}"))?;
     let mut notes = Vec::new();
     if sheet.is_none() && names.len() > 1 {
         notes.push(format!("read sheet {name:?}, the first of {} (use --sheet to choose another)", names.len()));
@@ -221,8 +235,7 @@ fn read_spreadsheet(path: &Path, sheet: Option<&str>, is_header: IsHeader<'_>) -
             rows.push(row);
         }
     }
-    finish(rows, notes, is_header)
-        .with_context(|| format!("sheet {name:?} of {} is empty: no header row", path.display()))
+    finish(rows, notes, is_header).with_context(|| format!("sheet {name:?} of {file} is empty: no header row"))
 }
 
 fn header_text(c: &Cell) -> String {

@@ -34,7 +34,8 @@ use std::sync::Arc;
 use bawaba_matching::{MatchConfig, Matcher};
 
 use crate::metrics::Metrics;
-use crate::store::{DbConn, DbTarget, Pool, StoreError};
+use crate::store::{Backend, DbConn, DbTarget, Pool, StoreError};
+use audit::{AuditLog, WriteTurn};
 use auth::Keys;
 use error::ServiceError;
 use index::Engine;
@@ -51,6 +52,8 @@ pub struct Services {
     pub keys: Keys,
     pub engine: Arc<Engine>,
     pub intake: Intake,
+    /// The audit log's queue (see [`audit`]): reads queue their events and do not wait.
+    pub audit: AuditLog,
     pub policy: Arc<OverlapPolicy>,
     pub metrics: Arc<Metrics>,
     /// The pages' sign-in sessions, this gateway's own.
@@ -120,13 +123,16 @@ impl Services {
         }
         let policy = Arc::new(settings.overlap_policy.clone());
         let metrics = Arc::new(Metrics::new().map_err(|e| StoreError::Connection(format!("metrics: {e}")))?);
-        let intake = Intake::start(conn, engine.clone(), policy.clone(), metrics.clone(), next);
+        let turn = WriteTurn::new(target.backend == Backend::Sqlite);
+        let audit = AuditLog::start(&target, turn.clone())?;
+        let intake = Intake::start(conn, engine.clone(), policy.clone(), metrics.clone(), next, turn);
         let keys = Keys::new(settings.master_key.as_deref(), metrics.key_lookups.clone());
         Ok(Services {
             pool,
             keys,
             engine,
             intake,
+            audit,
             policy,
             metrics,
             sessions: Arc::default(),

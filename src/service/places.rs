@@ -212,28 +212,38 @@ impl PlaceFilter {
         governorate_code: Option<&str>,
         locality_code: Option<&str>,
     ) -> bool {
-        let same = |written: Option<&str>, wanted: &str| {
-            written.is_some_and(|w| {
-                w.trim() == wanted || bawaba_matching::normalize::name(w) == bawaba_matching::normalize::name(wanted)
-            })
-        };
         match self {
             PlaceFilter::Governorate(c) => governorate_code == Some(c.as_str()),
             PlaceFilter::Locality(c) => locality_code == Some(c.as_str()),
-            PlaceFilter::GovernorateWritten(t) => same(governorate, t),
-            PlaceFilter::AreaWritten(t) => same(governorate, t) || same(locality, t),
+            PlaceFilter::GovernorateWritten(t) => governorate.is_some_and(|w| same_name(w, t)),
+            PlaceFilter::AreaWritten(t) => {
+                governorate.is_some_and(|w| same_name(w, t)) || locality.is_some_and(|w| same_name(w, t))
+            }
         }
     }
 
-    /// The same condition for SQL (written names compared as written).
-    pub fn condition(&self) -> PlaceCondition {
+    /// Whether a filter compares names as written (it names no known place).
+    pub fn is_written(&self) -> bool {
+        matches!(self, PlaceFilter::GovernorateWritten(_) | PlaceFilter::AreaWritten(_))
+    }
+
+    /// The same condition for SQL: a written name is compared as [`PlaceFilter::matches`]
+    /// compares it, by listing the names `written` in the store that it matches.
+    pub fn condition(&self, written: &[String]) -> PlaceCondition {
+        let like = |t: &str| written.iter().filter(|w| same_name(w, t)).cloned().collect();
         match self {
             PlaceFilter::Governorate(c) => PlaceCondition::GovernorateCode(c.clone()),
             PlaceFilter::Locality(c) => PlaceCondition::LocalityCode(c.clone()),
-            PlaceFilter::GovernorateWritten(t) => PlaceCondition::GovernorateWritten(t.clone()),
-            PlaceFilter::AreaWritten(t) => PlaceCondition::AreaWritten(t.clone()),
+            PlaceFilter::GovernorateWritten(t) => PlaceCondition::GovernorateWritten(like(t)),
+            PlaceFilter::AreaWritten(t) => PlaceCondition::AreaWritten(like(t)),
         }
     }
+}
+
+/// Whether a place name as written is the one a filter wants: as written, or after the name
+/// normalisation.
+fn same_name(written: &str, wanted: &str) -> bool {
+    written.trim() == wanted || bawaba_matching::normalize::name(written) == bawaba_matching::normalize::name(wanted)
 }
 
 /// The `governorate=` and `area=` filters of a request, read with the gazetteer.
@@ -275,9 +285,15 @@ impl PlaceFilters {
             .all(|f| f.matches(governorate, locality, governorate_code, locality_code))
     }
 
-    /// The filters as SQL conditions.
-    pub fn conditions(&self) -> Vec<PlaceCondition> {
-        [&self.governorate, &self.area].into_iter().flatten().map(PlaceFilter::condition).collect()
+    /// Whether a filter compares names as written: its SQL conditions need the names written
+    /// in the store ([`queries::written_place_names`]).
+    pub fn names_written(&self) -> bool {
+        [&self.governorate, &self.area].into_iter().flatten().any(PlaceFilter::is_written)
+    }
+
+    /// The filters as SQL conditions (see [`PlaceFilter::condition`]).
+    pub fn conditions(&self, written: &[String]) -> Vec<PlaceCondition> {
+        [&self.governorate, &self.area].into_iter().flatten().map(|f| f.condition(written)).collect()
     }
 }
 

@@ -6,8 +6,12 @@
 //! take a code or any spelling and select pairs with a record there (see
 //! [`super::places::PlaceFilter`]); the summary groups governorates by code and counts the
 //! records whose location resolved to nothing.
+//!
+//! Every filter is applied in SQL (`queries::overlap_flags`), and every total is computed there
+//! (`queries::overlap_totals`): a page reads only its rows after the cursor, and the CSV is
+//! written as the rows are read, page by page.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use bawaba_wire::reports::{OverlapReport, OverlapRow, OverlapTotals, ReportQuery, Summary, SummaryLine, Unresolved};
 
@@ -19,6 +23,7 @@ use super::error::{FieldProblem, ServiceError, validated};
 use super::places::PlaceFilters;
 use super::validate::{date, limit, nonempty, place_filter};
 use crate::store::models::{FlagBrief, RecordBrief};
+use crate::store::queries::{OverlapFilter, OverlapGroup};
 use crate::store::{DbConn, queries};
 
 /// Filters shared by both reports.
@@ -44,36 +49,55 @@ fn days(from: &str, to: &str) -> i64 {
     }
 }
 
-/// Walks every overlap row the filter selects (its places read as `places`), in flag order,
-/// after `cursor`.
-fn walk(
+/// What the filter selects, in SQL (its places read as `places`); `None` when it can select
+/// nothing (an agency code no agency has).
+fn selection(
     conn: &mut DbConn,
     f: &ReportFilter,
     places: &PlaceFilters,
-    cursor: Option<&str>,
-    mut visit: impl FnMut(OverlapRow),
-) -> Result<(), ServiceError> {
+) -> Result<Option<OverlapFilter>, ServiceError> {
     let agency_id = match &f.agency {
         Some(code) => match queries::agency_by_code(conn, code)? {
             Some(a) => Some(a.id),
-            None => return Ok(()),
+            None => return Ok(None),
         },
         None => None,
     };
+    let written = if places.names_written() { queries::written_place_names(conn)? } else { Vec::new() };
+    Ok(Some(OverlapFilter {
+        from: f.from.clone(),
+        to: f.to.clone(),
+        band: f.band.clone(),
+        aid_type: f.aid_type.clone(),
+        agency_id,
+        places: places.conditions(&written),
+    }))
+}
+
+/// Walks the overlap rows selected, in flag order, after `cursor`, at most `limit` of them.
+fn walk(
+    conn: &mut DbConn,
+    sel: &OverlapFilter,
+    cursor: Option<&str>,
+    limit: Option<usize>,
+    mut visit: impl FnMut(OverlapRow),
+) -> Result<(), ServiceError> {
     let mut codes: HashMap<String, String> =
         queries::list_agencies(conn)?.into_iter().map(|a| (a.id, a.code)).collect();
     let mut after = cursor.map(str::to_owned);
+    let mut left = limit;
     loop {
-        let page: Vec<FlagBrief> = queries::overlap_flags(
-            conn,
-            f.from.as_deref(),
-            f.to.as_deref(),
-            f.band.as_deref(),
-            after.as_deref(),
-            5_000,
-        )?;
+        let n = left.map_or(5_000, |l| l.min(5_000));
+        if n == 0 {
+            break;
+        }
+        let page: Vec<FlagBrief> = queries::overlap_flags(conn, sel, after.as_deref(), n as i64)?;
         let Some(last) = page.last() else { break };
         after = Some(last.id.clone());
+        let full = page.len() == n;
+        if let Some(l) = &mut left {
+            *l -= page.len();
+        }
         let mut ids: Vec<String> = page.iter().map(|fl| fl.record_id.clone()).collect();
         ids.extend(page.iter().filter_map(|fl| fl.matched_record_id.clone()));
         let records: HashMap<String, RecordBrief> =
@@ -84,26 +108,6 @@ fn walk(
             else {
                 continue;
             };
-            if f.aid_type.as_ref().is_some_and(|t| *t != r.assistance_type && *t != q.assistance_type) {
-                continue;
-            }
-            let at = |r: &RecordBrief| {
-                places.matches(
-                    r.governorate.as_deref(),
-                    r.locality.as_deref(),
-                    r.governorate_code.as_deref(),
-                    r.locality_code.as_deref(),
-                )
-            };
-            if !places.is_empty() && !at(r) && !at(q) {
-                continue;
-            }
-            if let Some(a) = &agency_id
-                && r.agency_id != *a
-                && q.agency_id != *a
-            {
-                continue;
-            }
             let code = |id: &str, codes: &mut HashMap<String, String>| codes.entry(id.to_owned()).or_default().clone();
             let from = fl.overlap_from.clone().unwrap_or_default();
             let to = fl.overlap_to.clone().unwrap_or_default();
@@ -140,40 +144,58 @@ fn walk(
                 locality_code: r.locality_code.clone(),
             });
         }
+        if !full {
+            break;
+        }
     }
     Ok(())
 }
 
-#[derive(Default)]
-struct Tally {
-    households: HashSet<String>,
-    records: HashSet<String>,
-    amount: BTreeMap<String, f64>,
-    rows: usize,
-    days: i64,
+/// The selection's totals grouped by `group`, computed in the database, by group key.
+fn totals(
+    conn: &mut DbConn,
+    sel: Option<&OverlapFilter>,
+    group: OverlapGroup,
+) -> Result<BTreeMap<String, OverlapTotals>, ServiceError> {
+    let Some(sel) = sel else { return Ok(BTreeMap::new()) };
+    let (groups, amounts) = queries::overlap_totals(conn, sel, group)?;
+    let n = |v: i64| usize::try_from(v).unwrap_or(0);
+    let mut out: BTreeMap<String, OverlapTotals> = groups
+        .into_iter()
+        .map(|g| {
+            let t = OverlapTotals {
+                rows: n(g.n_rows),
+                households: n(g.households),
+                overlapping_records: n(g.records),
+                overlapping_days: g.days,
+                amount: BTreeMap::new(),
+            };
+            (g.grp, t)
+        })
+        .collect();
+    for a in amounts {
+        if let Some(t) = out.get_mut(&a.grp) {
+            t.amount.insert(a.currency, (a.amount * 100.0).round() / 100.0);
+        }
+    }
+    Ok(out)
 }
 
-impl Tally {
-    fn add(&mut self, row: &OverlapRow) {
-        self.rows += 1;
-        self.days += row.overlapping_days;
-        self.households.insert(row.household_id.clone());
-        if self.records.insert(row.record_id.clone())
-            && let (Some(a), Some(c)) = (row.amount, &row.currency)
-        {
-            *self.amount.entry(c.clone()).or_default() += a;
-        }
-    }
+/// The totals over the whole selection.
+fn grand_totals(conn: &mut DbConn, sel: Option<&OverlapFilter>) -> Result<OverlapTotals, ServiceError> {
+    Ok(totals(conn, sel, OverlapGroup::All)?.remove("").unwrap_or_default())
+}
 
-    fn totals(&self) -> OverlapTotals {
-        OverlapTotals {
-            rows: self.rows,
-            households: self.households.len(),
-            overlapping_records: self.records.len(),
-            overlapping_days: self.days,
-            amount: self.amount.iter().map(|(k, v)| (k.clone(), (v * 100.0).round() / 100.0)).collect(),
-        }
-    }
+/// An agency pair keyed by agency ids (`ID_A|ID_B`) as their codes, the lesser first.
+fn pair_codes(codes: &HashMap<String, String>, key: &str) -> (String, String) {
+    let (a, b) = key.split_once('|').unwrap_or((key, ""));
+    let (a, b) = (codes.get(a).cloned().unwrap_or_default(), codes.get(b).cloned().unwrap_or_default());
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+/// Agency codes by id.
+fn agency_codes(conn: &mut DbConn) -> Result<HashMap<String, String>, ServiceError> {
+    Ok(queries::list_agencies(conn)?.into_iter().map(|a| (a.id, a.code)).collect())
 }
 
 /// Who may pull reports.
@@ -256,7 +278,8 @@ pub struct Counts {
     pub by_month: BTreeMap<String, u64>,
 }
 
-/// The overlap report's page with the counts of the whole selection, from one walk. Audited.
+/// The overlap report's page with the counts of the whole selection (computed in the
+/// database). Audited.
 pub fn overlaps_with_counts(
     s: &Services,
     who: &Principal,
@@ -265,19 +288,20 @@ pub fn overlaps_with_counts(
     who.require(ROLES)?;
     let r = request(q)?;
     let places = place_filters(s, &r.filter);
-    let mut counts = Counts::default();
     record(s, who, "report.overlaps", None, None)?;
-    let report = walk_page(&mut *s.conn()?, &r.filter, &places, r.cursor.as_deref(), Some(r.limit), |row| {
-        let (a, b) = if row.agency <= row.matched_agency {
-            (&row.agency, &row.matched_agency)
-        } else {
-            (&row.matched_agency, &row.agency)
-        };
-        *counts.by_pair.entry((a.clone(), b.clone())).or_default() += 1;
-        if let Some(m) = row.overlap_from.get(..7) {
-            *counts.by_month.entry(m.to_owned()).or_default() += 1;
+    let mut conn = s.conn()?;
+    let report = overlaps_on(&mut conn, &r.filter, &places, r.cursor.as_deref(), Some(r.limit))?;
+    let sel = selection(&mut conn, &r.filter, &places)?;
+    let codes = agency_codes(&mut conn)?;
+    let mut counts = Counts::default();
+    for (key, t) in totals(&mut conn, sel.as_ref(), OverlapGroup::AgencyPair)? {
+        *counts.by_pair.entry(pair_codes(&codes, &key)).or_default() += t.rows as u64;
+    }
+    for (month, t) in totals(&mut conn, sel.as_ref(), OverlapGroup::Month)? {
+        if month.len() == 7 {
+            counts.by_month.insert(month, t.rows as u64);
         }
-    })?;
+    }
     Ok((report, counts))
 }
 
@@ -303,7 +327,12 @@ pub fn overlaps_csv(
     record(s, who, "report.overlaps", None, Some("csv".into()))?;
     let mut out = CsvOut::new();
     let mut open = true;
-    walk(&mut *s.conn()?, &r.filter, &places, None, |row| {
+    let mut conn = s.conn()?;
+    let Some(sel) = selection(&mut conn, &r.filter, &places)? else {
+        sink(out.take());
+        return Ok(());
+    };
+    walk(&mut conn, &sel, None, None, |row| {
         if !open {
             return;
         }
@@ -337,6 +366,8 @@ pub fn overlaps_offline(
     overlaps_on(&mut conn, &filter, &PlaceFilters::default(), None, None)
 }
 
+/// A page of `limit` rows after `cursor` (every row without a limit), with the totals over the
+/// whole selection.
 fn overlaps_on(
     conn: &mut DbConn,
     f: &ReportFilter,
@@ -344,43 +375,18 @@ fn overlaps_on(
     cursor: Option<&str>,
     limit: Option<usize>,
 ) -> Result<OverlapReport, ServiceError> {
-    walk_page(conn, f, places, cursor, limit, |_| {})
-}
-
-/// One walk over the selection: totals over all of it, `count` shown every row, and the page of
-/// `limit` rows after `cursor` kept.
-fn walk_page(
-    conn: &mut DbConn,
-    f: &ReportFilter,
-    places: &PlaceFilters,
-    cursor: Option<&str>,
-    limit: Option<usize>,
-    mut count: impl FnMut(&OverlapRow),
-) -> Result<OverlapReport, ServiceError> {
-    // One walk: every row counts towards the totals; the page is the `limit` rows after `cursor`.
-    let mut all = Tally::default();
+    let sel = selection(conn, f, places)?;
     let mut rows = Vec::new();
-    let mut more = false;
-    let mut past_cursor = cursor.is_none();
-    walk(conn, f, places, None, |row| {
-        all.add(&row);
-        count(&row);
-        if !past_cursor {
-            past_cursor = cursor.is_some_and(|c| row.flag_id.as_str() >= c);
-            if past_cursor && cursor == Some(row.flag_id.as_str()) {
-                return;
-            }
-        }
-        if past_cursor {
-            if limit.is_none_or(|l| rows.len() < l) {
-                rows.push(row);
-            } else {
-                more = true;
-            }
-        }
-    })?;
+    if let Some(sel) = &sel {
+        // One row more than the page tells whether there is a next page.
+        walk(conn, sel, cursor, limit.map(|l| l + 1), |row| rows.push(row))?;
+    }
+    let more = limit.is_some_and(|l| rows.len() > l);
+    if let Some(l) = limit {
+        rows.truncate(l);
+    }
     let next_cursor = if more { rows.last().map(|r| r.flag_id.clone()) } else { None };
-    Ok(OverlapReport { rows, totals: all.totals(), next_cursor })
+    Ok(OverlapReport { rows, totals: grand_totals(conn, sel.as_ref())?, next_cursor })
 }
 
 /// The report's rows as CSV, one per pair, with a header; spreadsheet formulas defused.
@@ -513,38 +519,25 @@ pub fn summary(s: &Services, who: &Principal, q: &ReportQuery) -> Result<Summary
     let places = place_filters(s, f);
     let mut conn = s.conn()?;
     record(s, who, "report.summary", None, None)?;
-    let mut pairs: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut govs: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut types: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut all = Tally::default();
-    walk(&mut conn, f, &places, None, |row| {
-        let (a, b) = if row.agency <= row.matched_agency {
-            (&row.agency, &row.matched_agency)
-        } else {
-            (&row.matched_agency, &row.agency)
-        };
-        pairs.entry(format!("{a}|{b}")).or_default().add(&row);
-        let gov = match (&row.governorate_code, &row.governorate, &row.locality) {
-            (Some(code), _, _) => code.clone(),
-            (None, None, None) => NO_PLACE.to_owned(),
-            (None, _, _) => UNRESOLVED.to_owned(),
-        };
-        govs.entry(gov).or_default().add(&row);
-        types.entry(row.aid_type.clone()).or_default().add(&row);
-        all.add(&row);
-    })?;
-    let lines = |m: BTreeMap<String, Tally>| {
+    let sel = selection(&mut conn, f, &places)?;
+    let codes = agency_codes(&mut conn)?;
+    let mut pairs: BTreeMap<String, OverlapTotals> = BTreeMap::new();
+    for (key, t) in totals(&mut conn, sel.as_ref(), OverlapGroup::AgencyPair)? {
+        let (a, b) = pair_codes(&codes, &key);
+        pairs.insert(format!("{a}|{b}"), t);
+    }
+    let govs = totals(&mut conn, sel.as_ref(), OverlapGroup::Governorate)?;
+    let types = totals(&mut conn, sel.as_ref(), OverlapGroup::AidType)?;
+    let all = grand_totals(&mut conn, sel.as_ref())?;
+    let lines = |m: BTreeMap<String, OverlapTotals>| {
         m.into_iter()
-            .map(|(key, t)| {
-                let tt = t.totals();
-                SummaryLine {
-                    key,
-                    name_en: None,
-                    name_ar: None,
-                    households: tt.households,
-                    overlapping_records: tt.overlapping_records,
-                    amount: tt.amount,
-                }
+            .map(|(key, t)| SummaryLine {
+                key,
+                name_en: None,
+                name_ar: None,
+                households: t.households,
+                overlapping_records: t.overlapping_records,
+                amount: t.amount,
             })
             .collect()
     };
@@ -558,25 +551,22 @@ pub fn summary(s: &Services, who: &Principal, q: &ReportQuery) -> Result<Summary
             }
         }
     }
-    let agency_id = match &f.agency {
-        Some(code) => queries::agency_by_code(&mut conn, code)?.map(|a| a.id),
-        None => None,
-    };
-    let unresolved = if f.agency.is_some() && agency_id.is_none() {
-        Unresolved::default()
-    } else {
-        let (records, governorate, locality) = queries::unresolved_counts(
-            &mut conn,
-            &queries::RecordFilter {
-                from: f.from.clone(),
-                to: f.to.clone(),
-                aid_type: f.aid_type.clone(),
-                agency_id,
-                places: places.conditions(),
-            },
-        )?;
-        let n = |v: i64| usize::try_from(v).unwrap_or(0);
-        Unresolved { records: n(records), governorate: n(governorate), locality: n(locality) }
+    let unresolved = match &sel {
+        None => Unresolved::default(),
+        Some(sel) => {
+            let (records, governorate, locality) = queries::unresolved_counts(
+                &mut conn,
+                &queries::RecordFilter {
+                    from: f.from.clone(),
+                    to: f.to.clone(),
+                    aid_type: f.aid_type.clone(),
+                    agency_id: sel.agency_id.clone(),
+                    places: sel.places.clone(),
+                },
+            )?;
+            let n = |v: i64| usize::try_from(v).unwrap_or(0);
+            Unresolved { records: n(records), governorate: n(governorate), locality: n(locality) }
+        }
     };
     Ok(Summary {
         from: f.from.clone(),
@@ -584,7 +574,7 @@ pub fn summary(s: &Services, who: &Principal, q: &ReportQuery) -> Result<Summary
         by_agency_pair: lines(pairs),
         by_governorate,
         by_type: lines(types),
-        totals: all.totals(),
+        totals: all,
         unresolved,
     })
 }

@@ -109,7 +109,7 @@ pub struct EvidenceRow {
 }
 
 /// A flag without its evidence, for reports over many rows.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = flags)]
 pub struct FlagBrief {
     pub id: String,

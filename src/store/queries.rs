@@ -296,6 +296,18 @@ pub fn insert_audit(conn: &mut DbConn, row: &AuditRow) -> QResult<()> {
     diesel::insert_into(audit_events::table).values(row).execute(conn).map(drop)
 }
 
+/// Records several accesses.
+pub fn insert_audits(conn: &mut DbConn, rows: &[AuditRow]) -> QResult<()> {
+    // Multi-row inserts are backend-specific in diesel, so the connection is matched here.
+    for chunk in rows.chunks(100) {
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(audit_events::table).values(chunk).execute(c)?,
+            DbConn::Pg(c) => diesel::insert_into(audit_events::table).values(chunk).execute(c)?,
+        };
+    }
+    Ok(())
+}
+
 /// Agencies by id, for naming the other side of a flag.
 pub fn agencies_by_ids(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<AgencyRow>> {
     agencies::table.filter(agencies::id.eq_any(ids)).select(AgencyRow::as_select()).load(conn)
@@ -390,33 +402,271 @@ pub fn persons_of_households(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<P
         .load(conn)
 }
 
-/// Aid-overlap flags for reports: kinds overlapping_aid and duplicate_record whose shared
-/// period meets `[from, to]`, optionally of one band, in pages after a flag id.
-pub fn overlap_flags(
-    conn: &mut DbConn,
-    from: Option<&str>,
-    to: Option<&str>,
-    band: Option<&str>,
-    after: Option<&str>,
-    limit: i64,
-) -> QResult<Vec<FlagBrief>> {
-    let mut q = flags::table
-        .filter(flags::kind.eq_any(["overlapping_aid", "duplicate_record"]))
-        .select(FlagBrief::as_select())
-        .into_boxed();
-    if let Some(from) = from {
-        q = q.filter(flags::overlap_to.ge(from.to_owned()));
+// ---- the overlap report ----
+
+/// Which overlapping pairs a report selects: flags of kinds `overlapping_aid` and
+/// `duplicate_record` (the flagged record and the one it overlaps), filtered in SQL.
+#[derive(Debug, Default, Clone)]
+pub struct OverlapFilter {
+    /// Pairs whose shared period meets `[from, to]` (dates inclusive).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub band: Option<String>,
+    /// Either record of the pair is of this type.
+    pub aid_type: Option<String>,
+    /// Either record of the pair is this agency's.
+    pub agency_id: Option<String>,
+    /// Either record of the pair meets every condition.
+    pub places: Vec<PlaceCondition>,
+}
+
+/// How the report's totals are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverlapGroup {
+    /// One group, keyed `""`.
+    All,
+    /// By the pair's agencies, keyed `ID_A|ID_B` (agency ids, the lesser first).
+    AgencyPair,
+    /// By the flagged record's governorate code, `(none)` when it names no place and
+    /// `(unresolved)` when its place resolved to no governorate.
+    Governorate,
+    /// By the flagged record's aid type.
+    AidType,
+    /// By the month the shared period starts (`YYYY-MM`; `""` without one).
+    Month,
+}
+
+/// Totals of one group of pairs.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OverlapGroupTotals {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub grp: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub n_rows: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub households: i64,
+    /// Distinct flagged records.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub records: i64,
+    /// The shared periods' days, summed over the pairs.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub days: i64,
+}
+
+/// The amount of one group's distinct flagged records in one currency.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OverlapGroupAmount {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub grp: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub currency: String,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub amount: f64,
+}
+
+/// SQL text with its bound values (all text), written with `?` placeholders.
+#[derive(Default)]
+struct Sql {
+    text: String,
+    binds: Vec<String>,
+}
+
+impl Sql {
+    fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
     }
-    if let Some(to) = to {
-        q = q.filter(flags::overlap_from.le(to.to_owned()));
+
+    fn bind(&mut self, v: &str) -> &mut Self {
+        self.text.push('?');
+        self.binds.push(v.to_owned());
+        self
     }
-    if let Some(b) = band {
-        q = q.filter(flags::band.eq(b.to_owned()));
+
+    /// `(?, ?, …)`, or a list that holds nothing when `vs` is empty.
+    fn list(&mut self, vs: &[String]) -> &mut Self {
+        if vs.is_empty() {
+            return self.push("(NULL)");
+        }
+        self.push("(");
+        for (i, v) in vs.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v);
+        }
+        self.push(")")
     }
+
+    /// Runs it on either backend (PostgreSQL numbers its placeholders).
+    fn load<R>(self, conn: &mut DbConn) -> QResult<Vec<R>>
+    where
+        R: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
+    {
+        use diesel::sql_types::Text;
+        match conn {
+            DbConn::Sqlite(c) => {
+                let mut q = diesel::sql_query(self.text).into_boxed::<diesel::sqlite::Sqlite>();
+                for b in self.binds {
+                    q = q.bind::<Text, _>(b);
+                }
+                q.load(c)
+            }
+            DbConn::Pg(c) => {
+                let mut text = String::with_capacity(self.text.len() + 8);
+                let mut n = 0;
+                for ch in self.text.chars() {
+                    if ch == '?' {
+                        n += 1;
+                        text.push_str(&format!("${n}"));
+                    } else {
+                        text.push(ch);
+                    }
+                }
+                let mut q = diesel::sql_query(text).into_boxed::<diesel::pg::Pg>();
+                for b in self.binds {
+                    q = q.bind::<Text, _>(b);
+                }
+                q.load(c)
+            }
+        }
+    }
+}
+
+/// `FROM … WHERE …` of the pairs a filter selects: `f` the flag, `r` its record, `m` the
+/// record it overlaps.
+fn overlap_selection(sql: &mut Sql, f: &OverlapFilter) {
+    sql.push(
+        " FROM flags f JOIN records r ON r.id = f.record_id JOIN records m ON m.id = f.matched_record_id \
+         WHERE f.kind IN ('overlapping_aid', 'duplicate_record')",
+    );
+    if let Some(from) = &f.from {
+        sql.push(" AND f.overlap_to >= ").bind(from);
+    }
+    if let Some(to) = &f.to {
+        sql.push(" AND f.overlap_from <= ").bind(to);
+    }
+    if let Some(b) = &f.band {
+        sql.push(" AND f.band = ").bind(b);
+    }
+    if let Some(t) = &f.aid_type {
+        sql.push(" AND (r.assistance_type = ").bind(t).push(" OR m.assistance_type = ").bind(t).push(")");
+    }
+    if let Some(a) = &f.agency_id {
+        sql.push(" AND (r.agency_id = ").bind(a).push(" OR m.agency_id = ").bind(a).push(")");
+    }
+    if !f.places.is_empty() {
+        sql.push(" AND (");
+        for (i, side) in ["r", "m"].into_iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.push("(1 = 1");
+            for c in &f.places {
+                sql.push(" AND ");
+                match c {
+                    PlaceCondition::GovernorateCode(v) => sql.push(&format!("{side}.governorate_code = ")).bind(v),
+                    PlaceCondition::LocalityCode(v) => sql.push(&format!("{side}.locality_code = ")).bind(v),
+                    PlaceCondition::GovernorateWritten(vs) => sql.push(&format!("{side}.governorate IN ")).list(vs),
+                    PlaceCondition::AreaWritten(vs) => sql
+                        .push(&format!("({side}.governorate IN "))
+                        .list(vs)
+                        .push(&format!(" OR {side}.locality IN "))
+                        .list(vs)
+                        .push(")"),
+                };
+            }
+            sql.push(")");
+        }
+        sql.push(")");
+    }
+}
+
+/// A page of the pairs a filter selects, in flag order, after a flag id.
+pub fn overlap_flags(conn: &mut DbConn, f: &OverlapFilter, after: Option<&str>, limit: i64) -> QResult<Vec<FlagBrief>> {
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT f.id, f.record_id, f.household_id, f.kind, f.band, f.score, f.matched_record_id, \
+         f.overlap_from, f.overlap_to, f.status, f.matched_records",
+    );
+    overlap_selection(&mut sql, f);
     if let Some(a) = after {
-        q = q.filter(flags::id.gt(a.to_owned()));
+        sql.push(" AND f.id > ").bind(a);
     }
-    q.order(flags::id.asc()).limit(limit).load(conn)
+    sql.push(&format!(" ORDER BY f.id LIMIT {}", limit.max(0)));
+    sql.load(conn)
+}
+
+/// The pairs a filter selects, totalled in the database by `group`: how many, their
+/// households, their distinct flagged records, their shared days; and the amount of those
+/// records by currency (each record counted once per group).
+pub fn overlap_totals(
+    conn: &mut DbConn,
+    f: &OverlapFilter,
+    group: OverlapGroup,
+) -> QResult<(Vec<OverlapGroupTotals>, Vec<OverlapGroupAmount>)> {
+    let days = match conn {
+        DbConn::Sqlite(_) => "CAST(julianday(f.overlap_to) - julianday(f.overlap_from) AS INTEGER) + 1",
+        DbConn::Pg(_) => "(CAST(f.overlap_to AS DATE) - CAST(f.overlap_from AS DATE)) + 1",
+    };
+    let key = match group {
+        OverlapGroup::All => "''",
+        OverlapGroup::AgencyPair => {
+            "CASE WHEN r.agency_id <= m.agency_id THEN r.agency_id || '|' || m.agency_id \
+             ELSE m.agency_id || '|' || r.agency_id END"
+        }
+        OverlapGroup::Governorate => {
+            "CASE WHEN r.governorate_code IS NOT NULL THEN r.governorate_code \
+             WHEN r.governorate IS NULL AND r.locality IS NULL THEN '(none)' ELSE '(unresolved)' END"
+        }
+        OverlapGroup::AidType => "r.assistance_type",
+        OverlapGroup::Month => "COALESCE(SUBSTR(f.overlap_from, 1, 7), '')",
+    };
+    let selected = |sql: &mut Sql| {
+        sql.push(&format!(
+            "WITH sel AS (SELECT {key} AS grp, f.household_id AS household_id, f.record_id AS record_id, \
+             r.amount AS amount, r.currency AS currency, {days} AS days"
+        ));
+        overlap_selection(sql, f);
+        sql.push(") ");
+    };
+    let mut sql = Sql::default();
+    selected(&mut sql);
+    sql.push(
+        "SELECT grp, COUNT(*) AS n_rows, COUNT(DISTINCT household_id) AS households, \
+         COUNT(DISTINCT record_id) AS records, COALESCE(SUM(days), 0) AS days FROM sel GROUP BY grp ORDER BY grp",
+    );
+    let totals = sql.load(conn)?;
+    if group == OverlapGroup::Month {
+        return Ok((totals, Vec::new()));
+    }
+    let mut sql = Sql::default();
+    selected(&mut sql);
+    sql.push(
+        "SELECT grp, currency, SUM(amount) AS amount FROM (SELECT DISTINCT grp, record_id, amount, currency \
+         FROM sel WHERE amount IS NOT NULL AND currency IS NOT NULL) d GROUP BY grp, currency ORDER BY grp, currency",
+    );
+    Ok((totals, sql.load(conn)?))
+}
+
+/// Every place name written in records (governorates and localities), once each: what a filter
+/// naming no known place is compared with.
+pub fn written_place_names(conn: &mut DbConn) -> QResult<Vec<String>> {
+    let mut names: Vec<String> = records::table
+        .filter(records::governorate.is_not_null())
+        .select(records::governorate.assume_not_null())
+        .distinct()
+        .load(conn)?;
+    names.extend(
+        records::table
+            .filter(records::locality.is_not_null())
+            .select(records::locality.assume_not_null())
+            .distinct()
+            .load::<String>(conn)?,
+    );
+    names.sort_unstable();
+    names.dedup();
+    Ok(names)
 }
 
 /// Records by ids, without their stored answers.
@@ -516,10 +766,10 @@ pub enum PlaceCondition {
     GovernorateCode(String),
     /// Its locality resolved to this code.
     LocalityCode(String),
-    /// Its governorate was written so.
-    GovernorateWritten(String),
-    /// Its governorate or its locality was written so.
-    AreaWritten(String),
+    /// Its governorate was written as one of these.
+    GovernorateWritten(Vec<String>),
+    /// Its governorate or its locality was written as one of these.
+    AreaWritten(Vec<String>),
 }
 
 /// Which records a count of unresolved locations looks at.
@@ -559,9 +809,9 @@ pub fn unresolved_counts(conn: &mut DbConn, f: &RecordFilter) -> QResult<(i64, i
             q = match c {
                 PlaceCondition::GovernorateCode(v) => q.filter(records::governorate_code.eq(v.clone())),
                 PlaceCondition::LocalityCode(v) => q.filter(records::locality_code.eq(v.clone())),
-                PlaceCondition::GovernorateWritten(v) => q.filter(records::governorate.eq(v.clone())),
+                PlaceCondition::GovernorateWritten(v) => q.filter(records::governorate.eq_any(v.clone())),
                 PlaceCondition::AreaWritten(v) => {
-                    q.filter(records::governorate.eq(v.clone()).or(records::locality.eq(v.clone())))
+                    q.filter(records::governorate.eq_any(v.clone()).or(records::locality.eq_any(v.clone())))
                 }
             };
         }

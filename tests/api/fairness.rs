@@ -1,7 +1,12 @@
 //! Issue 16: one batch does not stop everyone. A large batch is committed in bounded
-//! transactions, so searches and household views (which write an audit row) made while it runs
-//! answer, and never with a 500; the SQLite file holds personal data and is its owner's only.
-//! (How fast they answer is measured by the load run, not asserted here.)
+//! transactions and reads queue their audit events without waiting on intake, so searches and
+//! household views made while it runs answer, never with a 500, and without waiting for the
+//! writer; the SQLite file holds personal data and is its owner's only.
+//!
+//! The reads' times are printed (median, p99, max). What is asserted is a bound that holds on a
+//! loaded 2-core machine, where the batch's matching takes both cores: far below what waiting
+//! for the writer cost (a median of 0.7 s on SQLite and 1.7 s on PostgreSQL, a max of seconds).
+//! `BAWABA_FAIRNESS_N=10000` runs it at the issue's size (4,000 by default).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -46,7 +51,8 @@ fn reads_answer_while_a_large_batch_is_written(b: Backend) {
     let (s, first) = app.post("/v1/records", &key, &record("known-1"));
     assert_eq!(s, 201, "{first}");
     let hid = first["household_id"].as_str().expect("household").to_owned();
-    let batch: Vec<Value> = (0..4_000).map(household).collect();
+    let n: usize = std::env::var("BAWABA_FAIRNESS_N").ok().and_then(|v| v.parse().ok()).unwrap_or(4_000);
+    let batch: Vec<Value> = (0..n).map(household).collect();
     let done = Arc::new(AtomicBool::new(false));
     let reads = Arc::new(Mutex::new(Vec::new()));
     let reader = {
@@ -55,8 +61,10 @@ fn reads_answer_while_a_large_batch_is_written(b: Backend) {
             while !done.load(Ordering::Relaxed) {
                 let t = Instant::now();
                 let (s, _) = app.get("/v1/households/search?national_id=401234563", &cw);
+                let ts = t.elapsed();
+                let t = Instant::now();
                 let (v, _) = app.get(&format!("/v1/households/{hid}"), &cw);
-                reads.lock().expect("reads").push((s, v, t.elapsed()));
+                reads.lock().expect("reads").push((s, v, ts, t.elapsed()));
                 std::thread::sleep(Duration::from_millis(20));
             }
         })
@@ -69,14 +77,21 @@ fn reads_answer_while_a_large_batch_is_written(b: Backend) {
     let failed: Vec<&Value> = results.iter().filter(|r| !r["record_id"].is_string()).take(3).collect();
     assert!(failed.is_empty(), "every item stored: {failed:?}");
     let reads = reads.lock().expect("reads");
-    assert!(!reads.is_empty(), "the reader ran while the batch was written");
-    let worst = reads.iter().map(|r| r.2).max().unwrap_or_default();
-    eprintln!("{} reads during a 4,000-record batch, the slowest pair {worst:?}", reads.len());
-    let mut ms: Vec<u128> = reads.iter().map(|r| r.2.as_millis()).collect();
-    ms.sort_unstable();
-    eprintln!("search + household view, ms: median {}, max {}", ms[ms.len() / 2], ms[ms.len() - 1]);
-    for (s, v, _) in reads.iter() {
+    assert!(reads.len() >= 10, "the reader ran while the batch was written: {} pairs", reads.len());
+    let (search, view) = (spread(reads.iter().map(|r| r.2)), spread(reads.iter().map(|r| r.3)));
+    eprintln!(
+        "{b:?}: {} searches and household views during a {n}-record batch, ms (median, p99, max): \
+         search {search:?}, household view {view:?}",
+        reads.len()
+    );
+    for (s, v, _, _) in reads.iter() {
         assert_eq!((*s, *v), (200, 200), "reads answer while the batch is written");
+    }
+    // Honest on a loaded 2-core machine (the batch keeps both cores busy): no read waits for a
+    // writer's transaction, so the typical read is fast and none takes a second.
+    for (what, (median, _, max)) in [("search", search), ("household view", view)] {
+        assert!(median < 250, "{what}: median {median} ms");
+        assert!(max < 1_500, "{what}: slowest {max} ms");
     }
     if b == Backend::Sqlite {
         #[cfg(unix)]
@@ -86,4 +101,12 @@ fn reads_answer_while_a_large_batch_is_written(b: Backend) {
             assert_eq!(mode & 0o077, 0, "the database file is its owner's only: {mode:o}");
         }
     }
+}
+
+/// Median, 99th percentile and max of some durations, in ms.
+fn spread(d: impl Iterator<Item = Duration>) -> (u128, u128, u128) {
+    let mut ms: Vec<u128> = d.map(|d| d.as_millis()).collect();
+    ms.sort_unstable();
+    let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.99), at(1.0))
 }

@@ -7,6 +7,7 @@ mod contract;
 mod dedup;
 mod fairness;
 mod foundation;
+mod fuzzed;
 mod hardening;
 mod import;
 mod operations;

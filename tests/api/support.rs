@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::thread::JoinHandle;
 
 use actix_web::dev::ServerHandle;
+use bawaba::service::audit::AuditLog;
 use bawaba::service::{Services, Settings};
 use bawaba::store::{DbConn, DbTarget};
 use diesel::connection::SimpleConnection;
@@ -24,6 +25,9 @@ pub struct TestDb {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
     pg_schema: Option<(String, String)>,
+    /// The audit log of the gateway running on it: flushed before rows are counted, since
+    /// reads queue their events and answer before they are stored.
+    audit: Option<AuditLog>,
 }
 
 impl TestDb {
@@ -32,7 +36,7 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = dir.path().join("bawaba.db").to_string_lossy().into_owned();
-                TestDb { url, _dir: Some(dir), pg_schema: None }
+                TestDb { url, _dir: Some(dir), pg_schema: None, audit: None }
             }
             Backend::Postgres => {
                 let admin = std::env::var("BAWABA_TEST_POSTGRES_URL")
@@ -43,7 +47,7 @@ impl TestDb {
                 conn.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
                 let sep = if admin.contains('?') { '&' } else { '?' };
                 let url = format!("{admin}{sep}options=-csearch_path%3D{schema}");
-                TestDb { url, _dir: None, pg_schema: Some((admin, schema)) }
+                TestDb { url, _dir: None, pg_schema: Some((admin, schema)), audit: None }
             }
         }
     }
@@ -52,8 +56,12 @@ impl TestDb {
         DbTarget::parse(&self.url).and_then(|t| t.connect()).expect("connect to the test database")
     }
 
-    /// Rows in a table.
+    /// Rows in a table (the audit events queued so far stored first).
     pub fn count(&self, table: &str) -> i64 {
+        if let Some(a) = &self.audit {
+            // A gateway already stopped has written them all.
+            let _ = a.flush();
+        }
         use diesel::RunQueryDsl;
         #[derive(diesel::QueryableByName)]
         struct N {
@@ -121,19 +129,23 @@ impl TestApp {
         }
     }
 
-    fn start_settings(db: TestDb, settings: Settings) -> TestApp {
+    fn start_settings(mut db: TestDb, settings: Settings) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let base = format!("http://{}", listener.local_addr().expect("local addr"));
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             let services = Services::start(&settings).expect("services start");
+            let audit = services.audit.clone();
             actix_web::rt::System::new().block_on(async move {
                 let server = bawaba::server(listener, services, Some(2)).expect("server");
-                tx.send(server.handle()).expect("send handle");
+                tx.send((server.handle(), audit.clone())).expect("send handle");
                 server.await.expect("server ran");
+                // As `bawaba serve` does at a clean stop.
+                audit.flush().expect("queued audit events stored");
             });
         });
-        let handle = rx.recv().expect("server started");
+        let (handle, audit) = rx.recv().expect("server started");
+        db.audit = Some(audit);
         TestApp { base, db, running: Running { handle: Some(handle), thread: Some(thread) } }
     }
 

@@ -191,6 +191,13 @@ fn reports_json_csv_and_summary(b: Backend) {
     assert_eq!((row["agency"].as_str(), row["matched_agency"].as_str()), (Some("UNRWA"), Some("WFP")));
     assert_eq!(row["overlapping_days"], 90);
     assert_eq!(rep["totals"]["amount"]["ILS"], 750.0);
+    // The totals (computed in the database) count the pair, its household and record, its days.
+    let t = &rep["totals"];
+    assert_eq!(
+        [&t["rows"], &t["households"], &t["overlapping_records"], &t["overlapping_days"]],
+        [&json!(1), &json!(1), &json!(1), &json!(90)],
+        "{t}"
+    );
     // Filters.
     let (_, none) = app.get("/v1/reports/overlaps?type=food", &auditor);
     assert_eq!(none["rows"].as_array().map(Vec::len), Some(0));
@@ -218,6 +225,7 @@ fn reports_json_csv_and_summary(b: Backend) {
     assert_eq!(sum["by_agency_pair"][0]["households"], 1);
     assert_eq!(sum["by_type"][0]["key"], "cash");
     assert_eq!(sum["by_governorate"][0]["amount"]["ILS"], 750.0);
+    assert_eq!(sum["totals"], rep["totals"]);
     // Only auditors pull reports.
     assert_eq!(app.get("/v1/reports/overlaps", &w).0, 403);
     assert_eq!(app.get("/v1/reports/summary", &w).0, 403);

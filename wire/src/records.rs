@@ -79,6 +79,7 @@ pub struct StoredFlag {
 /// `POST /v1/records` and `/v1/records/check`.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = record_example)]
 pub struct RecordBody {
     /// The agency's own reference; unique per agency.
     pub external_id: String,
@@ -140,14 +141,35 @@ pub struct MemberBody {
 /// Most records in one batch.
 pub const BATCH_MAX: usize = 10_000;
 
+/// A record the gateway takes, as the document's example (so that generated clients and
+/// schemathesis can create records).
+fn record_example() -> serde_json::Value {
+    serde_json::json!({
+        "external_id": "WFP-2026-0001",
+        "assistance": {"type": "cash", "program": "winter-2026", "amount": 1500, "currency": "ILS",
+                       "period_start": "2026-01-01", "period_end": "2026-03-31"},
+        "location": {"governorate": "Hebron", "locality": "Yatta"},
+        "members": [
+            {"role": "head", "name": "Mohammed Ahmad Al-Shaer", "national_id": "401234563",
+             "date_of_birth": "1980-05-01", "sex": "M", "phone": "0599123456"},
+            {"role": "spouse", "name": "Fatima Ali Hassan", "date_of_birth": "1984", "sex": "F"}
+        ]
+    })
+}
+
 /// `POST /v1/records/batch`: items are kept as raw JSON so that one bad item is its own error.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = batch_example)]
 pub struct BatchBody {
     /// Up to 10,000 records; one more is refused while the body is read, naming `records`.
     #[schema(value_type = Vec<RecordBody>, max_items = 10000)]
     #[serde(deserialize_with = "at_most_batch_max")]
     pub records: Vec<serde_json::Value>,
+}
+
+fn batch_example() -> serde_json::Value {
+    serde_json::json!({"records": [record_example()]})
 }
 
 /// The records of a batch, refused as soon as there is one more than [`BATCH_MAX`]: the rest of

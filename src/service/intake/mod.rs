@@ -6,7 +6,7 @@
 //! in transactions of at most `TX_ITEMS` items and about `TX_BUDGET` long (so a 10,000-record
 //! batch never holds the database for long); only then are the answers sent. So two agencies posting the same family
 //! at the same instant are serialised and the second is flagged, while a burst of posts costs
-//! one commit. Reads never take this path.
+//! one commit. Reads never take this path, not even their audit events (see `service::audit`).
 //!
 //! Here: the handle ([`Intake`]) and what goes through it; [`writer`] is the writer thread (the
 //! group, its transaction, the rows of one record); [`plan`] is what the matcher and the
@@ -21,13 +21,13 @@ use bawaba_matching::PreparedPerson;
 use crossbeam_channel::{Sender, bounded};
 use sha2::{Digest, Sha256};
 
+use super::audit::WriteTurn;
 use super::domain::*;
 use super::error::ServiceError;
 use super::index::{Engine, NextIds};
 use super::policy::OverlapPolicy;
 use crate::metrics::Metrics;
 use crate::store::DbConn;
-use crate::store::models::AuditRow;
 use writer::Writer;
 
 pub mod order;
@@ -39,11 +39,11 @@ pub use plan::{Plan, plan};
 /// Most items taken into one group.
 const GROUP_MAX: usize = 2_000;
 /// Most items written in one transaction: a large batch is committed in several, so that the
-/// short writes of readers (audit rows) never wait long behind it. Each item stays all or
+/// short writes of others (on SQLite, the audit log's) never wait long behind it. Each item stays all or
 /// nothing (its own savepoint), and a re-sent batch replays what was committed.
 const TX_ITEMS: usize = 100;
-/// How long one transaction keeps writing items before it commits (it always writes one): the
-/// longest a read's audit row waits behind a batch, whatever the items cost.
+/// How long one transaction keeps writing items before it commits (it always writes one): on
+/// SQLite, the longest the audit log's writer waits behind a batch, whatever the items cost.
 const TX_BUDGET: std::time::Duration = std::time::Duration::from_millis(20);
 /// Most submissions waiting for the writer; past it a submission is answered 503 at once.
 const QUEUE_MAX: usize = 4_096;
@@ -100,8 +100,6 @@ pub type Exclusive = Box<dyn FnOnce(&mut DbConn, &Engine, &OverlapPolicy) + Send
 enum Job {
     Submit(Submission),
     Exclusive(Exclusive),
-    /// An audit event of a read, written between transactions (see `service::audit`).
-    Audit(AuditRow, Sender<Result<(), ServiceError>>),
 }
 
 /// Items handed to the writer, whose outcomes are still to come.
@@ -128,17 +126,19 @@ pub struct Intake {
 }
 
 impl Intake {
-    /// Starts the writer on its own connection.
+    /// Starts the writer on its own connection; each of its transactions is a `turn` (shared
+    /// with the audit log's writer on SQLite).
     pub fn start(
         conn: DbConn,
         engine: Arc<Engine>,
         policy: Arc<OverlapPolicy>,
         metrics: Arc<Metrics>,
         next: NextIds,
+        turn: WriteTurn,
     ) -> Intake {
         let (tx, rx) = bounded::<Job>(QUEUE_MAX);
         let guard = order::guard(&engine.matcher);
-        let writer = Writer { conn, engine, policy, metrics, next, guard, backlog: Default::default() };
+        let writer = Writer { conn, engine, policy, metrics, next, guard, turn, backlog: Default::default() };
         thread::Builder::new()
             .name("bawaba-writer".into())
             .spawn(move || writer.run(rx))
@@ -161,14 +161,6 @@ impl Intake {
         // A full queue answers at once (503 with Retry-After) rather than holding a worker.
         let sent = self.tx.try_send(Job::Submit(Submission { agency, items, reply })).is_ok();
         Pending { n, answer: sent.then_some(answer) }
-    }
-
-    /// Stores an audit event through the writer, between its transactions, and waits for it
-    /// (blocking).
-    pub fn audit(&self, row: AuditRow) -> Result<(), ServiceError> {
-        let (reply, answer) = bounded(1);
-        self.tx.try_send(Job::Audit(row, reply)).map_err(|_| ServiceError::Unavailable)?;
-        answer.recv().map_err(|_| ServiceError::Unavailable)?
     }
 
     /// Runs `f` on the writer, alone, and returns what it returns (blocking).

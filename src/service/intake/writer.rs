@@ -8,19 +8,20 @@ use std::sync::Arc;
 use bawaba_matching::{HouseholdMatch, Matcher};
 use std::collections::VecDeque;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 use diesel::Connection;
 
 use super::order::{self, Run, Staged, Undo, apply};
 use super::plan::plan;
 use super::{AgencyRef, GROUP_MAX, Item, ItemResult, Job, Outcome, Submission, TX_BUDGET, TX_ITEMS};
 use crate::metrics::Metrics;
+use crate::service::audit::WriteTurn;
 use crate::service::domain::*;
 use crate::service::error::ServiceError;
 use crate::service::ids::{new_id, now};
 use crate::service::index::{Engine, NextIds};
 use crate::service::policy::OverlapPolicy;
-use crate::store::models::{AuditRow, EvidenceRow, FlagRow, HouseholdRow, PersonRow, RecordRow};
+use crate::store::models::{EvidenceRow, FlagRow, HouseholdRow, PersonRow, RecordRow};
 use crate::store::{DbConn, queries};
 
 /// The writer: its own connection, the engine it keeps in step, and the ids it hands out.
@@ -32,14 +33,11 @@ pub(super) struct Writer {
     pub(super) next: NextIds,
     /// Finds earlier items of the same group that an item may match (see `group`).
     pub(super) guard: Matcher,
+    /// Each transaction is a turn at the database's write lock (on SQLite, shared with the
+    /// audit log's writer).
+    pub(super) turn: WriteTurn,
     /// Jobs received while a group was being written, to run next, in order.
     pub(super) backlog: VecDeque<Job>,
-}
-
-/// Writes an audit event now (outside any transaction) and tells the reader.
-fn write_audit(conn: &mut DbConn, row: AuditRow, reply: Sender<Result<(), ServiceError>>) {
-    let done = queries::insert_audit(conn, &row).map_err(|e| ServiceError::Internal(e.to_string()));
-    let _ = reply.send(done);
 }
 
 impl Writer {
@@ -55,10 +53,6 @@ impl Writer {
             let first = match first {
                 Job::Exclusive(f) => {
                     f(&mut self.conn, &self.engine, &self.policy);
-                    continue;
-                }
-                Job::Audit(row, reply) => {
-                    write_audit(&mut self.conn, row, reply);
                     continue;
                 }
                 Job::Submit(s) => s,
@@ -78,7 +72,6 @@ impl Writer {
                         count += s.items.len();
                         group.push(s);
                     }
-                    Some(Job::Audit(row, reply)) => write_audit(&mut self.conn, row, reply),
                     Some(other) => {
                         self.backlog.push_back(other);
                         break;
@@ -86,14 +79,14 @@ impl Writer {
                     None => break,
                 }
             }
-            self.group(group, &rx);
+            self.group(group);
         }
     }
 
     /// Matches and stores a group of submissions, in transactions of at most [`TX_ITEMS`]
     /// items, and answers each submission once all its items are committed (or refused).
-    fn group(&mut self, jobs: Vec<Submission>, rx: &Receiver<Job>) {
-        let Writer { conn, engine, policy, metrics, next, guard, backlog } = self;
+    fn group(&mut self, jobs: Vec<Submission>) {
+        let Writer { conn, engine, policy, metrics, next, guard, turn, .. } = self;
         metrics.group_size.observe(jobs.iter().map(|j| j.items.len()).sum::<usize>() as f64);
         let items: usize = jobs.iter().map(|j| j.items.len()).sum();
         let mut results: Vec<Vec<ItemResult>> = jobs.iter().map(|j| Vec::with_capacity(j.items.len())).collect();
@@ -128,10 +121,11 @@ impl Writer {
             let saved_next = *next;
             let mut out: Vec<(usize, ItemResult)> = Vec::with_capacity(pending.len());
             let timer = metrics.commit_seconds.start_timer();
+            let my_turn = turn.take();
             let committed = conn.transaction::<_, diesel::result::Error, _>(|c| {
                 crate::store::lock_for_write(c)?;
-                // A transaction ends after `TX_BUDGET` (or when the matched items run out), so a
-                // read's audit row waits at most about that long behind a large batch.
+                // A transaction ends after `TX_BUDGET` (or when the matched items run out), so
+                // the audit log's writer waits at most about that long behind a large batch.
                 let began = std::time::Instant::now();
                 while began.elapsed() < TX_BUDGET {
                     let Some((j, item, pre)) = pending.pop_front() else { break };
@@ -155,6 +149,7 @@ impl Writer {
                 }
                 Ok(())
             });
+            drop(my_turn);
             if let Err(e) = committed {
                 tracing::error!(error = %e, "a commit failed; its items are answered 503");
                 undo.undo(engine);
@@ -177,14 +172,6 @@ impl Writer {
             }
             for (j, r) in out {
                 results[j].push(r);
-            }
-            // Between transactions: store the audit events of reads waiting now (a read waits
-            // at most one transaction); keep other jobs for after the group.
-            while let Ok(job) = rx.try_recv() {
-                match job {
-                    Job::Audit(row, reply) => write_audit(conn, row, reply),
-                    other => backlog.push_back(other),
-                }
             }
         }
         for (reply, r) in replies.into_iter().zip(results) {
