@@ -31,7 +31,7 @@ pub struct Estimate {
 /// stored persons' blocks, starting from the configuration at `from` (or the defaults).
 pub fn estimate(db: &Database, from: Option<&Path>, max_pairs: usize) -> Result<Estimate, ServiceError> {
     let config = load_config(from)?;
-    let (engine, _) = Engine::load(&mut db.connect()?, Matcher::new(config.clone()))?;
+    let (engine, _) = Engine::load(&mut db.connect()?, Matcher::new(config.clone()), &db.vault()?)?;
     let state = engine.state.read();
     let m = engine.matcher.estimate_m(&state.index, max_pairs);
     let estimated = MatchConfig { m, ..config };

@@ -13,6 +13,10 @@ use serde_json::{Value, json};
 /// The tests' master key: as long and varied as the gateway demands (32 characters at least).
 pub const MASTER: &str = "test-master-key-0123456789abcdefghij";
 
+/// The tests' data key on PostgreSQL, where the gateway needs one (`BAWABA_DATA_KEY`). On SQLite
+/// the tests give none: the gateway makes its key file beside the database, as on first start.
+pub const DATA_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -46,6 +50,11 @@ impl TestDb {
                 TestDb { url, _dir: None, pg_schema: Some((admin, schema)) }
             }
         }
+    }
+
+    /// Whether this is a PostgreSQL schema.
+    pub fn is_postgres(&self) -> bool {
+        self.pg_schema.is_some()
     }
 
     pub fn connect(&self) -> DbConn {
@@ -114,6 +123,7 @@ impl TestApp {
         Settings {
             database_url: db.url.clone(),
             master_key: Some(MASTER.into()),
+            data_key: db.is_postgres().then(|| DATA_KEY.into()),
             overlap_policy: Default::default(),
             pool_size: 4,
             match_config: Default::default(),

@@ -23,6 +23,7 @@ use super::domain::*;
 use super::error::ServiceError;
 use super::index::{Engine, NextIds};
 use super::policy::OverlapPolicy;
+use super::vault::Vault;
 use crate::metrics::Metrics;
 use crate::store::DbConn;
 use crate::store::models::AuditRow;
@@ -132,10 +133,11 @@ impl Intake {
         policy: Arc<OverlapPolicy>,
         metrics: Arc<Metrics>,
         next: NextIds,
+        vault: Arc<Vault>,
     ) -> Intake {
         let (tx, rx) = bounded::<Job>(QUEUE_MAX);
         let guard = Matcher::new(MatchConfig { possible: 1e-4, ..engine.matcher.config.clone() });
-        let writer = Writer { conn, engine, policy, metrics, next, guard, backlog: Default::default() };
+        let writer = Writer { conn, engine, policy, metrics, next, guard, backlog: Default::default(), vault };
         thread::Builder::new()
             .name("bawaba-writer".into())
             .spawn(move || writer.run(rx))
