@@ -115,6 +115,7 @@ impl Services {
                 evidence = sealed.evidence + sealed.flags,
                 answers = sealed.answers,
                 notes = sealed.notes,
+                body_hashes = sealed.body_hashes,
                 ms = started.elapsed().as_millis() as u64,
                 "personal data stored in clear before sealing is now sealed"
             );

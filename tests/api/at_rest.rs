@@ -47,7 +47,7 @@ fn other_agency(external_id: &str) -> Value {
 }
 
 /// The data key the test gateway uses: the PostgreSQL tests' key, or the SQLite key file.
-fn vault_of(db: &TestDb) -> Vault {
+pub(crate) fn vault_of(db: &TestDb) -> Vault {
     let text = if db.is_postgres() {
         DATA_KEY.to_owned()
     } else {
