@@ -89,6 +89,12 @@ impl Drop for TestDb {
     }
 }
 
+/// The environment a spawned `bawaba` needs for its data key: `BAWABA_DATA_KEY` on PostgreSQL;
+/// on SQLite nothing (it reads the key file beside the database).
+pub fn data_key_env(database_url: &str) -> Vec<(&'static str, &'static str)> {
+    if database_url.starts_with("postgres") { vec![("BAWABA_DATA_KEY", DATA_KEY)] } else { vec![] }
+}
+
 /// A running gateway.
 pub struct TestApp {
     pub base: String,
