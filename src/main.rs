@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use bawaba::config::{AgencyCommand, Cli, Command, DbArgs, ModelCommand, ReportCommand};
+use bawaba::service::vault::DATA_KEY_ENV;
 use bawaba::service::{Database, Services, Settings, agencies, model, reports};
 use bawaba_wire::agencies::NewAgencyBody;
 use clap::Parser;
@@ -14,8 +15,13 @@ fn init_logs(db: &DbArgs) {
 }
 
 fn open(db: &DbArgs) -> anyhow::Result<Database> {
-    let (db, _) = Database::open(&db.database_url).context("opening the database")?;
+    let (db, _) = Database::open(&db.database_url, data_key()).context("opening the database")?;
     Ok(db)
+}
+
+/// The data key from the environment (never a flag: the command line is visible to every user).
+fn data_key() -> Option<String> {
+    std::env::var(DATA_KEY_ENV).ok().filter(|k| !k.trim().is_empty())
 }
 
 fn main() -> anyhow::Result<()> {
@@ -27,6 +33,7 @@ fn main() -> anyhow::Result<()> {
             let settings = Settings {
                 database_url: args.db.database_url.clone(),
                 master_key: master_key.clone(),
+                data_key: data_key(),
                 overlap_policy: args.overlap_policy.clone(),
                 pool_size: args.pool_size,
                 match_config: model::load_config(args.match_config.as_deref())?,
@@ -57,7 +64,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Migrate(db) => {
             init_logs(&db);
-            let (_, applied) = Database::open(&db.database_url).context("migrating")?;
+            let (_, applied) = Database::open(&db.database_url, data_key()).context("migrating")?;
             println!("applied {applied} migration(s)");
         }
         Command::Agency(AgencyCommand::Create(args)) => {

@@ -73,17 +73,19 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<HouseholdView, Ser
         queries::agencies_by_ids(&mut conn, &agency_ids)?.into_iter().map(|a| (a.id, a.code)).collect();
     let members = persons
         .into_iter()
-        .map(|(p, agency_id)| KnownMember {
-            agency: codes.get(&agency_id).cloned().unwrap_or_default(),
-            record_id: p.record_id.clone(),
-            member: stored_member(p),
+        .map(|(p, agency_id)| {
+            Ok::<_, ServiceError>(KnownMember {
+                agency: codes.get(&agency_id).cloned().unwrap_or_default(),
+                record_id: p.record_id.clone(),
+                member: stored_member(&s.vault, p)?,
+            })
         })
-        .collect();
+        .collect::<Result<_, ServiceError>>()?;
     let aid_history = records.iter().map(|r| aid_entry(who, r, &codes)).collect();
     let open_flags = queries::open_flags_of_household(&mut conn, &resolved, own, FLAGS_SHOWN)?
         .into_iter()
-        .map(|f| flag_for(who, f))
-        .collect();
+        .map(|f| flag_for(&s.vault, who, f))
+        .collect::<Result<_, _>>()?;
     let open_flags_total = queries::open_flag_counts(&mut conn, std::slice::from_ref(&resolved), own)?
         .into_iter()
         .map(|(_, n)| n as u64)

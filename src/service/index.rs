@@ -2,7 +2,8 @@
 //! the map between household ids (UUID text) and the index's dense integers, the pairs
 //! reviewers kept apart, and each household's aid (agency, type, period of every record), so
 //! overlaps are found without a query. The database is the source of truth; this is rebuilt
-//! from it at start and kept in step by the intake writer after each commit.
+//! from it at start (national IDs and phones opened with the data key: near IDs and phones
+//! still match; see `vault`) and kept in step by the intake writer after each commit.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use rayon::prelude::*;
 
 use super::domain::{AidType, MemberRole, NewMember, Sex};
 use super::overlap::{Aid, DateKey};
+use super::vault::Vault;
 use crate::store::{DbConn, StoreError, queries};
 
 /// The engine's state, behind one lock: readers share it, the writer takes it briefly.
@@ -252,7 +254,7 @@ impl Engine {
 
     /// Rebuilds the engine from the database: households, persons (prepared in parallel),
     /// dismissed pairs and every record's aid.
-    pub fn load(conn: &mut DbConn, matcher: Matcher) -> Result<(Engine, NextIds), StoreError> {
+    pub fn load(conn: &mut DbConn, matcher: Matcher, vault: &Vault) -> Result<(Engine, NextIds), StoreError> {
         let households = queries::all_households(conn)?;
         let mut seq_to_id = HashMap::with_capacity(households.len());
         let mut id_to_seq = HashMap::with_capacity(households.len());
@@ -276,7 +278,12 @@ impl Engine {
                 .par_iter()
                 .filter_map(|(row, _)| {
                     let seq = *id_to_seq.get(row.household_id.as_str())?;
-                    Some((row.id as u64, seq, matching::prepare(&person_input(&member_of_row(row)))))
+                    // A value that does not open (damage) is matched without, and said so.
+                    let row = vault.open_person(row.clone()).unwrap_or_else(|e| {
+                        tracing::error!(person = row.id, error = %e, "a stored person's ID or phone does not open");
+                        crate::store::models::PersonRow { national_id: None, phone: None, ..row.clone() }
+                    });
+                    Some((row.id as u64, seq, matching::prepare(&person_input(&member_of_row(&row)))))
                 })
                 .collect();
             persons.extend(prepared);

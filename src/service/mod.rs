@@ -27,6 +27,7 @@ pub mod review;
 pub mod search;
 pub mod sessions;
 pub mod validate;
+pub mod vault;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -44,6 +45,7 @@ use limits::{Budget, Limiter, RateLimits};
 use places::Places;
 use policy::OverlapPolicy;
 use sessions::Sessions;
+use vault::{DataKey, KeySource, Vault};
 
 /// Everything the use cases need, shared by every worker.
 #[derive(Clone)]
@@ -62,6 +64,8 @@ pub struct Services {
     pub limits: Arc<Limiter>,
     /// The gazetteer every record's location is resolved with.
     pub places: Arc<Places>,
+    /// Seals national IDs and phones at rest and opens them for who may read them.
+    pub vault: Arc<Vault>,
     backend: &'static str,
 }
 
@@ -70,6 +74,9 @@ pub struct Services {
 pub struct Settings {
     pub database_url: String,
     pub master_key: Option<String>,
+    /// The data key (`BAWABA_DATA_KEY`, 64 hex characters); on SQLite, when absent, the key
+    /// file beside the database (made on first start). See [`vault`].
+    pub data_key: Option<String>,
     pub overlap_policy: OverlapPolicy,
     pub pool_size: u32,
     pub match_config: MatchConfig,
@@ -89,16 +96,35 @@ pub enum StartError {
 }
 
 impl Services {
-    /// Checks the settings, migrates, opens the pool, loads the gazetteer and resolves the
+    /// Checks the settings, migrates, finds the data key and seals what is still stored in
+    /// clear ([`vault::seal_stored`]), opens the pool, loads the gazetteer and resolves the
     /// stored records' places that have not resolved, rebuilds the index and starts the writer.
     pub fn start(settings: &Settings) -> Result<Services, StartError> {
         if let Some(master) = settings.master_key.as_deref().filter(|k| !k.is_empty()) {
             auth::check_master_key(master).map_err(StartError::Setting)?;
         }
         let target = DbTarget::parse(&settings.database_url)?;
+        if target.backend == crate::store::Backend::Postgres {
+            // A missing or malformed key is refused before anything is changed.
+            DataKey::resolve(&target, settings.data_key.as_deref()).map_err(StartError::Setting)?;
+        }
         target.migrate()?;
-        let pool = target.pool(settings.pool_size)?;
+        let vault = Arc::new(open_vault(&target, settings.data_key.as_deref())?);
         let mut conn = target.connect()?;
+        let started = std::time::Instant::now();
+        let sealed = vault::seal_stored(&mut conn, &vault).map_err(StartError::Setting)?;
+        if sealed.any() {
+            tracing::info!(
+                persons = sealed.persons,
+                evidence = sealed.evidence + sealed.flags,
+                answers = sealed.answers,
+                notes = sealed.notes,
+                body_hashes = sealed.body_hashes,
+                ms = started.elapsed().as_millis() as u64,
+                "personal data stored in clear before sealing is now sealed"
+            );
+        }
+        let pool = target.pool(settings.pool_size)?;
         let started = std::time::Instant::now();
         let places = Arc::new(Places::load(&mut conn)?);
         let (resolved, unresolved) = places::resolve_stored(&mut conn, &places.read()).map_err(StoreError::from)?;
@@ -110,7 +136,7 @@ impl Services {
             "gazetteer loaded; stored records' places resolved"
         );
         let started = std::time::Instant::now();
-        let (engine, next) = Engine::load(&mut conn, Matcher::new(settings.match_config.clone()))?;
+        let (engine, next) = Engine::load(&mut conn, Matcher::new(settings.match_config.clone()), &vault)?;
         let engine = Arc::new(engine);
         {
             let state = engine.state.read();
@@ -125,7 +151,7 @@ impl Services {
         let metrics = Arc::new(Metrics::new().map_err(|e| StoreError::Connection(format!("metrics: {e}")))?);
         let turn = WriteTurn::new(target.backend == Backend::Sqlite);
         let audit = AuditLog::start(&target, turn.clone())?;
-        let intake = Intake::start(conn, engine.clone(), policy.clone(), metrics.clone(), next, turn);
+        let intake = Intake::start(conn, engine.clone(), policy.clone(), metrics.clone(), next, turn, vault.clone());
         let keys = Keys::new(settings.master_key.as_deref(), metrics.key_lookups.clone());
         Ok(Services {
             pool,
@@ -138,6 +164,7 @@ impl Services {
             sessions: Arc::default(),
             limits: Arc::new(Limiter::new(settings.rate_limits)),
             places,
+            vault,
             backend: target.backend.as_str(),
         })
     }
@@ -187,19 +214,43 @@ impl Services {
     }
 }
 
+/// The data key for a database (see [`DataKey::resolve`]), said in the log where it came from.
+fn open_vault(target: &DbTarget, given: Option<&str>) -> Result<Vault, StartError> {
+    let (key, source) = DataKey::resolve(target, given).map_err(StartError::Setting)?;
+    match &source {
+        KeySource::Created(path) => tracing::warn!(
+            file = %path.display(),
+            "no {} given: made a data key in this file (readable by its owner only); it seals every national \
+             ID and phone. Back it up apart from the database: losing it loses them all",
+            vault::DATA_KEY_ENV
+        ),
+        KeySource::File(path) => tracing::info!(file = %path.display(), "data key read from its file"),
+        KeySource::Ephemeral => tracing::info!("in-memory database: a data key for this run only"),
+        KeySource::Environment => tracing::info!("data key read from {}", vault::DATA_KEY_ENV),
+    }
+    Ok(Vault::new(&key))
+}
+
 /// The database alone, without the index or the writer: for the command line's operator
 /// commands (`migrate`, `agency create`, `report`, `model estimate`).
 pub struct Database {
     target: DbTarget,
+    data_key: Option<String>,
 }
 
 impl Database {
     /// Opens the database a URL names (refusing unknown schemes) and brings its schema up to
     /// date; returns it with the number of migrations applied.
-    pub fn open(url: &str) -> Result<(Database, usize), ServiceError> {
+    /// `data_key` is `BAWABA_DATA_KEY`, read only by the commands that open sealed values.
+    pub fn open(url: &str, data_key: Option<String>) -> Result<(Database, usize), ServiceError> {
         let target = DbTarget::parse(url).map_err(|e| ServiceError::field("database_url", e.to_string()))?;
         let applied = target.migrate()?;
-        Ok((Database { target }, applied))
+        Ok((Database { target, data_key }, applied))
+    }
+
+    /// The vault that opens this database's sealed values.
+    pub(crate) fn vault(&self) -> Result<Vault, ServiceError> {
+        open_vault(&self.target, self.data_key.as_deref()).map_err(|e| ServiceError::field("data_key", e.to_string()))
     }
 
     /// Which backend serves it: `sqlite` or `postgres`.

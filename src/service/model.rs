@@ -32,7 +32,7 @@ pub struct Estimate {
 /// stored persons' blocks, starting from the configuration at `from` (or the defaults).
 pub fn estimate(db: &Database, from: Option<&Path>, max_pairs: usize) -> Result<Estimate, ServiceError> {
     let config = load_config(from)?;
-    let (engine, _) = Engine::load(&mut db.connect()?, Matcher::new(config.clone()))?;
+    let (engine, _) = Engine::load(&mut db.connect()?, Matcher::new(config.clone()), &db.vault()?)?;
     let state = engine.state.read();
     let estimated = engine.matcher.estimate(&state.index, max_pairs).apply(&config);
     let config_json = serde_json::to_string_pretty(&estimated).map_err(|e| ServiceError::Internal(e.to_string()))?;

@@ -10,6 +10,7 @@ use super::domain::{Answer, Decision, FlagOut};
 use super::error::ServiceError;
 use super::intake::{AgencyRef, Item, Outcome, plan};
 use super::validate;
+use super::vault::Vault;
 use crate::store::models::{FlagRow, PersonRow, RecordRow};
 use crate::store::queries;
 
@@ -133,32 +134,34 @@ pub fn check(s: &Services, who: &Principal, body: RecordBody) -> Result<Answer, 
     })
 }
 
-/// A person row as the API shows it.
-pub fn stored_member(p: PersonRow) -> StoredMember {
-    StoredMember {
+/// A person row as the API shows it, its national ID and phone opened (see [`super::vault`]).
+pub fn stored_member(vault: &Vault, p: PersonRow) -> Result<StoredMember, ServiceError> {
+    let p = vault.open_person(p)?;
+    Ok(StoredMember {
         role: p.role,
         name: p.name,
         national_id: p.national_id,
         date_of_birth: p.date_of_birth,
         sex: p.sex,
         phone: p.phone,
-    }
+    })
 }
 
 /// A stored flag as `who` may see it: evidence values it may not see hidden.
-pub fn flag_for(who: &Principal, row: FlagRow) -> StoredFlag {
-    let mut f = stored_flag(row);
+pub fn flag_for(vault: &Vault, who: &Principal, row: FlagRow) -> Result<StoredFlag, ServiceError> {
+    let mut f = stored_flag(vault, row)?;
     who.redact(&mut f.evidence);
-    f
+    Ok(f)
 }
 
-/// A flag row as the API shows it.
-pub fn stored_flag(f: FlagRow) -> StoredFlag {
+/// A flag row as the API shows it, its evidence opened.
+pub fn stored_flag(vault: &Vault, f: FlagRow) -> Result<StoredFlag, ServiceError> {
+    let evidence = vault.open_evidence(&f.evidence)?;
     let overlap = match (f.overlap_type, f.overlap_from, f.overlap_to) {
         (Some(t), Some(from), Some(to)) => Some(serde_json::json!({"type": t, "from": from, "to": to})),
         _ => None,
     };
-    StoredFlag {
+    Ok(StoredFlag {
         flag_id: f.id,
         record_id: f.record_id,
         household_id: f.household_id,
@@ -170,9 +173,9 @@ pub fn stored_flag(f: FlagRow) -> StoredFlag {
         matched_record_id: f.matched_record_id,
         matched_records: f.matched_records.map(|n| n as u32),
         overlap,
-        evidence: serde_json::from_str(&f.evidence).unwrap_or_default(),
+        evidence: serde_json::from_str(&evidence).unwrap_or_default(),
         created_at: f.created_at,
-    }
+    })
 }
 
 /// Reads one record; a submitter sees only its own agency's.
@@ -183,9 +186,14 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, Serv
     if who.role == Role::Submitter && who.agency_id.as_deref() != Some(r.agency_id.as_str()) {
         return Err(ServiceError::NotFound("record"));
     }
-    let members = queries::persons_of_record(&mut conn, &r.id)?.into_iter().map(stored_member).collect();
-    let flags: Vec<StoredFlag> =
-        queries::flags_of_record(&mut conn, &r.id)?.into_iter().map(|f| flag_for(who, f)).collect();
+    let members = queries::persons_of_record(&mut conn, &r.id)?
+        .into_iter()
+        .map(|p| stored_member(&s.vault, p))
+        .collect::<Result<_, _>>()?;
+    let flags: Vec<StoredFlag> = queries::flags_of_record(&mut conn, &r.id)?
+        .into_iter()
+        .map(|f| flag_for(&s.vault, who, f))
+        .collect::<Result<_, _>>()?;
     let agency = queries::agencies_by_ids(&mut conn, std::slice::from_ref(&r.agency_id))?
         .pop()
         .map(|a| a.code)

@@ -18,6 +18,7 @@ use super::overlap;
 use super::policy::OverlapPolicy;
 use super::records::flag_for;
 use super::validate::{limit, nonempty};
+use super::vault::{Column, Vault};
 use crate::store::DbConn;
 use crate::store::models::{DismissedPairRow, EvidenceRow, FlagRow, ReviewRow};
 use crate::store::queries::{self, FlagFilter};
@@ -60,7 +61,8 @@ pub fn list(s: &Services, who: &Principal, q: &FlagQuery) -> Result<FlagPage, Se
     } else {
         None
     };
-    Ok(FlagPage { flags: rows.into_iter().map(|f| flag_for(who, f)).collect(), next_cursor })
+    let flags = rows.into_iter().map(|f| flag_for(&s.vault, who, f)).collect::<Result<_, _>>()?;
+    Ok(FlagPage { flags, next_cursor })
 }
 
 /// Reviews a flag (blocking; runs on the writer).
@@ -71,13 +73,16 @@ pub fn review(s: &Services, who: &Principal, flag_id: String, body: ReviewBody) 
         return Err(ServiceError::field("note", "must be at most 2000 characters, with no control characters"));
     }
     let who = who.clone();
-    s.intake.exclusive(move |conn, engine, policy| apply(conn, engine, policy, &who, &flag_id, verdict, &note))
+    let vault = s.vault.clone();
+    s.intake.exclusive(move |conn, engine, policy| apply(conn, engine, policy, &vault, &who, &flag_id, verdict, &note))
 }
 
+#[expect(clippy::too_many_arguments, reason = "the writer's parts and the review, borrowed apart")]
 fn apply(
     conn: &mut DbConn,
     engine: &Engine,
     policy: &OverlapPolicy,
+    vault: &Vault,
     who: &Principal,
     flag_id: &str,
     verdict: Verdict,
@@ -106,7 +111,7 @@ fn apply(
                 key_id: who.key_id.clone(),
                 role: who.role.as_str().to_owned(),
                 decision: status.to_owned(),
-                note: note.to_owned(),
+                note: if note.is_empty() { String::new() } else { vault.seal(Column::ReviewNote, note) },
                 created_at: now(),
             },
         )?;
@@ -120,7 +125,7 @@ fn apply(
                     // The newer household joins the one that was known first.
                     let (from, into) = (flag.household_id.clone(), flag.matched_household_id.clone());
                     queries::merge_households(c, &from, &into)?;
-                    new_flags = flag_revealed_overlaps(c, engine, policy, &flag, &from, &into)?;
+                    new_flags = flag_revealed_overlaps(c, engine, policy, vault, &flag, &from, &into)?;
                     merged_into = Some(into.clone());
                     merge = Some((from, into));
                 }
@@ -135,7 +140,7 @@ fn apply(
             }
         }
         let flag = queries::flag(c, &flag.id)?.ok_or(ServiceError::NotFound("flag"))?;
-        Ok(ReviewAnswer { review_id, flag: flag_for(who, flag), merged_into, new_flags })
+        Ok(ReviewAnswer { review_id, flag: flag_for(vault, who, flag)?, merged_into, new_flags })
     })?;
     let mut state = engine.state.write();
     if let Some((from, into)) = merge {
@@ -160,6 +165,7 @@ fn flag_revealed_overlaps(
     c: &mut DbConn,
     engine: &Engine,
     policy: &OverlapPolicy,
+    vault: &Vault,
     reviewed: &FlagRow,
     from: &str,
     into: &str,
@@ -190,7 +196,8 @@ fn flag_revealed_overlaps(
         "field": "review", "ours": reviewed.household_id, "theirs": reviewed.matched_household_id,
         "level": "confirmed_same_household", "similarity": 1.0, "weight": 0.0
     }]);
-    queries::insert_evidence(c, &[EvidenceRow { id: evidence_id.clone(), body: evidence.to_string() }])?;
+    let body = vault.seal(Column::Evidence, &evidence.to_string());
+    queries::insert_evidence(c, &[EvidenceRow { id: evidence_id.clone(), body }])?;
     let mut ids = Vec::new();
     let mut rows = Vec::new();
     for (record_id, agency_id, hit) in found {

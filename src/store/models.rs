@@ -59,7 +59,8 @@ pub struct RecordRow {
     pub locality_code: Option<String>,
 }
 
-/// One member as one record gave it.
+/// One member as one record gave it. `national_id` and `phone` are stored sealed (AES-256-GCM,
+/// see `service::vault`), never in clear.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = persons)]
 pub struct PersonRow {
@@ -72,7 +73,12 @@ pub struct PersonRow {
     pub national_id: Option<String>,
     pub date_of_birth: Option<String>,
     pub sex: Option<String>,
+    /// Sealed (see `service::vault`), like `national_id`.
     pub phone: Option<String>,
+    /// The keyed hash of the national ID, for exact look-ups.
+    pub national_id_hash: Option<String>,
+    /// The keyed hash of the phone, for exact look-ups.
+    pub phone_hash: Option<String>,
 }
 
 /// A flag raised on a record; `evidence` is JSON text.

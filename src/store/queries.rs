@@ -822,3 +822,154 @@ pub fn unresolved_counts(conn: &mut DbConn, f: &RecordFilter) -> QResult<(i64, i
     let loc: i64 = filtered().filter(loc_unresolved).count().get_result(conn)?;
     Ok((any, gov, loc))
 }
+
+// ---- personal data at rest (see `service::vault`) ----
+
+/// The check value sealed with the data key, if one was stored.
+pub fn data_key_check(conn: &mut DbConn) -> QResult<Option<String>> {
+    data_key::table.find(1).select(data_key::check_value).first(conn).optional()
+}
+
+/// Stores the check value sealed with the data key.
+pub fn set_data_key_check(conn: &mut DbConn, value: &str) -> QResult<()> {
+    diesel::insert_into(data_key::table).values((data_key::id.eq(1), data_key::check_value.eq(value))).execute(conn)?;
+    Ok(())
+}
+
+/// A page of persons after the id `after`, in id order.
+pub fn persons_after(conn: &mut DbConn, after: i64, limit: i64) -> QResult<Vec<PersonRow>> {
+    persons::table
+        .filter(persons::id.gt(after))
+        .order(persons::id.asc())
+        .limit(limit)
+        .select(PersonRow::as_select())
+        .load(conn)
+}
+
+/// Writes a person's sealed national ID and phone and their look-up hashes.
+pub fn set_person_sealed(conn: &mut DbConn, row: &PersonRow) -> QResult<()> {
+    diesel::update(persons::table.find(row.id))
+        .set((
+            persons::national_id.eq(&row.national_id),
+            persons::national_id_hash.eq(&row.national_id_hash),
+            persons::phone.eq(&row.phone),
+            persons::phone_hash.eq(&row.phone_hash),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The households of the persons whose national ID (when given) or phone (when given) has
+/// this look-up hash.
+pub fn households_by_hash(conn: &mut DbConn, national_id: Option<&str>, phone: Option<&str>) -> QResult<Vec<String>> {
+    let mut q = persons::table.select(persons::household_id).distinct().into_boxed();
+    if let Some(h) = national_id {
+        q = q.filter(persons::national_id_hash.eq(h.to_owned()));
+    }
+    if let Some(h) = phone {
+        q = q.filter(persons::phone_hash.eq(h.to_owned()));
+    }
+    q.load(conn)
+}
+
+/// A page of match evidence (id, body) after the id `after`.
+pub fn evidence_after(conn: &mut DbConn, after: Option<&str>, limit: i64) -> QResult<Vec<(String, String)>> {
+    let mut q = match_evidence::table.select((match_evidence::id, match_evidence::body)).into_boxed();
+    if let Some(a) = after {
+        q = q.filter(match_evidence::id.gt(a.to_owned()));
+    }
+    q.order(match_evidence::id.asc()).limit(limit).load(conn)
+}
+
+/// Sets the body of a match's evidence.
+pub fn set_evidence_body(conn: &mut DbConn, id: &str, body: &str) -> QResult<()> {
+    diesel::update(match_evidence::table.find(id)).set(match_evidence::body.eq(body)).execute(conn).map(drop)
+}
+
+/// A page of (id, evidence) of flags that carry their own evidence, after the id `after`.
+pub fn flag_evidence_after(conn: &mut DbConn, after: Option<&str>, limit: i64) -> QResult<Vec<(String, String)>> {
+    let mut q = flags::table.filter(flags::evidence.ne("")).select((flags::id, flags::evidence)).into_boxed();
+    if let Some(a) = after {
+        q = q.filter(flags::id.gt(a.to_owned()));
+    }
+    q.order(flags::id.asc()).limit(limit).load(conn)
+}
+
+/// Sets the evidence a flag carries itself.
+pub fn set_flag_evidence(conn: &mut DbConn, id: &str, evidence: &str) -> QResult<()> {
+    diesel::update(flags::table.find(id)).set(flags::evidence.eq(evidence)).execute(conn).map(drop)
+}
+
+/// A page of (id, note) of reviews with a note, after the id `after`.
+pub fn notes_after(conn: &mut DbConn, after: Option<&str>, limit: i64) -> QResult<Vec<(String, String)>> {
+    let mut q = reviews::table.filter(reviews::note.ne("")).select((reviews::id, reviews::note)).into_boxed();
+    if let Some(a) = after {
+        q = q.filter(reviews::id.gt(a.to_owned()));
+    }
+    q.order(reviews::id.asc()).limit(limit).load(conn)
+}
+
+/// Sets a review's note.
+pub fn set_review_note(conn: &mut DbConn, id: &str, note: &str) -> QResult<()> {
+    diesel::update(reviews::table.find(id)).set(reviews::note.eq(note)).execute(conn).map(drop)
+}
+
+/// A page of (id, stored answer) of records whose stored answer carries evidence (stored before
+/// evidence was kept apart), after the id `after`.
+pub fn answers_with_evidence(conn: &mut DbConn, after: Option<&str>, limit: i64) -> QResult<Vec<(String, String)>> {
+    let mut q = records::table
+        .filter(records::answer.like("%\"evidence\":[{%"))
+        .select((records::id, records::answer))
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(records::id.gt(a.to_owned()));
+    }
+    q.order(records::id.asc()).limit(limit).load(conn)
+}
+
+/// Sets a record's stored answer.
+pub fn set_record_answer(conn: &mut DbConn, id: &str, answer: &str) -> QResult<()> {
+    diesel::update(records::table.find(id)).set(records::answer.eq(answer)).execute(conn).map(drop)
+}
+
+/// On SQLite, has space freed on this connection overwritten with zeros (`secure_delete`).
+pub fn zero_freed_space(conn: &mut DbConn) -> QResult<()> {
+    if let DbConn::Sqlite(_) = conn {
+        diesel::sql_query("PRAGMA secure_delete = ON").execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the storage of what sealing rewrote, so no free page or dead row keeps old values:
+/// SQLite's whole file (`VACUUM`, then the write-ahead log emptied); PostgreSQL's tables
+/// (`VACUUM FULL`, which needs their owner).
+pub fn compact(conn: &mut DbConn) -> QResult<()> {
+    match conn {
+        DbConn::Sqlite(_) => {
+            diesel::sql_query("VACUUM").execute(conn)?;
+            diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").execute(conn)?;
+        }
+        DbConn::Pg(_) => {
+            diesel::sql_query("VACUUM FULL persons, match_evidence, flags, records, reviews").execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// A page of (id, body hash) of records whose body hash is a plain SHA-256 (not yet keyed),
+/// after the id `after`.
+pub fn plain_body_hashes_after(conn: &mut DbConn, after: Option<&str>, limit: i64) -> QResult<Vec<(String, String)>> {
+    let mut q = records::table
+        .filter(records::body_hash.not_like("k1:%"))
+        .select((records::id, records::body_hash))
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(records::id.gt(a.to_owned()));
+    }
+    q.order(records::id.asc()).limit(limit).load(conn)
+}
+
+/// Sets a record's body hash.
+pub fn set_body_hash(conn: &mut DbConn, id: &str, hash: &str) -> QResult<()> {
+    diesel::update(records::table.find(id)).set(records::body_hash.eq(hash)).execute(conn).map(drop)
+}

@@ -63,6 +63,8 @@ diesel::table! {
         date_of_birth -> Nullable<Text>,
         sex -> Nullable<Text>,
         phone -> Nullable<Text>,
+        national_id_hash -> Nullable<Text>,
+        phone_hash -> Nullable<Text>,
     }
 }
 
@@ -151,6 +153,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    data_key (id) {
+        id -> Integer,
+        check_value -> Text,
+    }
+}
+
 diesel::joinable!(api_keys -> agencies (agency_id));
 diesel::joinable!(records -> agencies (agency_id));
 diesel::joinable!(records -> households (household_id));
@@ -171,4 +180,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     places,
     place_aliases,
+    data_key,
 );

@@ -78,6 +78,17 @@ fn stored(app: &TestApp, external_id: &str) -> (Stored, Vec<Person>) {
     ))
     .load::<Person>(&mut c)
     .expect("stored persons");
+    // National IDs are stored sealed: opened with the gateway's data key to compare.
+    let vault = crate::at_rest::vault_of(&app.db);
+    let persons = persons
+        .into_iter()
+        .map(|p| Person {
+            national_id: vault
+                .open_opt(bawaba::service::vault::Column::NationalId, p.national_id.as_deref())
+                .expect("a sealed ID opens"),
+            ..p
+        })
+        .collect();
     (record, persons)
 }
 

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod at_rest;
 mod bounded;
 mod contract;
 mod dedup;

@@ -51,6 +51,7 @@ fn bawaba(db: &str, args: &[&str]) -> std::process::Output {
         .args(args)
         .env("BAWABA_DATABASE_URL", db)
         .env("BAWABA_LOG", "warn")
+        .envs(crate::support::data_key_env(db))
         .output()
         .expect("run bawaba")
 }

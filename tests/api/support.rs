@@ -14,6 +14,10 @@ use serde_json::{Value, json};
 /// The tests' master key: as long and varied as the gateway demands (32 characters at least).
 pub const MASTER: &str = "test-master-key-0123456789abcdefghij";
 
+/// The tests' data key on PostgreSQL, where the gateway needs one (`BAWABA_DATA_KEY`). On SQLite
+/// the tests give none: the gateway makes its key file beside the database, as on first start.
+pub const DATA_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -52,6 +56,11 @@ impl TestDb {
         }
     }
 
+    /// Whether this is a PostgreSQL schema.
+    pub fn is_postgres(&self) -> bool {
+        self.pg_schema.is_some()
+    }
+
     pub fn connect(&self) -> DbConn {
         DbTarget::parse(&self.url).and_then(|t| t.connect()).expect("connect to the test database")
     }
@@ -88,6 +97,12 @@ impl Drop for TestDb {
     }
 }
 
+/// The environment a spawned `bawaba` needs for its data key: `BAWABA_DATA_KEY` on PostgreSQL;
+/// on SQLite nothing (it reads the key file beside the database).
+pub fn data_key_env(database_url: &str) -> Vec<(&'static str, &'static str)> {
+    if database_url.starts_with("postgres") { vec![("BAWABA_DATA_KEY", DATA_KEY)] } else { vec![] }
+}
+
 /// A running gateway.
 pub struct TestApp {
     pub base: String,
@@ -122,6 +137,7 @@ impl TestApp {
         Settings {
             database_url: db.url.clone(),
             master_key: Some(MASTER.into()),
+            data_key: db.is_postgres().then(|| DATA_KEY.into()),
             overlap_policy: Default::default(),
             pool_size: 4,
             match_config: Default::default(),

@@ -366,6 +366,7 @@ fn killed_mid_batch_loses_nothing_on_resend(b: Backend) {
             .env("BAWABA_LISTEN", format!("127.0.0.1:{port}"))
             .env("BAWABA_MASTER_KEY", crate::support::MASTER)
             .env("BAWABA_LOG", "warn")
+            .envs(crate::support::data_key_env(&db.url))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -26,6 +26,7 @@ use super::domain::*;
 use super::error::ServiceError;
 use super::index::{Engine, NextIds};
 use super::policy::OverlapPolicy;
+use super::vault::Vault;
 use crate::metrics::Metrics;
 use crate::store::DbConn;
 use writer::Writer;
@@ -135,10 +136,11 @@ impl Intake {
         metrics: Arc<Metrics>,
         next: NextIds,
         turn: WriteTurn,
+        vault: Arc<Vault>,
     ) -> Intake {
         let (tx, rx) = bounded::<Job>(QUEUE_MAX);
         let guard = order::guard(&engine.matcher);
-        let writer = Writer { conn, engine, policy, metrics, next, guard, turn, backlog: Default::default() };
+        let writer = Writer { conn, engine, policy, metrics, next, guard, turn, backlog: Default::default(), vault };
         thread::Builder::new()
             .name("bawaba-writer".into())
             .spawn(move || writer.run(rx))

@@ -21,6 +21,7 @@ use crate::service::error::ServiceError;
 use crate::service::ids::{new_id, now};
 use crate::service::index::{Engine, NextIds};
 use crate::service::policy::OverlapPolicy;
+use crate::service::vault::{Column, Vault};
 use crate::store::models::{EvidenceRow, FlagRow, HouseholdRow, PersonRow, RecordRow};
 use crate::store::{DbConn, queries};
 
@@ -38,6 +39,8 @@ pub(super) struct Writer {
     pub(super) turn: WriteTurn,
     /// Jobs received while a group was being written, to run next, in order.
     pub(super) backlog: VecDeque<Job>,
+    /// Seals national IDs, phones and evidence before they are written.
+    pub(super) vault: Arc<Vault>,
 }
 
 impl Writer {
@@ -86,7 +89,7 @@ impl Writer {
     /// Matches and stores a group of submissions, in transactions of at most [`TX_ITEMS`]
     /// items, and answers each submission once all its items are committed (or refused).
     fn group(&mut self, jobs: Vec<Submission>) {
-        let Writer { conn, engine, policy, metrics, next, guard, turn, .. } = self;
+        let Writer { conn, engine, policy, metrics, next, guard, turn, vault, .. } = self;
         metrics.group_size.observe(jobs.iter().map(|j| j.items.len()).sum::<usize>() as f64);
         let items: usize = jobs.iter().map(|j| j.items.len()).sum();
         let mut results: Vec<Vec<ItemResult>> = jobs.iter().map(|j| Vec::with_capacity(j.items.len())).collect();
@@ -131,8 +134,9 @@ impl Writer {
                     let Some((j, item, pre)) = pending.pop_front() else { break };
                     let pre = run.fresh(guard, &item, pre);
                     let agency = &agencies[j];
-                    let r =
-                        c.transaction(|sp| store_item(sp, engine, policy, metrics, next, agency, &item, pre.clone()));
+                    let r = c.transaction(|sp| {
+                        store_item(sp, engine, policy, metrics, vault, next, agency, &item, pre.clone())
+                    });
                     out.push((
                         j,
                         match r {
@@ -188,6 +192,7 @@ fn store_item(
     engine: &Engine,
     policy: &OverlapPolicy,
     metrics: &Metrics,
+    vault: &Vault,
     next: &mut NextIds,
     agency: &AgencyRef,
     item: &Item,
@@ -195,13 +200,14 @@ fn store_item(
 ) -> StoreResult {
     let record = &item.record;
     if let Some(existing) = queries::record_by_external(c, &agency.id, &record.external_id)? {
-        if existing.body_hash == item.body_hash {
+        if existing.body_hash == vault.body_hash(&item.body_hash) {
             let mut answer: Answer = serde_json::from_str(&existing.answer)
                 .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
             let stored = queries::flags_of_record(c, &existing.id)?;
             for f in &mut answer.flags {
                 if let Some(row) = stored.iter().find(|r| Some(&r.id) == f.flag_id.as_ref())
-                    && let Ok(evidence) = serde_json::from_str(&row.evidence)
+                    && let Some(evidence) =
+                        vault.open_evidence(&row.evidence).ok().and_then(|e| serde_json::from_str(&e).ok())
                 {
                     f.evidence = evidence;
                 }
@@ -265,7 +271,7 @@ fn store_item(
             agency_id: agency.id.clone(),
             external_id: record.external_id.clone(),
             household_id: household_id.clone(),
-            body_hash: item.body_hash.clone(),
+            body_hash: vault.body_hash(&item.body_hash),
             answer: answer_json,
             assistance_type: record.aid_type.as_str().to_owned(),
             program: record.program.clone(),
@@ -289,7 +295,7 @@ fn store_item(
             let id = next.person;
             next.person += 1;
             person_ids.push(id);
-            PersonRow {
+            vault.seal_person(PersonRow {
                 id: id as i64,
                 record_id: record_id.clone(),
                 household_id: household_id.clone(),
@@ -300,7 +306,9 @@ fn store_item(
                 date_of_birth: m.date_of_birth.clone(),
                 sex: m.sex.map(|s| s.as_str().to_owned()),
                 phone: m.phone.clone(),
-            }
+                national_id_hash: None,
+                phone_hash: None,
+            })
         })
         .collect();
     queries::insert_persons(c, &rows)?;
@@ -316,7 +324,8 @@ fn store_item(
                 let id = new_id();
                 evidence_rows.push(EvidenceRow {
                     id: id.clone(),
-                    body: serde_json::to_string(&f.evidence).unwrap_or_else(|_| "[]".into()),
+                    body: vault
+                        .seal(Column::Evidence, &serde_json::to_string(&f.evidence).unwrap_or_else(|_| "[]".into())),
                 });
                 evidence_of.push((&f.matched_household_id, id.clone()));
                 id
