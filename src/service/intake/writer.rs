@@ -250,7 +250,7 @@ fn apply(engine: &Engine, staged: Staged, agency: &AgencyRef, item: &Item, undo:
     }
     let r = &item.record;
     let slot = state.agency_slot(Some(&agency.id), &agency.code);
-    state.add_aid(staged.household_seq, &staged.record_id, slot, r.aid_type, &r.period_start, &r.period_end);
+    state.add_aid(staged.household_seq, &staged.record_id, slot, r.aid_type, r.period_start, r.period_end);
     undo.aid.push((staged.household_seq, staged.record_id));
 }
 
@@ -345,8 +345,8 @@ fn store_item(
             program: record.program.clone(),
             amount: record.amount,
             currency: record.currency.clone(),
-            period_start: record.period_start.clone(),
-            period_end: record.period_end.clone(),
+            period_start: record.period_start.to_string(),
+            period_end: record.period_end.to_string(),
             governorate: record.governorate.clone(),
             locality: record.locality.clone(),
             created_at: created_at.clone(),
@@ -410,7 +410,7 @@ fn store_item(
             overlap_from: f.overlap.as_ref().map(|o| o.from.clone()),
             overlap_to: f.overlap.as_ref().map(|o| o.to.clone()),
             evidence: String::new(),
-            status: "open".into(),
+            status: FlagStatus::Open.as_str().to_owned(),
             created_at: created_at.clone(),
             matched_records: f.matched_records.map(|n| n as i32),
             evidence_id: Some(evidence_id),
