@@ -1,14 +1,17 @@
 //! Marks the PostgreSQL half of the integration suite to run only when a test database is
 //! given, so that `cargo test` passes on a machine with no PostgreSQL and reports those tests
-//! as ignored rather than passing them silently. Likewise the pages' end-to-end tests run only
-//! where Chromium is installed (`.ci/run` installs it, so CI always runs them), and are reported
-//! as ignored elsewhere.
+//! as ignored rather than passing them silently (so too in a build without the `postgres`
+//! feature). Likewise the pages' end-to-end tests run only where Chromium is installed
+//! (`.ci/run` installs it, so CI always runs them), and are reported as ignored elsewhere.
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(pg_tests)");
     println!("cargo::rustc-check-cfg=cfg(chromium_tests)");
     println!("cargo::rerun-if-env-changed=BAWABA_TEST_POSTGRES_URL");
-    if std::env::var("BAWABA_TEST_POSTGRES_URL").is_ok_and(|v| !v.is_empty()) {
+    // A build without the `postgres` feature has no PostgreSQL to test.
+    if std::env::var("BAWABA_TEST_POSTGRES_URL").is_ok_and(|v| !v.is_empty())
+        && std::env::var_os("CARGO_FEATURE_POSTGRES").is_some()
+    {
         println!("cargo::rustc-cfg=pg_tests");
     }
     // Watch the browser, or while there is none the folder it will be installed into.

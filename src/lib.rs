@@ -29,9 +29,11 @@ use service::Services;
 /// Starts the gateway on a bound listener; the returned server runs until stopped.
 pub fn server(listener: TcpListener, services: Services, workers: Option<usize>) -> std::io::Result<Server> {
     let data = actix_web::web::Data::new(services);
+    let openapi = actix_web::web::Data::new(api::openapi::document());
     let mut http = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(openapi.clone())
             .app_data(api::query_config())
             .app_data(api::path_config())
             .wrap(actix_web::middleware::from_fn(http::rate_limit))

@@ -2,6 +2,7 @@
 
 use actix_web::web::{self, Data, Json};
 use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{get, post};
 use bawaba_wire::agencies::{AgencyList, CreatedKey, NewAgencyBody, WhoAmI};
 
 use super::RECORD_LIMIT;
@@ -13,9 +14,10 @@ use crate::service::auth::Principal;
 use crate::service::error::ServiceError;
 
 /// Makes an agency and a key (or adds a key of another role to an existing agency).
-#[utoipa::path(post, path = "/v1/agencies", request_body = NewAgencyBody, tag = "agencies",
+#[utoipa::path(request_body = NewAgencyBody, tag = "agencies",
     responses((status = 201, body = CreatedKey), (status = 400), (status = 401), (status = 403)),
     security(("bearer" = [])))]
+#[post("/agencies")]
 pub async fn create(
     who: Principal,
     s: Data<Services>,
@@ -28,15 +30,17 @@ pub async fn create(
 }
 
 /// Lists agencies.
-#[utoipa::path(get, path = "/v1/agencies", tag = "agencies",
+#[utoipa::path(tag = "agencies",
     responses((status = 200, body = AgencyList), (status = 401), (status = 403)), security(("bearer" = [])))]
+#[get("/agencies")]
 pub async fn list(who: Principal, s: Data<Services>) -> Result<Json<AgencyList>, ServiceError> {
     Ok(Json(blocking(move || agencies::list(&s, &who)).await?))
 }
 
 /// The key's agency and role (any valid key).
-#[utoipa::path(get, path = "/v1/whoami", tag = "agencies",
+#[utoipa::path(tag = "agencies",
     responses((status = 200, body = WhoAmI), (status = 401)), security(("bearer" = [])))]
+#[get("/whoami")]
 pub async fn whoami(who: Principal) -> Json<WhoAmI> {
     Json(agencies::whoami(&who))
 }

@@ -3,6 +3,11 @@
 //! body or query as the wire types ([`bawaba_wire`]), call one use case of [`crate::service`]
 //! off the async workers, and render its answer; the use case checks the role, validates and
 //! audits. Errors are mapped to statuses once, in [`crate::http`].
+//!
+//! Routes: each handler's path and method are written once, in its actix route attribute
+//! (`#[post("/records")]`), which `#[utoipa::path]` reads too; [`mount`] mounts the handlers and,
+//! as it does, collects their OpenAPI operations (utoipa-actix-web), so [`openapi::document`]
+//! lists exactly what is served and no list of paths is kept by hand.
 
 pub mod agencies;
 pub mod body;
@@ -19,6 +24,8 @@ use actix_web::web;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use std::future::Future;
 use std::pin::Pin;
+use utoipa::openapi::path::HttpMethod;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::http::blocking;
 use crate::service::Services;
@@ -45,53 +52,82 @@ impl FromRequest for Principal {
     }
 }
 
-/// Every route of the API. A known path asked with a method it does not take answers 405 with
-/// an `Allow` header, not 404.
+/// Mounts the handlers of one path, then that path's answer to every other method: 405 with an
+/// `Allow` header listing the mounted methods in the order given, not 404. Each handler names its
+/// method and path once, in its actix route attribute (`#[post("/records")]`), which both mounts
+/// it and is read by `#[utoipa::path]`; the configuration collects its OpenAPI operation
+/// (utoipa-actix-web), so the document lists exactly the operations served.
+macro_rules! path {
+    ($cfg:expr, $($handler:path),+ $(,)?) => {{
+        let at = [$(<$handler as utoipa::Path>::path()),+];
+        debug_assert!(at.iter().all(|p| *p == at[0]), "one path per call: {at:?}");
+        let mut allow = Vec::new();
+        $(
+            allow.extend(<$handler as utoipa::Path>::methods().iter().map(method_name));
+            $cfg.service($handler);
+        )+
+        $cfg.route(&at[0], not_allowed(allow.join(", ")));
+    }};
+}
+
+/// Every route of the API, collecting the OpenAPI paths as it mounts them (the document is
+/// [`openapi::document`]). Order matters where patterns overlap: `/records/check` comes before
+/// `/records/{record_id}`.
+pub fn mount(cfg: &mut ServiceConfig) {
+    cfg.service(utoipa_actix_web::scope("/v1").configure(|cfg| {
+        path!(cfg, agencies::create, agencies::list);
+        path!(cfg, agencies::whoami);
+        path!(cfg, records::post);
+        path!(cfg, records::check);
+        path!(cfg, records::batch);
+        path!(cfg, records::get);
+        path!(cfg, households::search);
+        path!(cfg, households::get);
+        path!(cfg, review::list);
+        path!(cfg, review::review);
+        path!(cfg, reports::overlaps);
+        path!(cfg, reports::summary);
+        path!(cfg, places::list, places::create);
+        path!(cfg, places::patch);
+    }));
+    path!(cfg, operations::healthz);
+    path!(cfg, operations::metrics);
+    // The document itself is not one of its operations.
+    cfg.route("/openapi.json", web::get().to(openapi::serve));
+    cfg.route("/openapi.json", not_allowed("GET".to_owned()));
+}
+
+/// Every route of the API, on a plain actix configuration (as `lib.rs` mounts it).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    use actix_web::Route;
-    fn resource(path: &str, routes: Vec<(&'static str, Route)>) -> actix_web::Resource {
-        let allow = routes.iter().map(|(m, _)| *m).collect::<Vec<_>>().join(", ");
-        let mut r = web::resource(path);
-        for (_, route) in routes {
-            r = r.route(route);
-        }
-        r.default_service(web::to(move || {
-            let allow = allow.clone();
-            async move {
-                let mut res = actix_web::ResponseError::error_response(&ServiceError::MethodNotAllowed);
-                if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allow) {
-                    res.headers_mut().insert(actix_web::http::header::ALLOW, v);
-                }
-                res
+    mount(&mut ServiceConfig::new(cfg));
+}
+
+/// A route taking any method, answering 405 with `Allow`.
+fn not_allowed(allow: String) -> actix_web::Route {
+    web::route().to(move || {
+        let allow = allow.clone();
+        async move {
+            let mut res = actix_web::ResponseError::error_response(&ServiceError::MethodNotAllowed);
+            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allow) {
+                res.headers_mut().insert(actix_web::http::header::ALLOW, v);
             }
-        }))
+            res
+        }
+    })
+}
+
+/// A method as HTTP spells it.
+fn method_name(m: &HttpMethod) -> &'static str {
+    match m {
+        HttpMethod::Get => "GET",
+        HttpMethod::Post => "POST",
+        HttpMethod::Put => "PUT",
+        HttpMethod::Delete => "DELETE",
+        HttpMethod::Options => "OPTIONS",
+        HttpMethod::Head => "HEAD",
+        HttpMethod::Patch => "PATCH",
+        HttpMethod::Trace => "TRACE",
     }
-    cfg.service(
-        web::scope("/v1")
-            .service(resource(
-                "/agencies",
-                vec![("POST", web::post().to(agencies::create)), ("GET", web::get().to(agencies::list))],
-            ))
-            .service(resource("/whoami", vec![("GET", web::get().to(agencies::whoami))]))
-            .service(resource("/records", vec![("POST", web::post().to(records::post))]))
-            .service(resource("/records/check", vec![("POST", web::post().to(records::check))]))
-            .service(resource("/records/batch", vec![("POST", web::post().to(records::batch))]))
-            .service(resource("/records/{id}", vec![("GET", web::get().to(records::get))]))
-            .service(resource("/households/search", vec![("GET", web::get().to(households::search))]))
-            .service(resource("/households/{id}", vec![("GET", web::get().to(households::get))]))
-            .service(resource("/flags", vec![("GET", web::get().to(review::list))]))
-            .service(resource("/flags/{id}/review", vec![("POST", web::post().to(review::review))]))
-            .service(resource("/reports/overlaps", vec![("GET", web::get().to(reports::overlaps))]))
-            .service(resource("/reports/summary", vec![("GET", web::get().to(reports::summary))]))
-            .service(resource(
-                "/places",
-                vec![("GET", web::get().to(places::list)), ("POST", web::post().to(places::create))],
-            ))
-            .service(resource("/places/{code}", vec![("PATCH", web::patch().to(places::patch))])),
-    )
-    .service(resource("/healthz", vec![("GET", web::get().to(operations::healthz))]))
-    .service(resource("/metrics", vec![("GET", web::get().to(operations::metrics))]))
-    .service(resource("/openapi.json", vec![("GET", web::get().to(openapi::serve))]));
 }
 
 /// What an unknown path answers.

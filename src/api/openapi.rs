@@ -1,11 +1,15 @@
-//! The OpenAPI 3 document, generated from the handlers and types themselves.
+//! The OpenAPI 3 document, generated from the routes, handlers and types themselves: each
+//! handler's `#[utoipa::path]` and actix route attribute give its operation, method and path,
+//! and mounting it (`super::mount`) lists it.
 
-use actix_web::HttpResponse;
+use actix_web::web::Data;
+use actix_web::{App, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 
-use super::{agencies, households, operations, places, records, reports, review};
+use utoipa_actix_web::AppExt;
+
 use crate::http::ErrorBody;
 
 struct Bearer;
@@ -53,36 +57,29 @@ impl Modify for RateLimited {
     }
 }
 
-/// The API document.
+/// What the document holds besides its paths: the title, the error body, and (once the paths
+/// are in, see [`document`]) the bearer scheme and the shared 429 answer.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "bawaba", description = "One intake gateway for assistance records, with household deduplication. Errors are `{\"error\": {\"code\", \"message\", \"details\": [{\"field\", \"problem\"}]}}`."),
-    paths(
-        agencies::create,
-        agencies::list,
-        agencies::whoami,
-        records::post,
-        records::check,
-        records::batch,
-        records::get,
-        households::get,
-        households::search,
-        operations::healthz,
-        operations::metrics,
-        review::list,
-        review::review,
-        reports::overlaps,
-        reports::summary,
-        places::list,
-        places::create,
-        places::patch,
+    info(
+        title = "bawaba",
+        description = "One intake gateway for assistance records, with household deduplication. Errors are `{\"error\": {\"code\", \"message\", \"details\": [{\"field\", \"problem\"}]}}`."
     ),
-    components(schemas(ErrorBody)),
-    modifiers(&Bearer, &RateLimited)
+    components(schemas(ErrorBody))
 )]
 pub struct ApiDoc;
 
-/// `GET /openapi.json`.
-pub async fn serve() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+/// The API document: its paths and their schemas collected from the routes as
+/// [`super::mount`] mounts them (utoipa-actix-web), so no list of paths is kept by hand.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) =
+        App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(super::mount).split_for_parts();
+    Bearer.modify(&mut doc);
+    RateLimited.modify(&mut doc);
+    doc
+}
+
+/// `GET /openapi.json`: the document [`document`] made at start.
+pub async fn serve(doc: Data<utoipa::openapi::OpenApi>) -> HttpResponse {
+    HttpResponse::Ok().json(doc.get_ref())
 }

@@ -1,6 +1,7 @@
 //! Operations: `/healthz` and `/metrics`.
 
 use actix_web::HttpResponse;
+use actix_web::get;
 use actix_web::web::Data;
 
 use crate::http::blocking;
@@ -9,16 +10,18 @@ use crate::service::auth::Principal;
 use crate::service::error::ServiceError;
 
 /// Prometheus metrics (admin, auditor).
-#[utoipa::path(get, path = "/metrics", tag = "operations",
+#[utoipa::path(tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain"), (status = 401), (status = 403)),
     security(("bearer" = [])))]
+#[get("/metrics")]
 pub async fn metrics(who: Principal, s: Data<Services>) -> Result<HttpResponse, ServiceError> {
     let text = s.metrics_text(&who)?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text))
 }
 
 /// Up when the process is and the database answers.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200), (status = 503)))]
+#[utoipa::path(tag = "operations", responses((status = 200), (status = 503)))]
+#[get("/healthz")]
 pub async fn healthz(s: Data<Services>) -> Result<HttpResponse, ServiceError> {
     blocking(move || s.health()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ok"})))

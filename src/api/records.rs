@@ -2,6 +2,7 @@
 
 use actix_web::web::{self, Data, Json, Path};
 use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{get, post};
 use bawaba_wire::domain::Answer;
 use bawaba_wire::records::{BatchAnswer, BatchBody, BatchResult, RecordBody, StoredRecord};
 
@@ -15,10 +16,11 @@ use crate::service::intake::Outcome;
 use crate::service::records;
 
 /// Submits one assistance record: matched, checked for overlaps and stored in one transaction.
-#[utoipa::path(post, path = "/v1/records", request_body = RecordBody, tag = "records",
+#[utoipa::path(request_body = RecordBody, tag = "records",
     responses((status = 201, description = "stored", body = Answer), (status = 200, description = "a replay: the first answer", body = Answer),
         (status = 400), (status = 401), (status = 403), (status = 409), (status = 413)),
     security(("bearer" = [])))]
+#[post("/records")]
 pub async fn post(
     who: Principal,
     s: Data<Services>,
@@ -33,9 +35,10 @@ pub async fn post(
 }
 
 /// Answers as `POST /v1/records` would, storing nothing.
-#[utoipa::path(post, path = "/v1/records/check", request_body = RecordBody, tag = "records",
+#[utoipa::path(request_body = RecordBody, tag = "records",
     responses((status = 200, body = Answer), (status = 400), (status = 401), (status = 403), (status = 413)),
     security(("bearer" = [])))]
+#[post("/records/check")]
 pub async fn check(
     who: Principal,
     s: Data<Services>,
@@ -47,9 +50,10 @@ pub async fn check(
 }
 
 /// Submits up to 10,000 records, taken in order as if posted one by one.
-#[utoipa::path(post, path = "/v1/records/batch", request_body = BatchBody, tag = "records",
+#[utoipa::path(request_body = BatchBody, tag = "records",
     responses((status = 200, body = BatchAnswer), (status = 400), (status = 401), (status = 403), (status = 413)),
     security(("bearer" = [])))]
+#[post("/records/batch")]
 pub async fn batch(
     who: Principal,
     s: Data<Services>,
@@ -94,9 +98,10 @@ pub async fn batch(
 }
 
 /// A record as stored, its household and its flags.
-#[utoipa::path(get, path = "/v1/records/{record_id}", tag = "records",
+#[utoipa::path(tag = "records",
     params(("record_id" = String, Path)),
     responses((status = 200, body = StoredRecord), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+#[get("/records/{record_id}")]
 pub async fn get(who: Principal, s: Data<Services>, id: Path<String>) -> Result<Json<StoredRecord>, ServiceError> {
     Ok(Json(blocking(move || records::get(&s, &who, &id)).await?))
 }

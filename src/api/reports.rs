@@ -1,6 +1,7 @@
 //! `/v1/reports`: the overlap report (JSON pages or CSV) and the summary.
 
 use actix_web::HttpResponse;
+use actix_web::get;
 use actix_web::web::{Data, Json, Query};
 use bawaba_wire::reports::{OverlapReport, ReportQuery, Summary};
 
@@ -11,9 +12,10 @@ use crate::service::error::ServiceError;
 use crate::service::reports::{self, Format};
 
 /// One row per overlapping pair of records, with totals; JSON pages or the whole CSV.
-#[utoipa::path(get, path = "/v1/reports/overlaps", tag = "reports", params(ReportQuery),
+#[utoipa::path(tag = "reports", params(ReportQuery),
     responses((status = 200, body = OverlapReport, description = "JSON, or text/csv with format=csv"), (status = 400), (status = 401), (status = 403)),
     security(("bearer" = [])))]
+#[get("/reports/overlaps")]
 pub async fn overlaps(who: Principal, s: Data<Services>, q: Query<ReportQuery>) -> Result<HttpResponse, ServiceError> {
     let q = q.into_inner();
     if reports::request(&q)?.format == Format::Csv {
@@ -27,8 +29,9 @@ pub async fn overlaps(who: Principal, s: Data<Services>, q: Query<ReportQuery>) 
 }
 
 /// Totals by agency pair, governorate and type.
-#[utoipa::path(get, path = "/v1/reports/summary", tag = "reports", params(ReportQuery),
+#[utoipa::path(tag = "reports", params(ReportQuery),
     responses((status = 200, body = Summary), (status = 400), (status = 401), (status = 403)), security(("bearer" = [])))]
+#[get("/reports/summary")]
 pub async fn summary(who: Principal, s: Data<Services>, q: Query<ReportQuery>) -> Result<Json<Summary>, ServiceError> {
     Ok(Json(blocking(move || reports::summary(&s, &who, &q)).await?))
 }

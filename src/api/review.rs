@@ -2,6 +2,7 @@
 
 use actix_web::HttpRequest;
 use actix_web::web::{self, Data, Json, Path, Query};
+use actix_web::{get, post};
 use bawaba_wire::review::{FlagPage, FlagQuery, ReviewAnswer, ReviewBody};
 
 use super::RECORD_LIMIT;
@@ -10,21 +11,23 @@ use crate::http::{blocking, read_body};
 use crate::service::Services;
 use crate::service::auth::Principal;
 use crate::service::error::ServiceError;
-use crate::service::review;
+use crate::service::review as flags;
 
 /// A page of flags, oldest first.
-#[utoipa::path(get, path = "/v1/flags", tag = "review", params(FlagQuery),
+#[utoipa::path(tag = "review", params(FlagQuery),
     responses((status = 200, body = FlagPage), (status = 400), (status = 401), (status = 403)), security(("bearer" = [])))]
+#[get("/flags")]
 pub async fn list(who: Principal, s: Data<Services>, q: Query<FlagQuery>) -> Result<Json<FlagPage>, ServiceError> {
-    Ok(Json(blocking(move || review::list(&s, &who, &q)).await?))
+    Ok(Json(blocking(move || flags::list(&s, &who, &q)).await?))
 }
 
 /// Confirms or dismisses a flag. Confirming a possible_same_household merges the households;
 /// dismissing it keeps them apart for good.
-#[utoipa::path(post, path = "/v1/flags/{flag_id}/review", tag = "review", request_body = ReviewBody,
+#[utoipa::path(tag = "review", request_body = ReviewBody,
     params(("flag_id" = String, Path)),
     responses((status = 200, body = ReviewAnswer), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)),
     security(("bearer" = [])))]
+#[post("/flags/{flag_id}/review")]
 pub async fn review(
     who: Principal,
     s: Data<Services>,
@@ -33,5 +36,5 @@ pub async fn review(
     payload: web::Payload,
 ) -> Result<Json<ReviewAnswer>, ServiceError> {
     let body: ReviewBody = parse_json(&read_body(&req, payload, RECORD_LIMIT).await?)?;
-    Ok(Json(blocking(move || review::review(&s, &who, id.into_inner(), body)).await?))
+    Ok(Json(blocking(move || flags::review(&s, &who, id.into_inner(), body)).await?))
 }

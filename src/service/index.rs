@@ -12,8 +12,8 @@ use bawaba_matching::{self as matching, Index, Matcher, PersonInput};
 use parking_lot::RwLock;
 use rayon::prelude::*;
 
-use super::domain::{AidType, MemberRole, NewMember, Sex};
-use super::overlap::{Aid, DateKey};
+use super::domain::{AidType, MemberRole, NewMember, Sex, stored_date};
+use super::overlap::Aid;
 use super::vault::Vault;
 use crate::store::{DbConn, StoreError, queries};
 
@@ -165,15 +165,23 @@ impl EngineState {
     }
 
     /// Notes a stored record's aid.
-    pub fn add_aid(&mut self, household: u64, record_id: &str, agency: u32, aid_type: AidType, start: &str, end: &str) {
+    pub fn add_aid(
+        &mut self,
+        household: u64,
+        record_id: &str,
+        agency: u32,
+        aid_type: AidType,
+        start: chrono::NaiveDate,
+        end: chrono::NaiveDate,
+    ) {
         let order = self.next_aid;
         self.next_aid += 1;
         self.aid.entry(household).or_default().push(Aid {
             record_id: record_id.into(),
             agency,
             aid_type,
-            start: DateKey::parse(start),
-            end: DateKey::parse(end),
+            start,
+            end,
             order,
         });
     }
@@ -323,7 +331,7 @@ impl Engine {
                 ) else {
                     continue;
                 };
-                state.add_aid(seq, &r.id, slot, t, &r.period_start, &r.period_end);
+                state.add_aid(seq, &r.id, slot, t, stored_date(&r.period_start), stored_date(&r.period_end));
             }
         }
         let next = NextIds { household: max_seq as u64 + 1, person: max_person as u64 + 1 };

@@ -8,6 +8,8 @@
 
 use std::sync::Arc;
 
+use chrono::NaiveDate;
+
 use super::domain::{AidType, shared_period};
 use super::policy::OverlapPolicy;
 
@@ -18,38 +20,20 @@ pub struct Aid {
     /// The agency that posted it (a slot the caller keeps; compared for equality only).
     pub agency: u32,
     pub aid_type: AidType,
-    /// `YYYY-MM-DD`, inclusive.
-    pub start: DateKey,
-    pub end: DateKey,
+    /// Inclusive.
+    pub start: NaiveDate,
+    pub end: NaiveDate,
     /// When it was stored, in order: the larger, the more recent.
     pub order: u64,
 }
 
-/// A calendar date as a comparable integer, `YYYYMMDD`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct DateKey(u32);
-
-impl DateKey {
-    /// Reads `YYYY-MM-DD` (validated upstream); anything else sorts first.
-    pub fn parse(s: &str) -> DateKey {
-        let digits: String = s.chars().filter(char::is_ascii_digit).take(8).collect();
-        DateKey(digits.parse().unwrap_or(0))
-    }
-
-    /// Back to `YYYY-MM-DD`.
-    pub fn text(self) -> String {
-        let d = self.0;
-        format!("{:04}-{:02}-{:02}", d / 10_000, d / 100 % 100, d % 100)
-    }
-}
-
 /// The new record's side of the comparison.
 #[derive(Debug, Clone, Copy)]
-pub struct Incoming<'a> {
+pub struct Incoming {
     pub agency: u32,
     pub aid_type: AidType,
-    pub start: &'a str,
-    pub end: &'a str,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
 }
 
 /// The overlap with one agency's records in one household.
@@ -63,16 +47,16 @@ pub struct Found {
     pub record_id: Arc<str>,
     pub aid_type: AidType,
     /// The days the incoming record shares with that record.
-    pub from: String,
-    pub to: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
     /// How many of that agency's records it overlaps (the one named included).
     pub count: u32,
 }
 
 /// The overlaps of `new` with `stored`, one per agency, in the order the agencies were first
 /// met among the overlapping records (oldest first), so answers are stable.
-pub fn find(policy: &OverlapPolicy, stored: &[Aid], new: Incoming<'_>) -> Vec<Found> {
-    let (start, end) = (DateKey::parse(new.start), DateKey::parse(new.end));
+pub fn find(policy: &OverlapPolicy, stored: &[Aid], new: Incoming) -> Vec<Found> {
+    let (start, end) = (new.start, new.end);
     let mut by_agency: Vec<(u32, &Aid, u32)> = Vec::new();
     for a in stored {
         if !policy.conflicts(new.aid_type, a.aid_type) || a.start > end || a.end < start {
@@ -91,7 +75,7 @@ pub fn find(policy: &OverlapPolicy, stored: &[Aid], new: Incoming<'_>) -> Vec<Fo
     by_agency
         .into_iter()
         .map(|(agency, a, count)| {
-            let (from, to) = shared_period((&a.start.text(), &a.end.text()), (new.start, new.end));
+            let (from, to) = shared_period((a.start, a.end), (new.start, new.end));
             Found {
                 agency,
                 same_agency: agency == new.agency,
@@ -108,9 +92,14 @@ pub fn find(policy: &OverlapPolicy, stored: &[Aid], new: Incoming<'_>) -> Vec<Fo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::domain::stored_date as d;
 
     fn aid(id: &str, agency: u32, t: AidType, start: &str, end: &str, order: u64) -> Aid {
-        Aid { record_id: id.into(), agency, aid_type: t, start: DateKey::parse(start), end: DateKey::parse(end), order }
+        Aid { record_id: id.into(), agency, aid_type: t, start: d(start), end: d(end), order }
+    }
+
+    fn days(f: &Found) -> (String, String) {
+        (f.from.to_string(), f.to.to_string())
     }
 
     #[test]
@@ -122,34 +111,35 @@ mod tests {
             aid("a3", 1, AidType::Food, "2026-01-01", "2026-12-31", 4),
             aid("a4", 1, AidType::Cash, "2025-01-01", "2025-12-31", 5),
         ];
-        let new = Incoming { agency: 1, aid_type: AidType::Cash, start: "2026-01-10", end: "2026-02-10" };
+        let new = Incoming { agency: 1, aid_type: AidType::Cash, start: d("2026-01-10"), end: d("2026-02-10") };
         let found = find(&OverlapPolicy::default(), &stored, new);
         assert_eq!(found.len(), 2);
         assert_eq!(&*found[0].record_id, "a2");
         assert!(found[0].same_agency);
         assert_eq!(found[0].count, 2);
-        assert_eq!((found[0].from.as_str(), found[0].to.as_str()), ("2026-01-15", "2026-01-20"));
+        assert_eq!(days(&found[0]), ("2026-01-15".into(), "2026-01-20".into()));
         assert_eq!(&*found[1].record_id, "b1");
         assert!(!found[1].same_agency);
-        assert_eq!((found[1].from.as_str(), found[1].to.as_str()), ("2026-02-01", "2026-02-10"));
+        assert_eq!(days(&found[1]), ("2026-02-01".into(), "2026-02-10".into()));
     }
 
     #[test]
     fn periods_touch_inclusively_and_the_policy_decides_types() {
         let stored = vec![aid("v", 2, AidType::Voucher, "2026-03-31", "2026-03-31", 1)];
-        let new = Incoming { agency: 1, aid_type: AidType::Cash, start: "2026-01-01", end: "2026-03-31" };
+        let new = Incoming { agency: 1, aid_type: AidType::Cash, start: d("2026-01-01"), end: d("2026-03-31") };
         assert!(find(&OverlapPolicy::default(), &stored, new).is_empty());
         let policy: OverlapPolicy = "cash=voucher".parse().expect("a policy");
         let found = find(&policy, &stored, new);
         assert_eq!(found.len(), 1);
-        assert_eq!((found[0].from.as_str(), found[0].to.as_str()), ("2026-03-31", "2026-03-31"));
+        assert_eq!(days(&found[0]), ("2026-03-31".into(), "2026-03-31".into()));
     }
 
     #[test]
-    fn date_keys_round_trip() {
-        for d in ["1990-01-01", "2026-12-31", "2100-02-28"] {
-            assert_eq!(DateKey::parse(d).text(), d);
+    fn stored_dates_round_trip() {
+        for s in ["1990-01-01", "2026-12-31", "2100-02-28"] {
+            assert_eq!(d(s).to_string(), s);
         }
-        assert!(DateKey::parse("2026-01-02") > DateKey::parse("2026-01-01"));
+        assert!(d("2026-01-02") > d("2026-01-01"));
+        assert!(d("not a date") < d("1990-01-01"));
     }
 }

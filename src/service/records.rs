@@ -178,6 +178,16 @@ pub fn stored_flag(vault: &Vault, f: FlagRow) -> Result<StoredFlag, ServiceError
     })
 }
 
+/// The verdict of a stored answer, read alone (the rest of the answer, its flags, is not
+/// needed here: they are read from their own rows).
+fn stored_decision(answer: &str) -> Decision {
+    #[derive(serde::Deserialize)]
+    struct Decided {
+        decision: Decision,
+    }
+    serde_json::from_str::<Decided>(answer).map_or(Decision::Unique, |a| a.decision)
+}
+
 /// Reads one record; a submitter sees only its own agency's.
 pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, ServiceError> {
     who.require(READ)?;
@@ -198,7 +208,7 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, Serv
         .pop()
         .map(|a| a.code)
         .unwrap_or_default();
-    let decision = serde_json::from_str::<Answer>(&r.answer).map(|a| a.decision).unwrap_or(Decision::Unique);
+    let decision = stored_decision(&r.answer);
     let household_id = s.engine.state.read().resolve(&r.household_id).to_owned();
     Ok(StoredRecord {
         record_id: r.id,

@@ -13,6 +13,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::NaiveDate;
+
 use bawaba_wire::reports::{OverlapReport, OverlapRow, OverlapTotals, ReportQuery, Summary, SummaryLine, Unresolved};
 
 use super::Services;
@@ -26,19 +28,25 @@ use crate::store::models::{FlagBrief, RecordBrief};
 use crate::store::queries::{OverlapFilter, OverlapGroup};
 use crate::store::{DbConn, queries};
 
-/// Filters shared by both reports.
+/// Filters shared by both reports, typed (dates, aid type, band); written as text only for the
+/// store's query and the answer.
 #[derive(Debug, Clone, Default)]
 pub struct ReportFilter {
-    pub from: Option<String>,
-    pub to: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
     /// A governorate's code or any spelling, as given (read with the gazetteer by the report).
     pub governorate: Option<String>,
     /// A governorate's or a locality's code or any spelling, as given.
     pub area: Option<String>,
-    pub aid_type: Option<String>,
+    pub aid_type: Option<AidType>,
     /// Agency code, on either side of the pair.
     pub agency: Option<String>,
-    pub band: Option<String>,
+    pub band: Option<Band>,
+}
+
+/// A filter's date as the store compares it (`YYYY-MM-DD` text).
+fn text(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.to_string())
 }
 
 fn days(from: &str, to: &str) -> i64 {
@@ -65,10 +73,10 @@ fn selection(
     };
     let written = if places.names_written() { queries::written_place_names(conn)? } else { Vec::new() };
     Ok(Some(OverlapFilter {
-        from: f.from.clone(),
-        to: f.to.clone(),
-        band: f.band.clone(),
-        aid_type: f.aid_type.clone(),
+        from: text(f.from),
+        to: text(f.to),
+        band: f.band.map(|b| b.as_str().to_owned()),
+        aid_type: f.aid_type.map(|t| t.as_str().to_owned()),
         agency_id,
         places: places.conditions(&written),
     }))
@@ -223,25 +231,31 @@ pub struct ReportRequest {
 /// Validates report parameters: dates, their order, aid type, band, format and page size.
 pub fn request(q: &ReportQuery) -> Result<ReportRequest, ServiceError> {
     let mut problems = Vec::new();
-    let filter = ReportFilter {
+    let mut filter = ReportFilter {
         from: date(&mut problems, "from", &q.from),
         to: date(&mut problems, "to", &q.to),
         governorate: place_filter(&mut problems, "governorate", &q.governorate),
         area: place_filter(&mut problems, "area", &q.area),
-        aid_type: nonempty(&q.aid_type),
+        aid_type: None,
         agency: nonempty(&q.agency),
-        band: nonempty(&q.band),
+        band: None,
     };
-    if let (Some(a), Some(b)) = (&filter.from, &filter.to)
+    if let (Some(a), Some(b)) = (filter.from, filter.to)
         && b < a
     {
         problems.push(FieldProblem::new("to", "must not be before from"));
     }
-    if filter.aid_type.as_deref().is_some_and(|t| AidType::parse(t).is_none()) {
-        problems.push(FieldProblem::new("type", "is not an aid type"));
+    if let Some(t) = nonempty(&q.aid_type) {
+        filter.aid_type = AidType::parse(&t);
+        if filter.aid_type.is_none() {
+            problems.push(FieldProblem::new("type", "is not an aid type"));
+        }
     }
-    if filter.band.as_deref().is_some_and(|b| Band::parse(b).is_none()) {
-        problems.push(FieldProblem::new("band", "must be certain, probable or possible"));
+    if let Some(b) = nonempty(&q.band) {
+        filter.band = Band::parse(&b);
+        if filter.band.is_none() {
+            problems.push(FieldProblem::new("band", "must be certain, probable or possible"));
+        }
     }
     let format = match nonempty(&q.format).as_deref() {
         None | Some("json") => Format::Json,
@@ -557,9 +571,9 @@ pub fn summary(s: &Services, who: &Principal, q: &ReportQuery) -> Result<Summary
             let (records, governorate, locality) = queries::unresolved_counts(
                 &mut conn,
                 &queries::RecordFilter {
-                    from: f.from.clone(),
-                    to: f.to.clone(),
-                    aid_type: f.aid_type.clone(),
+                    from: text(f.from),
+                    to: text(f.to),
+                    aid_type: f.aid_type.map(|t| t.as_str().to_owned()),
                     agency_id: sel.agency_id.clone(),
                     places: sel.places.clone(),
                 },
@@ -569,8 +583,8 @@ pub fn summary(s: &Services, who: &Principal, q: &ReportQuery) -> Result<Summary
         }
     };
     Ok(Summary {
-        from: f.from.clone(),
-        to: f.to.clone(),
+        from: text(f.from),
+        to: text(f.to),
         by_agency_pair: lines(pairs),
         by_governorate,
         by_type: lines(types),

@@ -10,7 +10,7 @@ use diesel::Connection;
 use super::Services;
 use super::audit::audit;
 use super::auth::{Principal, Role};
-use super::domain::FlagKind;
+use super::domain::{Band, FlagKind, FlagStatus};
 use super::error::{FieldProblem, ServiceError, validated};
 use super::ids::{new_id, now};
 use super::index::Engine;
@@ -30,18 +30,34 @@ pub const ROLES: &[Role] = &[Role::Caseworker, Role::Auditor];
 pub fn list(s: &Services, who: &Principal, q: &FlagQuery) -> Result<FlagPage, ServiceError> {
     who.require(ROLES)?;
     let mut problems = Vec::new();
-    let status = nonempty(&q.status);
-    if status.as_deref().is_some_and(|st| !["open", "confirmed", "dismissed"].contains(&st)) {
-        problems.push(FieldProblem::new("status", "must be open, confirmed or dismissed"));
-    }
-    let kind = nonempty(&q.kind);
-    if kind.as_deref().is_some_and(|k| FlagKind::parse(k).is_none()) {
-        problems
-            .push(FieldProblem::new("kind", "must be overlapping_aid, duplicate_record or possible_same_household"));
-    }
+    let status = nonempty(&q.status).and_then(|st| {
+        let status = FlagStatus::parse(&st);
+        if status.is_none() {
+            problems.push(FieldProblem::new("status", "must be open, confirmed or dismissed"));
+        }
+        status
+    });
+    let kind = nonempty(&q.kind).and_then(|k| {
+        let kind = FlagKind::parse(&k);
+        if kind.is_none() {
+            problems.push(FieldProblem::new(
+                "kind",
+                "must be overlapping_aid, duplicate_record or possible_same_household",
+            ));
+        }
+        kind
+    });
     let limit = limit(&mut problems, &q.limit, 100, 1000) as i64;
-    let mut filter =
-        validated(problems, FlagFilter { status, kind, agency_id: None, after: nonempty(&q.cursor), limit })?;
+    let mut filter = validated(
+        problems,
+        FlagFilter {
+            status: status.map(|s| s.as_str().to_owned()),
+            kind: kind.map(|k| k.as_str().to_owned()),
+            agency_id: None,
+            after: nonempty(&q.cursor),
+            limit,
+        },
+    )?;
     let agency_code = nonempty(&q.agency);
     let mut conn = s.conn()?;
     if let Some(code) = agency_code {
@@ -93,14 +109,14 @@ fn apply(
     let answer = conn.transaction::<_, ServiceError, _>(|c| {
         crate::store::lock_for_write(c)?;
         let flag = queries::flag(c, flag_id)?.ok_or(ServiceError::NotFound("flag"))?;
-        if flag.status != "open" {
+        if FlagStatus::parse(&flag.status) != Some(FlagStatus::Open) {
             return Err(ServiceError::Conflict(format!("this flag was already reviewed ({})", flag.status)));
         }
         let status = match verdict {
-            Verdict::Confirm => "confirmed",
-            Verdict::Dismiss => "dismissed",
+            Verdict::Confirm => FlagStatus::Confirmed,
+            Verdict::Dismiss => FlagStatus::Dismissed,
         };
-        queries::set_flag_status(c, &flag.id, status)?;
+        queries::set_flag_status(c, &flag.id, status.as_str())?;
         let review_id = new_id();
         queries::insert_review(
             c,
@@ -110,15 +126,15 @@ fn apply(
                 agency_id: who.agency_id.clone(),
                 key_id: who.key_id.clone(),
                 role: who.role.as_str().to_owned(),
-                decision: status.to_owned(),
+                decision: status.as_str().to_owned(),
                 note: if note.is_empty() { String::new() } else { vault.seal(Column::ReviewNote, note) },
                 created_at: now(),
             },
         )?;
-        audit(c, who, "flag.review", Some(&flag.id), Some(status.to_owned()))?;
+        audit(c, who, "flag.review", Some(&flag.id), Some(status.as_str().to_owned()))?;
         let mut new_flags = Vec::new();
         let mut merged_into = None;
-        let same_household = flag.kind == FlagKind::PossibleSameHousehold.as_str();
+        let same_household = FlagKind::parse(&flag.kind) == Some(FlagKind::PossibleSameHousehold);
         if same_household && flag.household_id != flag.matched_household_id {
             match verdict {
                 Verdict::Confirm => {
@@ -178,9 +194,12 @@ fn flag_revealed_overlaps(
         let known = state.aid_of(t);
         let mut out = Vec::new();
         for moved in state.aid_of(f) {
-            let (start, end) = (moved.start.text(), moved.end.text());
-            let incoming =
-                overlap::Incoming { agency: moved.agency, aid_type: moved.aid_type, start: &start, end: &end };
+            let incoming = overlap::Incoming {
+                agency: moved.agency,
+                aid_type: moved.aid_type,
+                start: moved.start,
+                end: moved.end,
+            };
             for hit in overlap::find(policy, known, incoming) {
                 let agency_id = state.agency(hit.agency).and_then(|(id, _)| id).map(str::to_owned);
                 out.push((moved.record_id.to_string(), agency_id, hit));
@@ -209,16 +228,16 @@ fn flag_revealed_overlaps(
             kind: if hit.same_agency { FlagKind::DuplicateRecord } else { FlagKind::OverlappingAid }
                 .as_str()
                 .to_owned(),
-            band: "certain".into(),
+            band: Band::Certain.as_str().to_owned(),
             score: 1.0,
             matched_household_id: into.to_owned(),
             matched_record_id: Some(hit.record_id.to_string()),
             matched_agency_id: agency_id,
             overlap_type: Some(hit.aid_type.as_str().to_owned()),
-            overlap_from: Some(hit.from),
-            overlap_to: Some(hit.to),
+            overlap_from: Some(hit.from.to_string()),
+            overlap_to: Some(hit.to.to_string()),
             evidence: String::new(),
-            status: "open".into(),
+            status: FlagStatus::Open.as_str().to_owned(),
             created_at: now(),
             matched_records: Some(hit.count as i32),
             evidence_id: Some(evidence_id.clone()),

@@ -9,6 +9,7 @@
 use bawaba_matching::PreparedPerson;
 use bawaba_places::Gazetteer;
 use bawaba_wire::records::RecordBody;
+use chrono::NaiveDate;
 
 use super::domain::{NewMember, NewRecord};
 use super::error::{FieldProblem, ServiceError};
@@ -20,10 +21,15 @@ pub const MAX_MEMBERS: usize = 50;
 /// Longest text field, in characters.
 pub const MAX_TEXT: usize = 200;
 
+/// Reads a strict `YYYY-MM-DD` date.
+pub fn parse_date(s: &str) -> Result<NaiveDate, &'static str> {
+    let date = if s.len() == 10 { NaiveDate::parse_from_str(s, "%Y-%m-%d").ok() } else { None };
+    date.ok_or("must be a real date written YYYY-MM-DD")
+}
+
 /// Checks a strict `YYYY-MM-DD` date.
 pub fn check_date(s: &str) -> Result<(), &'static str> {
-    let ok = s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok();
-    if ok { Ok(()) } else { Err("must be a real date written YYYY-MM-DD") }
+    parse_date(s).map(drop)
 }
 
 /// Bidi controls, zero-width characters and other invisible format characters, refused in names
@@ -53,10 +59,10 @@ fn is_arabic_mark(c: char) -> bool {
 const PERIOD_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 
 /// A period's start or end: a real `YYYY-MM-DD` date within [`PERIOD_YEARS`].
-fn check_period_date(s: &str) -> Result<(), &'static str> {
-    check_date(s)?;
-    let year: i32 = s.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
-    if PERIOD_YEARS.contains(&year) { Ok(()) } else { Err("must be a date between 1990-01-01 and 2100-12-31") }
+fn period_date(s: &str) -> Result<NaiveDate, &'static str> {
+    use chrono::Datelike;
+    let date = parse_date(s)?;
+    if PERIOD_YEARS.contains(&date.year()) { Ok(date) } else { Err("must be a date between 1990-01-01 and 2100-12-31") }
 }
 
 /// Checks a person's name: letters of one script, with spaces, hyphens, apostrophes, dots and
@@ -185,19 +191,24 @@ pub fn record(body: RecordBody, places: &Gazetteer) -> Result<Item, ServiceError
                 .push(FieldProblem::new("external_id", "must be at most 200 characters, with no control characters"));
         }
         let a = &this.assistance;
-        if let Err(p) = check_period_date(&a.period_start) {
-            problems.push(FieldProblem::new("assistance.period_start", p));
-        }
+        let period_start = period_date(&a.period_start)
+            .map_err(|p| problems.push(FieldProblem::new("assistance.period_start", p)))
+            .ok();
         let period_end = match &a.period_end {
-            Some(end) => {
-                if let Err(p) = check_period_date(end) {
+            Some(end) => match period_date(end) {
+                Err(p) => {
                     problems.push(FieldProblem::new("assistance.period_end", p));
-                } else if check_date(&a.period_start).is_ok() && end.as_str() < a.period_start.as_str() {
-                    problems.push(FieldProblem::new("assistance.period_end", "must not be before period_start"));
+                    None
                 }
-                end.clone()
-            }
-            None => a.period_start.clone(),
+                Ok(end) => {
+                    // Only a real start is compared (one out of range still is).
+                    if parse_date(&a.period_start).is_ok_and(|start| end < start) {
+                        problems.push(FieldProblem::new("assistance.period_end", "must not be before period_start"));
+                    }
+                    Some(end)
+                }
+            },
+            None => period_start,
         };
         if let Some(amount) = a.amount {
             if !amount.is_finite() || amount.is_sign_negative() {
@@ -272,6 +283,9 @@ pub fn record(body: RecordBody, places: &Gazetteer) -> Result<Item, ServiceError
             members.push(member);
             prepared.push(p);
         }
+        let (Some(period_start), Some(period_end)) = (period_start, period_end) else {
+            return Err(ServiceError::Validation(problems));
+        };
         if !problems.is_empty() {
             return Err(ServiceError::Validation(problems));
         }
@@ -283,7 +297,7 @@ pub fn record(body: RecordBody, places: &Gazetteer) -> Result<Item, ServiceError
                 program,
                 amount: a.amount,
                 currency: a.currency.clone(),
-                period_start: a.period_start.clone(),
+                period_start,
                 period_end,
                 governorate,
                 locality,
@@ -328,13 +342,10 @@ pub fn limit(problems: &mut Vec<FieldProblem>, raw: &Option<String>, default: us
     }
 }
 
-/// An optional `YYYY-MM-DD` parameter.
-pub fn date(problems: &mut Vec<FieldProblem>, field: &str, raw: &Option<String>) -> Option<String> {
+/// An optional `YYYY-MM-DD` parameter; `None` (and a problem) when it is not a date.
+pub fn date(problems: &mut Vec<FieldProblem>, field: &str, raw: &Option<String>) -> Option<NaiveDate> {
     let v = nonempty(raw)?;
-    if let Err(p) = check_date(&v) {
-        problems.push(FieldProblem::new(field, p));
-    }
-    Some(v)
+    parse_date(&v).map_err(|p| problems.push(FieldProblem::new(field, p))).ok()
 }
 
 pub use bawaba_matching::normalize::ascii_digits;

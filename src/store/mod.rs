@@ -4,6 +4,14 @@
 //!
 //! Policy: functions here take a connection and plain row types; they know nothing of HTTP or
 //! JSON bodies. Callers (the service layer) run them off the async workers.
+//!
+//! Each backend is a cargo feature (`sqlite`, `postgres`, both by default): a variant of
+//! [`DbConn`] and the few places that match on the connection (here, and the multi-row inserts
+//! of `queries.rs`) exist only when their feature is on. A URL naming a backend this build
+//! leaves out is refused when parsed ([`StoreError::NotBuilt`]).
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!("build bawaba with at least one database backend: the `sqlite` or `postgres` feature");
 
 pub mod models;
 pub mod queries;
@@ -11,23 +19,43 @@ pub mod schema;
 
 use std::time::Duration;
 
+#[cfg(feature = "sqlite")]
 use diesel::connection::SimpleConnection;
+#[cfg(feature = "postgres")]
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+#[cfg(feature = "sqlite")]
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+#[cfg(feature = "sqlite")]
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+#[cfg(feature = "postgres")]
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// One connection to either backend; the query DSL works on it unchanged.
+/// One connection to either backend; the query DSL works on it unchanged. A variant exists
+/// only when its backend's feature is on.
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
     /// The embedded default.
+    #[cfg(feature = "sqlite")]
     Sqlite(SqliteConnection),
     /// Production.
+    #[cfg(feature = "postgres")]
     Pg(PgConnection),
+}
+
+impl DbConn {
+    /// Which backend this connection speaks to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            #[cfg(feature = "sqlite")]
+            DbConn::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "postgres")]
+            DbConn::Pg(_) => Backend::Postgres,
+        }
+    }
 }
 
 /// Which database a URL names.
@@ -55,6 +83,9 @@ pub enum StoreError {
     /// The URL names a database this gateway does not speak.
     #[error("`{0}://` is not a database this gateway speaks: give a SQLite path, sqlite://path or postgres://…")]
     UnknownScheme(String),
+    /// The URL names a backend this build was made without (its cargo feature off).
+    #[error("this gateway was built without {0} support (cargo feature `{0}`)")]
+    NotBuilt(&'static str),
 }
 
 impl Backend {
@@ -65,10 +96,19 @@ impl Backend {
             Backend::Postgres => "postgres",
         }
     }
+
+    /// Whether this build serves the backend (its cargo feature is on).
+    pub fn is_built(self) -> bool {
+        match self {
+            Backend::Sqlite => cfg!(feature = "sqlite"),
+            Backend::Postgres => cfg!(feature = "postgres"),
+        }
+    }
 }
 
 /// Creates a new SQLite file readable by its owner only (0600) before SQLite opens it: the
 /// database holds personal data, and SQLite's own files (`-wal`, `-shm`) take the file's mode.
+#[cfg(feature = "sqlite")]
 fn create_private(path: &str) -> Result<(), StoreError> {
     if path == ":memory:" || path.starts_with("file:") || std::path::Path::new(path).exists() {
         return Ok(());
@@ -90,7 +130,7 @@ fn create_private(path: &str) -> Result<(), StoreError> {
 /// no effect as the first statement takes the lock up front, waiting its turn as writes should.
 /// PostgreSQL locks rows, not the database: nothing to do there.
 pub fn lock_for_write(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
-    if let DbConn::Sqlite(_) = conn {
+    if conn.backend() == Backend::Sqlite {
         diesel::sql_query("DELETE FROM households WHERE 0").execute(conn)?;
     }
     Ok(())
@@ -119,8 +159,17 @@ pub struct DbTarget {
 
 impl DbTarget {
     /// Reads a `BAWABA_DATABASE_URL`-style string: `postgres://…` or `postgresql://…`,
-    /// `sqlite://path`, or a plain path. Any other `scheme://` is refused, not taken for a path.
+    /// `sqlite://path`, or a plain path. Any other `scheme://` is refused, not taken for a path,
+    /// and so is a backend this build leaves out.
     pub fn parse(url: &str) -> Result<Self, StoreError> {
+        let target = Self::parse_any(url)?;
+        if !target.backend.is_built() {
+            return Err(StoreError::NotBuilt(target.backend.as_str()));
+        }
+        Ok(target)
+    }
+
+    fn parse_any(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(DbTarget { backend: Backend::Postgres, url: url.to_owned() });
         }
@@ -139,6 +188,7 @@ impl DbTarget {
     /// Opens one connection, set up as every connection of the pool is.
     pub fn connect(&self) -> Result<DbConn, StoreError> {
         match self.backend {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite => {
                 create_private(&self.url)?;
                 let mut c =
@@ -149,9 +199,12 @@ impl DbTarget {
                 )?;
                 Ok(DbConn::Sqlite(c))
             }
+            #[cfg(feature = "postgres")]
             Backend::Postgres => {
                 PgConnection::establish(&self.url).map(DbConn::Pg).map_err(|e| StoreError::Connection(e.to_string()))
             }
+            #[cfg(not(all(feature = "sqlite", feature = "postgres")))]
+            other => Err(StoreError::NotBuilt(other.as_str())),
         }
     }
 
@@ -159,10 +212,12 @@ impl DbTarget {
     pub fn migrate(&self) -> Result<usize, StoreError> {
         let mut conn = self.connect()?;
         let applied = match &mut conn {
+            #[cfg(feature = "sqlite")]
             DbConn::Sqlite(c) => {
                 c.batch_execute("PRAGMA journal_mode = WAL;")?;
                 c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
             }
+            #[cfg(feature = "postgres")]
             DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
         };
         applied.map_err(|e| StoreError::Migration(e.to_string()))
@@ -209,6 +264,7 @@ impl ManageConnection for Manager {
 
 /// The versions of the embedded migrations of each backend, for the test that keeps the twins
 /// in step.
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
 pub fn migration_versions() -> (Vec<String>, Vec<String>) {
     use diesel::migration::MigrationSource;
     fn versions(m: EmbeddedMigrations) -> Vec<String> {
@@ -224,6 +280,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(all(feature = "sqlite", feature = "postgres"))]
     fn twin_migrations_list_the_same_versions() {
         let (sqlite, postgres) = migration_versions();
         assert!(!sqlite.is_empty());
@@ -231,6 +288,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(all(feature = "sqlite", feature = "postgres"))]
     fn backend_comes_from_the_url_scheme() {
         let parse = |u: &str| DbTarget::parse(u).expect("a known scheme");
         assert_eq!(parse("postgres://u@h/db").backend, Backend::Postgres);
@@ -241,5 +299,12 @@ mod tests {
         assert_eq!(parse("data/postgres.db").backend, Backend::Sqlite);
         // Another database's URL is refused, not taken for a file name.
         assert!(matches!(DbTarget::parse("mysql://u@h/db"), Err(StoreError::UnknownScheme(s)) if s == "mysql"));
+    }
+
+    #[test]
+    #[cfg(not(feature = "postgres"))]
+    fn a_backend_left_out_of_the_build_is_refused() {
+        assert!(matches!(DbTarget::parse("postgres://u@h/db"), Err(StoreError::NotBuilt("postgres"))));
+        assert_eq!(DbTarget::parse("data/x.db").expect("a SQLite path").backend, Backend::Sqlite);
     }
 }

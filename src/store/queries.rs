@@ -106,7 +106,9 @@ fn with_evidence(conn: &mut DbConn, mut rows: Vec<FlagRow>) -> QResult<Vec<FlagR
 pub fn insert_evidence(conn: &mut DbConn, rows: &[EvidenceRow]) -> QResult<()> {
     for chunk in rows.chunks(100) {
         match conn {
+            #[cfg(feature = "sqlite")]
             DbConn::Sqlite(c) => diesel::insert_into(match_evidence::table).values(chunk).execute(c)?,
+            #[cfg(feature = "postgres")]
             DbConn::Pg(c) => diesel::insert_into(match_evidence::table).values(chunk).execute(c)?,
         };
     }
@@ -123,7 +125,9 @@ pub fn insert_persons(conn: &mut DbConn, rows: &[PersonRow]) -> QResult<()> {
     // Multi-row inserts are backend-specific in diesel, so the connection is matched here.
     for chunk in rows.chunks(50) {
         match conn {
+            #[cfg(feature = "sqlite")]
             DbConn::Sqlite(c) => diesel::insert_into(persons::table).values(chunk).execute(c)?,
+            #[cfg(feature = "postgres")]
             DbConn::Pg(c) => diesel::insert_into(persons::table).values(chunk).execute(c)?,
         };
     }
@@ -135,7 +139,9 @@ pub fn insert_flags(conn: &mut DbConn, rows: &[FlagRow]) -> QResult<()> {
     // Multi-row inserts are backend-specific in diesel, so the connection is matched here.
     for chunk in rows.chunks(50) {
         match conn {
+            #[cfg(feature = "sqlite")]
             DbConn::Sqlite(c) => diesel::insert_into(flags::table).values(chunk).execute(c)?,
+            #[cfg(feature = "postgres")]
             DbConn::Pg(c) => diesel::insert_into(flags::table).values(chunk).execute(c)?,
         };
     }

@@ -117,6 +117,19 @@ string_enum! {
 }
 
 string_enum! {
+    /// Where a flag's review stands.
+    #[serde(rename_all = "snake_case")]
+    FlagStatus {
+        /// Not reviewed yet.
+        Open => "open",
+        /// A reviewer confirmed it.
+        Confirmed => "confirmed",
+        /// A reviewer dismissed it.
+        Dismissed => "dismissed",
+    }
+}
+
+string_enum! {
     /// The verdict on a record.
     #[serde(rename_all = "snake_case")]
     Decision {
@@ -287,6 +300,7 @@ mod tests {
         check(FlagKind::ALL);
         check(Band::ALL);
         check(Decision::ALL);
+        check(FlagStatus::ALL);
         check(PlaceKind::ALL);
         check(LocalityKind::ALL);
     }

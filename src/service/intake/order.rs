@@ -116,7 +116,7 @@ pub fn apply(engine: &Engine, staged: Staged, agency: &AgencyRef, item: &Item, m
     }
     let r = &item.record;
     let slot = state.agency_slot(Some(&agency.id), &agency.code);
-    state.add_aid(staged.household_seq, &staged.record_id, slot, r.aid_type, &r.period_start, &r.period_end);
+    state.add_aid(staged.household_seq, &staged.record_id, slot, r.aid_type, r.period_start, r.period_end);
     if let Some(u) = undo {
         u.aid.push((staged.household_seq, staged.record_id));
     }

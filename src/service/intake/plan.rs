@@ -78,7 +78,11 @@ pub fn plan(
                 matched_record_id: Some(found.record_id.to_string()),
                 matched_agency: Some(code),
                 matched_records: Some(found.count),
-                overlap: Some(Overlap { aid_type: found.aid_type, from: found.from, to: found.to }),
+                overlap: Some(Overlap {
+                    aid_type: found.aid_type,
+                    from: found.from.to_string(),
+                    to: found.to.to_string(),
+                }),
                 evidence: m.evidence.clone(),
             });
         }
@@ -122,8 +126,8 @@ fn consider(
     let incoming = Incoming {
         agency: state.agency_by_id(agency_id).unwrap_or(u32::MAX),
         aid_type: record.aid_type,
-        start: &record.period_start,
-        end: &record.period_end,
+        start: record.period_start,
+        end: record.period_end,
     };
     let considered = chosen
         .into_iter()
