@@ -18,11 +18,12 @@ overlap (the same, restricted to same aid type and overlapping periods), wall ti
 import resource
 import sys
 import time
-from collections import defaultdict
 
 import duckdb
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+from compare import score  # the pairwise figures, computed alike for both
 
 
 COLUMNS = [
@@ -30,13 +31,6 @@ COLUMNS = [
     "full_name", "date_of_birth", "national_id", "phone", "sex", "spouse_first_name", "spouse_family_name",
     "spouse_date_of_birth", "spouse_national_id",
 ]
-
-
-def prf(tp, fp, fn):
-    p = tp / max(tp + fp, 1)
-    r = tp / max(tp + fn, 1)
-    f = 0.0 if p + r == 0 else 2 * p * r / (p + r)
-    return p, r, f
 
 
 def main(path, threshold=0.8):
@@ -105,35 +99,7 @@ def main(path, threshold=0.8):
     start = [r[3] for r in data]
     end = [r[4] for r in data]
     n = len(data)
-    members = defaultdict(list)
-    for i in range(n):
-        members[cluster_of.get(i, ("own", i))].append(i)
-    by_truth = defaultdict(list)
-    for i in range(n):
-        by_truth[truth[i]].append(i)
-
-    def ov(i, j):
-        return kind[i] == kind[j] and start[i] <= end[j] and start[j] <= end[i]
-
-    res = {}
-    for name, only in (("linkage", False), ("overlap", True)):
-        pred_pairs = 0
-        tp = 0
-        for v in members.values():
-            for a in range(len(v)):
-                for b in range(a + 1, len(v)):
-                    i, j = v[a], v[b]
-                    if only and not ov(i, j):
-                        continue
-                    pred_pairs += 1
-                    tp += truth[i] == truth[j]
-        true_pairs = 0
-        for v in by_truth.values():
-            for a in range(len(v)):
-                for b in range(a + 1, len(v)):
-                    if not only or ov(v[a], v[b]):
-                        true_pairs += 1
-        res[name] = prf(tp, pred_pairs - tp, true_pairs - tp)
+    res = score([cluster_of.get(i, ("own", i)) for i in range(n)], truth, kind, start, end)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"splink {n} records: wall {wall:.1f} s, peak RSS {peak:.0f} MiB")
     for name, (p, r, f) in res.items():
