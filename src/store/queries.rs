@@ -307,7 +307,9 @@ pub fn insert_audits(conn: &mut DbConn, rows: &[AuditRow]) -> QResult<()> {
     // Multi-row inserts are backend-specific in diesel, so the connection is matched here.
     for chunk in rows.chunks(100) {
         match conn {
+            #[cfg(feature = "sqlite")]
             DbConn::Sqlite(c) => diesel::insert_into(audit_events::table).values(chunk).execute(c)?,
+            #[cfg(feature = "postgres")]
             DbConn::Pg(c) => diesel::insert_into(audit_events::table).values(chunk).execute(c)?,
         };
     }
@@ -470,6 +472,21 @@ pub struct OverlapGroupAmount {
     pub amount: f64,
 }
 
+/// Rows a raw query ([`Sql`]) can load on every backend built in.
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
+pub trait RawRow: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static {}
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
+impl<T: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static> RawRow for T {}
+/// Rows a raw query ([`Sql`]) can load on every backend built in.
+#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
+pub trait RawRow: QueryableByName<diesel::sqlite::Sqlite> + 'static {}
+#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
+impl<T: QueryableByName<diesel::sqlite::Sqlite> + 'static> RawRow for T {}
+/// Rows a raw query ([`Sql`]) can load on every backend built in.
+#[cfg(all(not(feature = "sqlite"), feature = "postgres"))]
+pub trait RawRow: QueryableByName<diesel::pg::Pg> + 'static {}
+#[cfg(all(not(feature = "sqlite"), feature = "postgres"))]
+impl<T: QueryableByName<diesel::pg::Pg> + 'static> RawRow for T {}
 /// SQL text with its bound values (all text), written with `?` placeholders.
 #[derive(Default)]
 struct Sql {
@@ -505,12 +522,10 @@ impl Sql {
     }
 
     /// Runs it on either backend (PostgreSQL numbers its placeholders).
-    fn load<R>(self, conn: &mut DbConn) -> QResult<Vec<R>>
-    where
-        R: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
-    {
+    fn load<R: RawRow>(self, conn: &mut DbConn) -> QResult<Vec<R>> {
         use diesel::sql_types::Text;
         match conn {
+            #[cfg(feature = "sqlite")]
             DbConn::Sqlite(c) => {
                 let mut q = diesel::sql_query(self.text).into_boxed::<diesel::sqlite::Sqlite>();
                 for b in self.binds {
@@ -518,6 +533,7 @@ impl Sql {
                 }
                 q.load(c)
             }
+            #[cfg(feature = "postgres")]
             DbConn::Pg(c) => {
                 let mut text = String::with_capacity(self.text.len() + 8);
                 let mut n = 0;
@@ -612,7 +628,9 @@ pub fn overlap_totals(
     group: OverlapGroup,
 ) -> QResult<(Vec<OverlapGroupTotals>, Vec<OverlapGroupAmount>)> {
     let days = match conn {
+        #[cfg(feature = "sqlite")]
         DbConn::Sqlite(_) => "CAST(julianday(f.overlap_to) - julianday(f.overlap_from) AS INTEGER) + 1",
+        #[cfg(feature = "postgres")]
         DbConn::Pg(_) => "(CAST(f.overlap_to AS DATE) - CAST(f.overlap_from AS DATE)) + 1",
     };
     let key = match group {
@@ -940,7 +958,7 @@ pub fn set_record_answer(conn: &mut DbConn, id: &str, answer: &str) -> QResult<(
 
 /// On SQLite, has space freed on this connection overwritten with zeros (`secure_delete`).
 pub fn zero_freed_space(conn: &mut DbConn) -> QResult<()> {
-    if let DbConn::Sqlite(_) = conn {
+    if conn.backend() == super::Backend::Sqlite {
         diesel::sql_query("PRAGMA secure_delete = ON").execute(conn)?;
     }
     Ok(())
@@ -950,12 +968,12 @@ pub fn zero_freed_space(conn: &mut DbConn) -> QResult<()> {
 /// SQLite's whole file (`VACUUM`, then the write-ahead log emptied); PostgreSQL's tables
 /// (`VACUUM FULL`, which needs their owner).
 pub fn compact(conn: &mut DbConn) -> QResult<()> {
-    match conn {
-        DbConn::Sqlite(_) => {
+    match conn.backend() {
+        super::Backend::Sqlite => {
             diesel::sql_query("VACUUM").execute(conn)?;
             diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").execute(conn)?;
         }
-        DbConn::Pg(_) => {
+        super::Backend::Postgres => {
             diesel::sql_query("VACUUM FULL persons, match_evidence, flags, records, reviews").execute(conn)?;
         }
     }
