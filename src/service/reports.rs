@@ -319,6 +319,55 @@ pub fn overlaps_with_counts(
     Ok((report, counts))
 }
 
+/// What a forgiving reading of a report filter left out (see [`forgiving`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeftOut {
+    /// `from` is not a date.
+    From,
+    /// `to` is not a date.
+    To,
+    /// `to` is before `from`.
+    ToBeforeFrom,
+}
+
+/// A report query read forgivingly, as the pages read what a person typed: a value that does
+/// not read (a date that is no date, an unknown type or band, a value over 200 characters) is
+/// left out rather than refused, and the dates left out are named; blank values are no filter.
+/// The API reads the same query strictly ([`overlaps`] refuses it with the field named).
+pub fn forgiving(q: &ReportQuery) -> (ReportQuery, Vec<LeftOut>) {
+    let value =
+        |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty() && s.len() <= 200).map(str::to_owned);
+    let mut left_out = Vec::new();
+    let mut day = |v: &Option<String>, what: LeftOut| {
+        let v = value(v)?;
+        if super::validate::check_date(&v).is_ok() {
+            Some(v)
+        } else {
+            left_out.push(what);
+            None
+        }
+    };
+    let from = day(&q.from, LeftOut::From);
+    let mut to = day(&q.to, LeftOut::To);
+    if let (Some(a), Some(b)) = (&from, &to)
+        && b < a
+    {
+        left_out.push(LeftOut::ToBeforeFrom);
+        to = None;
+    }
+    let f = ReportQuery {
+        from,
+        to,
+        governorate: value(&q.governorate),
+        area: value(&q.area),
+        aid_type: value(&q.aid_type).filter(|t| AidType::parse(t).is_some()),
+        agency: value(&q.agency),
+        band: value(&q.band).filter(|b| Band::parse(b).is_some()),
+        ..Default::default()
+    };
+    (f, left_out)
+}
+
 /// Checks that `who` may pull the overlap report as CSV with these parameters, before any
 /// of it is written (so a refusal is a status, not a cut stream).
 pub fn csv_allowed(who: &Principal, q: &ReportQuery) -> Result<(), ServiceError> {

@@ -18,8 +18,7 @@ use bawaba_wire::reports::{OverlapRow, OverlapTotals, ReportQuery};
 
 use crate::http::streamed;
 use crate::service::Services;
-use crate::service::reports::{self, Counts, ROLES};
-use crate::service::validate::check_date;
+use crate::service::reports::{self, Counts, LeftOut, ROLES};
 
 const PAGE: usize = 100;
 const MAX_PAGE: usize = 1000;
@@ -49,38 +48,17 @@ fn nonempty(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty() && s.len() <= 200).map(str::to_owned)
 }
 
-/// The filter, with the problems found in it (shown on the page; bad values are left out).
+/// The filter read forgivingly by the service, with what it left out said in the page's words.
 fn filter(l: Lang, q: &ReportQuery) -> (ReportQuery, Vec<&'static str>) {
-    let mut problems = Vec::new();
-    let mut date = |v: &Option<String>, what: &'static str| {
-        let v = nonempty(v)?;
-        if check_date(&v).is_ok() {
-            Some(v)
-        } else {
-            problems.push(what);
-            None
-        }
-    };
-    let from = date(&q.from, l.t("تاريخ البداية غير صالح.", "The start date is not valid."));
-    let to = date(&q.to, l.t("تاريخ النهاية غير صالح.", "The end date is not valid."));
-    let aid_type = nonempty(&q.aid_type).filter(|t| AidType::parse(t).is_some());
-    let band = nonempty(&q.band).filter(|b| Band::parse(b).is_some());
-    let mut f = ReportQuery {
-        from,
-        to,
-        governorate: nonempty(&q.governorate),
-        area: nonempty(&q.area),
-        aid_type,
-        agency: nonempty(&q.agency),
-        band,
-        ..Default::default()
-    };
-    if let (Some(a), Some(b)) = (&f.from, &f.to)
-        && b < a
-    {
-        problems.push(l.t("تاريخ النهاية قبل تاريخ البداية.", "The end date is before the start date."));
-        f.to = None;
-    }
+    let (f, left_out) = reports::forgiving(q);
+    let problems = left_out
+        .into_iter()
+        .map(|p| match p {
+            LeftOut::From => l.t("تاريخ البداية غير صالح.", "The start date is not valid."),
+            LeftOut::To => l.t("تاريخ النهاية غير صالح.", "The end date is not valid."),
+            LeftOut::ToBeforeFrom => l.t("تاريخ النهاية قبل تاريخ البداية.", "The end date is before the start date."),
+        })
+        .collect();
     (f, problems)
 }
 
