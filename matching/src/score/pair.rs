@@ -34,8 +34,16 @@ pub(crate) fn pair_weight_min(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, m
         rest += w(cfg, ModelField::Sex, l);
     }
     let common = common_penalty(a, b);
-    let (nw, agree) = names(cfg, a, b, None, min - rest - near);
+    // The names are read in one order whichever side comes first, so the weight is symmetric
+    // (the readings tried are not: a proptest found a mixed-script pair paired one way only).
+    let (x, y) = if name_order(a, b) == std::cmp::Ordering::Greater { (b, a) } else { (a, b) };
+    let (nw, agree) = names(cfg, x, y, None, min - rest - near);
     rest + nw + if agree { near - combination(common, a, b) } else { 0.0 }
+}
+
+/// A total order of two persons' names (their parts' codes), to compare them in one order.
+fn name_order(a: &PView<'_>, b: &PView<'_>) -> std::cmp::Ordering {
+    a.toks[..a.n].iter().map(|t| t.code).cmp(b.toks[..b.n].iter().map(|t| t.code))
 }
 
 /// Level index of a national ID one typo away, and of a phone agreeing on its last seven digits
