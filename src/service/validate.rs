@@ -362,6 +362,9 @@ pub fn is_birth_date(s: &str) -> bool {
 
 /// Parses a JSON value into `T`, naming the field at fault.
 pub fn parse_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ServiceError> {
+    if !value.is_object() {
+        return Err(ServiceError::field("body", "must be a JSON object"));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let problem = e.into_inner().to_string();
@@ -373,6 +376,11 @@ pub fn parse_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> 
 /// values refused), naming the field at fault; every edge that takes a JSON body (the API, the
 /// offline dedup of a file) parses it here, so they name fields alike.
 pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ServiceError> {
+    // Every body is an object; serde's derive would also read a struct from an array.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|&b| b != b'{') && serde_json::from_slice::<serde_json::Value>(bytes).is_ok() {
+        return Err(ServiceError::field("body", "must be a JSON object"));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

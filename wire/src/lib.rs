@@ -18,3 +18,4 @@ pub mod places;
 pub mod records;
 pub mod reports;
 pub mod review;
+pub mod strict;

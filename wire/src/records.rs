@@ -83,10 +83,12 @@ pub struct StoredFlag {
 pub struct RecordBody {
     /// The agency's own reference; unique per agency.
     pub external_id: String,
+    #[serde(deserialize_with = "crate::strict::object")]
     pub assistance: AssistanceBody,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_object")]
     pub location: Option<LocationBody>,
     /// 1 to 50 members.
+    #[serde(deserialize_with = "crate::strict::objects")]
     pub members: Vec<MemberBody>,
 }
 
