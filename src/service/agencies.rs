@@ -32,7 +32,7 @@ fn check(body: &NewAgencyBody) -> Result<(String, String, Role), ServiceError> {
     }
     let role = Role::parse(&body.role);
     if role.is_none() {
-        problems.push(FieldProblem::new("role", "must be one of admin, submitter, caseworker, auditor"));
+        problems.push(FieldProblem::new("role", "must be one of admin, submitter, caseworker, auditor, coordinator"));
     }
     match role {
         Some(role) if problems.is_empty() => Ok((code.to_owned(), name.to_owned(), role)),

@@ -35,6 +35,9 @@ pub enum Role {
     Caseworker,
     /// Reads everything, writes nothing but reviews.
     Auditor,
+    /// The planning group's lead: reads the directory, needs and coverage, writes needs; sees
+    /// no names.
+    Coordinator,
 }
 
 impl Role {
@@ -45,6 +48,7 @@ impl Role {
             Role::Submitter => "submitter",
             Role::Caseworker => "caseworker",
             Role::Auditor => "auditor",
+            Role::Coordinator => "coordinator",
         }
     }
 
@@ -55,6 +59,7 @@ impl Role {
             "submitter" => Some(Role::Submitter),
             "caseworker" => Some(Role::Caseworker),
             "auditor" => Some(Role::Auditor),
+            "coordinator" => Some(Role::Coordinator),
             _ => None,
         }
     }

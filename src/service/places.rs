@@ -39,7 +39,7 @@ use crate::store::queries::{self, PlaceCondition};
 use crate::store::{DbConn, StoreError};
 
 /// Who may read the gazetteer: any key.
-pub const READ: &[Role] = &[Role::Admin, Role::Submitter, Role::Caseworker, Role::Auditor];
+pub const READ: &[Role] = &[Role::Admin, Role::Submitter, Role::Caseworker, Role::Auditor, Role::Coordinator];
 /// Who may add places and spellings.
 pub const ADMIN: &[Role] = &[Role::Admin];
 

@@ -156,6 +156,7 @@ pub fn key_role(l: Lang, r: &str) -> &'static str {
         "submitter" => l.t("نظام جهة", "agency system"),
         "caseworker" => l.t("باحث اجتماعي", "caseworker"),
         "auditor" => l.t("مدقق", "auditor"),
+        "coordinator" => l.t("منسق التخطيط", "planning coordinator"),
         _ => "",
     }
 }

@@ -28,7 +28,7 @@ pub struct NewAgencyBody {
     /// Short unique code: capital letters, digits, `-` and `_`, 2 to 32 characters.
     pub code: String,
     pub name: String,
-    /// Role of the new key: admin, submitter, caseworker or auditor.
+    /// Role of the new key: admin, submitter, caseworker, auditor or coordinator.
     pub role: String,
 }
 
