@@ -205,6 +205,22 @@ fn bad_input_is_refused_and_writes_nothing(b: Backend) {
     cases.push(("unknown field", with(&|v| v["members"][0]["nationalid"] = json!("1")), 400, "members[0]"));
     cases.push(("bad sex", with(&|v| v["members"][0]["sex"] = json!("male")), 400, "members[0].sex"));
     cases.push(("empty external id", with(&|v| v["external_id"] = json!("  ")), 400, "external_id"));
+    // serde's derive would also read a struct from an array of its fields: refused, by name.
+    cases.push(("location as an array", with(&|v| v["location"] = json!([null, null])), 400, "location"));
+    cases.push((
+        "assistance as an array",
+        with(&|v| v["assistance"] = json!(["cash", 750, "ILS", "2026-01-01", "2026-01-31"])),
+        400,
+        "assistance",
+    ));
+    cases.push((
+        "a member as an array",
+        with(&|v| v["members"][0] = json!(["محمد أحمد الشاعر", "head", "M"])),
+        400,
+        "members[0]",
+    ));
+    cases.push(("the body as an array", b"[\"ok-2\", {}, []]".to_vec(), 400, "body"));
+    cases.push(("the body as a string", b"\"ok-2\"".to_vec(), 400, "body"));
     let huge = {
         let mut v = record("huge");
         v["assistance"]["program"] = json!("x".repeat(2 * 1024 * 1024));
