@@ -86,6 +86,9 @@ fn spelling_variants_match() {
         ("محمد سليمان ابو شمالة", "محمد سليمان أبوشماله"),
         ("محمدد سليم البطش", "محمد سليم البطش"),
         ("اابراهيم سالم حمدان", "ابراهيم سالم حمدان"),
+        // A clan's family name with بني / بنو, as one part, and written family name first.
+        ("مصطفى بلال بني عودة", "مصطفى بلال بنو عوده"),
+        ("بني عودة مصطفى بلال", "مصطفى بلال بني عودة"),
         ("سلمان داود الاغا", "صلمان داوود الاغا"),
     ] {
         // (Not the first of January: that date stands for an unknown one and agrees as a year.)
@@ -109,6 +112,10 @@ fn cross_script_matches() {
         ("Youssef Mahmoud El-Helou", "يوسف محمود الحلو"),
         ("Abdel Rahman Omar Shaath", "عبد الرحمن عمر شعت"),
         ("Khaled Nour Eddin Al-Masri", "خالد نور الدين المصري"),
+        // Arabizi, as people registering themselves on a phone write.
+        ("Mo7ammad A7mad Al-Sha3er", "محمد أحمد الشاعر"),
+        ("5aled Sa3eed Al-Masri", "خالد سعيد المصري"),
+        ("Mustafa Bilal Bani Odeh", "مصطفى بلال بني عودة"),
     ] {
         let s = score(&ix, &one(Role::Head, a, Some("1980-05-01")), &one(Role::Head, b, Some("1980-05-01")));
         assert!(s >= 0.95, "{a} / {b}: {s}");

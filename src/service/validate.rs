@@ -66,7 +66,8 @@ fn period_date(s: &str) -> Result<NaiveDate, &'static str> {
 }
 
 /// Checks a person's name: letters of one script, with spaces, hyphens, apostrophes, dots and
-/// Arabic diacritics; no control, bidi or zero-width characters, no digits.
+/// Arabic diacritics; no control, bidi or zero-width characters, no digits but the Arabizi ones
+/// inside a Latin word (`7asan`, `Sa3eed`: see [`arabizi_digit`]).
 pub fn check_name(s: &str) -> Result<(), String> {
     if s.trim().is_empty() {
         return Err("must not be empty".into());
@@ -74,8 +75,9 @@ pub fn check_name(s: &str) -> Result<(), String> {
     if s.chars().count() > MAX_TEXT {
         return Err(format!("must be at most {MAX_TEXT} characters"));
     }
-    let (mut arabic, mut latin) = (false, false);
-    for c in s.chars() {
+    let (mut arabic, mut latin, mut digits) = (false, false, false);
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
         if c.is_control() {
             return Err(format!("contains a control character (U+{:04X})", c as u32));
         }
@@ -83,7 +85,11 @@ pub fn check_name(s: &str) -> Result<(), String> {
             return Err(format!("contains an invisible bidi or zero-width character (U+{:04X})", c as u32));
         }
         if c.is_numeric() {
-            return Err("must not contain digits".into());
+            if !arabizi_digit(&chars, i) {
+                return Err("must not contain digits".into());
+            }
+            digits = true;
+            continue;
         }
         if is_arabic_mark(c) {
             continue;
@@ -115,7 +121,19 @@ pub fn check_name(s: &str) -> Result<(), String> {
     if !arabic && !latin {
         return Err("must contain letters".into());
     }
+    if digits && arabic {
+        return Err("must not contain digits".into());
+    }
     Ok(())
+}
+
+/// Whether the digit at `i` is Arabizi, the Latin chat spelling of Arabic letters (2 ء, 3 ع,
+/// 5 خ, 6 ط, 7 ح, 8 غ, 9 ق) that people registering themselves on a phone write: one of those
+/// digits touching a Latin letter (`7asan`, `Sa3eed`, `Ma7moud`). Any other digit in a name
+/// (`X1`, a lone `3`) is a mistake and refused; the matcher reads these ones as their letters.
+fn arabizi_digit(chars: &[char], i: usize) -> bool {
+    let latin = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(char::is_ascii_alphabetic);
+    matches!(chars[i], '2' | '3' | '5' | '6' | '7' | '8' | '9') && (latin(i.checked_sub(1)) || latin(Some(i + 1)))
 }
 
 /// Longest place name or spelling the admin may add, in characters.

@@ -221,6 +221,19 @@ fn bad_input_is_refused_and_writes_nothing(b: Backend) {
     ));
     cases.push(("the body as an array", b"[\"ok-2\", {}, []]".to_vec(), 400, "body"));
     cases.push(("the body as a string", b"\"ok-2\"".to_vec(), 400, "body"));
+    // Arabizi digits are read in a Latin name (below); in an Arabic name, or alone, a digit is refused.
+    cases.push((
+        "a digit in an Arabic name",
+        with(&|v| v["members"][0]["name"] = json!("محمد 7 الشاعر")),
+        400,
+        "members[0].name",
+    ));
+    cases.push((
+        "a lone digit in a Latin name",
+        with(&|v| v["members"][0]["name"] = json!("Ahmad 7 Shaer")),
+        400,
+        "members[0].name",
+    ));
     let huge = {
         let mut v = record("huge");
         v["assistance"]["program"] = json!("x".repeat(2 * 1024 * 1024));
@@ -245,6 +258,13 @@ fn bad_input_is_refused_and_writes_nothing(b: Backend) {
     assert_eq!(s, 201, "{e}");
     let (s, e) = app.raw("POST", "/v1/records", Some(&key), &with(&|v| v["external_id"] = json!("ع".repeat(201))));
     assert_eq!((s, e["error"]["details"][0]["field"].as_str()), (400, Some("external_id")), "{e}");
+    // A name in Arabizi, as people registering themselves on a phone write it, is taken.
+    let arabizi = with(&|v| {
+        v["external_id"] = json!("arabizi-1");
+        v["members"][0]["name"] = json!("Mo7ammad A7mad Al-Sha3er");
+    });
+    let (s, e) = app.raw("POST", "/v1/records", Some(&key), &arabizi);
+    assert_eq!(s, 201, "{e}");
 }
 
 fn every_route_checks_key_and_role(b: Backend) {

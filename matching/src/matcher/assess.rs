@@ -10,6 +10,8 @@ impl Matcher {
     /// Household log2 odds and member pairs (ours, theirs, weight), strongest first.
     pub(super) fn assess(&self, prior: f64, ours: &[PView<'_>], theirs: &[PView<'_>]) -> (f64, Pairs) {
         let cfg = &self.config;
+        let versions = with_versions(theirs);
+        let theirs = &versions[..];
         let (n, m) = (ours.len(), theirs.len());
         // Stored households hold the same person once per record: score each distinct stored
         // person once (same interned tokens and fields).
@@ -335,4 +337,62 @@ pub(super) fn signature(v: &PView<'_>) -> u64 {
     }
     (v.n, v.nid, v.dob, v.phone, v.sex, v.role).hash(&mut h);
     h.finish()
+}
+
+/// A stored household holds a person once per record, each with what that record knew: one
+/// gave the birth date, another the ID, a third neither. Each stored person is read here with
+/// what the household's other versions of them said (same first, father's and family names by
+/// skeleton, same kind of member, no other ID), so that a field one record left out cannot
+/// hide what another record says against an incoming person. A birth date is taken only when
+/// the versions agree on its year (the fullest one), an ID only when they agree.
+fn with_versions<'a>(theirs: &[PView<'a>]) -> Vec<PView<'a>> {
+    let mut out = theirs.to_vec();
+    if theirs.len() < 2 {
+        return out;
+    }
+    let year = |d: u32| d >> 9;
+    for (j, v) in theirs.iter().enumerate() {
+        if v.dob != 0 && v.nid != 0 {
+            continue;
+        }
+        let (mut dob, mut dob_clash, mut nid, mut nid_clash) = (0u32, false, 0u64, false);
+        for (k, w) in theirs.iter().enumerate() {
+            if k == j || !same_person(v, w) {
+                continue;
+            }
+            if v.dob == 0 && w.dob != 0 {
+                if dob != 0 && year(dob) != year(w.dob) {
+                    dob_clash = true;
+                } else if w.dob > dob {
+                    // Same year: the packed date with a month and day sorts above the year alone.
+                    dob = w.dob;
+                }
+            }
+            if v.nid == 0 && w.nid != 0 {
+                nid_clash |= nid != 0 && nid != w.nid;
+                nid = w.nid;
+            }
+        }
+        if !dob_clash && dob != 0 {
+            out[j].dob = dob;
+        }
+        if !nid_clash && nid != 0 {
+            out[j].nid = nid;
+        }
+    }
+    out
+}
+
+/// Whether two stored people of one household are one person written by two records.
+fn same_person(a: &PView<'_>, b: &PView<'_>) -> bool {
+    let sk = |v: &PView<'_>, i: usize| v.toks[i].skel;
+    a.n >= 2
+        && b.n >= 2
+        && a.role.is_adult_anchor() == b.role.is_adult_anchor()
+        && !(a.sex.is_some() && b.sex.is_some() && a.sex != b.sex)
+        && !(a.nid != 0 && b.nid != 0 && a.nid != b.nid)
+        && sk(a, 0) != 0
+        && sk(a, 0) == sk(b, 0)
+        && sk(a, a.n - 1) == sk(b, b.n - 1)
+        && (a.n < 3 || b.n < 3 || sk(a, 1) == sk(b, 1))
 }

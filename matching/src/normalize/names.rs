@@ -173,6 +173,7 @@ struct Lists {
     ar_abu: Vec<u8>,
     ar_umm: Vec<u8>,
     ar_bin: Vec<Vec<u8>>,
+    ar_bani: Vec<Vec<u8>>,
     ar_suffix: Vec<Vec<u8>>,
     ar_fatima: Vec<u8>,
     ar_zahra: Vec<u8>,
@@ -225,6 +226,7 @@ fn lists() -> &'static Lists {
         ar_abu: arc("ابو"),
         ar_umm: arc("ام"),
         ar_bin: vec![arc("بن"), arc("ابن")],
+        ar_bani: vec![arc("بني"), arc("بنو")],
         ar_suffix: ["الله", "الدين", "العابدين"].iter().map(|s| arc(s)).collect(),
         ar_fatima: arc("فاطمه"),
         ar_zahra: arc("الزهراء"),
@@ -249,6 +251,10 @@ const LAT_ABD: &[&str] = &[
 const LAT_ABU: &[&str] = &["abu", "abou", "abo", "aboo", "abou"];
 const LAT_UMM: &[&str] = &["um", "umm", "om", "oum", "omm"];
 const LAT_BIN: &[&str] = &["bin", "ben", "ibn", "bn"];
+const LAT_BANI: &[&str] = &[
+    "bani", "beni", "bany", "beny", "banu", "bano", "banou", "banw", "bnou", "bni", "benou", "beno", "benu", "bonou",
+    "bunu",
+];
 const LAT_ALLAH: &[&str] = &["allah", "ullah", "ulla", "alla", "ollah", "illah", "olla", "allh"];
 const LAT_DIN: &[&str] = &[
     "aldin", "aldeen", "aldine", "eddin", "eddine", "eddeen", "uddin", "uddine", "uddeen", "addin", "iddin", "eldin",
@@ -338,6 +344,29 @@ fn fix_slips(code: &mut Vec<u8>) {
     }
 }
 
+/// Reads the digits of Arabizi, the Latin chat spelling of Arabic (`7asan`, `sa3eed`,
+/// `5aled`), as the letters they stand for, in a Latin token that also holds letters: 7 ح h,
+/// 5 خ kh, 6 ط t, 9 ق q, 8 غ gh; 3 ع and 2 ء are dropped, as Latin spellings mostly drop them.
+/// Other digits, and tokens of digits alone, are left as they are.
+fn arabizi(code: &mut Vec<u8>) {
+    if !code.iter().any(u8::is_ascii_digit) || !code.iter().any(u8::is_ascii_lowercase) {
+        return;
+    }
+    let mut out = Vec::with_capacity(code.len() + 2);
+    for &b in code.iter() {
+        match b {
+            b'7' => out.push(b'h'),
+            b'5' => out.extend_from_slice(b"kh"),
+            b'6' => out.push(b't'),
+            b'9' => out.push(b'q'),
+            b'8' => out.extend_from_slice(b"gh"),
+            b'3' | b'2' => {}
+            _ => out.push(b),
+        }
+    }
+    *code = out;
+}
+
 /// Splits a name into raw tokens (Unicode clean-up and letter folding only).
 fn raw_tokens(s: &str) -> Vec<Tok> {
     let s: Cow<'_, str> =
@@ -350,6 +379,8 @@ fn raw_tokens(s: &str) -> Vec<Tok> {
             t.code.truncate(MAX_TOKEN);
             if t.arabic() {
                 fix_slips(&mut t.code);
+            } else {
+                arabizi(&mut t.code);
             }
             t.dot = dot;
             out.push(t);
@@ -458,6 +489,18 @@ pub(crate) fn name_tokens(s: &str) -> Vec<Tok> {
                 let mut tok = Tok::new(code);
                 tok.kunya = true;
                 joined.push(tok);
+                i += 2;
+                continue;
+            }
+            // بني / بنو + X, Bani + X: a clan's family name ("the sons of X"), one part, its
+            // article dropped so that بنو الأحمر, Bani Ahmar and Beni Al-Ahmar are one name.
+            let bani = (ar && l.ar_bani.contains(&t.code)) || (!ar && is(&t.code, LAT_BANI));
+            if nx_ok && bani {
+                let mut code = if ar { l.ar_bani[0].clone() } else { b"bani".to_vec() };
+                let article: &[u8] = if ar { &l.ar_article } else { b"al" };
+                let rest = nx.code.strip_prefix(article).filter(|r| r.len() >= 2).unwrap_or(&nx.code);
+                code.extend_from_slice(rest);
+                joined.push(Tok::new(code));
                 i += 2;
                 continue;
             }
@@ -598,6 +641,23 @@ fn name_once(s: &str) -> String {
 #[cfg(test)]
 mod fixpoint {
     use super::name;
+
+    #[test]
+    fn a_clan_name_with_bani_is_one_part_in_either_script() {
+        assert_eq!(name("مصطفى بلال بنو الأحمر"), name("مصطفى بلال بني احمر"));
+        assert_eq!(name("Mustafa Bilal Bani Al-Ahmar"), name("Mustafa Bilal Beni Ahmar"));
+        assert_eq!(name("مصطفى بلال بنو الأحمر").split(' ').count(), 3);
+        assert_eq!(name(&name("Beni Al-Ahmar Mustafa")), name("Beni Al-Ahmar Mustafa"));
+    }
+
+    #[test]
+    fn arabizi_digits_read_as_letters_only_beside_latin_letters() {
+        assert_eq!(name("Mo7ammad Sa3eed"), name("Mohammad Saeed"));
+        assert_eq!(name("5aled 6areq"), name("Khaled Tareq"));
+        // A token of digits alone, and Arabic script, are left as they are.
+        assert_eq!(name("Ahmad 3"), "ahmad 3");
+        assert_eq!(name(&name("Mo7ammad")), name("Mo7ammad"));
+    }
 
     /// Found by `cargo fuzz` (target `names`): a first pass left an article beside a name.
     #[test]

@@ -1,0 +1,82 @@
+//! Why one record of a `bawaba dedup` run matched what it matched (development aid).
+//!
+//! ```sh
+//! cargo run --release -p bawaba-matching --example explain -- CASELOAD.jsonl ANSWERS.jsonl K
+//! ```
+//! Rebuilds the index as the run left it before line `K` (each earlier record's members under
+//! the household the run answered), matches line `K` again and prints every candidate
+//! household with its paired members and their field-by-field evidence.
+
+use bawaba_matching::*;
+use std::io::BufRead;
+
+fn members(line: &serde_json::Value) -> Vec<PreparedPerson> {
+    let s = |m: &serde_json::Value, k: &str| m.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    let mut out = Vec::new();
+    for m in line["body"]["members"].as_array().into_iter().flatten() {
+        let (name, id, dob, phone) = (s(m, "name"), s(m, "national_id"), s(m, "date_of_birth"), s(m, "phone"));
+        let role = match s(m, "role").as_deref() {
+            Some("head") => Role::Head,
+            Some("spouse") => Role::Spouse,
+            Some("child") => Role::Child,
+            _ => Role::Other,
+        };
+        let sex = match s(m, "sex").as_deref() {
+            Some("M") => Some(Sex::M),
+            Some("F") => Some(Sex::F),
+            _ => None,
+        };
+        let name = name.unwrap_or_default();
+        out.push(prepare(&PersonInput {
+            role,
+            name: &name,
+            national_id: id.as_deref(),
+            date_of_birth: dob.as_deref(),
+            sex,
+            phone: phone.as_deref(),
+        }));
+    }
+    out
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, cases, answers, k] = args.as_slice() else {
+        return Err("usage: explain CASELOAD.jsonl ANSWERS.jsonl K".into());
+    };
+    let k: usize = k.parse()?;
+    let read = |p: &str| -> Result<Vec<serde_json::Value>, Box<dyn std::error::Error>> {
+        let mut v = Vec::new();
+        for line in std::io::BufReader::new(std::fs::File::open(p)?).lines().take(k + 1) {
+            v.push(serde_json::from_str(&line?)?);
+        }
+        Ok(v)
+    };
+    let (cases, answers) = (read(cases)?, read(answers)?);
+    let mut index = Index::new();
+    let mut person = 0u64;
+    for (line, answer) in cases.iter().zip(&answers).take(k) {
+        let Some(h) = answer["household_id"].as_str().and_then(|h| h.trim_start_matches('h').parse::<u64>().ok())
+        else {
+            continue;
+        };
+        for p in members(line) {
+            person += 1;
+            index.insert(person, h, p);
+        }
+    }
+    let m = Matcher::default();
+    let ours = members(&cases[k]);
+    println!("line {k}: {}", cases[k]["body"]["members"]);
+    println!("answered: {}", answers[k]);
+    for found in m.match_household(&index, &ours, &|_| false, 5) {
+        println!("\nhousehold h{}: score {:.4} band {}", found.household, found.score, found.band.as_str());
+        for pair in &found.pairs {
+            println!("  ours[{}] ~ {} ({:.4})", pair.ours, pair.theirs_name, pair.score);
+            for e in &pair.evidence {
+                println!("      {:?} {} {:?} / {:?} {:+.2}", e.field, e.level, e.ours, e.theirs, e.weight);
+            }
+        }
+    }
+    Ok(())
+}
