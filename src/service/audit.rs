@@ -115,7 +115,7 @@ impl Drop for Turn<'_> {
 }
 
 enum Msg {
-    Event(AuditRow),
+    Event(Box<AuditRow>),
     /// Keys' `last used` times (key id, when), written in the next transaction.
     KeysUsed(Vec<(String, String)>),
     /// Answered once every event queued before it is stored.
@@ -143,7 +143,7 @@ impl AuditLog {
 
     /// Queues an event; never waits (a full queue answers `Unavailable`).
     pub fn push(&self, row: AuditRow) -> Result<(), ServiceError> {
-        self.tx.try_send(Msg::Event(row)).map_err(|_| ServiceError::Unavailable)
+        self.tx.try_send(Msg::Event(Box::new(row))).map_err(|_| ServiceError::Unavailable)
     }
 
     /// Queues the keys' `last used` times for the next write (never waits; dropped when the queue
@@ -228,7 +228,7 @@ impl AuditWriter {
 
 fn take(m: Msg, events: &mut Vec<AuditRow>, used: &mut Vec<(String, String)>, waiting: &mut Vec<Sender<()>>) {
     match m {
-        Msg::Event(row) => events.push(row),
+        Msg::Event(row) => events.push(*row),
         Msg::KeysUsed(v) => used.extend(v),
         Msg::Flush(reply) => waiting.push(reply),
     }

@@ -372,11 +372,11 @@ fn lookup(conn: &mut DbConn, hash: &str) -> Result<Option<Cached>, ServiceError>
         return Ok(None);
     }
     let role = Role::parse(&key.role).ok_or_else(|| ServiceError::Internal("stored key has an unknown role".into()))?;
-    let expires = match key.expires_at.as_deref() {
-        // An expiry that does not read is taken as passed: the safe side.
-        Some(t) => Some(DateTime::parse_from_rfc3339(t).map_or(DateTime::<Utc>::MIN_UTC, |d| d.with_timezone(&Utc))),
-        None => None,
-    };
+    // An expiry that does not read is taken as passed: the safe side.
+    let expires = key
+        .expires_at
+        .as_deref()
+        .map(|t| DateTime::parse_from_rfc3339(t).map_or(DateTime::<Utc>::MIN_UTC, |d| d.with_timezone(&Utc)));
     let mut principal = Principal::new(Some(key.id), Some((agency.id, agency.code)), role);
     principal.scope = Scope::stored(key.scope.as_deref());
     Ok(Some(Cached { principal, expires, checked: Instant::now() }))

@@ -138,7 +138,8 @@ fn scope_decides_what_each_role_sees(b: Backend) {
     assert_eq!(flag_households(&khan_younis), vec![kys.clone()]);
     assert_eq!(flag_households(&everywhere).len(), 2);
     let (_, all) = app.get("/v1/flags", &everywhere);
-    let kys_flag = all["flags"].as_array().expect("flags").iter().find(|f| f["household_id"].to_string() == kys);
+    let kys_flag =
+        all["flags"].as_array().expect("flags").iter().find(|f| f["household_id"] == w.kys_household.as_str());
     let kys_flag = kys_flag.expect("a Khan Younis flag")["flag_id"].as_str().expect("id").to_owned();
     let review = json!({"decision": "confirm", "note": ""});
     let (s, e) = app.post(&format!("/v1/flags/{kys_flag}/review"), &hebron, &review);
