@@ -147,6 +147,9 @@ pub struct ServeArgs {
     /// Reader connections in the database pool.
     #[arg(long, env = "BAWABA_POOL_SIZE", default_value_t = 8)]
     pub pool_size: u32,
+    /// Seconds a rotated key keeps working beside its replacement (`POST /v1/keys/{id}/rotate`).
+    #[arg(long, env = "BAWABA_KEY_ROTATION_GRACE", default_value_t = 24 * 60 * 60)]
+    pub key_rotation_grace: u64,
 }
 
 impl ServeArgs {

@@ -38,6 +38,7 @@ fn main() -> anyhow::Result<()> {
                 pool_size: args.pool_size,
                 match_config: model::load_config(args.match_config.as_deref())?,
                 rate_limits: args.rate_limits(),
+                key_rotation_grace: std::time::Duration::from_secs(args.key_rotation_grace),
             };
             let services = Services::start(&settings).context("starting the services")?;
             let listener =

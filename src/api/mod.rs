@@ -9,6 +9,7 @@
 //! as it does, collects their OpenAPI operations (utoipa-actix-web), so [`openapi::document`]
 //! lists exactly what is served and no list of paths is kept by hand.
 
+pub mod access;
 pub mod agencies;
 pub mod body;
 pub mod households;
@@ -44,10 +45,14 @@ impl FromRequest for Principal {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let services = req.app_data::<web::Data<Services>>().cloned();
         let key = crate::http::bearer(req.headers()).map(str::to_owned);
+        let address = req.peer_addr().map(|a| a.ip().to_string());
         Box::pin(async move {
             let services = services.ok_or_else(|| ServiceError::Internal("services missing".into()))?;
             let key = key.ok_or(ServiceError::Unauthorized)?;
-            blocking(move || services.authenticate(&key)).await
+            let mut who = blocking(move || services.authenticate(&key)).await?;
+            // The audit log says where each request came from.
+            who.address = address;
+            Ok(who)
         })
     }
 }
@@ -89,6 +94,12 @@ pub fn mount(cfg: &mut ServiceConfig) {
         path!(cfg, reports::summary);
         path!(cfg, places::list, places::create);
         path!(cfg, places::patch);
+        path!(cfg, access::list_keys, access::create_key);
+        path!(cfg, access::revoke_key);
+        path!(cfg, access::rotate_key);
+        path!(cfg, access::list_users, access::create_user);
+        path!(cfg, access::patch_user);
+        path!(cfg, access::audit_log);
     }));
     path!(cfg, operations::healthz);
     path!(cfg, operations::metrics);

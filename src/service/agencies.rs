@@ -71,6 +71,8 @@ fn create_once(conn: &mut DbConn, code: &str, name: &str, role: Role) -> Result<
     use diesel::Connection;
     let now = now();
     conn.transaction(|c| {
+        // Reads, then writes: the write lock first on SQLite (see `store::lock_for_write`).
+        crate::store::lock_for_write(c)?;
         let (agency_row, created) = match queries::agency_by_code(c, code)? {
             Some(a) => (a, false),
             None => {
@@ -89,6 +91,11 @@ fn create_once(conn: &mut DbConn, code: &str, name: &str, role: Role) -> Result<
                 role: role.as_str().to_owned(),
                 key_hash: hash_key(&key),
                 created_at: now.clone(),
+                label: None,
+                scope: None,
+                expires_at: None,
+                revoked_at: None,
+                last_used_at: None,
             },
         )?;
         Ok(CreatedKey { agency: agency(agency_row), api_key: key, role: role.as_str().to_owned(), created })

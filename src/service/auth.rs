@@ -2,7 +2,14 @@
 //! are 256 random bits, so a fast hash is the right tool); presented keys are hashed and
 //! compared in constant time.
 //!
-//! Known keys are cached in memory after the first look-up. Unknown keys are cached too, for
+//! Known keys are cached in memory after the first look-up, and each cached key is checked
+//! again against the database once it is [`REVALIDATE`] old: a key revoked or shortened by
+//! another process stops working within that second, here too (a key revoked through this
+//! process is dropped from the cache at once). A key past its `expires_at` is refused whatever
+//! the cache holds. When a key was last used is kept in memory and written in batches
+//! ([`Keys::take_used`], flushed every [`LAST_USED_FLUSH`]), never with a write per request.
+//!
+//! Unknown keys are cached too, for
 //! [`UNKNOWN_TTL`] and at most [`UNKNOWN_CAPACITY`] of them, so that a flood of one bad key
 //! costs no SQL. A new key is still accepted at once: keys are made here, 256 random bits each,
 //! so no key can have been presented before it was made, and the use case that makes one
@@ -14,6 +21,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
 
 use parking_lot::RwLock;
 use prometheus::IntCounter;
@@ -65,16 +74,87 @@ impl Role {
     }
 }
 
-/// Who is asking: a key, its role and its agency (none for the master key).
+/// Where a key or a user may look: households with a record in one of these governorates or
+/// localities (place codes). A principal with no scope (`None`) sees everywhere.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Scope {
+    #[serde(default)]
+    pub governorates: Vec<String>,
+    #[serde(default)]
+    pub localities: Vec<String>,
+}
+
+impl Scope {
+    /// Whether a record whose place resolved to these codes is in this scope.
+    pub fn holds(&self, governorate_code: Option<&str>, locality_code: Option<&str>) -> bool {
+        governorate_code.is_some_and(|g| self.governorates.iter().any(|x| x == g))
+            || locality_code.is_some_and(|l| self.localities.iter().any(|x| x == l))
+    }
+
+    /// A stored scope (JSON text; none is everywhere). Unreadable text scopes to nowhere, the
+    /// safe side.
+    pub fn stored(text: Option<&str>) -> Option<Scope> {
+        text.map(|t| serde_json::from_str(t).unwrap_or_default())
+    }
+
+    /// The stored form.
+    pub fn to_stored(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
+    }
+}
+
+/// Who is asking: a key (or a named user), its role, its agency (none for the master key), the
+/// scope it may see (none: everywhere) and the client address the request came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub key_id: Option<String>,
     pub agency_id: Option<String>,
     pub agency_code: Option<String>,
     pub role: Role,
+    /// The named user signed in to the pages, when a person (not a key) is asking.
+    pub user_id: Option<String>,
+    /// That user's name, for the pages and the audit log.
+    pub username: Option<String>,
+    /// Where this caller may look; `None` is everywhere.
+    pub scope: Option<Scope>,
+    /// The client address of the request (set by the edges), for the audit log.
+    pub address: Option<String>,
 }
 
 impl Principal {
+    /// A key's or a user's principal without the per-request parts.
+    pub fn new(key_id: Option<String>, agency: Option<(String, String)>, role: Role) -> Principal {
+        let (agency_id, agency_code) = agency.map_or((None, None), |(i, c)| (Some(i), Some(c)));
+        Principal { key_id, agency_id, agency_code, role, user_id: None, username: None, scope: None, address: None }
+    }
+
+    /// The master key: an admin of no agency.
+    pub fn master() -> Principal {
+        Principal::new(None, None, Role::Admin)
+    }
+
+    /// Whether a record whose place resolved to these codes is in this caller's scope (always,
+    /// without a scope).
+    pub fn in_scope(&self, governorate_code: Option<&str>, locality_code: Option<&str>) -> bool {
+        self.scope.as_ref().is_none_or(|s| s.holds(governorate_code, locality_code))
+    }
+
+    /// The scope as the store filters by it (`None`: everywhere).
+    pub fn scope_codes(&self) -> Option<queries::ScopeCodes> {
+        self.scope
+            .as_ref()
+            .map(|s| queries::ScopeCodes { governorates: s.governorates.clone(), localities: s.localities.clone() })
+    }
+
+    /// Who acted, in words: the user's name, the key's id, or `master`.
+    pub fn actor(&self) -> String {
+        match (&self.username, &self.key_id) {
+            (Some(u), _) => u.clone(),
+            (None, Some(k)) => format!("key:{k}"),
+            (None, None) => "master".to_owned(),
+        }
+    }
+
     /// Refuses unless the role is one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), ServiceError> {
         if roles.contains(&self.role) { Ok(()) } else { Err(ServiceError::Forbidden) }
@@ -82,7 +162,7 @@ impl Principal {
 
     /// The operator at the command line (`bawaba report …`): reads like an auditor.
     pub fn operator() -> Principal {
-        Principal { key_id: None, agency_id: None, agency_code: None, role: Role::Auditor }
+        Principal::new(None, None, Role::Auditor)
     }
 
     /// Whether this caller sees other agencies' persons' values (names, IDs, dates, phones).
@@ -116,6 +196,12 @@ pub fn new_key() -> String {
     rand::rng().fill_bytes(&mut bytes);
     format!("bwb_{}", hex::encode(bytes))
 }
+
+/// How long a known key is trusted from the cache before the database is asked again (a
+/// revocation in another process takes effect within this).
+pub const REVALIDATE: Duration = Duration::from_secs(1);
+/// How often the keys' `last used` times are written.
+pub const LAST_USED_FLUSH: Duration = Duration::from_secs(10);
 
 /// How long an unknown key is remembered as unknown.
 pub const UNKNOWN_TTL: Duration = Duration::from_secs(10);
@@ -158,7 +244,9 @@ pub fn check_master_key(key: &str) -> Result<(), String> {
 #[derive(Clone)]
 pub struct Keys {
     master_hash: Option<[u8; 32]>,
-    cache: Arc<RwLock<HashMap<[u8; 32], Principal>>>,
+    cache: Arc<RwLock<HashMap<[u8; 32], Cached>>>,
+    /// When each key (by id) was last used, not yet written.
+    used: Arc<parking_lot::Mutex<HashMap<String, String>>>,
     /// Digests of keys found unknown, with when.
     unknown: Arc<quick_cache::sync::Cache<[u8; 32], Instant>>,
     /// Look-ups of presented keys in the database.
@@ -172,6 +260,7 @@ impl Keys {
         Keys {
             master_hash: master_key.filter(|k| !k.is_empty()).map(digest),
             cache: Arc::default(),
+            used: Arc::default(),
             unknown: Arc::new(quick_cache::sync::Cache::new(UNKNOWN_CAPACITY)),
             lookups,
         }
@@ -182,29 +271,62 @@ impl Keys {
     pub fn authenticate(&self, pool: &Pool, key: &str) -> Result<Principal, ServiceError> {
         let digest = digest(key);
         if self.is_master(&digest) {
-            return Ok(Principal { key_id: None, agency_id: None, agency_code: None, role: Role::Admin });
+            return Ok(Principal::master());
         }
-        if let Some(p) = self.cache.read().get(&digest) {
-            return Ok(p.clone());
+        let cached = self.cache.read().get(&digest).cloned();
+        if let Some(c) = &cached
+            && c.checked.elapsed() < REVALIDATE
+        {
+            return self.admit(&digest, c);
         }
-        if let Some(at) = self.unknown.get(&digest) {
+        if cached.is_none()
+            && let Some(at) = self.unknown.get(&digest)
+        {
             if at.elapsed() < UNKNOWN_TTL {
                 return Err(ServiceError::Unauthorized);
             }
             self.unknown.remove(&digest);
         }
         let mut conn = pool.get().map_err(|_| ServiceError::Unavailable)?;
-        self.lookups.inc();
+        if cached.is_none() {
+            // Re-validations of a known key are not counted: this counts keys looked up.
+            self.lookups.inc();
+        }
         match lookup(&mut conn, &hex::encode(digest))? {
-            Some(principal) => {
-                self.cache.write().insert(digest, principal.clone());
-                Ok(principal)
+            Some(found) => {
+                self.cache.write().insert(digest, found.clone());
+                self.admit(&digest, &found)
             }
             None => {
+                self.cache.write().remove(&digest);
                 self.unknown.insert(digest, Instant::now());
                 Err(ServiceError::Unauthorized)
             }
         }
+    }
+
+    /// A cached key's principal unless it has expired; notes its use.
+    fn admit(&self, digest: &[u8; 32], c: &Cached) -> Result<Principal, ServiceError> {
+        if c.expires.is_some_and(|e| Utc::now() >= e) {
+            // Expired for good (nothing extends a key): remembered as unknown, costing no SQL.
+            self.cache.write().remove(digest);
+            self.unknown.insert(*digest, Instant::now());
+            return Err(ServiceError::Unauthorized);
+        }
+        if let Some(id) = &c.principal.key_id {
+            self.used.lock().insert(id.clone(), crate::service::ids::now());
+        }
+        Ok(c.principal.clone())
+    }
+
+    /// Forgets a key at once (revoked through this process).
+    pub fn forget(&self, key_id: &str) {
+        self.cache.write().retain(|_, c| c.principal.key_id.as_deref() != Some(key_id));
+    }
+
+    /// The keys used since the last call, with when each was last used: written in one batch.
+    pub fn take_used(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.used.lock()).into_iter().collect()
     }
 
     /// Whether a key's digest is one this gateway already knows (the master key or a key found
@@ -228,7 +350,16 @@ pub fn digest(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
-fn lookup(conn: &mut DbConn, hash: &str) -> Result<Option<Principal>, ServiceError> {
+/// A key as the cache keeps it.
+#[derive(Debug, Clone)]
+struct Cached {
+    principal: Principal,
+    expires: Option<DateTime<Utc>>,
+    /// When the database last said the key stands.
+    checked: Instant,
+}
+
+fn lookup(conn: &mut DbConn, hash: &str) -> Result<Option<Cached>, ServiceError> {
     let Some((key, agency)) = queries::key_by_hash(conn, hash)? else {
         return Ok(None);
     };
@@ -237,8 +368,18 @@ fn lookup(conn: &mut DbConn, hash: &str) -> Result<Option<Principal>, ServiceErr
     if !bool::from(key.key_hash.as_bytes().ct_eq(hash.as_bytes())) {
         return Ok(None);
     }
+    if key.revoked_at.is_some() {
+        return Ok(None);
+    }
     let role = Role::parse(&key.role).ok_or_else(|| ServiceError::Internal("stored key has an unknown role".into()))?;
-    Ok(Some(Principal { key_id: Some(key.id), agency_id: Some(agency.id), agency_code: Some(agency.code), role }))
+    // An expiry that does not read is taken as passed: the safe side.
+    let expires = key
+        .expires_at
+        .as_deref()
+        .map(|t| DateTime::parse_from_rfc3339(t).map_or(DateTime::<Utc>::MIN_UTC, |d| d.with_timezone(&Utc)));
+    let mut principal = Principal::new(Some(key.id), Some((agency.id, agency.code)), role);
+    principal.scope = Scope::stored(key.scope.as_deref());
+    Ok(Some(Cached { principal, expires, checked: Instant::now() }))
 }
 
 #[cfg(test)]

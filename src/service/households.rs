@@ -1,6 +1,7 @@
 //! Households: the view a caseworker gets, with every agency's knowledge of the members, the
 //! aid history and open flags. A submitter sees only households its agency serves, and other
-//! agencies' aid as agency, type and period only. Every look-up is audited.
+//! agencies' aid as agency, type and period only. A scoped caller sees only households with a
+//! record in its scope (any other answers 404). Every look-up is audited.
 
 use std::collections::HashMap;
 
@@ -62,6 +63,12 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<HouseholdView, Ser
         }
         _ => None,
     };
+    // A scoped caller sees only households with a record in its scope; any other is not there.
+    if let Some(scope) = who.scope_codes()
+        && !queries::household_in_scope(&mut conn, &resolved, &scope)?
+    {
+        return Err(ServiceError::NotFound("household"));
+    }
     record(s, who, "household.view", Some(&resolved), None)?;
     let (records, aid_total) = queries::records_of_household(&mut conn, &resolved, AID_SHOWN)?;
     let (persons, members_total) = queries::members_of_household(&mut conn, &resolved, own, MEMBERS_SHOWN)?;

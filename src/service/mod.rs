@@ -5,6 +5,7 @@
 //! store and the engine, audits reads of personal data ([`audit`]), and answers with wire types
 //! or a [`error::ServiceError`]. Nothing here knows HTTP.
 
+pub mod access;
 pub mod agencies;
 pub mod audit;
 pub mod auth;
@@ -47,6 +48,9 @@ use policy::OverlapPolicy;
 use sessions::Sessions;
 use vault::{DataKey, KeySource, Vault};
 
+/// Who may read the metrics.
+pub const METRICS: &[auth::Role] = &[auth::Role::Admin, auth::Role::Auditor];
+
 /// Everything the use cases need, shared by every worker.
 #[derive(Clone)]
 pub struct Services {
@@ -66,6 +70,10 @@ pub struct Services {
     pub places: Arc<Places>,
     /// Seals national IDs and phones at rest and opens them for who may read them.
     pub vault: Arc<Vault>,
+    /// How long a rotated key keeps working beside its replacement.
+    pub key_rotation_grace: std::time::Duration,
+    /// While any clone lives, the keys' `last used` times are flushed.
+    _alive: Arc<()>,
     backend: &'static str,
 }
 
@@ -81,6 +89,8 @@ pub struct Settings {
     pub pool_size: u32,
     pub match_config: MatchConfig,
     pub rate_limits: RateLimits,
+    /// How long a rotated key keeps working beside its replacement (default 24 h).
+    pub key_rotation_grace: std::time::Duration,
 }
 
 /// Why the services could not start.
@@ -153,6 +163,8 @@ impl Services {
         let audit = AuditLog::start(&target, turn.clone())?;
         let intake = Intake::start(conn, engine.clone(), policy.clone(), metrics.clone(), next, turn, vault.clone());
         let keys = Keys::new(settings.master_key.as_deref(), metrics.key_lookups.clone());
+        let alive = access::alive();
+        access::flush_keys_used_every(keys.clone(), audit.clone(), Arc::downgrade(&alive));
         Ok(Services {
             pool,
             keys,
@@ -165,6 +177,8 @@ impl Services {
             limits: Arc::new(Limiter::new(settings.rate_limits)),
             places,
             vault,
+            key_rotation_grace: settings.key_rotation_grace,
+            _alive: alive,
             backend: target.backend.as_str(),
         })
     }
@@ -209,7 +223,7 @@ impl Services {
 
     /// Prometheus text of the gateway's metrics (admin, auditor).
     pub fn metrics_text(&self, who: &auth::Principal) -> Result<String, ServiceError> {
-        who.require(&[auth::Role::Admin, auth::Role::Auditor])?;
+        who.require(METRICS)?;
         Ok(self.metrics.render())
     }
 }

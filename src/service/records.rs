@@ -49,6 +49,16 @@ pub fn submit(s: &Services, who: &Principal, body: RecordBody) -> Result<Outcome
     };
     let mut out = pending.wait();
     let mut outcome = out.pop().unwrap_or(Err(ServiceError::Unavailable))?;
+    if let Outcome::Created(a) = &outcome {
+        // The record is stored: a full audit queue does not turn that into an error.
+        let _ = record(
+            s,
+            who,
+            "record.create",
+            a.record_id.as_deref(),
+            a.household_id.clone().map(|h| format!("household={h}")),
+        );
+    }
     redact_outcome(who, &mut outcome);
     Ok(outcome)
 }
@@ -122,7 +132,25 @@ pub fn check(s: &Services, who: &Principal, body: RecordBody) -> Result<Answer, 
             }
         }
     }
-    let household_id = plan.target.map(|(id, _)| id);
+    let mut household_id = plan.target.map(|(id, _)| id);
+    // What a check matched outside a scoped caller's scope is not shown to it: only that it
+    // matched (the decision and the flags' kinds stay, so no aid is given twice unawares).
+    if let Some(scope) = who.scope_codes() {
+        let mut conn = s.conn()?;
+        let mut hidden = false;
+        if let Some(h) = &household_id
+            && !queries::household_in_scope(&mut conn, h, &scope)?
+        {
+            household_id = None;
+            hidden = true;
+        }
+        for f in &mut flags {
+            if hidden || !queries::household_in_scope(&mut conn, &f.matched_household_id, &scope)? {
+                f.evidence.clear();
+                f.matched_record_id = None;
+            }
+        }
+    }
     record(s, who, "record.check", household_id.as_deref(), Some(format!("flags={}", flags.len())))?;
     Ok(Answer {
         record_id: None,
@@ -196,6 +224,13 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, Serv
     if who.role == Role::Submitter && who.agency_id.as_deref() != Some(r.agency_id.as_str()) {
         return Err(ServiceError::NotFound("record"));
     }
+    // A scoped caller reads a record only when its household is in scope.
+    if let Some(scope) = who.scope_codes()
+        && !queries::household_in_scope(&mut conn, &r.household_id, &scope)?
+    {
+        return Err(ServiceError::NotFound("record"));
+    }
+    record(s, who, "record.view", Some(&r.id), Some(format!("household={}", r.household_id)))?;
     let members = queries::persons_of_record(&mut conn, &r.id)?
         .into_iter()
         .map(|p| stored_member(&s.vault, p))

@@ -7,6 +7,9 @@
 //! [`super::places::PlaceFilter`]); the summary groups governorates by code and counts the
 //! records whose location resolved to nothing.
 //!
+//! Scope: a scoped auditor's reports hold only the pairs with a record in its scope, and their
+//! totals count only those (the scope is one more condition of the SQL selection).
+//!
 //! Every filter is applied in SQL (`queries::overlap_flags`), and every total is computed there
 //! (`queries::overlap_totals`): a page reads only its rows after the cursor, and the CSV is
 //! written as the rows are read, page by page.
@@ -25,7 +28,7 @@ use super::error::{FieldProblem, ServiceError, validated};
 use super::places::PlaceFilters;
 use super::validate::{date, limit, nonempty, place_filter};
 use crate::store::models::{FlagBrief, RecordBrief};
-use crate::store::queries::{OverlapFilter, OverlapGroup};
+use crate::store::queries::{OverlapFilter, OverlapGroup, ScopeCodes};
 use crate::store::{DbConn, queries};
 
 /// Filters shared by both reports, typed (dates, aid type, band); written as text only for the
@@ -63,6 +66,7 @@ fn selection(
     conn: &mut DbConn,
     f: &ReportFilter,
     places: &PlaceFilters,
+    scope: Option<ScopeCodes>,
 ) -> Result<Option<OverlapFilter>, ServiceError> {
     let agency_id = match &f.agency {
         Some(code) => match queries::agency_by_code(conn, code)? {
@@ -79,6 +83,7 @@ fn selection(
         aid_type: f.aid_type.map(|t| t.as_str().to_owned()),
         agency_id,
         places: places.conditions(&written),
+        scope,
     }))
 }
 
@@ -276,7 +281,7 @@ pub fn overlaps(s: &Services, who: &Principal, q: &ReportQuery) -> Result<Overla
     let r = request(q)?;
     let places = place_filters(s, &r.filter);
     record(s, who, "report.overlaps", None, None)?;
-    overlaps_on(&mut *s.conn()?, &r.filter, &places, r.cursor.as_deref(), Some(r.limit))
+    overlaps_on(&mut *s.conn()?, &r.filter, &places, who.scope_codes(), r.cursor.as_deref(), Some(r.limit))
 }
 
 /// The report's place filters, read with the gazetteer.
@@ -304,8 +309,8 @@ pub fn overlaps_with_counts(
     let places = place_filters(s, &r.filter);
     record(s, who, "report.overlaps", None, None)?;
     let mut conn = s.conn()?;
-    let report = overlaps_on(&mut conn, &r.filter, &places, r.cursor.as_deref(), Some(r.limit))?;
-    let sel = selection(&mut conn, &r.filter, &places)?;
+    let report = overlaps_on(&mut conn, &r.filter, &places, who.scope_codes(), r.cursor.as_deref(), Some(r.limit))?;
+    let sel = selection(&mut conn, &r.filter, &places, who.scope_codes())?;
     let codes = agency_codes(&mut conn)?;
     let mut counts = Counts::default();
     for (key, t) in totals(&mut conn, sel.as_ref(), OverlapGroup::AgencyPair)? {
@@ -391,7 +396,7 @@ pub fn overlaps_csv(
     let mut out = CsvOut::new();
     let mut open = true;
     let mut conn = s.conn()?;
-    let Some(sel) = selection(&mut conn, &r.filter, &places)? else {
+    let Some(sel) = selection(&mut conn, &r.filter, &places, who.scope_codes())? else {
         sink(out.take());
         return Ok(());
     };
@@ -426,7 +431,7 @@ pub fn overlaps_offline(
     let operator = Principal::operator();
     let mut conn = db.connect()?;
     audit(&mut conn, &operator, "report.overlaps", None, Some("command line".into()))?;
-    overlaps_on(&mut conn, &filter, &PlaceFilters::default(), None, None)
+    overlaps_on(&mut conn, &filter, &PlaceFilters::default(), None, None, None)
 }
 
 /// A page of `limit` rows after `cursor` (every row without a limit), with the totals over the
@@ -435,10 +440,11 @@ fn overlaps_on(
     conn: &mut DbConn,
     f: &ReportFilter,
     places: &PlaceFilters,
+    scope: Option<ScopeCodes>,
     cursor: Option<&str>,
     limit: Option<usize>,
 ) -> Result<OverlapReport, ServiceError> {
-    let sel = selection(conn, f, places)?;
+    let sel = selection(conn, f, places, scope)?;
     let mut rows = Vec::new();
     if let Some(sel) = &sel {
         // One row more than the page tells whether there is a next page.
@@ -582,7 +588,7 @@ pub fn summary(s: &Services, who: &Principal, q: &ReportQuery) -> Result<Summary
     let places = place_filters(s, f);
     let mut conn = s.conn()?;
     record(s, who, "report.summary", None, None)?;
-    let sel = selection(&mut conn, f, &places)?;
+    let sel = selection(&mut conn, f, &places, who.scope_codes())?;
     let codes = agency_codes(&mut conn)?;
     let mut pairs: BTreeMap<String, OverlapTotals> = BTreeMap::new();
     for (key, t) in totals(&mut conn, sel.as_ref(), OverlapGroup::AgencyPair)? {
@@ -625,6 +631,7 @@ pub fn summary(s: &Services, who: &Principal, q: &ReportQuery) -> Result<Summary
                     aid_type: f.aid_type.map(|t| t.as_str().to_owned()),
                     agency_id: sel.agency_id.clone(),
                     places: sel.places.clone(),
+                    scope: sel.scope.clone(),
                 },
             )?;
             let n = |v: i64| usize::try_from(v).unwrap_or(0);

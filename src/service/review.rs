@@ -56,6 +56,7 @@ pub fn list(s: &Services, who: &Principal, q: &FlagQuery) -> Result<FlagPage, Se
             agency_id: None,
             after: nonempty(&q.cursor),
             limit,
+            scope: who.scope_codes(),
         },
     )?;
     let agency_code = nonempty(&q.agency);
@@ -77,7 +78,15 @@ pub fn list(s: &Services, who: &Principal, q: &FlagQuery) -> Result<FlagPage, Se
     } else {
         None
     };
-    let flags = rows.into_iter().map(|f| flag_for(&s.vault, who, f)).collect::<Result<_, _>>()?;
+    let flags: Vec<_> = rows.into_iter().map(|f| flag_for(&s.vault, who, f)).collect::<Result<_, _>>()?;
+    let households: Vec<&str> = flags.iter().map(|f| f.household_id.as_str()).collect();
+    super::audit::record(
+        s,
+        who,
+        "flag.list",
+        None,
+        Some(format!("flags={} households={}", flags.len(), households.join(","))),
+    )?;
     Ok(FlagPage { flags, next_cursor })
 }
 
@@ -87,6 +96,14 @@ pub fn review(s: &Services, who: &Principal, flag_id: String, body: ReviewBody) 
     let ReviewBody { decision: verdict, note } = body;
     if note.chars().count() > 2000 || note.chars().any(|c| c.is_control() && c != '\n') {
         return Err(ServiceError::field("note", "must be at most 2000 characters, with no control characters"));
+    }
+    if let Some(scope) = who.scope_codes() {
+        // A flag of a household outside the reviewer's scope is not there for them.
+        let mut conn = s.conn()?;
+        let flag = queries::flag(&mut conn, &flag_id)?.ok_or(ServiceError::NotFound("flag"))?;
+        if !queries::household_in_scope(&mut conn, &flag.household_id, &scope)? {
+            return Err(ServiceError::NotFound("flag"));
+        }
     }
     let who = who.clone();
     let vault = s.vault.clone();

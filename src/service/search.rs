@@ -1,8 +1,11 @@
 //! Household search: a name in any spelling or script, an ID, a phone, a date of birth, a
 //! governorate or area (a code or any spelling: households with a record there); ranked
 //! candidates with the evidence. Reads only: never waits on intake.
+//!
+//! A scoped caller finds only households with a record in its scope, except by an exact
+//! national ID with a `reason` ("break the glass"), audited as such with the reason.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use bawaba_matching::SearchQuery as MatchQuery;
 use bawaba_wire::households::{AidEntry, Candidate, CandidateMember, SearchAnswer, SearchQuery};
@@ -33,6 +36,8 @@ pub struct SearchParams {
     pub governorate: Option<String>,
     pub area: Option<String>,
     pub limit: usize,
+    /// Why a household outside scope is looked up by exact national ID (break the glass).
+    pub reason: Option<String>,
 }
 
 /// Validates a search: at least one of name, national ID, phone; each well formed.
@@ -46,7 +51,16 @@ pub fn params(q: &SearchQuery) -> Result<SearchParams, ServiceError> {
         governorate: place_filter(&mut problems, "governorate", &q.governorate),
         area: place_filter(&mut problems, "area", &q.area),
         limit: limit(&mut problems, &q.limit, 10, 100),
+        reason: nonempty(&q.reason),
     };
+    if let Some(r) = &params.reason {
+        if params.national_id.is_none() {
+            problems.push(FieldProblem::new("reason", "is taken only with national_id (an exact look-up)"));
+        }
+        if r.chars().count() > 500 || r.chars().any(char::is_control) {
+            problems.push(FieldProblem::new("reason", "must be at most 500 characters, with no control characters"));
+        }
+    }
     if params.name.is_none() && params.national_id.is_none() && params.phone.is_none() {
         problems.push(FieldProblem::new("name", "give at least one of name, national_id, phone"));
     }
@@ -127,7 +141,7 @@ fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, Servic
         phone: p.phone.as_deref(),
     };
     let places = PlaceFilters::read(s, p.governorate.as_deref(), p.area.as_deref());
-    let filtered = !places.is_empty() || who.role == Role::Submitter;
+    let filtered = !places.is_empty() || who.role == Role::Submitter || who.scope.is_some();
     let want = if filtered { p.limit * 5 } else { p.limit };
     let found: Vec<(String, bawaba_matching::HouseholdMatch)> = {
         let state = s.engine.state.read();
@@ -151,8 +165,21 @@ fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, Servic
     .filter(|(_, v)| v.is_some())
     .map(|(k, _)| *k)
     .collect();
-    record(s, who, "household.search", None, Some(used.join(",")))?;
+    let used = used.join(",");
+    // Break the glass: a scoped caller looking a national ID up with a reason finds the
+    // households where a person has exactly that ID, in scope or not.
+    let glass: HashSet<String> = match (&who.scope, &p.national_id, &p.reason) {
+        (Some(_), Some(id), Some(_)) => match s.vault.national_id_hash(id) {
+            Some(h) => queries::households_by_hash(&mut conn, Some(&h), None)?
+                .into_iter()
+                .map(|h| s.engine.state.read().resolve(&h).to_owned())
+                .collect(),
+            None => HashSet::new(),
+        },
+        _ => HashSet::new(),
+    };
     if found.is_empty() {
+        record(s, who, "household.search", None, Some(format!("by={used} households=")))?;
         return Ok(Found { candidates: vec![], records: vec![], codes: HashMap::new() });
     }
     let ids: Vec<String> = found.iter().map(|(id, _)| id.clone()).collect();
@@ -161,6 +188,12 @@ fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, Servic
     let codes: HashMap<String, String> =
         queries::agencies_by_ids(&mut conn, &agency_ids)?.into_iter().map(|a| (a.id, a.code)).collect();
     let record_agency: HashMap<&str, &str> = records.iter().map(|r| (r.id.as_str(), r.agency_id.as_str())).collect();
+    let in_scope = |hid: &str| {
+        records
+            .iter()
+            .filter(|r| r.household_id == hid)
+            .any(|r| who.in_scope(r.governorate_code.as_deref(), r.locality_code.as_deref()))
+    };
     let keep = |hid: &str| {
         let mine = records.iter().filter(|r| r.household_id == hid);
         let served =
@@ -174,9 +207,23 @@ fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, Servic
                     r.locality_code.as_deref(),
                 )
             });
-        served && in_place
+        served && in_place && (in_scope(hid) || glass.contains(hid))
     };
     let found: Vec<_> = found.into_iter().filter(|(id, _)| keep(id)).take(p.limit).collect();
+    let shown: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+    let broken: Vec<&str> = shown.iter().copied().filter(|h| !in_scope(h)).collect();
+    if broken.is_empty() {
+        record(s, who, "household.search", None, Some(format!("by={used} households={}", shown.join(","))))?;
+    } else {
+        let reason = p.reason.as_deref().unwrap_or_default();
+        record(
+            s,
+            who,
+            "household.search.break_glass",
+            broken.first().copied(),
+            Some(format!("by={used} households={} reason={reason}", shown.join(","))),
+        )?;
+    }
     let ids: Vec<String> = found.iter().map(|(id, _)| id.clone()).collect();
     let persons = queries::persons_of_households(&mut conn, &ids)?;
     let full = who.role != Role::Submitter;

@@ -1,7 +1,12 @@
 //! Sign-in sessions for the pages. A session is a random 256-bit id (the pages keep it in a
-//! cookie) that maps, in memory and only on the server, to the principal its key authenticated
-//! as; the key itself is never kept. Each session carries its own CSRF token for the pages'
-//! POST forms.
+//! cookie) that maps, only on the server, to who signed in; each carries its own CSRF token for
+//! the pages' POST forms.
+//!
+//! Named users ([`sign_in_user`], username and password) have their sessions in the database
+//! (`user_sessions`, the id kept only as its SHA-256): they survive a restart and are shared by
+//! every process. Each page reads the session with its user, so a disabled user, or one whose
+//! role or scope changed, is stopped or changed at the next page. Sessions signed in with a key
+//! ([`sign_in`]) stay in memory, as below.
 //!
 //! Sessions expire after [`IDLE`] without use and [`ABSOLUTE`] after sign-in, and are dropped at
 //! sign-out. The store is part of the services' state, so two gateways in one process (as in the
@@ -26,6 +31,9 @@ use subtle::ConstantTimeEq;
 use super::Services;
 use super::auth::Principal;
 use super::error::ServiceError;
+use crate::store::models::UserSessionRow;
+use crate::store::queries;
+
 /// A session unused for this long is gone.
 pub const IDLE: Duration = Duration::from_secs(30 * 60);
 /// A session older than this is gone, used or not.
@@ -47,6 +55,8 @@ const MAX_FAILING: usize = 100_000;
 #[derive(Debug, Clone)]
 pub struct Session {
     pub principal: Principal,
+    /// A named user's display name.
+    pub display_name: Option<String>,
     /// The token POST forms must carry.
     pub csrf: String,
     created: Instant,
@@ -116,7 +126,7 @@ impl Sessions {
     pub fn create(&self, principal: Principal) -> String {
         let id = random_hex();
         let now = Instant::now();
-        let session = Session { principal, csrf: random_hex(), created: now, used: now };
+        let session = Session { principal, display_name: None, csrf: random_hex(), created: now, used: now };
         let mut store = self.store.lock();
         store.retain(|_, s| live(s, now));
         if store.len() >= MAX_SESSIONS
@@ -186,6 +196,105 @@ impl Sessions {
     }
 }
 
+/// Signs in a named user with username and password (blocking), from client address `from`:
+/// a new session in the database, after ending the browser's previous one. Throttled as key
+/// sign-ins are, the username standing for the key's prefix. A disabled user, an unknown name
+/// and a wrong password are refused alike (`unauthorized`).
+pub fn sign_in_user(
+    s: &Services,
+    username: &str,
+    password: &str,
+    previous: Option<&str>,
+    from: Option<IpAddr>,
+) -> Result<String, ServiceError> {
+    let username = username.trim().to_lowercase();
+    let name = Failing::KeyPrefix(format!("user:{}", username.chars().take(64).collect::<String>()));
+    let who = [Failing::Address(super::limits::address_key(from)), name.clone()];
+    let now = Instant::now();
+    if let Some(wait) = s.sessions.throttled(&who, now) {
+        s.metrics.rate_limited.with_label_values(&["sign_in"]).inc();
+        return Err(ServiceError::RateLimited(super::limits::seconds(wait)));
+    }
+    let mut conn = s.conn()?;
+    let found = if username.is_empty() || username.len() > 64 || password.len() > 1024 {
+        None
+    } else {
+        queries::user_by_name(&mut conn, &username)?
+    };
+    // The hash is checked even for an unknown name, so that timing does not tell names apart.
+    let hash = found.as_ref().map_or(DUMMY_HASH.as_str(), |(u, _)| u.password_hash.as_str());
+    let matches = super::access::password_ok(password, hash);
+    let Some((user, _)) = found.filter(|(u, _)| matches && u.disabled == 0) else {
+        s.sessions.failed(&who, now);
+        return Err(ServiceError::Unauthorized);
+    };
+    s.sessions.succeeded(&name);
+    if let Some(old) = previous {
+        end(s, old)?;
+    }
+    let id = random_hex();
+    let at = super::ids::now();
+    // Sessions unused past the idle limit are gone anyway: forget them as new ones are made.
+    let stale = chrono::Utc::now() - chrono::Duration::from_std(IDLE).unwrap_or(chrono::Duration::minutes(30));
+    queries::delete_sessions_before(&mut conn, &stale.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))?;
+    queries::insert_session(
+        &mut conn,
+        &UserSessionRow {
+            id_hash: super::auth::hash_key(&id),
+            user_id: user.id.clone(),
+            csrf: random_hex(),
+            created_at: at.clone(),
+            used_at: at,
+        },
+    )?;
+    Ok(id)
+}
+
+/// A hash no password gives, checked when the username is unknown.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| super::access::hash_password(&random_hex()).unwrap_or_default());
+
+/// The live session behind a cookie's `id` (blocking: a user's session is read from the
+/// database, with its user): a key's session from memory, else a user's, unless it expired,
+/// or its user is disabled. Marks it used (a user's, at most once a minute).
+pub fn session(s: &Services, id: &str) -> Result<Option<Session>, ServiceError> {
+    if id.len() != 64 {
+        return Ok(None);
+    }
+    if let Some(found) = s.sessions.get(id) {
+        return Ok(Some(found));
+    }
+    let hash = super::auth::hash_key(id);
+    let mut conn = s.conn()?;
+    let Some((row, user, agency)) = queries::session_by_hash(&mut conn, &hash)? else {
+        return Ok(None);
+    };
+    let age = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .ok()
+            .and_then(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).to_std().ok())
+            .unwrap_or(Duration::MAX)
+    };
+    let (lived, idle) = (age(&row.created_at), age(&row.used_at));
+    if user.disabled != 0 || lived >= ABSOLUTE || idle >= IDLE {
+        queries::delete_session(&mut conn, &hash)?;
+        return Ok(None);
+    }
+    if idle >= Duration::from_secs(60) {
+        queries::touch_session(&mut conn, &hash, &super::ids::now())?;
+    }
+    let principal = super::access::principal_of(&user, &agency)?;
+    let now = Instant::now();
+    Ok(Some(Session { principal, display_name: Some(user.display_name), csrf: row.csrf, created: now, used: now }))
+}
+
+/// Ends a session, a key's or a user's (blocking).
+pub fn end(s: &Services, id: &str) -> Result<(), ServiceError> {
+    s.sessions.remove(id);
+    queries::delete_session(&mut *s.conn()?, &super::auth::hash_key(id))?;
+    Ok(())
+}
+
 /// Signs in with a key (blocking), from client address `from`: a new session for the principal
 /// it authenticates as, after ending the session the browser had, if any (no fixation).
 /// Returns the new session's id. Refused with `rate_limited` after too many failures from that
@@ -221,7 +330,7 @@ mod tests {
     use crate::service::auth::Role;
 
     fn who() -> Principal {
-        Principal { key_id: None, agency_id: None, agency_code: None, role: Role::Auditor }
+        Principal::new(None, None, Role::Auditor)
     }
 
     #[test]

@@ -24,6 +24,41 @@ pub struct ApiKeyRow {
     pub role: String,
     pub key_hash: String,
     pub created_at: String,
+    pub label: Option<String>,
+    /// JSON `{"governorates", "localities"}`; none: everywhere.
+    pub scope: Option<String>,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+/// A named person who signs in to the pages, with the agency, role and scope they act with.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub agency_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub scope: Option<String>,
+    /// The argon2id PHC string.
+    pub password_hash: String,
+    /// 1 when disabled.
+    pub disabled: i32,
+    pub created_at: String,
+    pub password_changed_at: Option<String>,
+}
+
+/// A user's page session; the id itself only as its SHA-256.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = user_sessions)]
+pub struct UserSessionRow {
+    pub id_hash: String,
+    pub user_id: String,
+    pub csrf: String,
+    pub created_at: String,
+    pub used_at: String,
 }
 
 /// A resolved household; `seq` is its integer id in the in-memory index.
@@ -198,6 +233,10 @@ pub struct AuditRow {
     pub action: String,
     pub target: Option<String>,
     pub detail: Option<String>,
+    /// The named user, when a person (not a key) acted.
+    pub user_id: Option<String>,
+    /// The client address the request came from.
+    pub address: Option<String>,
 }
 
 /// A place the admin added to the gazetteer.

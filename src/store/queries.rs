@@ -42,6 +42,150 @@ pub fn key_by_hash(conn: &mut DbConn, hash: &str) -> QResult<Option<(ApiKeyRow, 
         .optional()
 }
 
+/// Where a scoped caller may look: records whose governorate or locality code is listed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ScopeCodes {
+    pub governorates: Vec<String>,
+    pub localities: Vec<String>,
+}
+
+/// Every key with its agency, newest first.
+pub fn list_keys(conn: &mut DbConn) -> QResult<Vec<(ApiKeyRow, AgencyRow)>> {
+    api_keys::table
+        .inner_join(agencies::table)
+        .order(api_keys::created_at.desc())
+        .select((ApiKeyRow::as_select(), AgencyRow::as_select()))
+        .load(conn)
+}
+
+/// A key by id, with its agency.
+pub fn key_by_id(conn: &mut DbConn, id: &str) -> QResult<Option<(ApiKeyRow, AgencyRow)>> {
+    api_keys::table
+        .inner_join(agencies::table)
+        .filter(api_keys::id.eq(id))
+        .select((ApiKeyRow::as_select(), AgencyRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// Marks a key revoked (once: the first time stays).
+pub fn revoke_key(conn: &mut DbConn, id: &str, at: &str) -> QResult<()> {
+    diesel::update(api_keys::table.filter(api_keys::id.eq(id)).filter(api_keys::revoked_at.is_null()))
+        .set(api_keys::revoked_at.eq(at))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Sets when a key stops working.
+pub fn set_key_expiry(conn: &mut DbConn, id: &str, expires_at: &str) -> QResult<()> {
+    diesel::update(api_keys::table.find(id)).set(api_keys::expires_at.eq(expires_at)).execute(conn).map(drop)
+}
+
+/// Writes when keys were last used (key id, when).
+pub fn set_keys_used(conn: &mut DbConn, used: &[(String, String)]) -> QResult<()> {
+    for (id, at) in used {
+        diesel::update(api_keys::table.find(id)).set(api_keys::last_used_at.eq(at)).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Keys by ids (for naming them in the audit log).
+pub fn keys_by_ids(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<ApiKeyRow>> {
+    api_keys::table.filter(api_keys::id.eq_any(ids)).select(ApiKeyRow::as_select()).load(conn)
+}
+
+// ---- users and their sessions ----
+
+/// Stores a new user.
+pub fn insert_user(conn: &mut DbConn, row: &UserRow) -> QResult<()> {
+    diesel::insert_into(users::table).values(row).execute(conn).map(drop)
+}
+
+/// Every user with their agency, by username.
+pub fn list_users(conn: &mut DbConn) -> QResult<Vec<(UserRow, AgencyRow)>> {
+    users::table
+        .inner_join(agencies::table)
+        .order(users::username.asc())
+        .select((UserRow::as_select(), AgencyRow::as_select()))
+        .load(conn)
+}
+
+/// A user by id, with their agency.
+pub fn user_by_id(conn: &mut DbConn, id: &str) -> QResult<Option<(UserRow, AgencyRow)>> {
+    users::table
+        .inner_join(agencies::table)
+        .filter(users::id.eq(id))
+        .select((UserRow::as_select(), AgencyRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// A user by username, with their agency.
+pub fn user_by_name(conn: &mut DbConn, username: &str) -> QResult<Option<(UserRow, AgencyRow)>> {
+    users::table
+        .inner_join(agencies::table)
+        .filter(users::username.eq(username))
+        .select((UserRow::as_select(), AgencyRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// Users by ids (for naming them in the audit log).
+pub fn users_by_ids(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<UserRow>> {
+    users::table.filter(users::id.eq_any(ids)).select(UserRow::as_select()).load(conn)
+}
+
+/// A user's role, scope and whether disabled, as changed.
+pub fn update_user(conn: &mut DbConn, id: &str, role: &str, scope: Option<&str>, disabled: bool) -> QResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::role.eq(role), users::scope.eq(scope), users::disabled.eq(i32::from(disabled))))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A user's new password hash.
+pub fn set_password(conn: &mut DbConn, id: &str, hash: &str, at: &str) -> QResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(hash), users::password_changed_at.eq(at)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Stores a new page session.
+pub fn insert_session(conn: &mut DbConn, row: &UserSessionRow) -> QResult<()> {
+    diesel::insert_into(user_sessions::table).values(row).execute(conn).map(drop)
+}
+
+/// A session by the hash of its id, with its user and the user's agency.
+pub fn session_by_hash(conn: &mut DbConn, id_hash: &str) -> QResult<Option<(UserSessionRow, UserRow, AgencyRow)>> {
+    user_sessions::table
+        .inner_join(users::table.inner_join(agencies::table))
+        .filter(user_sessions::id_hash.eq(id_hash))
+        .select((UserSessionRow::as_select(), UserRow::as_select(), AgencyRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// Marks a session used.
+pub fn touch_session(conn: &mut DbConn, id_hash: &str, at: &str) -> QResult<()> {
+    diesel::update(user_sessions::table.find(id_hash)).set(user_sessions::used_at.eq(at)).execute(conn).map(drop)
+}
+
+/// Ends a session.
+pub fn delete_session(conn: &mut DbConn, id_hash: &str) -> QResult<()> {
+    diesel::delete(user_sessions::table.find(id_hash)).execute(conn).map(drop)
+}
+
+/// Ends every session of a user.
+pub fn delete_sessions_of(conn: &mut DbConn, user_id: &str) -> QResult<()> {
+    diesel::delete(user_sessions::table.filter(user_sessions::user_id.eq(user_id))).execute(conn).map(drop)
+}
+
+/// Ends the sessions last used before `before` (expired).
+pub fn delete_sessions_before(conn: &mut DbConn, before: &str) -> QResult<()> {
+    diesel::delete(user_sessions::table.filter(user_sessions::used_at.lt(before))).execute(conn).map(drop)
+}
+
 // ---- records ----
 
 /// An agency's record by its own reference.
@@ -302,6 +446,56 @@ pub fn insert_audit(conn: &mut DbConn, row: &AuditRow) -> QResult<()> {
     diesel::insert_into(audit_events::table).values(row).execute(conn).map(drop)
 }
 
+/// Which audit events to read: each filter given holds; newest first, after the cursor.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    /// Events at or after this time (RFC 3339 or a date).
+    pub from: Option<String>,
+    /// Events before this time.
+    pub before: Option<String>,
+    /// Events of this user or this key.
+    pub user_id: Option<String>,
+    pub key_id: Option<String>,
+    /// Events of this action, or, ending in `.`, of these actions.
+    pub action: Option<String>,
+    /// Events about this household: their target, or a detail naming it.
+    pub household_id: Option<String>,
+    /// Events with an id less than this (the cursor: newest first).
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+/// A page of audit events, newest first.
+pub fn list_audit(conn: &mut DbConn, f: &AuditFilter) -> QResult<Vec<AuditRow>> {
+    let mut q = audit_events::table.select(AuditRow::as_select()).into_boxed();
+    if let Some(v) = &f.from {
+        q = q.filter(audit_events::at.ge(v.clone()));
+    }
+    if let Some(v) = &f.before {
+        q = q.filter(audit_events::at.lt(v.clone()));
+    }
+    if let Some(v) = &f.user_id {
+        q = q.filter(audit_events::user_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.key_id {
+        q = q.filter(audit_events::key_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.action {
+        q = match v.strip_suffix('.') {
+            Some(prefix) => q.filter(audit_events::action.like(format!("{}.%", prefix.replace(['%', '_'], "")))),
+            None => q.filter(audit_events::action.eq(v.clone())),
+        };
+    }
+    if let Some(v) = &f.household_id {
+        let pattern = format!("%{}%", v.replace(['%', '_'], ""));
+        q = q.filter(audit_events::target.eq(v.clone()).or(audit_events::detail.like(pattern)));
+    }
+    if let Some(v) = &f.before_id {
+        q = q.filter(audit_events::id.lt(v.clone()));
+    }
+    q.order(audit_events::id.desc()).limit(f.limit).load(conn)
+}
+
 /// Records several accesses.
 pub fn insert_audits(conn: &mut DbConn, rows: &[AuditRow]) -> QResult<()> {
     // Multi-row inserts are backend-specific in diesel, so the connection is matched here.
@@ -339,6 +533,8 @@ pub struct FlagFilter {
     /// Only flags with an id greater than this (the cursor).
     pub after: Option<String>,
     pub limit: i64,
+    /// Only flags of households with a record in this scope.
+    pub scope: Option<ScopeCodes>,
 }
 
 /// A page of flags, oldest first.
@@ -356,6 +552,16 @@ pub fn list_flags(conn: &mut DbConn, f: &FlagFilter) -> QResult<Vec<FlagRow>> {
     }
     if let Some(after) = &f.after {
         q = q.filter(flags::id.gt(after.clone()));
+    }
+    if let Some(sc) = &f.scope {
+        let held = records::table
+            .filter(
+                records::governorate_code
+                    .eq_any(sc.governorates.clone())
+                    .or(records::locality_code.eq_any(sc.localities.clone())),
+            )
+            .select(records::household_id);
+        q = q.filter(flags::household_id.eq_any(held));
     }
     let rows = q.order(flags::id.asc()).limit(f.limit).load(conn)?;
     with_evidence(conn, rows)
@@ -401,6 +607,20 @@ pub fn merge_households(conn: &mut DbConn, from: &str, into: &str) -> QResult<()
     Ok(())
 }
 
+/// Whether a household has a record in the scope.
+pub fn household_in_scope(conn: &mut DbConn, household_id: &str, scope: &ScopeCodes) -> QResult<bool> {
+    let n: i64 = records::table
+        .filter(records::household_id.eq(household_id))
+        .filter(
+            records::governorate_code
+                .eq_any(scope.governorates.clone())
+                .or(records::locality_code.eq_any(scope.localities.clone())),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 /// Persons by household ids (for search results).
 pub fn persons_of_households(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<PersonRow>> {
     persons::table
@@ -426,6 +646,8 @@ pub struct OverlapFilter {
     pub agency_id: Option<String>,
     /// Either record of the pair meets every condition.
     pub places: Vec<PlaceCondition>,
+    /// Either record of the pair is in this scope (the caller's).
+    pub scope: Option<ScopeCodes>,
 }
 
 /// How the report's totals are grouped.
@@ -576,6 +798,19 @@ fn overlap_selection(sql: &mut Sql, f: &OverlapFilter) {
     }
     if let Some(a) = &f.agency_id {
         sql.push(" AND (r.agency_id = ").bind(a).push(" OR m.agency_id = ").bind(a).push(")");
+    }
+    if let Some(sc) = &f.scope {
+        sql.push(" AND (");
+        for (i, side) in ["r", "m"].into_iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.push(&format!("{side}.governorate_code IN "))
+                .list(&sc.governorates)
+                .push(&format!(" OR {side}.locality_code IN "))
+                .list(&sc.localities);
+        }
+        sql.push(")");
     }
     if !f.places.is_empty() {
         sql.push(" AND (");
@@ -806,6 +1041,8 @@ pub struct RecordFilter {
     pub agency_id: Option<String>,
     /// Every condition holds.
     pub places: Vec<PlaceCondition>,
+    /// Records in this scope only.
+    pub scope: Option<ScopeCodes>,
 }
 
 /// How many records the filter selects whose location did not resolve: (records with either
@@ -828,6 +1065,13 @@ pub fn unresolved_counts(conn: &mut DbConn, f: &RecordFilter) -> QResult<(i64, i
         }
         if let Some(a) = &f.agency_id {
             q = q.filter(records::agency_id.eq(a.clone()));
+        }
+        if let Some(sc) = &f.scope {
+            q = q.filter(
+                records::governorate_code
+                    .eq_any(sc.governorates.clone())
+                    .or(records::locality_code.eq_any(sc.localities.clone())),
+            );
         }
         for c in &f.places {
             q = match c {

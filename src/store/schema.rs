@@ -17,6 +17,36 @@ diesel::table! {
         role -> Text,
         key_hash -> Text,
         created_at -> Text,
+        label -> Nullable<Text>,
+        scope -> Nullable<Text>,
+        expires_at -> Nullable<Text>,
+        revoked_at -> Nullable<Text>,
+        last_used_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        agency_id -> Text,
+        username -> Text,
+        display_name -> Text,
+        role -> Text,
+        scope -> Nullable<Text>,
+        password_hash -> Text,
+        disabled -> Integer,
+        created_at -> Text,
+        password_changed_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    user_sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        csrf -> Text,
+        created_at -> Text,
+        used_at -> Text,
     }
 }
 
@@ -128,6 +158,8 @@ diesel::table! {
         action -> Text,
         target -> Nullable<Text>,
         detail -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        address -> Nullable<Text>,
     }
 }
 
@@ -161,6 +193,8 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> agencies (agency_id));
+diesel::joinable!(users -> agencies (agency_id));
+diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(records -> agencies (agency_id));
 diesel::joinable!(records -> households (household_id));
 diesel::joinable!(persons -> records (record_id));
@@ -170,6 +204,8 @@ diesel::joinable!(reviews -> flags (flag_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     api_keys,
+    users,
+    user_sessions,
     households,
     records,
     persons,

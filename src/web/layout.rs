@@ -10,7 +10,7 @@ use super::words::{self, Lang};
 use bawaba_wire::households::AidEntry;
 
 use crate::service::auth::Role;
-use crate::service::{reports, review, search};
+use crate::service::{audit, reports, review, search};
 
 const CSS: &str = include_str!("assets/app.css");
 
@@ -28,6 +28,7 @@ pub enum Nav {
     Search,
     Review,
     Reports,
+    Audit,
     Docs,
     None,
 }
@@ -80,6 +81,9 @@ pub fn page_with(ctx: &Ctx, nav: Nav, title: &str, body: Markup, script: Option<
                         @if can(reports::ROLES) {
                             a href="/ui/reports" aria-current=[(nav == Nav::Reports).then_some("page")] { (l.t("تقرير التداخل", "Overlap report")) }
                         }
+                        @if can(audit::READ) {
+                            a href="/ui/audit" aria-current=[(nav == Nav::Audit).then_some("page")] { (l.t("سجل التدقيق", "Audit log")) }
+                        }
                         a href="/docs" aria-current=[(nav == Nav::Docs).then_some("page")] { (l.t("توثيق الواجهة", "API docs")) }
                     }
                     div.who {
@@ -88,6 +92,10 @@ pub fn page_with(ctx: &Ctx, nav: Nav, title: &str, body: Markup, script: Option<
                         }
                         @if let Some((_, s)) = &ctx.session {
                             span.agency {
+                                @if let Some(name) = s.display_name.as_deref().or(s.principal.username.as_deref()) {
+                                    a.user href="/ui/password" title=(l.t("تغيير كلمة المرور", "Change your password")) { bdi { (name) } }
+                                    " · "
+                                }
                                 bdi { (s.principal.agency_code.as_deref().unwrap_or("—")) }
                                 " · " (words::key_role(l, s.principal.role.as_str()))
                             }

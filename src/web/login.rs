@@ -1,4 +1,6 @@
-//! Sign-in with a key and sign-out. The key is posted once in a form body, checked by the same
+//! Sign-in and sign-out, and a user's password change. A named user signs in with username and
+//! password (`sessions::sign_in_user`: the session is kept in the database); an agency's key
+//! still signs in too (`sessions::sign_in`), posted once in a form body, checked by the same
 //! `Keys::authenticate` as the API, and then forgotten: the browser keeps only the session id.
 //!
 //! The sign-in form has no session to carry a CSRF token, so it carries one of its own, the
@@ -34,7 +36,12 @@ pub struct LoginQuery {
 
 #[derive(Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
     key: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
     #[serde(default)]
     next: String,
     #[serde(default)]
@@ -52,6 +59,8 @@ pub struct LogoutForm {
 enum Refusal {
     /// The key is not known: 401.
     UnknownKey,
+    /// The username or password is wrong, or the user is disabled: 401.
+    WrongPassword,
     /// The form's token is missing or not this browser's: 403.
     Expired,
     /// Too many failed sign-ins: 429, come back in so many seconds.
@@ -73,6 +82,7 @@ fn form_page(ctx: &Ctx, next: &str, token: &str, refused: Option<Refusal>) -> Ht
             h1 { (l.t("الدخول إلى البوابة", "Sign in to the gateway")) }
             @match refused {
                 Some(Refusal::UnknownKey) => p.error role="alert" { (l.t("المفتاح غير معروف. تأكد منه وحاول مرة أخرى.", "This key is not known. Check it and try again.")) },
+                Some(Refusal::WrongPassword) => p.error role="alert" { (l.t("اسم المستخدم أو كلمة المرور غير صحيحة.", "The username or password is not right.")) },
                 Some(Refusal::Expired) => p.error role="alert" { (l.t(
                     "انتهت صلاحية نموذج الدخول أو أُرسل من مكان آخر. أدخل المفتاح مرة أخرى.",
                     "This sign-in form expired or was sent from elsewhere. Enter the key again."
@@ -80,14 +90,21 @@ fn form_page(ctx: &Ctx, next: &str, token: &str, refused: Option<Refusal>) -> Ht
                 Some(Refusal::Throttled(seconds)) => p.error role="alert" { (throttled_text(l, seconds)) },
                 None => {},
             }
-            form method="post" action="/ui/login" autocomplete="off" {
+            form method="post" action="/ui/login" {
                 input type="hidden" name="csrf" value=(token);
                 input type="hidden" name="next" value=(next);
-                label for="key" { (l.t("مفتاح الدخول", "Access key")) }
-                input #key type="password" name="key" required autofocus dir="ltr" spellcheck="false" autocomplete="off";
+                label for="username" { (l.t("اسم المستخدم", "Username")) }
+                input #username type="text" name="username" autofocus dir="ltr" spellcheck="false" autocomplete="username" autocapitalize="none";
+                label for="password" { (l.t("كلمة المرور", "Password")) }
+                input #password type="password" name="password" dir="ltr" autocomplete="current-password";
+                div.key {
+                    p.or { (l.t("أو بمفتاح الجهة:", "Or with the agency's key:")) }
+                    label for="key" { (l.t("مفتاح الدخول", "Access key")) }
+                    input #key type="password" name="key" dir="ltr" spellcheck="false" autocomplete="off";
+                }
                 p.hint { (l.t(
-                    "المفتاح الذي سلّمه لك مشرف النظام. لا يُحفظ في المتصفح؛ تنتهي الجلسة بعد 30 دقيقة بلا استخدام.",
-                    "The key your administrator gave you. It is not stored in the browser; the session ends after 30 minutes unused."
+                    "لا يُحفظ شيء منها في المتصفح؛ تنتهي الجلسة بعد 30 دقيقة بلا استخدام.",
+                    "Neither is stored in the browser; the session ends after 30 minutes unused."
                 )) }
                 p { button type="submit" { (l.t("دخول", "Sign in")) } }
             }
@@ -96,7 +113,7 @@ fn form_page(ctx: &Ctx, next: &str, token: &str, refused: Option<Refusal>) -> Ht
     let mut res = layout::page(ctx, Nav::None, ctx.lang.t("الدخول", "Sign in"), body);
     *res.status_mut() = match refused {
         None => StatusCode::OK,
-        Some(Refusal::UnknownKey) => StatusCode::UNAUTHORIZED,
+        Some(Refusal::UnknownKey | Refusal::WrongPassword) => StatusCode::UNAUTHORIZED,
         Some(Refusal::Expired) => StatusCode::FORBIDDEN,
         Some(Refusal::Throttled(_)) => StatusCode::TOO_MANY_REQUESTS,
     };
@@ -141,7 +158,7 @@ pub async fn submit(
     s: Data<Services>,
     f: Form<LoginForm>,
 ) -> Result<HttpResponse, UiError> {
-    let LoginForm { key, next, csrf } = f.into_inner();
+    let LoginForm { key, username, password, next, csrf } = f.into_inner();
     let next = safe_next(&next).unwrap_or("/ui/search").to_owned();
     let cookie = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     if !sessions::same_token(&cookie, &csrf) {
@@ -149,10 +166,17 @@ pub async fn submit(
     }
     let previous = ctx.session.as_ref().map(|(id, _)| id.clone());
     let from = req.peer_addr().map(|a| a.ip());
-    let id = match run(ctx.lang, move || sessions::sign_in(&s, &key, previous.as_deref(), from)).await {
+    let by_name = !username.trim().is_empty();
+    let signed = if by_name {
+        run(ctx.lang, move || sessions::sign_in_user(&s, &username, &password, previous.as_deref(), from)).await
+    } else {
+        run(ctx.lang, move || sessions::sign_in(&s, &key, previous.as_deref(), from)).await
+    };
+    let id = match signed {
         Ok(id) => id,
         Err(UiError::Api(_, ServiceError::Unauthorized)) => {
-            return Ok(form_page(&ctx, &next, &cookie, Some(Refusal::UnknownKey)));
+            let why = if by_name { Refusal::WrongPassword } else { Refusal::UnknownKey };
+            return Ok(form_page(&ctx, &next, &cookie, Some(why)));
         }
         Err(UiError::Api(_, ServiceError::RateLimited(seconds))) => {
             return Ok(form_page(&ctx, &next, &cookie, Some(Refusal::Throttled(seconds))));
@@ -174,7 +198,8 @@ pub async fn logout(ctx: Ctx, s: Data<Services>, f: Form<LogoutForm>) -> Result<
         if !session.csrf_ok(&f.csrf) {
             return Err(UiError::Forbidden(ctx.lang));
         }
-        s.sessions.remove(id);
+        let id = id.clone();
+        run(ctx.lang, move || sessions::end(&s, &id)).await?;
     }
     let mut res = see_other("/ui/login");
     let mut gone = session_cookie(String::new());
@@ -185,4 +210,84 @@ pub async fn logout(ctx: Ctx, s: Data<Services>, f: Form<LogoutForm>) -> Result<
 
 fn session_cookie(id: String) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, id).path("/").http_only(true).secure(true).same_site(SameSite::Strict).finish()
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    again: String,
+}
+
+fn password_page(ctx: &Ctx, csrf: &str, said: Option<Result<(), String>>) -> HttpResponse {
+    let l = ctx.lang;
+    let body = html! {
+        section.card.login {
+            h1 { (l.t("تغيير كلمة المرور", "Change your password")) }
+            @match &said {
+                Some(Ok(())) => p.ok role="status" { (l.t("تم تغيير كلمة المرور.", "Your password is changed.")) },
+                Some(Err(e)) => p.error role="alert" { (e) },
+                None => {},
+            }
+            form method="post" action="/ui/password" {
+                input type="hidden" name="csrf" value=(csrf);
+                label for="current" { (l.t("كلمة المرور الحالية", "Current password")) }
+                input #current type="password" name="current" required dir="ltr" autocomplete="current-password";
+                label for="new" { (l.t("كلمة المرور الجديدة (12 حرفاً على الأقل)", "New password (at least 12 characters)")) }
+                input #new type="password" name="new" required dir="ltr" autocomplete="new-password" minlength="12";
+                label for="again" { (l.t("أعد كتابة كلمة المرور الجديدة", "The new password again")) }
+                input #again type="password" name="again" required dir="ltr" autocomplete="new-password";
+                p { button type="submit" { (l.t("تغيير", "Change")) } }
+            }
+        }
+    };
+    let mut res = layout::page(ctx, Nav::None, l.t("كلمة المرور", "Password"), body);
+    if matches!(said, Some(Err(_))) {
+        *res.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    res
+}
+
+/// `GET /ui/password`: a named user's password change.
+pub async fn password_form(ctx: Ctx) -> Result<HttpResponse, UiError> {
+    let session = ctx.user()?;
+    if session.principal.user_id.is_none() {
+        return Err(UiError::Forbidden(ctx.lang));
+    }
+    Ok(password_page(&ctx, &session.csrf, None))
+}
+
+/// `POST /ui/password`.
+pub async fn password_submit(ctx: Ctx, s: Data<Services>, f: Form<PasswordForm>) -> Result<HttpResponse, UiError> {
+    let session = ctx.check_csrf(&f.csrf)?;
+    let l = ctx.lang;
+    if session.principal.user_id.is_none() {
+        return Err(UiError::Forbidden(l));
+    }
+    let PasswordForm { current, new, again, .. } = f.into_inner();
+    if new != again {
+        let e = l.t("كلمتا المرور الجديدتان مختلفتان.", "The two new passwords differ.").to_owned();
+        return Ok(password_page(&ctx, &session.csrf, Some(Err(e))));
+    }
+    let who = session.principal.clone();
+    let done = crate::http::blocking(move || crate::service::access::change_password(&s, &who, &current, &new)).await;
+    let said = match done {
+        Ok(()) => Ok(()),
+        Err(ServiceError::Validation(p)) if p.iter().any(|p| p.field == "current") => {
+            Err(l.t("كلمة المرور الحالية غير صحيحة.", "The current password is not right.").to_owned())
+        }
+        Err(ServiceError::Validation(_)) => Err(l
+            .t(
+                "كلمة المرور الجديدة يجب أن تكون من 12 إلى 200 حرف وأن تختلف عن الحالية.",
+                "The new password must be 12 to 200 characters and differ from the current one.",
+            )
+            .to_owned()),
+        Err(e) => return Err(UiError::api(l)(e)),
+    };
+    Ok(password_page(&ctx, &session.csrf, Some(said)))
 }

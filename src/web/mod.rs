@@ -1,5 +1,6 @@
-//! Pages for caseworkers and auditors, served by the gateway itself: sign-in with a key, household
-//! search and view, the review queue, the overlap report, and the API documentation at `/docs`.
+//! Pages for caseworkers and auditors, served by the gateway itself: sign-in (a named user's
+//! username and password, or an agency's key), password change, household search and view, the
+//! review queue, the overlap report, the audit log, and the API documentation at `/docs`.
 //!
 //! Policy:
 //! - Server-rendered HTML (maud escapes every value spliced in), Arabic first and right to left,
@@ -19,6 +20,7 @@
 //! - Names searched for are posted, not put in the URL, so they stay out of access logs and
 //!   browser history. Pages with personal data are never cached.
 
+mod audit;
 mod chart;
 mod docs;
 mod flags;
@@ -30,7 +32,8 @@ mod review;
 mod search;
 pub mod words;
 
-use std::future::{Ready, ready};
+use std::future::Future;
+use std::pin::Pin;
 
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
@@ -42,7 +45,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use crate::service::Services;
 use crate::service::auth::Role;
 use crate::service::error::ServiceError;
-use crate::service::sessions::Session;
+use crate::service::sessions::{self, Session};
 use words::Lang;
 
 /// The session cookie's name.
@@ -74,6 +77,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/review/{id}", web::post().to(review::submit))
                 .route("/reports", web::get().to(reports::page))
                 .route("/reports/overlaps.csv", web::get().to(reports::csv))
+                .route("/audit", web::get().to(audit::page))
+                .route("/audit.csv", web::get().to(audit::csv))
+                .route("/password", web::get().to(login::password_form))
+                .route("/password", web::post().to(login::password_submit))
                 .route("/static/app.css", web::get().to(layout::css))
                 .default_service(web::to(not_found)),
         )
@@ -154,20 +161,37 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    fn of(req: &HttpRequest) -> Ctx {
-        let lang = web::Query::<LangQuery>::from_query(req.query_string())
+    fn lang_of(req: &HttpRequest) -> Lang {
+        web::Query::<LangQuery>::from_query(req.query_string())
             .ok()
             .and_then(|q| q.lang.as_deref().and_then(Lang::parse))
             .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())))
-            .unwrap_or(Lang::Ar);
-        let services = req.app_data::<web::Data<Services>>();
-        let session = match (services, req.cookie(SESSION_COOKIE)) {
-            (Some(services), Some(c)) => services.sessions.get(c.value()).map(|s| (c.value().to_owned(), s)),
-            _ => None,
-        };
+            .unwrap_or(Lang::Ar)
+    }
+
+    /// Reads the request's language, path and session (a user's session is read from the
+    /// database, off the async workers), the principal's address set to this request's.
+    async fn of(req: &HttpRequest) -> Ctx {
+        let lang = Ctx::lang_of(req);
         let here = match req.uri().path_and_query() {
             Some(pq) => pq.as_str().to_owned(),
             None => req.path().to_owned(),
+        };
+        let services = req.app_data::<web::Data<Services>>().cloned();
+        let cookie = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+        let address = req.peer_addr().map(|a| a.ip().to_string());
+        let session = match (services, cookie) {
+            (Some(services), Some(id)) => {
+                let looked = id.clone();
+                match crate::http::blocking(move || sessions::session(&services, &looked)).await {
+                    Ok(Some(mut found)) => {
+                        found.principal.address = address;
+                        Some((id, found))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
         };
         Ctx { lang, session, here }
     }
@@ -195,14 +219,16 @@ impl Ctx {
 
 impl FromRequest for Ctx {
     type Error = UiError;
-    type Future = Ready<Result<Ctx, UiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Ctx, UiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         // A form posted from another origin is refused before anything reads it.
         if req.method() == actix_web::http::Method::POST && !same_origin(req) {
-            return ready(Err(UiError::Forbidden(Ctx::of(req).lang)));
+            let lang = Ctx::lang_of(req);
+            return Box::pin(async move { Err(UiError::Forbidden(lang)) });
         }
-        ready(Ok(Ctx::of(req)))
+        let req = req.clone();
+        Box::pin(async move { Ok(Ctx::of(&req).await) })
     }
 }
 

@@ -161,6 +161,7 @@ pub async fn submit(ctx: Ctx, s: Data<Services>, f: Form<SearchForm>) -> Result<
             governorate: None,
             area: None,
             limit: Some(LIMIT.to_string()),
+            reason: None,
         };
         run(l, move || search::search_with_aid(&s, &who, &query)).await?
     } else {

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod access;
 mod at_rest;
 mod bounded;
 mod contract;

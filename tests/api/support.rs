@@ -142,6 +142,7 @@ impl TestApp {
             pool_size: 4,
             match_config: Default::default(),
             rate_limits: Default::default(),
+            key_rotation_grace: std::time::Duration::from_secs(24 * 60 * 60),
         }
     }
 

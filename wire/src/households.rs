@@ -95,4 +95,8 @@ pub struct SearchQuery {
     pub area: Option<String>,
     /// 1 to 100, default 10.
     pub limit: Option<String>,
+    /// Why a household outside the caller's scope is looked up by its exact `national_id`
+    /// ("break the glass"): with it, such households are found too, and the search is audited
+    /// as `household.search.break_glass` with the reason. Up to 500 characters.
+    pub reason: Option<String>,
 }

@@ -10,6 +10,7 @@
 //! search), [`places`] (the gazetteer), [`review`] (flags and reviews), [`reports`], [`agencies`], [`errors`] (the error
 //! body), and [`domain`] (the contract's words and the intake answer).
 
+pub mod access;
 pub mod agencies;
 pub mod domain;
 pub mod errors;

@@ -1,0 +1,11 @@
+DROP INDEX audit_events_target;
+DROP INDEX audit_events_action;
+ALTER TABLE audit_events DROP COLUMN address;
+ALTER TABLE audit_events DROP COLUMN user_id;
+DROP TABLE user_sessions;
+DROP TABLE users;
+ALTER TABLE api_keys DROP COLUMN last_used_at;
+ALTER TABLE api_keys DROP COLUMN revoked_at;
+ALTER TABLE api_keys DROP COLUMN expires_at;
+ALTER TABLE api_keys DROP COLUMN scope;
+ALTER TABLE api_keys DROP COLUMN label;
