@@ -38,6 +38,7 @@ fn main() -> anyhow::Result<()> {
                 pool_size: args.pool_size,
                 match_config: model::load_config(args.match_config.as_deref())?,
                 rate_limits: args.rate_limits(),
+                webhooks: args.webhooks(),
             };
             let services = Services::start(&settings).context("starting the services")?;
             let listener =

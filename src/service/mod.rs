@@ -16,6 +16,7 @@ pub mod households;
 pub mod ids;
 pub mod index;
 pub mod intake;
+pub mod life;
 pub mod limits;
 pub mod model;
 pub mod overlap;
@@ -28,6 +29,7 @@ pub mod search;
 pub mod sessions;
 pub mod validate;
 pub mod vault;
+pub mod webhooks;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -66,6 +68,10 @@ pub struct Services {
     pub places: Arc<Places>,
     /// Seals national IDs and phones at rest and opens them for who may read them.
     pub vault: Arc<Vault>,
+    /// How webhooks are checked and delivered (see [`webhooks`]).
+    pub webhooks: webhooks::WebhookSettings,
+    /// Held by every clone: the webhook dispatcher stops once the last is gone.
+    _alive: Arc<()>,
     backend: &'static str,
 }
 
@@ -81,6 +87,8 @@ pub struct Settings {
     pub pool_size: u32,
     pub match_config: MatchConfig,
     pub rate_limits: RateLimits,
+    /// Webhook URLs and deliveries (`BAWABA_WEBHOOK_ALLOW_PRIVATE`, the retry backoff).
+    pub webhooks: webhooks::WebhookSettings,
 }
 
 /// Why the services could not start.
@@ -153,6 +161,8 @@ impl Services {
         let audit = AuditLog::start(&target, turn.clone())?;
         let intake = Intake::start(conn, engine.clone(), policy.clone(), metrics.clone(), next, turn, vault.clone());
         let keys = Keys::new(settings.master_key.as_deref(), metrics.key_lookups.clone());
+        let alive = Arc::new(());
+        webhooks::start_dispatcher(pool.clone(), vault.clone(), settings.webhooks, Arc::downgrade(&alive));
         Ok(Services {
             pool,
             keys,
@@ -165,6 +175,8 @@ impl Services {
             limits: Arc::new(Limiter::new(settings.rate_limits)),
             places,
             vault,
+            webhooks: settings.webhooks,
+            _alive: alive,
             backend: target.backend.as_str(),
         })
     }

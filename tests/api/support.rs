@@ -142,6 +142,7 @@ impl TestApp {
             pool_size: 4,
             match_config: Default::default(),
             rate_limits: Default::default(),
+            webhooks: Default::default(),
         }
     }
 
