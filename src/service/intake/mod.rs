@@ -110,7 +110,7 @@ enum Job {
     Exclusive(Exclusive),
     WithIds(WithIds),
     /// A stored record corrected (see [`correct`]): taken alone, between groups.
-    Correct(correct::Correction),
+    Correct(Box<correct::Correction>),
 }
 
 /// Items handed to the writer, whose outcomes are still to come.
@@ -181,7 +181,7 @@ impl Intake {
     pub fn correct(&self, agency: AgencyRef, record_id: String, who: Principal, item: Item) -> ItemResult {
         let (reply, answer) = bounded(1);
         let job = correct::Correction { agency, record_id, who, item, reply };
-        self.tx.try_send(Job::Correct(job)).map_err(|_| ServiceError::Unavailable)?;
+        self.tx.try_send(Job::Correct(Box::new(job))).map_err(|_| ServiceError::Unavailable)?;
         answer.recv().map_err(|_| ServiceError::Unavailable)?
     }
 

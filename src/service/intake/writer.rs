@@ -59,7 +59,7 @@ impl Writer {
                     continue;
                 }
                 Job::Correct(job) => {
-                    self.correct(job);
+                    self.correct(*job);
                     continue;
                 }
                 Job::WithIds(f) => {
