@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::service::limits::{Rate, RateLimits};
 use crate::service::policy::OverlapPolicy;
+use crate::service::webhooks::WebhookSettings;
 
 /// The environment variable that holds the master key.
 pub const MASTER_KEY_ENV: &str = "BAWABA_MASTER_KEY";
@@ -150,6 +151,14 @@ pub struct ServeArgs {
     /// Seconds a rotated key keeps working beside its replacement (`POST /v1/keys/{id}/rotate`).
     #[arg(long, env = "BAWABA_KEY_ROTATION_GRACE", default_value_t = 24 * 60 * 60)]
     pub key_rotation_grace: u64,
+    /// Let webhook URLs reach loopback and private addresses (receivers on the agency's own
+    /// network, tests): `true` or `false`.
+    #[arg(long, env = "BAWABA_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+    /// Milliseconds before a failed webhook delivery is tried again; the wait doubles with each
+    /// failure, up to an hour.
+    #[arg(long, env = "BAWABA_WEBHOOK_BACKOFF_MS", default_value_t = 5000)]
+    pub webhook_backoff_ms: u64,
 }
 
 impl ServeArgs {
@@ -173,6 +182,15 @@ impl ServeArgs {
             }
         }
         Ok(text.lines().next().map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned))
+    }
+
+    /// How webhooks are checked and delivered.
+    pub fn webhooks(&self) -> WebhookSettings {
+        WebhookSettings {
+            allow_private: self.webhook_allow_private,
+            backoff: std::time::Duration::from_millis(self.webhook_backoff_ms.max(1)),
+            ..WebhookSettings::default()
+        }
     }
 
     /// The request budgets.

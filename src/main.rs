@@ -39,6 +39,7 @@ fn main() -> anyhow::Result<()> {
                 match_config: model::load_config(args.match_config.as_deref())?,
                 rate_limits: args.rate_limits(),
                 key_rotation_grace: std::time::Duration::from_secs(args.key_rotation_grace),
+                webhooks: args.webhooks(),
             };
             let services = Services::start(&settings).context("starting the services")?;
             let listener =

@@ -15,10 +15,12 @@ pub mod body;
 pub mod households;
 pub mod openapi;
 pub mod operations;
+pub mod persons;
 pub mod places;
 pub mod records;
 pub mod reports;
 pub mod review;
+pub mod webhooks;
 
 use actix_web::dev::Payload;
 use actix_web::web;
@@ -82,12 +84,18 @@ pub fn mount(cfg: &mut ServiceConfig) {
     cfg.service(utoipa_actix_web::scope("/v1").configure(|cfg| {
         path!(cfg, agencies::create, agencies::list);
         path!(cfg, agencies::whoami);
-        path!(cfg, records::post);
+        path!(cfg, records::post, records::list);
         path!(cfg, records::check);
         path!(cfg, records::batch);
-        path!(cfg, records::get);
+        path!(cfg, records::get, records::correct, records::withdraw);
+        path!(cfg, records::history);
         path!(cfg, households::search);
         path!(cfg, households::get);
+        path!(cfg, households::split);
+        path!(cfg, persons::erase);
+        path!(cfg, webhooks::alerts);
+        path!(cfg, webhooks::create);
+        path!(cfg, webhooks::deliveries);
         path!(cfg, review::list);
         path!(cfg, review::review);
         path!(cfg, reports::overlaps);

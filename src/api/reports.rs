@@ -2,7 +2,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::get;
-use actix_web::web::{Data, Json, Query};
+use actix_web::web::{Data, Query};
 use bawaba_wire::reports::{OverlapReport, ReportQuery, Summary};
 
 use crate::http::{blocking, streamed};
@@ -28,10 +28,19 @@ pub async fn overlaps(who: Principal, s: Data<Services>, q: Query<ReportQuery>) 
     Ok(HttpResponse::Ok().json(blocking(move || reports::overlaps(&s, &who, &q)).await?))
 }
 
-/// Totals by agency pair, governorate and type.
+/// Totals by agency pair, governorate and type; JSON, or CSV with `format=csv`.
 #[utoipa::path(tag = "reports", params(ReportQuery),
-    responses((status = 200, body = Summary), (status = 400), (status = 401), (status = 403)), security(("bearer" = [])))]
+    responses((status = 200, body = Summary, description = "JSON, or text/csv with format=csv"), (status = 400), (status = 401), (status = 403)),
+    security(("bearer" = [])))]
 #[get("/reports/summary")]
-pub async fn summary(who: Principal, s: Data<Services>, q: Query<ReportQuery>) -> Result<Json<Summary>, ServiceError> {
-    Ok(Json(blocking(move || reports::summary(&s, &who, &q)).await?))
+pub async fn summary(who: Principal, s: Data<Services>, q: Query<ReportQuery>) -> Result<HttpResponse, ServiceError> {
+    let q = q.into_inner();
+    if reports::request(&q)?.format == Format::Csv {
+        let csv = blocking(move || reports::summary_csv(&s, &who, &q)).await?;
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(("Content-Disposition", "attachment; filename=\"summary.csv\""))
+            .body(csv));
+    }
+    Ok(HttpResponse::Ok().json(blocking(move || reports::summary(&s, &who, &q)).await?))
 }

@@ -193,6 +193,15 @@ impl EngineState {
         }
     }
 
+    /// Moves the aid of these records from household `from` to household `into` (a split).
+    pub fn move_aid(&mut self, from: u64, into: u64, records: &[String]) {
+        let Some(list) = self.aid.get_mut(&from) else { return };
+        let (moved, stay): (Vec<Aid>, Vec<Aid>) =
+            std::mem::take(list).into_iter().partition(|a| records.iter().any(|r| **r == *a.record_id));
+        *list = stay;
+        self.aid.entry(into).or_default().extend(moved);
+    }
+
     /// Moves every person and every record's aid of `from` into `into`.
     pub fn merge(&mut self, from: &str, into: &str) {
         if let (Some(f), Some(t)) = (self.seq(from), self.seq(into)) {
@@ -285,6 +294,10 @@ impl Engine {
             let prepared: Vec<_> = page
                 .par_iter()
                 .filter_map(|(row, _)| {
+                    // An erased person (no name left) is matched with no one.
+                    if row.name.is_empty() {
+                        return None;
+                    }
                     let seq = *id_to_seq.get(row.household_id.as_str())?;
                     // A value that does not open (damage) is matched without, and said so.
                     let row = vault.open_person(row.clone()).unwrap_or_else(|e| {

@@ -17,6 +17,7 @@ pub mod households;
 pub mod ids;
 pub mod index;
 pub mod intake;
+pub mod life;
 pub mod limits;
 pub mod model;
 pub mod overlap;
@@ -29,6 +30,7 @@ pub mod search;
 pub mod sessions;
 pub mod validate;
 pub mod vault;
+pub mod webhooks;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -72,7 +74,10 @@ pub struct Services {
     pub vault: Arc<Vault>,
     /// How long a rotated key keeps working beside its replacement.
     pub key_rotation_grace: std::time::Duration,
-    /// While any clone lives, the keys' `last used` times are flushed.
+    /// How webhooks are checked and delivered (see [`webhooks`]).
+    pub webhooks: webhooks::WebhookSettings,
+    /// Held by every clone: while any lives, the keys' `last used` times are flushed and the
+    /// webhook dispatcher runs; both stop once the last is gone.
     _alive: Arc<()>,
     backend: &'static str,
 }
@@ -91,6 +96,8 @@ pub struct Settings {
     pub rate_limits: RateLimits,
     /// How long a rotated key keeps working beside its replacement (default 24 h).
     pub key_rotation_grace: std::time::Duration,
+    /// Webhook URLs and deliveries (`BAWABA_WEBHOOK_ALLOW_PRIVATE`, the retry backoff).
+    pub webhooks: webhooks::WebhookSettings,
 }
 
 /// Why the services could not start.
@@ -165,6 +172,7 @@ impl Services {
         let keys = Keys::new(settings.master_key.as_deref(), metrics.key_lookups.clone());
         let alive = access::alive();
         access::flush_keys_used_every(keys.clone(), audit.clone(), Arc::downgrade(&alive));
+        webhooks::start_dispatcher(pool.clone(), vault.clone(), settings.webhooks, Arc::downgrade(&alive));
         Ok(Services {
             pool,
             keys,
@@ -178,6 +186,7 @@ impl Services {
             places,
             vault,
             key_rotation_grace: settings.key_rotation_grace,
+            webhooks: settings.webhooks,
             _alive: alive,
             backend: target.backend.as_str(),
         })

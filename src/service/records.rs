@@ -166,6 +166,7 @@ pub fn check(s: &Services, who: &Principal, body: RecordBody) -> Result<Answer, 
 pub fn stored_member(vault: &Vault, p: PersonRow) -> Result<StoredMember, ServiceError> {
     let p = vault.open_person(p)?;
     Ok(StoredMember {
+        person_id: Some(p.id.to_string()),
         role: p.role,
         name: p.name,
         national_id: p.national_id,
@@ -244,6 +245,7 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, Serv
         .map(|a| a.code)
         .unwrap_or_default();
     let decision = stored_decision(&r.answer);
+    let life = queries::record_life(&mut conn, &r.id)?;
     let household_id = s.engine.state.read().resolve(&r.household_id).to_owned();
     Ok(StoredRecord {
         record_id: r.id,
@@ -268,5 +270,7 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, Serv
         created_at: r.created_at,
         decision,
         flags,
+        status: if life.as_ref().is_some_and(|l| l.withdrawn_at.is_some()) { "withdrawn" } else { "active" }.to_owned(),
+        version: life.map_or(1, |l| l.version.max(1) as u32),
     })
 }

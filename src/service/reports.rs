@@ -23,7 +23,7 @@ use bawaba_wire::reports::{OverlapReport, OverlapRow, OverlapTotals, ReportQuery
 use super::Services;
 use super::audit::{audit, record};
 use super::auth::{Principal, Role};
-use super::domain::{AidType, Band};
+use super::domain::{AidType, Band, FlagStatus};
 use super::error::{FieldProblem, ServiceError, validated};
 use super::places::PlaceFilters;
 use super::validate::{date, limit, nonempty, place_filter};
@@ -45,6 +45,21 @@ pub struct ReportFilter {
     /// Agency code, on either side of the pair.
     pub agency: Option<String>,
     pub band: Option<Band>,
+    /// The review statuses kept (`status=`; by default all but dismissed). Flags superseded by
+    /// a correction or closed by a withdrawal are never in a report.
+    pub statuses: Vec<FlagStatus>,
+}
+
+/// The review statuses a report keeps when `status=` is not given: all but dismissed.
+pub const DEFAULT_STATUSES: &[FlagStatus] = &[FlagStatus::Open, FlagStatus::Confirmed];
+
+/// Reads `status=`: open, confirmed, dismissed or all.
+fn statuses(v: &str) -> Option<Vec<FlagStatus>> {
+    match v {
+        "all" => Some(vec![FlagStatus::Open, FlagStatus::Confirmed, FlagStatus::Dismissed]),
+        "open" | "confirmed" | "dismissed" => FlagStatus::parse(v).map(|s| vec![s]),
+        _ => None,
+    }
 }
 
 /// A filter's date as the store compares it (`YYYY-MM-DD` text).
@@ -81,6 +96,10 @@ fn selection(
         to: text(f.to),
         band: f.band.map(|b| b.as_str().to_owned()),
         aid_type: f.aid_type.map(|t| t.as_str().to_owned()),
+        statuses: (if f.statuses.is_empty() { DEFAULT_STATUSES } else { &f.statuses[..] })
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
         agency_id,
         places: places.conditions(&written),
         scope,
@@ -244,6 +263,7 @@ pub fn request(q: &ReportQuery) -> Result<ReportRequest, ServiceError> {
         aid_type: None,
         agency: nonempty(&q.agency),
         band: None,
+        statuses: Vec::new(),
     };
     if let (Some(a), Some(b)) = (filter.from, filter.to)
         && b < a
@@ -260,6 +280,12 @@ pub fn request(q: &ReportQuery) -> Result<ReportRequest, ServiceError> {
         filter.band = Band::parse(&b);
         if filter.band.is_none() {
             problems.push(FieldProblem::new("band", "must be certain, probable or possible"));
+        }
+    }
+    if let Some(st) = nonempty(&q.status) {
+        match statuses(&st) {
+            Some(v) => filter.statuses = v,
+            None => problems.push(FieldProblem::new("status", "must be open, confirmed, dismissed or all")),
         }
     }
     let format = match nonempty(&q.format).as_deref() {
@@ -368,6 +394,7 @@ pub fn forgiving(q: &ReportQuery) -> (ReportQuery, Vec<LeftOut>) {
         aid_type: value(&q.aid_type).filter(|t| AidType::parse(t).is_some()),
         agency: value(&q.agency),
         band: value(&q.band).filter(|b| Band::parse(b).is_some()),
+        status: value(&q.status).filter(|st| statuses(st).is_some()),
         ..Default::default()
     };
     (f, left_out)
@@ -579,6 +606,54 @@ pub(crate) fn defuse(f: &str) -> std::borrow::Cow<'_, str> {
 pub const UNRESOLVED: &str = "(unresolved)";
 /// The summary's governorate key for pairs whose record names no place.
 pub const NO_PLACE: &str = "(none)";
+
+/// The summary as CSV: one line per group and currency (`section` is `agency_pair`,
+/// `governorate`, `type` or `total`; a group with no amount has one line with none), with a
+/// header; spreadsheet formulas defused. Audited as the summary is.
+pub fn summary_csv(s: &Services, who: &Principal, q: &ReportQuery) -> Result<String, ServiceError> {
+    let sum = summary(s, who, q)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = ["section", "key", "name_en", "name_ar", "households", "overlapping_records", "currency", "amount"];
+    let csv_err = |e: csv::Error| ServiceError::Internal(format!("writing CSV: {e}"));
+    w.write_record(header).map_err(csv_err)?;
+    let total = SummaryLine {
+        key: String::new(),
+        name_en: None,
+        name_ar: None,
+        households: sum.totals.households,
+        overlapping_records: sum.totals.overlapping_records,
+        amount: sum.totals.amount.clone(),
+    };
+    let sections = [
+        ("agency_pair", &sum.by_agency_pair[..]),
+        ("governorate", &sum.by_governorate[..]),
+        ("type", &sum.by_type[..]),
+        ("total", std::slice::from_ref(&total)),
+    ];
+    for (section, lines) in sections {
+        for l in lines {
+            let mut amounts: Vec<(String, String)> = l.amount.iter().map(|(c, a)| (c.clone(), a.to_string())).collect();
+            if amounts.is_empty() {
+                amounts.push((String::new(), String::new()));
+            }
+            for (currency, amount) in amounts {
+                let fields = [
+                    section.to_owned(),
+                    l.key.clone(),
+                    l.name_en.clone().unwrap_or_default(),
+                    l.name_ar.clone().unwrap_or_default(),
+                    l.households.to_string(),
+                    l.overlapping_records.to_string(),
+                    currency,
+                    amount,
+                ];
+                w.write_record(fields.iter().map(|f| defuse(f).into_owned())).map_err(csv_err)?;
+            }
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| ServiceError::Internal(format!("writing CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| ServiceError::Internal(format!("writing CSV: {e}")))
+}
 
 /// Totals by agency pair, governorate (by code) and type, and the records in the period whose
 /// location resolved to nothing.

@@ -33,7 +33,7 @@ pub fn list(s: &Services, who: &Principal, q: &FlagQuery) -> Result<FlagPage, Se
     let status = nonempty(&q.status).and_then(|st| {
         let status = FlagStatus::parse(&st);
         if status.is_none() {
-            problems.push(FieldProblem::new("status", "must be open, confirmed or dismissed"));
+            problems.push(FieldProblem::new("status", "must be open, confirmed, dismissed, superseded or withdrawn"));
         }
         status
     });

@@ -57,6 +57,9 @@ pub enum Column {
     Evidence,
     /// `reviews.note`.
     ReviewNote,
+    /// Why a record was withdrawn or a person erased (`records.withdrawn_reason`,
+    /// `record_versions.reason`).
+    Reason,
     /// The check value of `data_key`.
     Check,
 }
@@ -68,6 +71,7 @@ impl Column {
             Column::Phone => b"persons.phone",
             Column::Evidence => b"evidence",
             Column::ReviewNote => b"reviews.note",
+            Column::Reason => b"records.reason",
             Column::Check => b"data_key.check",
         }
     }

@@ -273,3 +273,83 @@ pub struct RecordPlace {
     pub governorate_code: Option<String>,
     pub locality_code: Option<String>,
 }
+
+/// Where a record stands in its life: its version, and whether (when, why) it was withdrawn.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = records)]
+pub struct RecordLife {
+    pub id: String,
+    pub version: i32,
+    pub withdrawn_at: Option<String>,
+    /// Sealed (see `service::vault`).
+    pub withdrawn_reason: Option<String>,
+}
+
+/// A record as it was before a change (a correction or a withdrawal), and the change.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = record_versions)]
+pub struct RecordVersionRow {
+    pub id: String,
+    pub record_id: String,
+    pub version: i32,
+    /// `corrected` or `withdrawn`.
+    pub action: String,
+    pub at: String,
+    pub key_id: Option<String>,
+    /// Sealed (see `service::vault`).
+    pub reason: Option<String>,
+    pub household_id: String,
+    pub assistance_type: String,
+    pub program: Option<String>,
+    pub amount: Option<f64>,
+    pub currency: Option<String>,
+    pub period_start: String,
+    pub period_end: String,
+    pub governorate: Option<String>,
+    pub locality: Option<String>,
+    pub members: i32,
+    pub decision: String,
+}
+
+/// A webhook an agency registered; `secret` is sealed (see `service::vault`).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = webhooks)]
+pub struct WebhookRow {
+    pub id: String,
+    pub agency_id: String,
+    pub url: String,
+    pub secret: String,
+    pub created_at: String,
+    /// The last alert (flag id) copied into the outbox; later ones are still to copy.
+    pub enqueued_through: String,
+}
+
+/// An alert waiting for (or done with) delivery to one webhook.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = webhook_outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub webhook_id: String,
+    pub flag_id: String,
+    pub body: String,
+    pub created_at: String,
+    pub attempts: i32,
+    pub next_attempt_at: String,
+    pub delivered_at: Option<String>,
+}
+
+/// One attempt at delivering an alert.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = webhook_deliveries)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub webhook_id: String,
+    pub outbox_id: String,
+    pub flag_id: String,
+    pub attempt: i32,
+    pub at: String,
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    /// 1 when the receiver answered 2xx.
+    pub delivered: i32,
+}

@@ -292,6 +292,348 @@ pub fn insert_flags(conn: &mut DbConn, rows: &[FlagRow]) -> QResult<()> {
     Ok(())
 }
 
+// ---- the life of a record: corrections, withdrawals, versions, export ----
+
+/// Where a record stands: its version and withdrawal.
+pub fn record_life(conn: &mut DbConn, id: &str) -> QResult<Option<RecordLife>> {
+    records::table.find(id).select(RecordLife::as_select()).first(conn).optional()
+}
+
+/// Marks a record withdrawn (its reason sealed by the caller).
+pub fn set_withdrawn(conn: &mut DbConn, id: &str, at: &str, reason: &str) -> QResult<()> {
+    diesel::update(records::table.find(id))
+        .set((records::withdrawn_at.eq(at), records::withdrawn_reason.eq(reason)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Replaces a record's content with its corrected version (same id, agency and external id).
+pub fn set_record_content(conn: &mut DbConn, row: &RecordRow, version: i32) -> QResult<()> {
+    diesel::update(records::table.find(&row.id))
+        .set((
+            records::household_id.eq(&row.household_id),
+            records::body_hash.eq(&row.body_hash),
+            records::answer.eq(&row.answer),
+            records::assistance_type.eq(&row.assistance_type),
+            records::program.eq(&row.program),
+            records::amount.eq(row.amount),
+            records::currency.eq(&row.currency),
+            records::period_start.eq(&row.period_start),
+            records::period_end.eq(&row.period_end),
+            records::governorate.eq(&row.governorate),
+            records::locality.eq(&row.locality),
+            records::governorate_code.eq(&row.governorate_code),
+            records::locality_code.eq(&row.locality_code),
+            records::version.eq(version),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Keeps a record's earlier version.
+pub fn insert_record_version(conn: &mut DbConn, row: &RecordVersionRow) -> QResult<()> {
+    diesel::insert_into(record_versions::table).values(row).execute(conn).map(drop)
+}
+
+/// A record's earlier versions, oldest first.
+pub fn record_versions(conn: &mut DbConn, record_id: &str) -> QResult<Vec<RecordVersionRow>> {
+    record_versions::table
+        .filter(record_versions::record_id.eq(record_id))
+        .order((record_versions::version.asc(), record_versions::at.asc(), record_versions::id.asc()))
+        .select(RecordVersionRow::as_select())
+        .load(conn)
+}
+
+/// Removes the members a record gave (a correction gives them again).
+pub fn delete_persons_of_record(conn: &mut DbConn, record_id: &str) -> QResult<()> {
+    diesel::delete(persons::table.filter(persons::record_id.eq(record_id))).execute(conn).map(drop)
+}
+
+/// Whether a household holds records other than `record_id`.
+pub fn household_has_others(conn: &mut DbConn, household_id: &str, record_id: &str) -> QResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        records::table.filter(records::household_id.eq(household_id)).filter(records::id.ne(record_id)),
+    ))
+    .get_result(conn)
+}
+
+/// Open flags raised by a record, or naming it as the record overlapped.
+pub fn open_flags_touching(conn: &mut DbConn, record_id: &str) -> QResult<Vec<FlagRow>> {
+    flags::table
+        .filter(flags::status.eq("open"))
+        .filter(flags::record_id.eq(record_id).or(flags::matched_record_id.eq(record_id)))
+        .order(flags::id.asc())
+        .select(FlagRow::as_select())
+        .load(conn)
+}
+
+/// Sets the status of many flags.
+pub fn set_flags_status(conn: &mut DbConn, ids: &[String], status: &str) -> QResult<()> {
+    for chunk in ids.chunks(500) {
+        diesel::update(flags::table.filter(flags::id.eq_any(chunk))).set(flags::status.eq(status)).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Refreshes an open flag that a correction still supports with what matching says now.
+pub fn refresh_flag(conn: &mut DbConn, row: &FlagRow) -> QResult<()> {
+    diesel::update(flags::table.find(&row.id))
+        .set((
+            flags::household_id.eq(&row.household_id),
+            flags::band.eq(&row.band),
+            flags::score.eq(row.score),
+            flags::matched_record_id.eq(&row.matched_record_id),
+            flags::overlap_type.eq(&row.overlap_type),
+            flags::overlap_from.eq(&row.overlap_from),
+            flags::overlap_to.eq(&row.overlap_to),
+            flags::matched_records.eq(row.matched_records),
+            flags::evidence_id.eq(&row.evidence_id),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// An agency's records whose period meets `[from, to]`, in the order they were stored, after
+/// the record `after`, at most `limit`; with each one's version and withdrawal.
+pub fn agency_records(
+    conn: &mut DbConn,
+    agency_id: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> QResult<Vec<(RecordRow, RecordLife)>> {
+    let mut q = records::table.filter(records::agency_id.eq(agency_id)).into_boxed();
+    if let Some(from) = from {
+        q = q.filter(records::period_end.ge(from.to_owned()));
+    }
+    if let Some(to) = to {
+        q = q.filter(records::period_start.le(to.to_owned()));
+    }
+    if let Some(a) = after {
+        let at: Option<String> = records::table.find(a).select(records::created_at).first(conn).optional()?;
+        let at = at.unwrap_or_default();
+        q = q.filter(
+            records::created_at.gt(at.clone()).or(records::created_at.eq(at).and(records::id.gt(a.to_owned()))),
+        );
+    }
+    q.order((records::created_at.asc(), records::id.asc()))
+        .limit(limit)
+        .select((RecordRow::as_select(), RecordLife::as_select()))
+        .load(conn)
+}
+
+/// The members of many records, in record and position order.
+pub fn persons_of_records(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<PersonRow>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            persons::table
+                .filter(persons::record_id.eq_any(chunk))
+                .order((persons::record_id.asc(), persons::position.asc()))
+                .select(PersonRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Moves records, their members, the flags they raised and the flags naming them to another
+/// household (a split).
+pub fn move_records(conn: &mut DbConn, ids: &[String], household_id: &str) -> QResult<()> {
+    for chunk in ids.chunks(500) {
+        diesel::update(records::table.filter(records::id.eq_any(chunk)))
+            .set(records::household_id.eq(household_id))
+            .execute(conn)?;
+        diesel::update(persons::table.filter(persons::record_id.eq_any(chunk)))
+            .set(persons::household_id.eq(household_id))
+            .execute(conn)?;
+        diesel::update(flags::table.filter(flags::record_id.eq_any(chunk)))
+            .set(flags::household_id.eq(household_id))
+            .execute(conn)?;
+        diesel::update(flags::table.filter(flags::matched_record_id.eq_any(chunk)))
+            .set(flags::matched_household_id.eq(household_id))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Every record of a household (ids), merged ones' included.
+pub fn record_ids_of_household(conn: &mut DbConn, household_id: &str) -> QResult<Vec<String>> {
+    records::table
+        .filter(records::household_id.eq(household_id))
+        .select(records::id)
+        .order(records::id.asc())
+        .load(conn)
+}
+
+/// Open flags raised by these records or naming them.
+pub fn open_flags_of_records(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<FlagRow>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            flags::table
+                .filter(flags::status.eq("open"))
+                .filter(flags::record_id.eq_any(chunk).or(flags::matched_record_id.eq_any(chunk)))
+                .select(FlagRow::as_select())
+                .load(conn)?,
+        );
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out.dedup_by(|a, b| a.id == b.id);
+    Ok(out)
+}
+
+// ---- alerts and webhooks ----
+
+/// Alerts of an agency: overlap flags raised by other agencies' records against its records,
+/// oldest first, after the flag `after`.
+pub fn alerts(conn: &mut DbConn, agency_id: &str, after: Option<&str>, limit: i64) -> QResult<Vec<FlagRow>> {
+    let mut q = flags::table
+        .filter(flags::matched_agency_id.eq(agency_id))
+        .filter(flags::kind.eq("overlapping_aid"))
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(flags::id.gt(a.to_owned()));
+    }
+    q.order(flags::id.asc()).limit(limit).select(FlagRow::as_select()).load(conn)
+}
+
+/// Stores a webhook.
+pub fn insert_webhook(conn: &mut DbConn, row: &WebhookRow) -> QResult<()> {
+    diesel::insert_into(webhooks::table).values(row).execute(conn).map(drop)
+}
+
+/// A webhook by id.
+pub fn webhook(conn: &mut DbConn, id: &str) -> QResult<Option<WebhookRow>> {
+    webhooks::table.find(id).select(WebhookRow::as_select()).first(conn).optional()
+}
+
+/// Every webhook, oldest first.
+pub fn all_webhooks(conn: &mut DbConn) -> QResult<Vec<WebhookRow>> {
+    webhooks::table.order(webhooks::id.asc()).select(WebhookRow::as_select()).load(conn)
+}
+
+/// Copies alerts into a webhook's outbox and moves its watermark, together.
+pub fn enqueue(conn: &mut DbConn, webhook_id: &str, rows: &[OutboxRow], through: &str) -> QResult<()> {
+    conn.transaction(|c| {
+        for r in rows {
+            diesel::insert_into(webhook_outbox::table).values(r).execute(c)?;
+        }
+        diesel::update(webhooks::table.find(webhook_id)).set(webhooks::enqueued_through.eq(through)).execute(c)?;
+        Ok(())
+    })
+}
+
+/// The oldest alert a webhook has not had delivered.
+pub fn outbox_head(conn: &mut DbConn, webhook_id: &str) -> QResult<Option<OutboxRow>> {
+    webhook_outbox::table
+        .filter(webhook_outbox::webhook_id.eq(webhook_id))
+        .filter(webhook_outbox::delivered_at.is_null())
+        .order(webhook_outbox::id.asc())
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Keeps an attempt, and what it did to the outbox row (delivered, or when to try again).
+pub fn record_attempt(
+    conn: &mut DbConn,
+    attempt: &DeliveryRow,
+    delivered_at: Option<&str>,
+    next_attempt_at: &str,
+) -> QResult<()> {
+    conn.transaction(|c| {
+        diesel::insert_into(webhook_deliveries::table).values(attempt).execute(c)?;
+        diesel::update(webhook_outbox::table.find(&attempt.outbox_id))
+            .set((
+                webhook_outbox::attempts.eq(attempt.attempt),
+                webhook_outbox::delivered_at.eq(delivered_at),
+                webhook_outbox::next_attempt_at.eq(next_attempt_at),
+            ))
+            .execute(c)?;
+        Ok(())
+    })
+}
+
+/// A webhook's delivery attempts, oldest first, after the attempt `after`.
+pub fn deliveries(conn: &mut DbConn, webhook_id: &str, after: Option<&str>, limit: i64) -> QResult<Vec<DeliveryRow>> {
+    let mut q = webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(webhook_id)).into_boxed();
+    if let Some(a) = after {
+        q = q.filter(webhook_deliveries::id.gt(a.to_owned()));
+    }
+    q.order(webhook_deliveries::id.asc()).limit(limit).select(DeliveryRow::as_select()).load(conn)
+}
+
+// ---- erasure ----
+
+/// A person row by id.
+pub fn person(conn: &mut DbConn, id: i64) -> QResult<Option<PersonRow>> {
+    persons::table.find(id).select(PersonRow::as_select()).first(conn).optional()
+}
+
+/// Every person row with this national ID's keyed hash.
+pub fn persons_by_national_id_hash(conn: &mut DbConn, hash: &str) -> QResult<Vec<PersonRow>> {
+    persons::table.filter(persons::national_id_hash.eq(hash)).select(PersonRow::as_select()).load(conn)
+}
+
+/// Removes a person row's name, national ID, phone and birth date (and their look-up hashes).
+pub fn erase_person(conn: &mut DbConn, id: i64) -> QResult<()> {
+    diesel::update(persons::table.find(id))
+        .set((
+            persons::name.eq(""),
+            persons::national_id.eq(None::<String>),
+            persons::national_id_hash.eq(None::<String>),
+            persons::phone.eq(None::<String>),
+            persons::phone_hash.eq(None::<String>),
+            persons::date_of_birth.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Flags raised by these records, or naming one of these households on either side, any status.
+pub fn flags_touching(conn: &mut DbConn, records: &[String], households: &[String]) -> QResult<Vec<FlagRow>> {
+    let mut out: Vec<FlagRow> = Vec::new();
+    for chunk in records.chunks(500) {
+        out.extend(flags::table.filter(flags::record_id.eq_any(chunk)).select(FlagRow::as_select()).load(conn)?);
+    }
+    for chunk in households.chunks(500) {
+        out.extend(
+            flags::table
+                .filter(flags::household_id.eq_any(chunk).or(flags::matched_household_id.eq_any(chunk)))
+                .select(FlagRow::as_select())
+                .load(conn)?,
+        );
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out.dedup_by(|a, b| a.id == b.id);
+    Ok(out)
+}
+
+/// Stored evidence bodies by id.
+pub fn evidence_bodies(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<EvidenceRow>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            match_evidence::table
+                .filter(match_evidence::id.eq_any(chunk))
+                .select(EvidenceRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// On SQLite, moves what the write-ahead log holds into the database file and empties it, so no
+/// old copy of a page stays there.
+pub fn checkpoint(conn: &mut DbConn) -> QResult<()> {
+    if conn.backend() == super::Backend::Sqlite {
+        diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").execute(conn)?;
+    }
+    Ok(())
+}
+
 // ---- households ----
 
 /// Stores a new household.
@@ -330,7 +672,8 @@ pub fn persons_page(conn: &mut DbConn, after: i64, limit: i64) -> QResult<Vec<(P
 
 /// A page of every record's aid in the order they were stored, after `(created_at, id)`.
 pub fn aid_page(conn: &mut DbConn, after: Option<&(String, String)>, limit: i64) -> QResult<Vec<AidRow>> {
-    let mut q = records::table.select(AidRow::as_select()).into_boxed();
+    // A withdrawn record's aid is out of overlap checks.
+    let mut q = records::table.filter(records::withdrawn_at.is_null()).select(AidRow::as_select()).into_boxed();
     if let Some((at, id)) = after {
         q = q.filter(
             records::created_at.gt(at.clone()).or(records::created_at.eq(at.clone()).and(records::id.gt(id.clone()))),
@@ -644,6 +987,8 @@ pub struct OverlapFilter {
     pub aid_type: Option<String>,
     /// Either record of the pair is this agency's.
     pub agency_id: Option<String>,
+    /// The flag's review status is one of these (none: no pair).
+    pub statuses: Vec<String>,
     /// Either record of the pair meets every condition.
     pub places: Vec<PlaceCondition>,
     /// Either record of the pair is in this scope (the caller's).
@@ -782,8 +1127,15 @@ impl Sql {
 fn overlap_selection(sql: &mut Sql, f: &OverlapFilter) {
     sql.push(
         " FROM flags f JOIN records r ON r.id = f.record_id JOIN records m ON m.id = f.matched_record_id \
-         WHERE f.kind IN ('overlapping_aid', 'duplicate_record')",
+         WHERE f.kind IN ('overlapping_aid', 'duplicate_record') \
+         AND r.withdrawn_at IS NULL AND m.withdrawn_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM flags g WHERE g.record_id = f.record_id \
+         AND g.matched_record_id = f.matched_record_id AND g.kind = f.kind AND g.id > f.id \
+         AND g.status NOT IN ('superseded', 'withdrawn'))",
     );
+    // A pair flagged twice (at intake as possible, again when a reviewer merged the two
+    // households) is listed once, by its latest flag; withdrawn records leave the report.
+    sql.push(" AND f.status IN ").list(&f.statuses);
     if let Some(from) = &f.from {
         sql.push(" AND f.overlap_to >= ").bind(from);
     }
@@ -1053,7 +1405,7 @@ pub fn unresolved_counts(conn: &mut DbConn, f: &RecordFilter) -> QResult<(i64, i
         records::governorate_code.is_null().and(records::governorate.is_not_null().or(records::locality.is_not_null()));
     let loc_unresolved = records::locality.is_not_null().and(records::locality_code.is_null());
     let filtered = || {
-        let mut q = records::table.into_boxed();
+        let mut q = records::table.filter(records::withdrawn_at.is_null()).into_boxed();
         if let Some(from) = &f.from {
             q = q.filter(records::period_end.ge(from.clone()));
         }

@@ -78,6 +78,32 @@ diesel::table! {
         created_at -> Text,
         governorate_code -> Nullable<Text>,
         locality_code -> Nullable<Text>,
+        version -> Integer,
+        withdrawn_at -> Nullable<Text>,
+        withdrawn_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    record_versions (id) {
+        id -> Text,
+        record_id -> Text,
+        version -> Integer,
+        action -> Text,
+        at -> Text,
+        key_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        household_id -> Text,
+        assistance_type -> Text,
+        program -> Nullable<Text>,
+        amount -> Nullable<Double>,
+        currency -> Nullable<Text>,
+        period_start -> Text,
+        period_end -> Text,
+        governorate -> Nullable<Text>,
+        locality -> Nullable<Text>,
+        members -> Integer,
+        decision -> Text,
     }
 }
 
@@ -192,6 +218,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        agency_id -> Text,
+        url -> Text,
+        secret -> Text,
+        created_at -> Text,
+        enqueued_through -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_outbox (id) {
+        id -> Text,
+        webhook_id -> Text,
+        flag_id -> Text,
+        body -> Text,
+        created_at -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Text,
+        delivered_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        outbox_id -> Text,
+        flag_id -> Text,
+        attempt -> Integer,
+        at -> Text,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        delivered -> Integer,
+    }
+}
+
 diesel::joinable!(api_keys -> agencies (agency_id));
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(user_sessions -> users (user_id));
@@ -200,6 +264,7 @@ diesel::joinable!(records -> households (household_id));
 diesel::joinable!(persons -> records (record_id));
 diesel::joinable!(flags -> records (record_id));
 diesel::joinable!(reviews -> flags (flag_id));
+diesel::joinable!(record_versions -> records (record_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
@@ -217,4 +282,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     places,
     place_aliases,
     data_key,
+    record_versions,
+    webhooks,
+    webhook_outbox,
+    webhook_deliveries,
 );

@@ -1,27 +1,36 @@
 //! One household: its members as every agency knows them, its aid history across agencies and
 //! its open flags with their evidence. The view is `service::households::get`, audited there.
+//! Caseworkers and auditors may split a wrong join from here (`service::life::split`).
 
 use actix_web::HttpResponse;
-use actix_web::web::{Data, Path};
+use actix_web::web::{Data, Form, Path, Query};
 use maud::{Markup, html};
 
-use bawaba_wire::households::KnownMember;
+use bawaba_wire::households::{AidEntry, KnownMember};
+use bawaba_wire::life::SplitBody;
 
 use super::flags::flag_card;
 use super::layout::{self, Nav, aid_table, auto, ltr, short};
 use super::words::{self, Lang};
-use super::{Ctx, UiError, run};
+use super::{Ctx, UiError, run, see_other, url_encode};
 use crate::service::Services;
 use crate::service::households::{self, VIEW};
-use crate::service::review;
+use crate::service::{life, review};
 
 /// `GET /ui/households/{id}`.
-pub async fn page(ctx: Ctx, s: Data<Services>, id: Path<String>) -> Result<HttpResponse, UiError> {
+pub async fn page(
+    ctx: Ctx,
+    s: Data<Services>,
+    id: Path<String>,
+    q: Query<std::collections::HashMap<String, String>>,
+) -> Result<HttpResponse, UiError> {
     let session = ctx.require(VIEW)?;
     let l = ctx.lang;
     let id = id.into_inner();
     let who = session.principal.clone();
     let may_review = review::ROLES.contains(&who.role);
+    let may_split = life::SPLIT.contains(&who.role);
+    let split_done = q.get("done").is_some_and(|d| d == "split");
     let csrf = session.csrf.clone();
     let back = ctx.here.clone();
     let v = run(l, move || households::get(&s, &who, &id)).await?;
@@ -30,6 +39,10 @@ pub async fn page(ctx: Ctx, s: Data<Services>, id: Path<String>) -> Result<HttpR
     let agencies: std::collections::BTreeSet<&str> = v.members.iter().map(|m| m.agency.as_str()).collect();
     let body = html! {
         h1 { (l.t("أسرة", "Household")) " " (auto(&title)) }
+        @if split_done {
+            p.notice role="status" { (l.t("فُصلت السجلات المختارة في هذه الأسرة الجديدة، ولن تُربط بالأسرة الأخرى.",
+                "The chosen records now form this new household; it will not be linked with the other again.")) }
+        }
         section.card {
             dl.facts {
                 dt { (l.t("رقم الأسرة في البوابة", "Gateway household id")) } dd { (ltr(&v.household_id)) }
@@ -55,8 +68,57 @@ pub async fn page(ctx: Ctx, s: Data<Services>, id: Path<String>) -> Result<HttpR
             p.muted { (l.t("لا توجد تنبيهات مفتوحة.", "No open flags.")) }
         }
         @for f in &v.open_flags { (flag_card(l, f, may_review.then_some((csrf.as_str(), back.as_str())), true)) }
+        @if may_split && v.aid_history.iter().filter(|a| a.record_id.is_some()).count() > 1 {
+            (split_form(l, &v.household_id, &v.aid_history, &csrf))
+        }
     };
     Ok(layout::page(&ctx, Nav::Search, &title, body))
+}
+
+/// The form that splits a wrong join: the records checked leave for a new household.
+fn split_form(l: Lang, household_id: &str, aid: &[AidEntry], csrf: &str) -> Markup {
+    html! {
+        h2 { (l.t("فصل أسرة رُبطت خطأً", "Split a wrong join")) }
+        form.card.split method="post" action={ "/ui/households/" (url_encode(household_id)) "/split" } {
+            input type="hidden" name="csrf" value=(csrf);
+            p.muted { (l.t("اختر السجلات التي لا تخص هذه الأسرة: تنتقل إلى أسرة جديدة، ولا تُربط الأسرتان بعد ذلك.",
+                "Check the records that do not belong to this household: they move to a new household, and the two are never linked again.")) }
+            ul.choices {
+                @for a in aid {
+                    @if let Some(r) = &a.record_id {
+                        li { label {
+                            input type="checkbox" name="records" value=(r);
+                            " " (auto(&a.agency)) " · " (words::aid_type(l, &a.aid_type)) " · "
+                            (ltr(&a.period_start)) " – " (ltr(&a.period_end))
+                        } }
+                    }
+                }
+            }
+            label for="split-note" { (l.t("السبب", "Why")) }
+            textarea #split-note name="note" rows="2" maxlength="2000" {}
+            div { button #split type="submit" { (l.t("فصل السجلات المختارة", "Split the checked records")) } }
+        }
+    }
+}
+
+/// `POST /ui/households/{id}/split`: the checked records leave for a new household, whose page
+/// follows.
+pub async fn split(
+    ctx: Ctx,
+    s: Data<Services>,
+    id: Path<String>,
+    form: Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, UiError> {
+    let session = ctx.require(life::SPLIT)?;
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    ctx.check_csrf(&field("csrf"))?;
+    let l = ctx.lang;
+    let records: Vec<String> = form.iter().filter(|(n, _)| n == "records").map(|(_, v)| v.clone()).collect();
+    let body = SplitBody { records, note: field("note").replace("\r\n", "\n") };
+    let who = session.principal.clone();
+    let id = id.into_inner();
+    let done = run(l, move || life::split(&s, &who, &id, body)).await?;
+    Ok(see_other(&format!("/ui/households/{}?done=split", url_encode(&done.new_household_id))))
 }
 
 /// "The latest N of M" when a list was capped.

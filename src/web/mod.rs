@@ -73,6 +73,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/search", web::get().to(search::page))
                 .route("/search", web::post().to(search::submit))
                 .route("/households/{id}", web::get().to(household::page))
+                .route("/households/{id}/split", web::post().to(household::split))
                 .route("/review", web::get().to(review::page))
                 .route("/review/{id}", web::post().to(review::submit))
                 .route("/reports", web::get().to(reports::page))

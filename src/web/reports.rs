@@ -38,6 +38,7 @@ fn report_query(mut q: PageQuery) -> ReportQuery {
         aid_type: take("type"),
         agency: take("agency"),
         band: take("band"),
+        status: take("status"),
         format: None,
         limit: take("limit"),
         cursor: take("cursor"),
@@ -77,6 +78,7 @@ fn query_of(f: &ReportQuery, limit: usize) -> String {
     add("type", &f.aid_type);
     add("agency", &f.agency);
     add("band", &f.band);
+    add("status", &f.status);
     if limit != PAGE {
         p.push(format!("limit={limit}"));
     }
@@ -199,6 +201,16 @@ fn filters(l: Lang, f: &ReportQuery) -> Markup {
                         @for b in Band::ALL {
                             option value=(b.as_str()) selected[f.band.as_deref() == Some(b.as_str())] { (words::band(l, b.as_str())) }
                         }
+                    }
+                }
+                div {
+                    label for="status" { (l.t("حالة المراجعة", "Review status")) }
+                    select #status name="status" {
+                        option value="" { (l.t("الكل عدا المرفوض", "all but dismissed")) }
+                        @for st in ["open", "confirmed", "dismissed"] {
+                            option value=(st) selected[f.status.as_deref() == Some(st)] { (words::status(l, st)) }
+                        }
+                        option value="all" selected[f.status.as_deref() == Some("all")] { (l.t("الكل", "all")) }
                     }
                 }
                 div { button type="submit" { (l.t("تطبيق", "Apply")) } }

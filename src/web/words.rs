@@ -110,6 +110,8 @@ pub fn status(l: Lang, s: &str) -> &'static str {
         "open" => l.t("بانتظار المراجعة", "awaiting review"),
         "confirmed" => l.t("مؤكَّد", "confirmed"),
         "dismissed" => l.t("مرفوض", "dismissed"),
+        "superseded" => l.t("تجاوزه تصحيح", "superseded"),
+        "withdrawn" => l.t("سُحب السجل", "withdrawn"),
         _ => l.t("غير معروف", "unknown"),
     }
 }

@@ -62,7 +62,7 @@ fn error_bodies() {
 fn a_known_path_with_another_method_is_405_with_allow() {
     let app = TestApp::start(Backend::Sqlite);
     for (method, path, allow) in
-        [("DELETE", "/v1/records", "POST"), ("PUT", "/v1/agencies", "POST, GET"), ("POST", "/healthz", "GET")]
+        [("DELETE", "/v1/records", "POST, GET"), ("PUT", "/v1/agencies", "POST, GET"), ("POST", "/healthz", "GET")]
     {
         let res = match ureq::request(method, &format!("{}{path}", app.base)).call() {
             Err(ureq::Error::Status(_, r)) => r,

@@ -12,6 +12,7 @@ mod foundation;
 mod fuzzed;
 mod hardening;
 mod import;
+mod life;
 mod operations;
 mod pages;
 mod places;

@@ -6,23 +6,23 @@ use serde_json::{Value, json};
 use crate::support::{Backend, MASTER, TestApp, record};
 
 /// A browser-like HTTP client: keeps the session and language cookies, never follows
-/// redirects (so that tests see them).
-struct Client {
+/// redirects (so that tests see them). Other modules' page tests use it too.
+pub(crate) struct Client {
     base: String,
     agent: ureq::Agent,
     cookies: Vec<(String, String)>,
 }
 
-struct Page {
-    status: u16,
-    location: Option<String>,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
     set_cookies: Vec<String>,
     headers: Vec<(String, String)>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Page {
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let at = self.body.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
         self.body[at..].split('"').next().expect("csrf value").to_owned()
     }
@@ -44,7 +44,7 @@ impl Client {
         Client { base: app.base.clone(), agent: ureq::AgentBuilder::new().redirects(0).build(), cookies: vec![] }
     }
 
-    fn signed_in(app: &TestApp, key: &str) -> Client {
+    pub(crate) fn signed_in(app: &TestApp, key: &str) -> Client {
         let mut c = Client::new(app);
         let p = c.sign_in(key, "/ui/search");
         assert_eq!(p.status, 303, "{}", p.body);
@@ -93,13 +93,13 @@ impl Client {
         Page { status, location, set_cookies, headers, body }
     }
 
-    fn get(&mut self, path: &str) -> Page {
+    pub(crate) fn get(&mut self, path: &str) -> Page {
         let r = self.agent.get(&format!("{}{path}", self.base));
         self.send(r, None)
     }
 
     /// A form posted from one of the gateway's pages: the browser says so in `Origin`.
-    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let r = self.agent.post(&format!("{}{path}", self.base)).set("Origin", &self.base);
         self.send(r, Some(form))
     }

@@ -143,6 +143,7 @@ impl TestApp {
             match_config: Default::default(),
             rate_limits: Default::default(),
             key_rotation_grace: std::time::Duration::from_secs(24 * 60 * 60),
+            webhooks: Default::default(),
         }
     }
 

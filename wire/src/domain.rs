@@ -126,6 +126,10 @@ string_enum! {
         Confirmed => "confirmed",
         /// A reviewer dismissed it.
         Dismissed => "dismissed",
+        /// A correction of its record (or a split of its household) no longer supports it.
+        Superseded => "superseded",
+        /// Its record (or the record it names) was withdrawn by the agency that posted it.
+        Withdrawn => "withdrawn",
     }
 }
 

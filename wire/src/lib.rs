@@ -15,6 +15,7 @@ pub mod agencies;
 pub mod domain;
 pub mod errors;
 pub mod households;
+pub mod life;
 pub mod places;
 pub mod records;
 pub mod reports;

@@ -16,6 +16,12 @@ pub struct StoredRecord {
     pub created_at: String,
     pub decision: Decision,
     pub flags: Vec<StoredFlag>,
+    /// `active`, or `withdrawn` by the agency that posted it (see its history).
+    #[serde(default)]
+    pub status: String,
+    /// 1, and one more with each correction.
+    #[serde(default)]
+    pub version: u32,
 }
 
 /// Aid as stored.
@@ -47,6 +53,9 @@ pub struct StoredLocation {
 /// A member as stored.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StoredMember {
+    /// This member row's id (what `POST /v1/persons/{person_id}/erase` takes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<String>,
     pub role: String,
     pub name: String,
     pub national_id: Option<String>,

@@ -126,6 +126,9 @@ pub struct ReportQuery {
     pub agency: Option<String>,
     /// certain, probable or possible.
     pub band: Option<String>,
+    /// Review status of the pairs: open, confirmed, dismissed or all (default: all but
+    /// dismissed). Totals count what this keeps.
+    pub status: Option<String>,
     /// json (default) or csv.
     pub format: Option<String>,
     /// JSON page size, 1 to 10,000 (default 1,000); CSV holds every row.

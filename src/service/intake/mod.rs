@@ -22,6 +22,7 @@ use crossbeam_channel::{Sender, bounded};
 use sha2::{Digest, Sha256};
 
 use super::audit::WriteTurn;
+use super::auth::Principal;
 use super::domain::*;
 use super::error::ServiceError;
 use super::index::{Engine, NextIds};
@@ -31,10 +32,12 @@ use crate::metrics::Metrics;
 use crate::store::DbConn;
 use writer::Writer;
 
+mod correct;
 pub mod order;
 mod plan;
 mod writer;
 
+pub(crate) use correct::stored_decision;
 pub use plan::{Plan, plan};
 
 /// Most items taken into one group.
@@ -87,7 +90,7 @@ pub enum Outcome {
     Replayed(Answer),
 }
 
-type ItemResult = Result<Outcome, ServiceError>;
+pub type ItemResult = Result<Outcome, ServiceError>;
 
 struct Submission {
     agency: AgencyRef,
@@ -98,9 +101,16 @@ struct Submission {
 /// Work that must not interleave with intake (merges, dismissals), run alone on the writer.
 pub type Exclusive = Box<dyn FnOnce(&mut DbConn, &Engine, &OverlapPolicy) + Send>;
 
+/// Work that must not interleave with intake and makes households (a split), run alone on the
+/// writer with its id counters; it puts them back itself if it writes nothing.
+pub type WithIds = Box<dyn FnOnce(&mut DbConn, &Engine, &OverlapPolicy, &mut NextIds) + Send>;
+
 enum Job {
     Submit(Submission),
     Exclusive(Exclusive),
+    WithIds(WithIds),
+    /// A stored record corrected (see [`correct`]): taken alone, between groups.
+    Correct(Box<correct::Correction>),
 }
 
 /// Items handed to the writer, whose outcomes are still to come.
@@ -163,6 +173,30 @@ impl Intake {
         // A full queue answers at once (503 with Retry-After) rather than holding a worker.
         let sent = self.tx.try_send(Job::Submit(Submission { agency, items, reply })).is_ok();
         Pending { n, answer: sent.then_some(answer) }
+    }
+
+    /// Corrects a stored record of `agency` on the writer, matched again as a new record would
+    /// be, and waits for the outcome (blocking). `Replayed` when nothing changed.
+    /// The correction is audited as `who`'s, in its own transaction.
+    pub fn correct(&self, agency: AgencyRef, record_id: String, who: Principal, item: Item) -> ItemResult {
+        let (reply, answer) = bounded(1);
+        let job = correct::Correction { agency, record_id, who, item, reply };
+        self.tx.try_send(Job::Correct(Box::new(job))).map_err(|_| ServiceError::Unavailable)?;
+        answer.recv().map_err(|_| ServiceError::Unavailable)?
+    }
+
+    /// Runs `f` on the writer, alone, with the writer's id counters (for work that makes
+    /// households), and returns what it returns (blocking).
+    pub fn exclusive_with_ids<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn, &Engine, &OverlapPolicy, &mut NextIds) -> Result<T, ServiceError> + Send + 'static,
+    ) -> Result<T, ServiceError> {
+        let (reply, answer) = bounded(1);
+        let job: WithIds = Box::new(move |c, e, p, n| {
+            let _ = reply.send(f(c, e, p, n));
+        });
+        self.tx.send(Job::WithIds(job)).map_err(|_| ServiceError::Unavailable)?;
+        answer.recv().map_err(|_| ServiceError::Unavailable)?
     }
 
     /// Runs `f` on the writer, alone, and returns what it returns (blocking).

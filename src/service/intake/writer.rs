@@ -58,6 +58,14 @@ impl Writer {
                     f(&mut self.conn, &self.engine, &self.policy);
                     continue;
                 }
+                Job::Correct(job) => {
+                    self.correct(*job);
+                    continue;
+                }
+                Job::WithIds(f) => {
+                    f(&mut self.conn, &self.engine, &self.policy, &mut self.next);
+                    continue;
+                }
                 Job::Submit(s) => s,
             };
             let mut count = first.items.len();
@@ -184,6 +192,28 @@ impl Writer {
     }
 }
 
+/// The answer stored for a record, its evidence put back from the flags' rows.
+pub(super) fn replayed_answer(
+    c: &mut DbConn,
+    vault: &Vault,
+    existing: RecordRow,
+) -> Result<Answer, diesel::result::Error> {
+    let mut answer: Answer =
+        serde_json::from_str(&existing.answer).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    let stored = queries::flags_of_record(c, &existing.id)?;
+    for f in &mut answer.flags {
+        if let Some(row) = stored.iter().find(|r| Some(&r.id) == f.flag_id.as_ref())
+            && let Some(evidence) = vault.open_evidence(&row.evidence).ok().and_then(|e| serde_json::from_str(&e).ok())
+        {
+            f.evidence = evidence;
+        }
+    }
+    // The codes as they stand (resolved again since, or stored before codes were kept).
+    answer.governorate_code = existing.governorate_code;
+    answer.locality_code = existing.locality_code;
+    Ok(answer)
+}
+
 type StoreResult = Result<(ItemResult, Option<Staged>), diesel::result::Error>;
 
 #[expect(clippy::too_many_arguments, reason = "the writer's parts, borrowed apart so the group loop can keep the rest")]
@@ -201,21 +231,7 @@ fn store_item(
     let record = &item.record;
     if let Some(existing) = queries::record_by_external(c, &agency.id, &record.external_id)? {
         if existing.body_hash == vault.body_hash(&item.body_hash) {
-            let mut answer: Answer = serde_json::from_str(&existing.answer)
-                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
-            let stored = queries::flags_of_record(c, &existing.id)?;
-            for f in &mut answer.flags {
-                if let Some(row) = stored.iter().find(|r| Some(&r.id) == f.flag_id.as_ref())
-                    && let Some(evidence) =
-                        vault.open_evidence(&row.evidence).ok().and_then(|e| serde_json::from_str(&e).ok())
-                {
-                    f.evidence = evidence;
-                }
-            }
-            // The codes as they stand (resolved again since, or stored before codes were kept).
-            answer.governorate_code = existing.governorate_code;
-            answer.locality_code = existing.locality_code;
-            return Ok((Ok(Outcome::Replayed(answer)), None));
+            return Ok((Ok(Outcome::Replayed(replayed_answer(c, vault, existing)?)), None));
         }
         return Ok((
             Err(ServiceError::Conflict(format!(
@@ -286,6 +302,38 @@ fn store_item(
             locality_code: record.locality_code.clone(),
         },
     )?;
+    let person_ids = write_members_and_flags(
+        c,
+        vault,
+        next,
+        &record_id,
+        &household_id,
+        record,
+        &answer.flags,
+        &plan.agency_ids,
+        &created_at,
+        &[],
+    )?;
+    let staged = Staged { household_seq, new_household, person_ids, record_id };
+    Ok((Ok(Outcome::Created(answer)), Some(staged)))
+}
+
+/// Writes a record's members (national ID and phone sealed, with their hashes), the evidence of
+/// its matches (sealed, once per matched household) and its flags; returns the members' ids.
+/// Shared by intake and correction.
+#[expect(clippy::too_many_arguments, reason = "the parts of one record's rows, borrowed apart")]
+pub(super) fn write_members_and_flags(
+    c: &mut DbConn,
+    vault: &Vault,
+    next: &mut NextIds,
+    record_id: &str,
+    household_id: &str,
+    record: &NewRecord,
+    flags: &[FlagOut],
+    agency_ids: &std::collections::HashMap<String, String>,
+    created_at: &str,
+    kept: &[String],
+) -> Result<Vec<u64>, diesel::result::Error> {
     let mut person_ids = Vec::with_capacity(record.members.len());
     let rows: Vec<PersonRow> = record
         .members
@@ -297,8 +345,8 @@ fn store_item(
             person_ids.push(id);
             vault.seal_person(PersonRow {
                 id: id as i64,
-                record_id: record_id.clone(),
-                household_id: household_id.clone(),
+                record_id: record_id.to_owned(),
+                household_id: household_id.to_owned(),
                 position: i as i32,
                 role: m.role.as_str().to_owned(),
                 name: m.name.clone(),
@@ -316,8 +364,8 @@ fn store_item(
     // matched once may overlap several agencies' aid).
     let mut evidence_rows: Vec<EvidenceRow> = Vec::new();
     let mut evidence_of: Vec<(&str, String)> = Vec::new();
-    let mut flag_rows: Vec<FlagRow> = Vec::with_capacity(answer.flags.len());
-    for f in &answer.flags {
+    let mut flag_rows: Vec<FlagRow> = Vec::with_capacity(flags.len());
+    for f in flags {
         let evidence_id = match evidence_of.iter().find(|(h, _)| *h == f.matched_household_id) {
             Some((_, id)) => id.clone(),
             None => {
@@ -333,26 +381,30 @@ fn store_item(
         };
         flag_rows.push(FlagRow {
             id: f.flag_id.clone().unwrap_or_default(),
-            record_id: record_id.clone(),
-            household_id: household_id.clone(),
+            record_id: record_id.to_owned(),
+            household_id: household_id.to_owned(),
             kind: f.kind.as_str().to_owned(),
             band: f.band.as_str().to_owned(),
             score: f.score,
             matched_household_id: f.matched_household_id.clone(),
             matched_record_id: f.matched_record_id.clone(),
-            matched_agency_id: plan.agency_ids.get(f.matched_agency.as_deref().unwrap_or("")).cloned(),
+            matched_agency_id: agency_ids.get(f.matched_agency.as_deref().unwrap_or("")).cloned(),
             overlap_type: f.overlap.as_ref().map(|o| o.aid_type.as_str().to_owned()),
             overlap_from: f.overlap.as_ref().map(|o| o.from.clone()),
             overlap_to: f.overlap.as_ref().map(|o| o.to.clone()),
             evidence: String::new(),
             status: FlagStatus::Open.as_str().to_owned(),
-            created_at: created_at.clone(),
+            created_at: created_at.to_owned(),
             matched_records: f.matched_records.map(|n| n as i32),
             evidence_id: Some(evidence_id),
         });
     }
     queries::insert_evidence(c, &evidence_rows)?;
-    queries::insert_flags(c, &flag_rows)?;
-    let staged = Staged { household_seq, new_household, person_ids, record_id };
-    Ok((Ok(Outcome::Created(answer)), Some(staged)))
+    // Flags a correction still supports are already stored: brought up to date, not raised again.
+    let (refreshed, raised): (Vec<FlagRow>, Vec<FlagRow>) = flag_rows.into_iter().partition(|f| kept.contains(&f.id));
+    for f in &refreshed {
+        queries::refresh_flag(c, f)?;
+    }
+    queries::insert_flags(c, &raised)?;
+    Ok(person_ids)
 }

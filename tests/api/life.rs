@@ -1,0 +1,791 @@
+//! Issue 13: the life of a record over HTTP, on SQLite and PostgreSQL: honest reports (status
+//! filter, totals, a merged pair once, summary CSV), withdrawal, correction (matched again
+//! through the intake writer, also against a concurrent post), and an agency's export.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::pages::Client;
+use crate::support::{Backend, MASTER, TestApp, record};
+
+both_backends!(
+    reports_follow_the_status_filter_and_list_a_merged_pair_once,
+    withdrawn_record_leaves_reports_and_overlap_checks,
+    correction_closes_what_it_no_longer_supports,
+    concurrent_correction_and_post_stay_consistent,
+    export_pages_own_records_as_json_and_csv,
+    split_pair_is_not_joined_again,
+    erased_person_leaves_no_trace,
+    webhook_retries_in_order_and_survives_a_restart,
+);
+
+fn flags(v: &Value) -> Vec<Value> {
+    v["flags"].as_array().cloned().unwrap_or_default()
+}
+
+fn id(v: &Value, field: &str) -> String {
+    v[field].as_str().unwrap_or_else(|| panic!("{field} in {v}")).to_owned()
+}
+
+fn rows(rep: &Value) -> usize {
+    rep["rows"].as_array().map_or(usize::MAX, Vec::len)
+}
+
+fn get_text(app: &TestApp, path: &str, key: &str) -> (u16, String, String) {
+    let resp = ureq::get(&format!("{}{path}", app.base)).set("Authorization", &format!("Bearer {key}")).call();
+    let resp = match resp {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("transport error: {e}"),
+    };
+    let (status, ct) = (resp.status(), resp.content_type().to_owned());
+    (status, ct, resp.into_string().unwrap_or_default())
+}
+
+fn reports_follow_the_status_filter_and_list_a_merged_pair_once(b: Backend) {
+    let app = TestApp::start(b);
+    let w = app.agency("WFP", "submitter");
+    let u = app.agency("UNRWA", "submitter");
+    let z = app.agency("ZAKAT", "submitter");
+    let cw = app.agency("MOSD", "caseworker");
+    let auditor = app.agency("AUDIT", "auditor");
+    app.post("/v1/records", &w, &record("w-1"));
+    let (_, second) = app.post("/v1/records", &u, &record("u-1"));
+    let flag = id(&flags(&second)[0], "flag_id");
+    let (s, rep) = app.get("/v1/reports/overlaps", &auditor);
+    assert_eq!((s, rows(&rep)), (200, 1), "{rep}");
+    assert_eq!(rep["totals"]["amount"]["ILS"], 750.0);
+    // Dismissed: out of the default report and its totals, there when asked for.
+    let (s, _) = app.post(&format!("/v1/flags/{flag}/review"), &cw, &json!({"decision": "dismiss"}));
+    assert_eq!(s, 200);
+    let (_, rep) = app.get("/v1/reports/overlaps", &auditor);
+    assert_eq!(rows(&rep), 0, "{rep}");
+    assert_eq!(rep["totals"]["rows"], 0);
+    assert!(rep["totals"]["amount"].as_object().is_none_or(|m| m.is_empty()), "{rep}");
+    let (_, sum) = app.get("/v1/reports/summary", &auditor);
+    assert_eq!(sum["totals"]["overlapping_records"], 0, "{sum}");
+    for (status, n) in [("dismissed", 1), ("all", 1), ("open", 0), ("confirmed", 0)] {
+        let (s, rep) = app.get(&format!("/v1/reports/overlaps?status={status}"), &auditor);
+        assert_eq!((s, rows(&rep)), (200, n), "status={status}: {rep}");
+        assert_eq!(rep["totals"]["rows"], n, "status={status}");
+    }
+    let (_, sum) = app.get("/v1/reports/summary?status=dismissed", &auditor);
+    assert_eq!(sum["totals"]["amount"]["ILS"], 750.0, "{sum}");
+    let (s, e) = app.get("/v1/reports/overlaps?status=closed", &auditor);
+    assert_eq!((s, e["error"]["details"][0]["field"].as_str()), (400, Some("status")), "{e}");
+
+    // A possible match overlapping known aid is flagged twice, at intake and when a reviewer
+    // merges the households: one pair, one row.
+    let known = json!({"external_id": "u-2", "assistance": {"type": "food", "amount": 300.0, "currency": "ILS", "period_start": "2026-01-01", "period_end": "2026-03-31"},
+        "location": {"governorate": "الخليل"},
+        "members": [{"role": "head", "name": "خليل ابراهيم يوسف العمايرة", "national_id": "852741963", "date_of_birth": "1970-01-01", "sex": "M"}]});
+    app.post("/v1/records", &u, &known);
+    let vague = json!({"external_id": "z-1", "assistance": {"type": "food", "amount": 200.0, "currency": "ILS", "period_start": "2026-02-01", "period_end": "2026-02-28"},
+        "location": {"governorate": "بيت لحم"}, "members": [{"role": "head", "name": "خليل العمايرة"}]});
+    let (_, v) = app.post("/v1/records", &z, &vague);
+    let same = flags(&v).into_iter().find(|f| f["kind"] == "possible_same_household").expect("possible flag");
+    let (s, rev) =
+        app.post(&format!("/v1/flags/{}/review", id(&same, "flag_id")), &cw, &json!({"decision": "confirm"}));
+    assert_eq!(s, 200, "{rev}");
+    let (_, rep) = app.get("/v1/reports/overlaps?status=all&type=food", &auditor);
+    let z_rows: Vec<&Value> =
+        rep["rows"].as_array().expect("rows").iter().filter(|r| r["record_id"] == v["record_id"]).collect();
+    assert_eq!(z_rows.len(), 1, "{rep}");
+    assert_eq!(rep["totals"]["rows"], 1, "{rep}");
+
+    // The summary as CSV.
+    let (s, ct, text) = get_text(&app, "/v1/reports/summary?format=csv&status=all", &auditor);
+    assert_eq!(s, 200);
+    assert!(ct.starts_with("text/csv"), "{ct}");
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("section,key,name_en,name_ar,households,overlapping_records,currency,amount"));
+    let body: Vec<&str> = lines.collect();
+    assert!(body.iter().any(|l| l.starts_with("agency_pair,UNRWA|WFP,")), "{text}");
+    assert!(body.iter().any(|l| l.starts_with("type,food,")), "{text}");
+    assert!(body.iter().any(|l| l.starts_with("total,,,,2,2,ILS,950")), "{text}");
+    assert_eq!(get_text(&app, "/v1/reports/summary?format=csv", &w).0, 403);
+    assert_eq!(get_text(&app, "/v1/reports/summary?format=xml", &auditor).0, 400);
+}
+
+fn withdrawn_record_leaves_reports_and_overlap_checks(b: Backend) {
+    let app = TestApp::start(b);
+    let w = app.agency("WFP", "submitter");
+    let u = app.agency("UNRWA", "submitter");
+    let n = app.agency("NRC", "submitter");
+    let cw = app.agency("MOSD", "caseworker");
+    let auditor = app.agency("AUDIT", "auditor");
+    let (_, first) = app.post("/v1/records", &w, &record("w-1"));
+    let (_, second) = app.post("/v1/records", &u, &record("u-1"));
+    assert_eq!(second["decision"], "duplicate");
+    let w1 = id(&first, "record_id");
+    let flag = id(&flags(&second)[0], "flag_id");
+    let (_, rep) = app.get("/v1/reports/overlaps", &auditor);
+    assert_eq!(rows(&rep), 1);
+    // Bad input first: nothing changes.
+    let path = format!("/v1/records/{w1}");
+    let (s, e) = app.req("DELETE", &path, Some(&w), Some(&json!({"reason": "  "})));
+    assert_eq!((s, e["error"]["details"][0]["field"].as_str()), (400, Some("reason")), "{e}");
+    let (s, e) = app.req("DELETE", &path, Some(&w), Some(&json!({})));
+    assert_eq!((s, e["error"]["details"][0]["field"].as_str()), (400, Some("reason")), "{e}");
+    assert_eq!(app.req("DELETE", &path, Some(&u), Some(&json!({"reason": "not ours"}))).0, 404);
+    assert_eq!(app.req("DELETE", &path, Some(&cw), Some(&json!({"reason": "no"}))).0, 403);
+    assert_eq!(app.req("DELETE", "/v1/records/nope", Some(&w), Some(&json!({"reason": "no"}))).0, 404);
+    assert_eq!(app.get(&path, &w).1["status"], "active");
+
+    let (s, out) = app.req("DELETE", &path, Some(&w), Some(&json!({"reason": "aid never delivered"})));
+    assert_eq!(s, 200, "{out}");
+    assert_eq!(out["status"], "withdrawn");
+    assert_eq!(out["flags_closed"], json!([flag]));
+    assert_eq!(app.req("DELETE", &path, Some(&w), Some(&json!({"reason": "again"}))).0, 409);
+    // Out of the report and its totals, whatever the status asked for.
+    for q in ["", "?status=all"] {
+        let (_, rep) = app.get(&format!("/v1/reports/overlaps{q}"), &auditor);
+        assert_eq!((rows(&rep), &rep["totals"]["rows"]), (0, &json!(0)), "{rep}");
+    }
+    let (_, rec) = app.get(&format!("/v1/records/{}", id(&second, "record_id")), &u);
+    assert_eq!(rec["flags"][0]["status"], "withdrawn", "{rec}");
+    let (_, rec) = app.get(&path, &w);
+    assert_eq!(rec["status"], "withdrawn");
+    // Still readable, with its history.
+    let (s, h) = app.get(&format!("{path}/history"), &w);
+    assert_eq!(s, 200, "{h}");
+    assert_eq!(h["status"], "withdrawn");
+    let last = h["versions"].as_array().and_then(|v| v.last()).cloned().expect("a version");
+    assert_eq!((last["current"].as_bool(), last["ended"]["action"].as_str()), (Some(true), Some("withdrawn")));
+    assert_eq!(last["ended"]["reason"], "aid never delivered");
+    assert_eq!(app.get(&format!("{path}/history"), &n).0, 404);
+    // Later posts do not overlap it, before and after a restart.
+    let none_from_wfp = |v: &Value| flags(v).iter().all(|f| f["matched_agency"] != "WFP");
+    let (_, third) = app.post("/v1/records", &n, &record("n-1"));
+    assert!(none_from_wfp(&third), "{third}");
+    assert!(flags(&third).iter().any(|f| f["matched_agency"] == "UNRWA"), "{third}");
+    let db = app.stop();
+    let app = TestApp::start_on(db);
+    let (_, fourth) = app.post("/v1/records", &n, &record("n-2"));
+    assert!(none_from_wfp(&fourth), "{fourth}");
+    // A withdrawn record cannot be corrected.
+    let (s, _) = app.req("PUT", &path, Some(&w), Some(&record("w-1")));
+    assert_eq!(s, 409);
+}
+
+fn correction_closes_what_it_no_longer_supports(b: Backend) {
+    let app = TestApp::start(b);
+    let w = app.agency("WFP", "submitter");
+    let u = app.agency("UNRWA", "submitter");
+    let cw = app.agency("MOSD", "caseworker");
+    let auditor = app.agency("AUDIT", "auditor");
+    let (_, first) = app.post("/v1/records", &w, &record("w-1"));
+    let (_, second) = app.post("/v1/records", &u, &record("u-1"));
+    let u1 = id(&second, "record_id");
+    let flag = id(&flags(&second)[0], "flag_id");
+    let path = format!("/v1/records/{u1}");
+    // Bad input: another external_id, another agency, an unknown record, a role that may not.
+    let (s, e) = app.req("PUT", &path, Some(&u), Some(&record("u-2")));
+    assert_eq!((s, e["error"]["details"][0]["field"].as_str()), (400, Some("external_id")), "{e}");
+    assert_eq!(app.req("PUT", &path, Some(&w), Some(&record("u-1"))).0, 404);
+    assert_eq!(app.req("PUT", "/v1/records/nope", Some(&u), Some(&record("u-1"))).0, 404);
+    assert_eq!(app.req("PUT", &path, Some(&cw), Some(&record("u-1"))).0, 403);
+    let mut bad = record("u-1");
+    bad["assistance"]["period_start"] = json!("2026-02-30");
+    let (s, e) = app.req("PUT", &path, Some(&u), Some(&bad));
+    assert_eq!((s, e["error"]["details"][0]["field"].as_str()), (400, Some("assistance.period_start")), "{e}");
+    // The same body: the answer as it stands.
+    let (s, same) = app.req("PUT", &path, Some(&u), Some(&record("u-1")));
+    assert_eq!(s, 200, "{same}");
+    assert_eq!(flags(&same)[0]["flag_id"], flag.as_str());
+
+    // A correction that keeps the overlap keeps its flag, open.
+    let mut cheaper = record("u-1");
+    cheaper["assistance"]["amount"] = json!(500.0);
+    let (s, kept) = app.req("PUT", &path, Some(&u), Some(&cheaper));
+    assert_eq!(s, 200, "{kept}");
+    assert_eq!((kept["record_id"].as_str(), kept["decision"].as_str()), (Some(u1.as_str()), Some("duplicate")));
+    assert_eq!(flags(&kept).len(), 1, "{kept}");
+    assert_eq!(flags(&kept)[0]["flag_id"], flag.as_str());
+    let (_, rep) = app.get("/v1/reports/overlaps", &auditor);
+    assert_eq!(rep["totals"]["amount"]["ILS"], 500.0, "{rep}");
+
+    // A correction that removes the overlap closes its flag as superseded.
+    let mut june = record("u-1");
+    june["assistance"]["period_start"] = json!("2026-06-01");
+    june["assistance"]["period_end"] = json!("2026-06-30");
+    let (s, moved) = app.req("PUT", &path, Some(&u), Some(&june));
+    assert_eq!(s, 200, "{moved}");
+    assert_eq!(moved["decision"], "unique", "{moved}");
+    assert_eq!(moved["household_id"], first["household_id"]);
+    let (_, rec) = app.get(&path, &u);
+    assert_eq!(rec["version"], 3);
+    assert_eq!(rec["assistance"]["period_start"], "2026-06-01");
+    assert_eq!(rec["flags"][0]["status"], "superseded", "{rec}");
+    let (_, rep) = app.get("/v1/reports/overlaps?status=all", &auditor);
+    assert_eq!(rows(&rep), 0, "{rep}");
+    let (_, open) = app.get("/v1/flags?status=open", &cw);
+    assert_eq!(open["flags"].as_array().map(Vec::len), Some(0), "{open}");
+    let (s, h) = app.get(&format!("{path}/history"), &u);
+    assert_eq!(s, 200, "{h}");
+    let versions = h["versions"].as_array().expect("versions");
+    assert_eq!(versions.len(), 3, "{h}");
+    assert_eq!(versions[0]["assistance"]["amount"], 750.0);
+    assert_eq!(versions[0]["ended"]["action"], "corrected");
+    assert_eq!(versions[1]["assistance"]["amount"], 500.0);
+    assert_eq!(versions[2]["assistance"]["period_start"], "2026-06-01");
+    assert_eq!(versions[2]["current"], true);
+    assert!(versions[2].get("ended").is_none(), "{h}");
+
+    // The earlier record corrected into June: now it overlaps, and is flagged.
+    let mut w_june = record("w-1");
+    w_june["assistance"]["period_start"] = json!("2026-06-15");
+    w_june["assistance"]["period_end"] = json!("2026-07-15");
+    let (s, again) = app.req("PUT", &format!("/v1/records/{}", id(&first, "record_id")), Some(&w), Some(&w_june));
+    assert_eq!(s, 200, "{again}");
+    let raised = flags(&again);
+    assert_eq!(raised.len(), 1, "{again}");
+    assert_eq!(
+        (raised[0]["kind"].as_str(), raised[0]["matched_record_id"].as_str()),
+        (Some("overlapping_aid"), Some(u1.as_str()))
+    );
+    assert_eq!(raised[0]["overlap"]["from"], "2026-06-15");
+    let (_, rep) = app.get("/v1/reports/overlaps", &auditor);
+    assert_eq!(rows(&rep), 1, "{rep}");
+    // And corrected back out: the flag it raised closes; the record stays in its household.
+    let (s, out) = app.req("PUT", &format!("/v1/records/{}", id(&first, "record_id")), Some(&w), Some(&record("w-1")));
+    assert_eq!((s, out["decision"].as_str()), (200, Some("unique")), "{out}");
+    let (_, rep) = app.get("/v1/reports/overlaps", &auditor);
+    assert_eq!(rows(&rep), 0, "{rep}");
+    // Every correction is in the audit log.
+    assert!(app.db.count("audit_events") >= 4);
+}
+
+/// A correction and a post of the same household at the same instant, many times over: in
+/// whichever order the writer takes them, the two records end in one household with exactly
+/// one open overlap flag between them.
+fn concurrent_correction_and_post_stay_consistent(b: Backend) {
+    let app = TestApp::start(b);
+    let w = app.agency("WFP", "submitter");
+    let u = app.agency("UNRWA", "submitter");
+    let auditor = app.agency("AUDIT", "auditor");
+    let caseload = bawaba_synth::generate(&bawaba_synth::Config::small(13));
+    let mut seen = std::collections::HashSet::new();
+    let bodies: Vec<Value> = caseload
+        .records
+        .iter()
+        .filter(|r| seen.insert(r.truth.household) && r.members.iter().all(|m| m.national_id.is_some()))
+        .take(24)
+        .map(|r| r.to_api_json())
+        .collect();
+    let period = |v: &mut Value, from: &str, to: &str| {
+        v["assistance"]["type"] = json!("cash");
+        v["assistance"]["period_start"] = json!(from);
+        v["assistance"]["period_end"] = json!(to);
+    };
+    for (i, body) in bodies.iter().enumerate() {
+        let mut early = body.clone();
+        early["external_id"] = json!(format!("w-{i}"));
+        period(&mut early, "2026-01-01", "2026-01-31");
+        let (s, posted) = app.post("/v1/records", &w, &early);
+        assert_eq!(s, 201, "{posted}");
+        let wid = id(&posted, "record_id");
+        let mut late = early.clone();
+        period(&mut late, "2026-06-01", "2026-06-30");
+        let mut theirs = body.clone();
+        theirs["external_id"] = json!(format!("u-{i}"));
+        period(&mut theirs, "2026-06-10", "2026-06-20");
+        let barrier = std::sync::Barrier::new(2);
+        let ((s1, c), (s2, p)) = std::thread::scope(|sc| {
+            let h1 = sc.spawn(|| {
+                barrier.wait();
+                app.req("PUT", &format!("/v1/records/{wid}"), Some(&w), Some(&late))
+            });
+            let h2 = sc.spawn(|| {
+                barrier.wait();
+                app.post("/v1/records", &u, &theirs)
+            });
+            (h1.join().expect("correct"), h2.join().expect("post"))
+        });
+        assert_eq!((s1, s2), (200, 201), "{c} {p}");
+        assert_eq!(c["household_id"], p["household_id"], "{c} {p}");
+        let against = |me: &Value, other: &Value| {
+            flags(me).iter().any(|f| f["kind"] == "overlapping_aid" && f["matched_record_id"] == other["record_id"])
+        };
+        assert!(against(&c, &p) ^ against(&p, &c), "exactly one flag between them: {c} {p}");
+    }
+    let (_, rep) = app.get("/v1/reports/overlaps?limit=1000", &auditor);
+    assert_eq!(rows(&rep), bodies.len(), "{rep}");
+}
+
+fn export_pages_own_records_as_json_and_csv(b: Backend) {
+    let app = TestApp::start(b);
+    let w = app.agency("WFP", "submitter");
+    let u = app.agency("UNRWA", "submitter");
+    let auditor = app.agency("AUDIT", "auditor");
+    for i in 0..3 {
+        let mut r = record(&format!("w-{i}"));
+        r["assistance"]["period_start"] = json!(format!("2026-0{}-01", i + 1));
+        r["assistance"]["period_end"] = json!(format!("2026-0{}-28", i + 1));
+        app.post("/v1/records", &w, &r);
+    }
+    app.post("/v1/records", &u, &record("u-1"));
+    let (s, page) = app.get("/v1/records?limit=2", &w);
+    assert_eq!(s, 200, "{page}");
+    let got = page["records"].as_array().expect("records");
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0]["external_id"], "w-0");
+    assert_eq!(got[0]["members"][0]["national_id"], "401234563");
+    assert_eq!(got[0]["status"], "active");
+    let cursor = id(&page, "next_cursor");
+    let (_, rest) = app.get(&format!("/v1/records?limit=2&cursor={cursor}"), &w);
+    let rest = rest["records"].as_array().cloned().expect("records");
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0]["external_id"], "w-2");
+    let (_, feb) = app.get("/v1/records?from=2026-02-01&to=2026-02-28", &w);
+    let ext: Vec<&str> =
+        feb["records"].as_array().expect("records").iter().filter_map(|r| r["external_id"].as_str()).collect();
+    assert_eq!(ext, ["w-1"]);
+    // Another agency sees its own only.
+    let (_, theirs) = app.get("/v1/records", &u);
+    assert_eq!(theirs["records"].as_array().map(Vec::len), Some(1));
+    // CSV: one line per member, every record.
+    let (s, ct, text) = get_text(&app, "/v1/records?format=csv", &w);
+    assert_eq!(s, 200);
+    assert!(ct.starts_with("text/csv"));
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let body: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(body.len(), 6, "{text}");
+    let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    assert_eq!(body[0][col("external_id")], "w-0");
+    assert_eq!(body[0][col("name")], "محمد احمد محمود الشاعر");
+    assert_eq!(body[1][col("role")], "spouse");
+    // Refused: other roles, bad parameters.
+    assert_eq!(app.get("/v1/records", &auditor).0, 403);
+    let (s, e) = app.get("/v1/records?from=2026-13-01", &w);
+    assert_eq!((s, e["error"]["details"][0]["field"].as_str()), (400, Some("from")));
+    let (s, e) = app.get("/v1/records?format=xml", &w);
+    assert_eq!((s, e["error"]["details"][0]["field"].as_str()), (400, Some("format")));
+    assert_eq!(get_text(&app, "/v1/records?format=csv", &auditor).0, 403);
+}
+
+fn split_pair_is_not_joined_again(b: Backend) {
+    let app = TestApp::start(b);
+    let w = app.agency("WFP", "submitter");
+    let u = app.agency("UNRWA", "submitter");
+    let n = app.agency("NRC", "submitter");
+    let cw = app.agency("MOSD", "caseworker");
+    let auditor = app.agency("AUDIT", "auditor");
+    let (_, first) = app.post("/v1/records", &w, &record("w-1"));
+    let (_, second) = app.post("/v1/records", &u, &record("u-1"));
+    let home = id(&first, "household_id");
+    assert_eq!(second["household_id"], home.as_str());
+    let flag = id(&flags(&second)[0], "flag_id");
+    let (w1, u1) = (id(&first, "record_id"), id(&second, "record_id"));
+    let path = format!("/v1/households/{home}/split");
+    // Bad input: nothing moves.
+    let field = |body: &Value, key: &str| {
+        let (s, e) = app.post(&path, key, body);
+        (s, e["error"]["details"][0]["field"].as_str().map(str::to_owned).unwrap_or_default())
+    };
+    assert_eq!(field(&json!({"records": []}), &cw), (400, "records".into()));
+    assert_eq!(field(&json!({"records": [w1, u1]}), &cw), (400, "records".into()));
+    assert_eq!(field(&json!({"records": ["nope"]}), &cw), (400, "records[0]".into()));
+    assert_eq!(field(&json!({"record": [u1]}), &cw).0, 400);
+    assert_eq!(app.post(&path, &u, &json!({"records": [u1]})).0, 403);
+    assert_eq!(app.post("/v1/households/nope/split", &cw, &json!({"records": [u1]})).0, 404);
+    assert_eq!(app.get(&format!("/v1/records/{u1}"), &u).1["household_id"], home.as_str());
+
+    let (s, out) = app.post(&path, &auditor, &json!({"records": [u1], "note": "two families, one name"}));
+    assert_eq!(s, 200, "{out}");
+    let new = id(&out, "new_household_id");
+    assert_ne!(new, home);
+    assert_eq!(out["flags_closed"], json!([flag]));
+    assert_eq!(app.get(&format!("/v1/records/{u1}"), &u).1["household_id"], new.as_str());
+    assert_eq!(app.get(&format!("/v1/records/{w1}"), &w).1["household_id"], home.as_str());
+    let (_, rep) = app.get("/v1/reports/overlaps", &auditor);
+    assert_eq!(rows(&rep), 0, "{rep}");
+    let (_, view) = app.get(&format!("/v1/households/{new}"), &cw);
+    assert_eq!(view["aid_history"].as_array().map(Vec::len), Some(1), "{view}");
+    // A later record of the same family joins one side, never both, and is not linked to the
+    // other; so too after a restart.
+    let check = |v: &Value| {
+        let joined = id(v, "household_id");
+        assert!(joined == home || joined == new, "{v}");
+        let other = if joined == home { &new } else { &home };
+        assert!(flags(v).iter().all(|f| f["matched_household_id"] != other.as_str()), "{v}");
+    };
+    let (_, third) = app.post("/v1/records", &n, &record("n-1"));
+    check(&third);
+    let db = app.stop();
+    let app = TestApp::start_on(db);
+    let (_, fourth) = app.post("/v1/records", &n, &record("n-2"));
+    check(&fourth);
+    assert_eq!(app.get(&format!("/v1/records/{u1}"), &u).1["household_id"], new.as_str());
+}
+
+fn erased_person_leaves_no_trace(b: Backend) {
+    let app = TestApp::start(b);
+    let w = app.agency("WFP", "submitter");
+    let u = app.agency("UNRWA", "submitter");
+    let cw = app.agency("MOSD", "caseworker");
+    let auditor = app.agency("AUDIT", "auditor");
+    let (_, first) = app.post("/v1/records", &w, &record("w-1"));
+    let (_, second) = app.post("/v1/records", &u, &record("u-1"));
+    let (w1, u1, home) = (id(&first, "record_id"), id(&second, "record_id"), id(&first, "household_id"));
+    let (_, rec) = app.get(&format!("/v1/records/{w1}"), &w);
+    let pid = id(&rec["members"][0], "person_id");
+    let values = ["محمد احمد محمود الشاعر", "401234563", "+970599123456", "0599123456", "599123456", "1980-05-01"];
+    let (_, before) = app.get(&format!("/v1/households/{home}"), &cw);
+    assert!(before.to_string().contains(values[0]) && before.to_string().contains(values[1]), "{before}");
+    // Bad input.
+    let path = format!("/v1/persons/{pid}/erase");
+    let (s, e) = app.post(&path, MASTER, &json!({"reason": ""}));
+    assert_eq!((s, e["error"]["details"][0]["field"].as_str()), (400, Some("reason")), "{e}");
+    assert_eq!(app.post(&path, &cw, &json!({"reason": "asked"})).0, 403);
+    assert_eq!(app.post(&path, &w, &json!({"reason": "asked"})).0, 403);
+    assert_eq!(app.post("/v1/persons/99999999/erase", MASTER, &json!({"reason": "asked"})).0, 404);
+    assert_eq!(app.post("/v1/persons/abc/erase", MASTER, &json!({"reason": "asked"})).0, 404);
+
+    let (s, out) = app.post(&path, MASTER, &json!({"reason": "the person asked to be removed"}));
+    assert_eq!(s, 200, "{out}");
+    // The same national ID posted by the other agency is the same person: erased too.
+    assert_eq!(out["person_ids"].as_array().map(Vec::len), Some(2), "{out}");
+    assert!(out["evidence_rewritten"].as_u64().is_some_and(|n| n >= 1), "{out}");
+
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut look = |what: &str, text: String| seen.push((what.to_owned(), text));
+    for (key, rid) in [(&w, &w1), (&u, &u1), (&cw, &w1), (&cw, &u1), (&auditor, &u1)] {
+        look("record", app.get(&format!("/v1/records/{rid}"), key).1.to_string());
+        look("history", app.get(&format!("/v1/records/{rid}/history"), key).1.to_string());
+    }
+    look("household", app.get(&format!("/v1/households/{home}"), &cw).1.to_string());
+    for q in ["national_id=401234563", "phone=0599123456", "name=محمد%20احمد%20محمود%20الشاعر", "name=الشاعر"]
+    {
+        let (s, mut found) = app.get(&format!("/v1/households/search?{q}"), &cw);
+        assert_eq!(s, 200, "{found}");
+        if q.starts_with("national_id") || q.starts_with("phone") {
+            assert_eq!(found["candidates"].as_array().map(Vec::len), Some(0), "{q}: {found}");
+        }
+        // The evidence quotes the query itself as `ours`: what was found is the rest.
+        without_ours(&mut found);
+        look("search", found.to_string());
+    }
+    for st in ["open", "confirmed", "dismissed"] {
+        look("flags", app.get(&format!("/v1/flags?status={st}"), &cw).1.to_string());
+    }
+    look("alerts", app.get("/v1/alerts", &w).1.to_string());
+    look("report", app.get("/v1/reports/overlaps?status=all", &auditor).1.to_string());
+    look("report csv", get_text(&app, "/v1/reports/overlaps?format=csv&status=all", &auditor).2);
+    look("summary csv", get_text(&app, "/v1/reports/summary?format=csv", &auditor).2);
+    for key in [&w, &u] {
+        look("export", app.get("/v1/records", key).1.to_string());
+        look("export csv", get_text(&app, "/v1/records?format=csv", key).2);
+    }
+    let mut page = Client::signed_in(&app, &cw);
+    for p in [format!("/ui/households/{home}"), "/ui/review?status=all".to_owned()] {
+        let got = page.get(&p);
+        assert_eq!(got.status, 200, "{p}");
+        look("page", got.body);
+    }
+    for (what, text) in &seen {
+        for v in values {
+            assert!(!text.contains(v), "{what} still holds {v}: {text}");
+        }
+    }
+    // Amounts and counts stay for reports.
+    let (_, rep) = app.get("/v1/reports/overlaps", &auditor);
+    assert_eq!((rows(&rep), &rep["totals"]["amount"]["ILS"]), (1, &json!(750.0)), "{rep}");
+    // Not in the database file either (SQLite: the file and its write-ahead log).
+    if b == Backend::Sqlite {
+        let db = app.stop();
+        let mut bytes = std::fs::read(&db.url).expect("database file");
+        bytes.extend(std::fs::read(format!("{}-wal", db.url)).unwrap_or_default());
+        for v in ["محمد احمد محمود الشاعر", "401234563", "0599123456", "1980-05-01"] {
+            let needle = v.as_bytes();
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle), "the database file still holds {v}");
+        }
+    }
+}
+
+fn without_ours(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            o.remove("ours");
+            o.values_mut().for_each(without_ours);
+        }
+        Value::Array(a) => a.iter_mut().for_each(without_ours),
+        _ => {}
+    }
+}
+
+/// A receiver on 127.0.0.1 that answers 500 to its first `fail` requests and 204 after,
+/// keeping each request's signature and body.
+struct Receiver {
+    url: String,
+    got: std::sync::Arc<std::sync::Mutex<Vec<(String, String, u16)>>>,
+}
+
+impl Receiver {
+    fn start(fail: usize) -> Receiver {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = got.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let (mut len, mut sig) = (0usize, String::new());
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(v) = lower.strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                    if lower.starts_with("x-bawaba-signature:") {
+                        sig = line["x-bawaba-signature:".len()..].trim().to_owned();
+                    }
+                }
+                let mut body = vec![0u8; len];
+                let _ = reader.read_exact(&mut body);
+                let mut log = log.lock().expect("log");
+                let status = if log.len() < fail { 500 } else { 204 };
+                log.push((sig, String::from_utf8_lossy(&body).into_owned(), status));
+                drop(log);
+                let reason = if status == 500 { "Internal Server Error" } else { "No Content" };
+                let _ = write!(stream, "HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            }
+        });
+        Receiver { url, got }
+    }
+
+    fn count(&self) -> usize {
+        self.got.lock().map(|g| g.len()).unwrap_or(0)
+    }
+
+    fn wait_for(&self, n: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while self.count() < n {
+            assert!(std::time::Instant::now() < deadline, "the receiver got {} of {n} requests", self.count());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+fn webhook_retries_in_order_and_survives_a_restart(b: Backend) {
+    use bawaba::service::webhooks::WebhookSettings;
+    use hmac::Mac;
+    use std::time::Duration;
+    // URLs are checked when registered: no loopback or private address by default.
+    {
+        let strict = TestApp::start(b);
+        let w = strict.agency("WFP", "submitter");
+        for url in
+            ["http://127.0.0.1:9/hook", "http://10.1.2.3/hook", "http://[::1]:9/", "ftp://example.org/", "not a url"]
+        {
+            let (s, e) = strict.post("/v1/webhooks", &w, &json!({"url": url, "secret": "0123456789abcdef"}));
+            assert_eq!((s, e["error"]["details"][0]["field"].as_str()), (400, Some("url")), "{url}: {e}");
+        }
+    }
+    let settings = |s: &mut bawaba::service::Settings| {
+        s.webhooks = WebhookSettings {
+            allow_private: true,
+            backoff: Duration::from_millis(1000),
+            backoff_max: Duration::from_secs(4),
+            poll: Duration::from_millis(50),
+        }
+    };
+    let receiver = Receiver::start(2);
+    let app = TestApp::start_with(crate::support::TestDb::new(b), settings);
+    let w = app.agency("WFP", "submitter");
+    let u = app.agency("UNRWA", "submitter");
+    let cw = app.agency("MOSD", "caseworker");
+    let secret = "a-secret-only-wfp-and-bawaba-know";
+    let (s, e) = app.post("/v1/webhooks", &w, &json!({"url": receiver.url, "secret": "short"}));
+    assert_eq!((s, e["error"]["details"][0]["field"].as_str()), (400, Some("secret")));
+    let (s, e) = app.post("/v1/webhooks", &w, &json!({"url": receiver.url, "secret": secret, "agency": "UNRWA"}));
+    assert_eq!((s, e["error"]["details"][0]["field"].as_str()), (400, Some("agency")));
+    assert_eq!(app.post("/v1/webhooks", &cw, &json!({"url": receiver.url, "secret": secret})).0, 403);
+    let (s, hook) = app.post("/v1/webhooks", &w, &json!({"url": receiver.url, "secret": secret}));
+    assert_eq!(s, 201, "{hook}");
+    let hook_id = id(&hook, "webhook_id");
+
+    app.post("/v1/records", &w, &record("w-1"));
+    let (_, second) = app.post("/v1/records", &u, &record("u-1"));
+    let first_alert = id(&flags(&second)[0], "flag_id");
+    let (s, alerts) = app.get("/v1/alerts", &w);
+    assert_eq!(s, 200, "{alerts}");
+    assert_eq!(alerts["alerts"].as_array().map(Vec::len), Some(1), "{alerts}");
+    assert_eq!(alerts["alerts"][0]["flag_id"], first_alert.as_str());
+    assert_eq!(alerts["alerts"][0]["matched_record_id"], second["flags"][0]["matched_record_id"]);
+    assert_eq!(app.get("/v1/alerts", &u).1["alerts"].as_array().map(Vec::len), Some(0));
+    assert_eq!(app.get("/v1/alerts", &cw).0, 403);
+
+    // Refused twice; the gateway stops before the third try, and nothing is sent while it is down.
+    receiver.wait_for(2);
+    let db = app.stop();
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(receiver.count(), 2, "nothing is sent while the gateway is down");
+    let app = TestApp::start_with(db, settings);
+    receiver.wait_for(3);
+    // A later alert comes after the first, in order.
+    let mut again = record("u-2");
+    again["assistance"]["program"] = json!("spring-2026");
+    let (_, third) = app.post("/v1/records", &u, &again);
+    let second_alert = id(&flags(&third)[0], "flag_id");
+    receiver.wait_for(4);
+    std::thread::sleep(Duration::from_millis(300));
+    let got = receiver.got.lock().expect("log").clone();
+    assert_eq!(got.len(), 4, "{got:?}");
+    let flag_of = |body: &str| serde_json::from_str::<Value>(body).map(|v| v["flag_id"].clone()).unwrap_or_default();
+    for (i, (sig, body, status)) in got.iter().enumerate() {
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("hmac");
+        mac.update(body.as_bytes());
+        assert_eq!(sig, &format!("sha256={}", hex::encode(mac.finalize().into_bytes())), "signature of #{i}");
+        let want = if i < 3 { &first_alert } else { &second_alert };
+        assert_eq!(flag_of(body), json!(want), "#{i}: {body}");
+        assert_eq!(*status, if i < 2 { 500 } else { 204 });
+        assert!(!body.contains("محمد"), "no names in an alert: {body}");
+    }
+    let (s, log) = app.get(&format!("/v1/webhooks/{hook_id}/deliveries"), &w);
+    assert_eq!(s, 200, "{log}");
+    let attempts: Vec<(u64, Option<u64>, bool)> = log["deliveries"]
+        .as_array()
+        .expect("deliveries")
+        .iter()
+        .map(|d| (d["attempt"].as_u64().unwrap_or(0), d["status_code"].as_u64(), d["delivered"] == true))
+        .collect();
+    assert_eq!(attempts, [(1, Some(500), false), (2, Some(500), false), (3, Some(204), true), (1, Some(204), true)]);
+    assert_eq!(app.get(&format!("/v1/webhooks/{hook_id}/deliveries"), &u).0, 404);
+    assert_eq!(app.get("/v1/webhooks/nope/deliveries", &w).0, 404);
+}
+
+mod chromium {
+    //! The split, end to end in headless Chromium: a caseworker checks a record on the household
+    //! page and splits it off. Screenshots into `BAWABA_SCREENSHOTS` (a temp dir when unset).
+
+    use std::ffi::OsStr;
+    use std::path::PathBuf;
+    use std::time::{Duration, Instant};
+
+    use headless_chrome::protocol::cdp::Page;
+    use headless_chrome::{Browser, LaunchOptions, Tab};
+
+    use super::*;
+
+    fn shot(tab: &Tab, dir: &std::path::Path, name: &str) {
+        let height = tab
+            .evaluate("document.documentElement.scrollHeight", false)
+            .ok()
+            .and_then(|r| r.value)
+            .and_then(|v| v.as_f64())
+            .unwrap_or(900.0)
+            .min(6000.0);
+        let png = tab
+            .call_method(Page::CaptureScreenshot {
+                format: Some(Page::CaptureScreenshotFormatOption::Png),
+                quality: None,
+                clip: Some(Page::Viewport { x: 0.0, y: 0.0, width: 1280.0, height, scale: 1.0 }),
+                from_surface: Some(true),
+                capture_beyond_viewport: Some(true),
+                optimize_for_speed: None,
+            })
+            .expect("screenshot");
+        use base64::Engine;
+        let png = base64::engine::general_purpose::STANDARD.decode(png.data).expect("base64 PNG");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    fn text(tab: &Tab) -> String {
+        tab.evaluate("document.body.innerText", false)
+            .expect("innerText")
+            .value
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    fn click_and_wait(tab: &Tab, selector: &str) {
+        tab.evaluate("window.__old_page = true", false).expect("mark the page");
+        tab.wait_for_element(selector).expect(selector).click().expect("click");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let fresh = tab
+                .evaluate("window.__old_page === undefined && document.readyState === 'complete'", false)
+                .ok()
+                .and_then(|r| r.value)
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if fresh {
+                return;
+            }
+            assert!(Instant::now() < deadline, "no new page after clicking {selector}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    #[test]
+    #[cfg_attr(not(chromium_tests), ignore = "Chromium is not installed at /usr/bin/chromium (.ci/run installs it)")]
+    fn split_a_household_in_chromium() {
+        let app = TestApp::start(Backend::Sqlite);
+        let w = app.agency("WFP", "submitter");
+        let u = app.agency("UNRWA", "submitter");
+        let cw = app.agency("MOSD", "caseworker");
+        let (_, first) = app.post("/v1/records", &w, &record("w-1"));
+        let (_, second) = app.post("/v1/records", &u, &record("u-1"));
+        let home = id(&first, "household_id");
+        let u1 = id(&second, "record_id");
+        assert_eq!(second["household_id"], home.as_str());
+
+        let shots = match std::env::var_os("BAWABA_SCREENSHOTS") {
+            Some(d) => PathBuf::from(d),
+            None => std::env::temp_dir().join(format!("bawaba-shots-{}", std::process::id())),
+        };
+        std::fs::create_dir_all(&shots).expect("screenshot dir");
+        let profile = tempfile::tempdir().expect("profile");
+        let args: Vec<&OsStr> = ["--disable-gpu", "--disable-background-networking", "--no-first-run", "--lang=ar"]
+            .iter()
+            .map(OsStr::new)
+            .collect();
+        let browser = Browser::new(LaunchOptions {
+            headless: true,
+            sandbox: false,
+            path: Some(PathBuf::from("/usr/bin/chromium")),
+            user_data_dir: Some(profile.path().to_path_buf()),
+            window_size: Some((1280, 900)),
+            args,
+            idle_browser_timeout: Duration::from_secs(120),
+            ..Default::default()
+        })
+        .expect("start chromium");
+        let tab = browser.new_tab().expect("tab");
+        tab.set_default_timeout(Duration::from_secs(20));
+        let base = app.base.replace("127.0.0.1", "localhost");
+        let page = format!("/ui/households/{home}");
+        tab.navigate_to(&format!("{base}{page}")).expect("navigate").wait_until_navigated().expect("navigated");
+        tab.wait_for_element("#key").expect("key field").click().expect("focus");
+        tab.send_character(&cw).expect("type key");
+        click_and_wait(&tab, "form[action='/ui/login'] button[type=submit]");
+        assert!(tab.get_url().ends_with(&page), "back on the household: {}", tab.get_url());
+        tab.wait_for_element("form.split").expect("the split form");
+        shot(&tab, &shots, "household-split-ar");
+        tab.wait_for_element(&format!("form.split input[value='{u1}']")).expect("u-1's box").click().expect("check");
+        tab.wait_for_element("#split-note").expect("note").click().expect("focus");
+        tab.send_character("أسرتان مختلفتان بالاسم نفسه").expect("note");
+        click_and_wait(&tab, "#split");
+        let now = text(&tab);
+        assert!(now.contains("فُصلت السجلات المختارة"), "{now}");
+        assert!(!tab.get_url().contains(&home) && tab.get_url().contains("done=split"), "{}", tab.get_url());
+        shot(&tab, &shots, "household-split-done-ar");
+        let (_, moved) = app.get(&format!("/v1/records/{u1}"), &u);
+        assert_ne!(moved["household_id"], home.as_str());
+        assert!(tab.get_url().contains(moved["household_id"].as_str().expect("household")), "{}", tab.get_url());
+        // The form in English, on the household that kept WFP's record (one record: no form).
+        tab.navigate_to(&format!("{base}{page}?lang=en")).expect("navigate").wait_until_navigated().expect("navigated");
+        let kept = text(&tab);
+        assert!(kept.contains("Aid from every agency") && !kept.contains("UNRWA"), "{kept}");
+        assert!(tab.find_element("form.split").is_err(), "one record left: nothing to split");
+        shot(&tab, &shots, "household-after-split-en");
+        eprintln!("screenshots in {}", shots.display());
+    }
+}
