@@ -11,10 +11,12 @@
 
 pub mod agencies;
 pub mod body;
+pub mod directory;
 pub mod households;
 pub mod openapi;
 pub mod operations;
 pub mod places;
+pub mod planning;
 pub mod records;
 pub mod reports;
 pub mod review;
@@ -89,6 +91,13 @@ pub fn mount(cfg: &mut ServiceConfig) {
         path!(cfg, reports::summary);
         path!(cfg, places::list, places::create);
         path!(cfg, places::patch);
+        path!(cfg, planning::put_needs, planning::needs);
+        path!(cfg, planning::coverage);
+        path!(cfg, directory::organizations);
+        path!(cfg, directory::put_organization);
+        path!(cfg, directory::create_service, directory::services);
+        path!(cfg, directory::patch_service, directory::close_service);
+        path!(cfg, directory::who_what_where);
     }));
     path!(cfg, operations::healthz);
     path!(cfg, operations::metrics);

@@ -9,6 +9,7 @@ pub mod agencies;
 pub mod audit;
 pub mod auth;
 pub mod dedup;
+pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod evidence;
@@ -20,6 +21,7 @@ pub mod limits;
 pub mod model;
 pub mod overlap;
 pub mod places;
+pub mod planning;
 pub mod policy;
 pub mod records;
 pub mod reports;
@@ -66,6 +68,8 @@ pub struct Services {
     pub places: Arc<Places>,
     /// Seals national IDs and phones at rest and opens them for who may read them.
     pub vault: Arc<Vault>,
+    /// The coverage report's threshold and suppression (see [`planning`]).
+    pub coverage: planning::CoverageSettings,
     backend: &'static str,
 }
 
@@ -103,6 +107,7 @@ impl Services {
         if let Some(master) = settings.master_key.as_deref().filter(|k| !k.is_empty()) {
             auth::check_master_key(master).map_err(StartError::Setting)?;
         }
+        let coverage = planning::CoverageSettings::from_env().map_err(StartError::Setting)?;
         let target = DbTarget::parse(&settings.database_url)?;
         if target.backend == crate::store::Backend::Postgres {
             // A missing or malformed key is refused before anything is changed.
@@ -165,6 +170,7 @@ impl Services {
             limits: Arc::new(Limiter::new(settings.rate_limits)),
             places,
             vault,
+            coverage,
             backend: target.backend.as_str(),
         })
     }

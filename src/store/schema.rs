@@ -65,6 +65,7 @@ diesel::table! {
         phone -> Nullable<Text>,
         national_id_hash -> Nullable<Text>,
         phone_hash -> Nullable<Text>,
+        groups -> Nullable<Text>,
     }
 }
 
@@ -160,6 +161,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    record_groups (record_id, grp) {
+        record_id -> Text,
+        grp -> Text,
+    }
+}
+
+diesel::table! {
+    organizations (code) {
+        code -> Text,
+        name_ar -> Text,
+        name_en -> Text,
+        kind -> Text,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        website -> Nullable<Text>,
+        description -> Nullable<Text>,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Text,
+        organization -> Text,
+        name -> Text,
+        sector -> Text,
+        groups -> Text,
+        areas -> Text,
+        eligibility -> Nullable<Text>,
+        status -> Text,
+        period_start -> Nullable<Text>,
+        period_end -> Nullable<Text>,
+        capacity_households -> Nullable<BigInt>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        website -> Nullable<Text>,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    needs (area, sector, grp, period_start, period_end) {
+        area -> Text,
+        sector -> Text,
+        grp -> Text,
+        period_start -> Text,
+        period_end -> Text,
+        households_in_need -> BigInt,
+        households_targeted -> Nullable<BigInt>,
+        source -> Nullable<Text>,
+        updated_at -> Text,
+    }
+}
+
 diesel::joinable!(api_keys -> agencies (agency_id));
 diesel::joinable!(records -> agencies (agency_id));
 diesel::joinable!(records -> households (household_id));
@@ -181,4 +238,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     places,
     place_aliases,
     data_key,
+    record_groups,
+    organizations,
+    services,
+    needs,
 );

@@ -14,6 +14,7 @@ mod import;
 mod operations;
 mod pages;
 mod places;
+mod planning;
 mod privacy;
 mod readme;
 mod workflow;

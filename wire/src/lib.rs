@@ -11,10 +11,12 @@
 //! body), and [`domain`] (the contract's words and the intake answer).
 
 pub mod agencies;
+pub mod directory;
 pub mod domain;
 pub mod errors;
 pub mod households;
 pub mod places;
+pub mod planning;
 pub mod records;
 pub mod reports;
 pub mod review;
