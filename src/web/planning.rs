@@ -234,11 +234,15 @@ fn governorate_is(l: &Option<(CoverageReport, Option<String>)>, code: &str) -> b
 }
 
 fn legend(l: Lang, m: &str, max: f64) -> Markup {
+    let top = if m == "coverage" { 1.0 } else { max };
     html! {
         ul.legend {
-            @for (i, c) in STEPS.iter().enumerate() {
-                @let hi = if m == "coverage" { i as f64 / 5.0 } else { max * i as f64 / 5.0 };
-                li { svg.swatch width="14" height="14" aria-hidden="true" { rect width="14" height="14" fill=(c) {} } (ltr(&if i == 0 { "0".to_owned() } else { format!("≤ {}", shown(m, hi)) })) }
+            li.scale {
+                span.end { (ltr("0")) }
+                @for c in STEPS {
+                    svg.swatch width="14" height="14" aria-hidden="true" { rect width="14" height="14" fill=(c) {} }
+                }
+                span.end { (ltr(&shown(m, top))) }
             }
             li { svg.swatch width="14" height="14" aria-hidden="true" { rect width="14" height="14" fill=(NO_DATA) {} } (l.t("لا بيانات", "no data")) }
             li { span.swatch.hatch {} (l.t("محجوب: أقل من 5 أسر", "suppressed: fewer than 5 households")) }
@@ -618,7 +622,7 @@ pub async fn directory_page(ctx: Ctx, s: Data<Services>, q: Query<PageQuery>) ->
             @let mine = admin || own.as_deref() == Some(o.code.as_str());
             section.card.org id={ "org-" (o.code) } {
                 h2 {
-                    (auto(if l == Lang::Ar && !o.name_ar.is_empty() { &o.name_ar } else if o.name_en.is_empty() { &o.name_ar } else { &o.name_en }))
+                    (auto(if (l == Lang::Ar && !o.name_ar.is_empty()) || o.name_en.is_empty() { &o.name_ar } else { &o.name_en }))
                     " " span.muted { "(" (ltr(&o.code)) ")" }
                     @if let Some(k) = o.kind { " · " span.muted { (words::org_kind(l, k.as_str())) } }
                 }

@@ -179,7 +179,7 @@ fn needs_are_upserted_and_read_back(b: Backend) {
     let (_, list) = app.get("/v1/needs?group=all", &coordinator);
     assert_eq!(list["needs"].as_array().map(Vec::len), Some(1), "{list}");
     assert_eq!(list["needs"][0]["group"], Value::Null);
-    let (_, list) = app.get("/v1/needs?sector=cash&group=elderly", &MASTER.to_owned());
+    let (_, list) = app.get("/v1/needs?sector=cash&group=elderly", MASTER);
     assert_eq!(list["needs"].as_array().map(Vec::len), Some(1), "{list}");
     // A submitter neither writes nor reads needs.
     let (st, _) = req(&app, "PUT", "/v1/needs", &wfp, &body);
@@ -586,6 +586,17 @@ mod chromium {
         click_and_wait(tab, "form[action='/ui/login'] button[type=submit]");
     }
 
+    /// What sticks out of the window sideways (nothing should: pages scroll down, not across).
+    fn overflow(tab: &Tab) -> String {
+        eval(
+            tab,
+            "Array.from(document.querySelectorAll('body *')).filter(e => { const r = e.getBoundingClientRect(); \
+             return r.width > 0 && (r.left < -1 || r.right > document.documentElement.clientWidth + 1) \
+             && !e.closest('.table-wrap'); }).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + \
+             Math.round(e.getBoundingClientRect().left) + '..' + Math.round(e.getBoundingClientRect().right)).join('; ')",
+        )
+    }
+
     fn fills(tab: &Tab) -> String {
         eval(
             tab,
@@ -669,6 +680,7 @@ mod chromium {
         shot(&tab, &shots, "map-hebron-ar");
         click_and_wait(&tab, "header .who a.lang");
         assert!(text(&tab).contains("Yatta"), "{}", text(&tab));
+        assert_eq!(overflow(&tab), "", "nothing sticks out sideways");
         shot(&tab, &shots, "map-hebron-en");
 
         // Coverage: the suppressed cells are visible as such; the coordinator enters needs.
@@ -694,6 +706,7 @@ mod chromium {
         go(&tab, &format!("{base}/ui/coverage?governorate=PS-HBN&lang=ar"));
         let t = text(&tab);
         assert!(t.contains("احتياج بلا خدمة"), "Dura has need and no service: {t}");
+        assert_eq!(overflow(&tab), "", "nothing sticks out sideways");
         shot(&tab, &shots, "coverage-ar");
         // A bad line is named, and nothing is saved.
         eval(
@@ -708,6 +721,7 @@ mod chromium {
         go(&tab, &format!("{base}/ui/3w?lang=ar"));
         assert!(tab.wait_for_element("#w3").is_ok());
         assert!(text(&tab).contains("Winter cash"));
+        assert_eq!(overflow(&tab), "", "nothing sticks out sideways");
         shot(&tab, &shots, "3w-ar");
         go(&tab, &format!("{base}/ui/3w?lang=en"));
         shot(&tab, &shots, "3w-en");
@@ -724,6 +738,7 @@ mod chromium {
         let (_, list) = app.get("/v1/directory/services?organization=WFP", &unrwa);
         assert_eq!(list["services"][0]["capacity_households"], 1234, "{list}");
         go(&tab, &format!("{base}/ui/directory?lang=ar"));
+        assert_eq!(overflow(&tab), "", "nothing sticks out sideways");
         shot(&tab, &shots, "directory-ar");
         // UNRWA's page offers no form for WFP's service.
         click_and_wait(&tab, "header form[action='/ui/logout'] button");
