@@ -12,11 +12,13 @@
 pub mod access;
 pub mod agencies;
 pub mod body;
+pub mod directory;
 pub mod households;
 pub mod openapi;
 pub mod operations;
 pub mod persons;
 pub mod places;
+pub mod planning;
 pub mod records;
 pub mod reports;
 pub mod review;
@@ -108,6 +110,13 @@ pub fn mount(cfg: &mut ServiceConfig) {
         path!(cfg, access::list_users, access::create_user);
         path!(cfg, access::patch_user);
         path!(cfg, access::audit_log);
+        path!(cfg, planning::put_needs, planning::needs);
+        path!(cfg, planning::coverage);
+        path!(cfg, directory::organizations);
+        path!(cfg, directory::put_organization);
+        path!(cfg, directory::create_service, directory::services);
+        path!(cfg, directory::patch_service, directory::close_service);
+        path!(cfg, directory::who_what_where);
     }));
     path!(cfg, operations::healthz);
     path!(cfg, operations::metrics);

@@ -171,6 +171,28 @@ impl Principal {
         self.role != Role::Submitter
     }
 
+    /// Whether this caller sees a person's protection marks (`child_protection`,
+    /// `women_protection`): the one rule, used wherever a person is shown. Only the agency that
+    /// posted them (`posted_by_agency_id`, any of its keys) and caseworkers whose scope holds the
+    /// household (`household_places`: the governorate and locality codes of the household's
+    /// records) see them; everyone else, the admin and auditors included, sees protection cases
+    /// only as counts in reports.
+    ///
+    /// A caseworker without a scope holds every household; a scoped one holds a household when
+    /// one of `household_places` is in scope.
+    pub fn sees_protection(
+        &self,
+        posted_by_agency_id: Option<&str>,
+        household_places: &[(Option<String>, Option<String>)],
+    ) -> bool {
+        if self.agency_id.is_some() && self.agency_id.as_deref() == posted_by_agency_id {
+            return true;
+        }
+        self.role == Role::Caseworker
+            && (self.scope.is_none()
+                || household_places.iter().any(|(g, l)| self.in_scope(g.as_deref(), l.as_deref())))
+    }
+
     /// Hides from this caller the evidence values it may not see: a submitter sees the stored
     /// side's value only when its own agency posted that person; evidence that does not say
     /// whose person it was is hidden too.

@@ -46,6 +46,10 @@ pub struct NewMember {
     pub date_of_birth: Option<String>,
     pub sex: Option<Sex>,
     pub phone: Option<String>,
+    /// The groups posted for this member (never a derived one). Left out of the body hash when
+    /// empty, so records posted before groups existed replay as they did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Group>,
 }
 
 /// The days two periods (inclusive) share: the later start and the earlier end. Only

@@ -78,16 +78,28 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<HouseholdView, Ser
     agency_ids.dedup();
     let codes: HashMap<String, String> =
         queries::agencies_by_ids(&mut conn, &agency_ids)?.into_iter().map(|a| (a.id, a.code)).collect();
-    let members = persons
-        .into_iter()
-        .map(|(p, agency_id)| {
-            Ok::<_, ServiceError>(KnownMember {
-                agency: codes.get(&agency_id).cloned().unwrap_or_default(),
-                record_id: p.record_id.clone(),
-                member: stored_member(&s.vault, p)?,
-            })
-        })
-        .collect::<Result<_, ServiceError>>()?;
+    // Protection marks only for who may see them (one rule: `Principal::sees_protection`),
+    // asked once per posting agency.
+    let mut sees: HashMap<String, bool> = HashMap::new();
+    let mut members = Vec::with_capacity(persons.len());
+    for (p, agency_id) in persons {
+        let record_id = p.record_id.clone();
+        let mut member = stored_member(&s.vault, p)?;
+        if super::planning::any_protection(&member.groups) {
+            let visible = match sees.get(&agency_id) {
+                Some(v) => *v,
+                None => {
+                    let v = super::planning::sees_protection_of(&mut conn, who, &agency_id, &resolved)?;
+                    sees.insert(agency_id.clone(), v);
+                    v
+                }
+            };
+            if !visible {
+                super::planning::hide_protection(&mut member.groups);
+            }
+        }
+        members.push(KnownMember { agency: codes.get(&agency_id).cloned().unwrap_or_default(), record_id, member });
+    }
     let aid_history = records.iter().map(|r| aid_entry(who, r, &codes)).collect();
     let open_flags = queries::open_flags_of_household(&mut conn, &resolved, own, FLAGS_SHOWN)?
         .into_iter()

@@ -251,6 +251,7 @@ pub fn member_of_row(row: &crate::store::models::PersonRow) -> NewMember {
         date_of_birth: row.date_of_birth.clone(),
         sex: row.sex.as_deref().and_then(Sex::parse),
         phone: row.phone.clone(),
+        groups: crate::service::planning::read_groups(row.groups.as_deref()),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod agencies;
 pub mod audit;
 pub mod auth;
 pub mod dedup;
+pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod evidence;
@@ -22,6 +23,7 @@ pub mod limits;
 pub mod model;
 pub mod overlap;
 pub mod places;
+pub mod planning;
 pub mod policy;
 pub mod records;
 pub mod reports;
@@ -79,6 +81,8 @@ pub struct Services {
     /// Held by every clone: while any lives, the keys' `last used` times are flushed and the
     /// webhook dispatcher runs; both stop once the last is gone.
     _alive: Arc<()>,
+    /// The coverage report's threshold and suppression (see [`planning`]).
+    pub coverage: planning::CoverageSettings,
     backend: &'static str,
 }
 
@@ -120,6 +124,7 @@ impl Services {
         if let Some(master) = settings.master_key.as_deref().filter(|k| !k.is_empty()) {
             auth::check_master_key(master).map_err(StartError::Setting)?;
         }
+        let coverage = planning::CoverageSettings::from_env().map_err(StartError::Setting)?;
         let target = DbTarget::parse(&settings.database_url)?;
         if target.backend == crate::store::Backend::Postgres {
             // A missing or malformed key is refused before anything is changed.
@@ -188,6 +193,7 @@ impl Services {
             key_rotation_grace: settings.key_rotation_grace,
             webhooks: settings.webhooks,
             _alive: alive,
+            coverage,
             backend: target.backend.as_str(),
         })
     }

@@ -173,6 +173,7 @@ pub fn stored_member(vault: &Vault, p: PersonRow) -> Result<StoredMember, Servic
         date_of_birth: p.date_of_birth,
         sex: p.sex,
         phone: p.phone,
+        groups: super::planning::read_groups(p.groups.as_deref()).iter().map(|g| g.as_str().to_owned()).collect(),
     })
 }
 
@@ -232,10 +233,20 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, Serv
         return Err(ServiceError::NotFound("record"));
     }
     record(s, who, "record.view", Some(&r.id), Some(format!("household={}", r.household_id)))?;
-    let members = queries::persons_of_record(&mut conn, &r.id)?
+    let mut members: Vec<StoredMember> = queries::persons_of_record(&mut conn, &r.id)?
         .into_iter()
         .map(|p| stored_member(&s.vault, p))
         .collect::<Result<_, _>>()?;
+    let mut groups = crate::store::planning::groups_of_record(&mut conn, &r.id)?;
+    let household_id = s.engine.state.read().resolve(&r.household_id).to_owned();
+    if super::planning::any_protection(&groups)
+        && !super::planning::sees_protection_of(&mut conn, who, &r.agency_id, &household_id)?
+    {
+        super::planning::hide_protection(&mut groups);
+        for m in &mut members {
+            super::planning::hide_protection(&mut m.groups);
+        }
+    }
     let flags: Vec<StoredFlag> = queries::flags_of_record(&mut conn, &r.id)?
         .into_iter()
         .map(|f| flag_for(&s.vault, who, f))
@@ -246,7 +257,6 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, Serv
         .unwrap_or_default();
     let decision = stored_decision(&r.answer);
     let life = queries::record_life(&mut conn, &r.id)?;
-    let household_id = s.engine.state.read().resolve(&r.household_id).to_owned();
     Ok(StoredRecord {
         record_id: r.id,
         external_id: r.external_id,
@@ -267,6 +277,7 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, Serv
             locality_code: r.locality_code,
         },
         members,
+        groups,
         created_at: r.created_at,
         decision,
         flags,

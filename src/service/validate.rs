@@ -11,7 +11,7 @@ use bawaba_places::Gazetteer;
 use bawaba_wire::records::RecordBody;
 use chrono::NaiveDate;
 
-use super::domain::{NewMember, NewRecord};
+use super::domain::{Group, NewMember, NewRecord};
 use super::error::{FieldProblem, ServiceError};
 use super::index::person_input;
 use super::intake::Item;
@@ -178,7 +178,9 @@ pub fn place_filter(problems: &mut Vec<FieldProblem>, field: &str, raw: &Option<
     Some(v)
 }
 
-fn check_text(problems: &mut Vec<FieldProblem>, field: &str, value: &Option<String>) -> Option<String> {
+/// A free text field: trimmed, at most 200 characters, no control or invisible characters;
+/// `None` when absent or blank.
+pub fn check_text(problems: &mut Vec<FieldProblem>, field: &str, value: &Option<String>) -> Option<String> {
     let v = value.as_ref()?;
     let trimmed = v.trim();
     if trimmed.is_empty() {
@@ -271,6 +273,7 @@ pub fn record(body: RecordBody, places: &Gazetteer) -> Result<Item, ServiceError
                 date_of_birth: given(&m.date_of_birth),
                 sex: m.sex,
                 phone: given(&m.phone),
+                groups: member_groups(&mut problems, i, m.groups.as_deref()),
             };
             // The one parse of this member's identifiers: the matcher's.
             let p: PreparedPerson = bawaba_matching::prepare(&person_input(&member));
@@ -326,6 +329,36 @@ pub fn record(body: RecordBody, places: &Gazetteer) -> Result<Item, ServiceError
             prepared,
         ))
     }
+}
+
+/// A member's posted groups: each one of the posted groups, once; a derived group (`elderly`,
+/// `female_headed`) or an unknown word is refused naming the field.
+fn member_groups(problems: &mut Vec<FieldProblem>, i: usize, given: Option<&[String]>) -> Vec<Group> {
+    let mut out: Vec<Group> = Vec::new();
+    let given = given.unwrap_or_default();
+    if given.len() > Group::ALL.len() * 2 {
+        problems.push(FieldProblem::new(format!("members[{i}].groups"), "must hold at most 12 values"));
+        return out;
+    }
+    for (j, raw) in given.iter().enumerate() {
+        let field = format!("members[{i}].groups[{j}]");
+        match Group::parse(raw.trim()) {
+            Some(g) if !g.is_posted() => problems.push(FieldProblem::new(
+                field,
+                format!("`{g}` is derived by the gateway (from the birth date or the head's sex), never posted"),
+            )),
+            Some(g) => {
+                if !out.contains(&g) {
+                    out.push(g);
+                }
+            }
+            None => problems.push(FieldProblem::new(
+                field,
+                "must be one of disability, chronic_illness, child_protection, women_protection",
+            )),
+        }
+    }
+    out
 }
 
 /// A birth date not before 1900 and not after today, at the precision given.

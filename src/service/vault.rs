@@ -501,6 +501,7 @@ mod tests {
             phone: Some("0599123456".into()),
             national_id_hash: None,
             phone_hash: None,
+            groups: None,
         };
         let sealed = v.seal_person(row);
         assert!(sealed.national_id_hash.is_some() && sealed.phone_hash.is_some());

@@ -114,6 +114,8 @@ pub struct PersonRow {
     pub national_id_hash: Option<String>,
     /// The keyed hash of the phone, for exact look-ups.
     pub phone_hash: Option<String>,
+    /// The groups the agency posted for this member, comma-joined (see `service::planning`).
+    pub groups: Option<String>,
 }
 
 /// A flag raised on a record; `evidence` is JSON text.
@@ -352,4 +354,64 @@ pub struct DeliveryRow {
     pub error: Option<String>,
     /// 1 when the receiver answered 2xx.
     pub delivered: i32,
+}
+
+/// One group a record's household falls in (posted for a member, or derived).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = record_groups)]
+pub struct RecordGroupRow {
+    pub record_id: String,
+    pub grp: String,
+}
+
+/// An organisation's public description; `code` is its agency's code.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = organizations, treat_none_as_null = true)]
+pub struct OrganizationRow {
+    pub code: String,
+    pub name_ar: String,
+    pub name_en: String,
+    pub kind: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub description: Option<String>,
+    pub updated_at: String,
+}
+
+/// A service of the directory; `groups` and `areas` comma-joined.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = services, treat_none_as_null = true)]
+pub struct ServiceRow {
+    pub id: String,
+    pub organization: String,
+    pub name: String,
+    pub sector: String,
+    pub groups: String,
+    pub areas: String,
+    pub eligibility: Option<String>,
+    pub status: String,
+    pub period_start: Option<String>,
+    pub period_end: Option<String>,
+    pub capacity_households: Option<i64>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A need and target per area × sector × group (`''` for every household) × period.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = needs)]
+pub struct NeedRow {
+    pub area: String,
+    pub sector: String,
+    pub grp: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub households_in_need: i64,
+    pub households_targeted: Option<i64>,
+    pub source: Option<String>,
+    pub updated_at: String,
 }

@@ -1056,25 +1056,25 @@ pub trait RawRow: QueryableByName<diesel::pg::Pg> + 'static {}
 impl<T: QueryableByName<diesel::pg::Pg> + 'static> RawRow for T {}
 /// SQL text with its bound values (all text), written with `?` placeholders.
 #[derive(Default)]
-struct Sql {
+pub(crate) struct Sql {
     text: String,
     binds: Vec<String>,
 }
 
 impl Sql {
-    fn push(&mut self, s: &str) -> &mut Self {
+    pub(crate) fn push(&mut self, s: &str) -> &mut Self {
         self.text.push_str(s);
         self
     }
 
-    fn bind(&mut self, v: &str) -> &mut Self {
+    pub(crate) fn bind(&mut self, v: &str) -> &mut Self {
         self.text.push('?');
         self.binds.push(v.to_owned());
         self
     }
 
     /// `(?, ?, …)`, or a list that holds nothing when `vs` is empty.
-    fn list(&mut self, vs: &[String]) -> &mut Self {
+    pub(crate) fn list(&mut self, vs: &[String]) -> &mut Self {
         if vs.is_empty() {
             return self.push("(NULL)");
         }
@@ -1089,7 +1089,7 @@ impl Sql {
     }
 
     /// Runs it on either backend (PostgreSQL numbers its placeholders).
-    fn load<R: RawRow>(self, conn: &mut DbConn) -> QResult<Vec<R>> {
+    pub(crate) fn load<R: RawRow>(self, conn: &mut DbConn) -> QResult<Vec<R>> {
         use diesel::sql_types::Text;
         match conn {
             #[cfg(feature = "sqlite")]

@@ -121,6 +121,7 @@ diesel::table! {
         phone -> Nullable<Text>,
         national_id_hash -> Nullable<Text>,
         phone_hash -> Nullable<Text>,
+        groups -> Nullable<Text>,
     }
 }
 
@@ -230,6 +231,48 @@ diesel::table! {
 }
 
 diesel::table! {
+    record_groups (record_id, grp) {
+        record_id -> Text,
+        grp -> Text,
+    }
+}
+
+diesel::table! {
+    organizations (code) {
+        code -> Text,
+        name_ar -> Text,
+        name_en -> Text,
+        kind -> Text,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        website -> Nullable<Text>,
+        description -> Nullable<Text>,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Text,
+        organization -> Text,
+        name -> Text,
+        sector -> Text,
+        groups -> Text,
+        areas -> Text,
+        eligibility -> Nullable<Text>,
+        status -> Text,
+        period_start -> Nullable<Text>,
+        period_end -> Nullable<Text>,
+        capacity_households -> Nullable<BigInt>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        website -> Nullable<Text>,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
     webhook_outbox (id) {
         id -> Text,
         webhook_id -> Text,
@@ -253,6 +296,20 @@ diesel::table! {
         status_code -> Nullable<Integer>,
         error -> Nullable<Text>,
         delivered -> Integer,
+    }
+}
+
+diesel::table! {
+    needs (area, sector, grp, period_start, period_end) {
+        area -> Text,
+        sector -> Text,
+        grp -> Text,
+        period_start -> Text,
+        period_end -> Text,
+        households_in_need -> BigInt,
+        households_targeted -> Nullable<BigInt>,
+        source -> Nullable<Text>,
+        updated_at -> Text,
     }
 }
 
@@ -286,4 +343,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     webhook_outbox,
     webhook_deliveries,
+    record_groups,
+    organizations,
+    services,
+    needs,
 );

@@ -10,7 +10,7 @@ use super::words::{self, Lang};
 use bawaba_wire::households::AidEntry;
 
 use crate::service::auth::Role;
-use crate::service::{audit, reports, review, search};
+use crate::service::{audit, planning, reports, review, search};
 
 const CSS: &str = include_str!("assets/app.css");
 
@@ -29,6 +29,10 @@ pub enum Nav {
     Review,
     Reports,
     Audit,
+    Map,
+    Coverage,
+    Who,
+    Directory,
     Docs,
     None,
 }
@@ -83,6 +87,14 @@ pub fn page_with(ctx: &Ctx, nav: Nav, title: &str, body: Markup, script: Option<
                         }
                         @if can(audit::READ) {
                             a href="/ui/audit" aria-current=[(nav == Nav::Audit).then_some("page")] { (l.t("سجل التدقيق", "Audit log")) }
+                        }
+                        @if can(planning::READ) {
+                            a href="/ui/map" aria-current=[(nav == Nav::Map).then_some("page")] { (l.t("الخريطة", "Map")) }
+                            a href="/ui/coverage" aria-current=[(nav == Nav::Coverage).then_some("page")] { (l.t("التغطية", "Coverage")) }
+                        }
+                        @if role.is_some() {
+                            a href="/ui/3w" aria-current=[(nav == Nav::Who).then_some("page")] { (l.t("من يعمل أين", "Who does what where")) }
+                            a href="/ui/directory" aria-current=[(nav == Nav::Directory).then_some("page")] { (l.t("الدليل", "Directory")) }
                         }
                         a href="/docs" aria-current=[(nav == Nav::Docs).then_some("page")] { (l.t("توثيق الواجهة", "API docs")) }
                     }

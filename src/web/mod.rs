@@ -1,10 +1,12 @@
 //! Pages for caseworkers and auditors, served by the gateway itself: sign-in (a named user's
 //! username and password, or an agency's key), password change, household search and view, the
-//! review queue, the overlap report, the audit log, and the API documentation at `/docs`.
+//! review queue, the overlap report, the audit log, the planning pages (the coverage map,
+//! coverage and needs, who does what where, the directory), and the API documentation at `/docs`.
 //!
 //! Policy:
 //! - Server-rendered HTML (maud escapes every value spliced in), Arabic first and right to left,
-//!   English with `?lang=en` (remembered in a cookie). No script on the pages but `/docs`; no
+//!   English with `?lang=en` (remembered in a cookie). No script on the pages but `/docs` and
+//!   the needs upload's file reader (`/ui/static/needs.js`); no
 //!   asset from anywhere but the gateway, enforced by a Content-Security-Policy.
 //! - Every page calls the same use cases as the API (`service::…`), with the principal of the
 //!   session, and checks the same roles: no session redirects to the sign-in page, a wrong role
@@ -27,6 +29,7 @@ mod flags;
 mod household;
 mod layout;
 mod login;
+mod planning;
 mod reports;
 mod review;
 mod search;
@@ -82,7 +85,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/audit.csv", web::get().to(audit::csv))
                 .route("/password", web::get().to(login::password_form))
                 .route("/password", web::post().to(login::password_submit))
+                .route("/map", web::get().to(planning::map))
+                .route("/coverage", web::get().to(planning::coverage))
+                .route("/coverage.csv", web::get().to(planning::coverage_csv))
+                .route("/needs", web::post().to(planning::needs))
+                .route("/3w", web::get().to(planning::three_w))
+                .route("/3w.csv", web::get().to(planning::three_w_csv))
+                .route("/directory", web::get().to(planning::directory_page))
+                .route("/directory/services", web::post().to(planning::add_service))
+                .route("/directory/services/{id}", web::post().to(planning::edit_service))
+                .route("/directory/organizations/{code}", web::post().to(planning::edit_organization))
                 .route("/static/app.css", web::get().to(layout::css))
+                .route("/static/needs.js", web::get().to(planning::needs_js))
                 .default_service(web::to(not_found)),
         )
         .service(

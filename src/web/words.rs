@@ -132,6 +132,55 @@ pub fn aid_type(l: Lang, t: &str) -> &'static str {
     }
 }
 
+/// A vulnerable group in words.
+pub fn group(l: Lang, g: &str) -> &'static str {
+    match g {
+        "disability" => l.t("ذوو الإعاقة", "disability"),
+        "chronic_illness" => l.t("أمراض مزمنة", "chronic illness"),
+        "child_protection" => l.t("حماية الطفل", "child protection"),
+        "women_protection" => l.t("حماية المرأة", "women's protection"),
+        "elderly" => l.t("كبار السن", "elderly"),
+        "female_headed" => l.t("أسر تعيلها نساء", "female-headed"),
+        _ => l.t("كل الأسر", "all households"),
+    }
+}
+
+/// A coverage status in words.
+pub fn coverage_status(l: Lang, s: &str) -> &'static str {
+    match s {
+        "no_service" => l.t("احتياج بلا خدمة", "need, no service"),
+        "under" => l.t("دون الهدف", "under target"),
+        "met" => l.t("تحقق الهدف", "target met"),
+        "double_served" => l.t("خدمة مزدوجة", "double-served"),
+        _ => "—",
+    }
+}
+
+/// An organisation's kind in words.
+pub fn org_kind(l: Lang, k: &str) -> &'static str {
+    match k {
+        "ministry" => l.t("وزارة", "ministry"),
+        "directorate" => l.t("مديرية", "directorate"),
+        "un_agency" => l.t("وكالة أممية", "UN agency"),
+        "international_ngo" => l.t("منظمة دولية", "international NGO"),
+        "local_ngo" => l.t("جمعية محلية", "local NGO"),
+        "community_based" => l.t("مؤسسة مجتمعية", "community-based"),
+        "municipality" => l.t("بلدية", "municipality"),
+        "private" => l.t("قطاع خاص", "private"),
+        _ => "—",
+    }
+}
+
+/// A directory service's status in words.
+pub fn service_status(l: Lang, s: &str) -> &'static str {
+    match s {
+        "active" => l.t("فعّالة", "active"),
+        "paused" => l.t("متوقفة مؤقتاً", "paused"),
+        "closed" => l.t("مغلقة", "closed"),
+        _ => "—",
+    }
+}
+
 /// A member's role in words.
 pub fn member_role(l: Lang, r: &str) -> &'static str {
     match r {

@@ -16,6 +16,7 @@ mod life;
 mod operations;
 mod pages;
 mod places;
+mod planning;
 mod privacy;
 mod readme;
 mod workflow;

@@ -524,7 +524,7 @@ fn failed_sign_ins_are_throttled_per_key_prefix_and_per_address(b: Backend) {
     assert_eq!(app.get("/v1/whoami", &caseworker).0, 200);
 }
 
-mod chromium {
+pub(crate) mod chromium {
     //! End to end in headless Chromium (Debian's, at /usr/bin/chromium): sign in, search an
     //! Arabic name posted in Latin script, confirm a flag, download the overlap CSV and parse
     //! it; screenshots of every page in Arabic and English into `BAWABA_SCREENSHOTS` (a temp
@@ -539,7 +539,7 @@ mod chromium {
 
     use super::*;
 
-    fn launch(profile: &Path) -> Browser {
+    pub(crate) fn launch(profile: &Path) -> Browser {
         let args: Vec<&OsStr> = ["--disable-gpu", "--disable-background-networking", "--no-first-run", "--lang=ar"]
             .iter()
             .map(OsStr::new)
@@ -558,7 +558,7 @@ mod chromium {
     }
 
     /// A screenshot of the whole page, not only what the window shows.
-    fn shot(tab: &Tab, dir: &Path, name: &str) {
+    pub(crate) fn shot(tab: &Tab, dir: &Path, name: &str) {
         let size = |what: &str| {
             tab.evaluate(&format!("document.documentElement.{what}"), false)
                 .ok()
@@ -582,7 +582,7 @@ mod chromium {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
 
-    fn text(tab: &Tab) -> String {
+    pub(crate) fn text(tab: &Tab) -> String {
         tab.evaluate("document.body.innerText", false)
             .expect("innerText")
             .value
@@ -590,13 +590,13 @@ mod chromium {
             .unwrap_or_default()
     }
 
-    fn go(tab: &Tab, url: &str) {
+    pub(crate) fn go(tab: &Tab, url: &str) {
         tab.navigate_to(url).expect("navigate").wait_until_navigated().expect("navigated");
     }
 
     /// Clicks something that loads a new page, and waits until the new page has loaded (the
     /// old document's marker is gone and the new one is complete).
-    fn click_and_wait(tab: &Tab, selector: &str) {
+    pub(crate) fn click_and_wait(tab: &Tab, selector: &str) {
         tab.evaluate("window.__old_page = true", false).expect("mark the page");
         tab.wait_for_element(selector).expect(selector).click().expect("click");
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -66,6 +66,92 @@ string_enum! {
 }
 
 string_enum! {
+    /// A vulnerable group (API.md, "Vulnerable groups"). The first four are posted on a member;
+    /// `elderly` (60 or more at the period's start) and `female_headed` (the head is F) are
+    /// derived by the gateway and refused when posted. `child_protection` and
+    /// `women_protection` mark protection cases.
+    #[serde(rename_all = "snake_case")]
+    Group {
+        /// A person with a disability.
+        Disability => "disability",
+        /// A person with a chronic illness.
+        ChronicIllness => "chronic_illness",
+        /// A child protection case.
+        ChildProtection => "child_protection",
+        /// A woman who suffers violence (protection case).
+        WomenProtection => "women_protection",
+        /// Derived: 60 or more at the period's start.
+        Elderly => "elderly",
+        /// Derived: the household's head is F.
+        FemaleHeaded => "female_headed",
+    }
+}
+
+impl Group {
+    /// Whether an agency may post it on a member (the derived ones it may not).
+    pub fn is_posted(self) -> bool {
+        !matches!(self, Group::Elderly | Group::FemaleHeaded)
+    }
+
+    /// Whether it marks a protection case, shown on a person only to who may see it.
+    pub fn is_protection(self) -> bool {
+        matches!(self, Group::ChildProtection | Group::WomenProtection)
+    }
+}
+
+string_enum! {
+    /// What kind of organisation (API.md, "The directory").
+    #[serde(rename_all = "snake_case")]
+    OrgKind {
+        /// A ministry.
+        Ministry => "ministry",
+        /// A ministry's directorate.
+        Directorate => "directorate",
+        /// A UN agency.
+        UnAgency => "un_agency",
+        /// An international NGO.
+        InternationalNgo => "international_ngo",
+        /// A local NGO.
+        LocalNgo => "local_ngo",
+        /// A community-based organisation.
+        CommunityBased => "community_based",
+        /// A municipality.
+        Municipality => "municipality",
+        /// A private company.
+        Private => "private",
+    }
+}
+
+string_enum! {
+    /// A directory service's status.
+    #[serde(rename_all = "snake_case")]
+    ServiceStatus {
+        /// Serving.
+        Active => "active",
+        /// Paused for now.
+        Paused => "paused",
+        /// Closed (kept in history).
+        Closed => "closed",
+    }
+}
+
+string_enum! {
+    /// A coverage row's status (API.md, "Needs and coverage").
+    #[serde(rename_all = "snake_case")]
+    CoverageStatus {
+        /// Need, and no agency reached anyone.
+        NoService => "no_service",
+        /// Reached fewer than targeted (or than in need, with no target).
+        Under => "under",
+        /// Reached at least the target.
+        Met => "met",
+        /// A share of the households reached by two or more agencies for the sector, at or above
+        /// the configured threshold.
+        DoubleServed => "double_served",
+    }
+}
+
+string_enum! {
     /// A member's place in the household.
     #[serde(rename_all = "snake_case")]
     MemberRole {
@@ -307,5 +393,9 @@ mod tests {
         check(FlagStatus::ALL);
         check(PlaceKind::ALL);
         check(LocalityKind::ALL);
+        check(Group::ALL);
+        check(OrgKind::ALL);
+        check(ServiceStatus::ALL);
+        check(CoverageStatus::ALL);
     }
 }

@@ -12,11 +12,13 @@
 
 pub mod access;
 pub mod agencies;
+pub mod directory;
 pub mod domain;
 pub mod errors;
 pub mod households;
 pub mod life;
 pub mod places;
+pub mod planning;
 pub mod records;
 pub mod reports;
 pub mod review;

@@ -13,6 +13,10 @@ pub struct StoredRecord {
     pub assistance: StoredAssistance,
     pub location: StoredLocation,
     pub members: Vec<StoredMember>,
+    /// Every group the household falls in by this record, posted or derived (`elderly`,
+    /// `female_headed`); protection marks only for who may see them (see `StoredMember`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
     pub created_at: String,
     pub decision: Decision,
     pub flags: Vec<StoredFlag>,
@@ -62,6 +66,11 @@ pub struct StoredMember {
     pub date_of_birth: Option<String>,
     pub sex: Option<String>,
     pub phone: Option<String>,
+    /// The groups posted for this member. Protection marks (`child_protection`,
+    /// `women_protection`) appear only to the agency that posted them and to caseworkers whose
+    /// scope holds the household; to everyone else they are left out (counted in reports only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }
 
 /// A flag as stored, with its review status.
@@ -147,6 +156,11 @@ pub struct MemberBody {
     pub sex: Option<Sex>,
     #[serde(default)]
     pub phone: Option<String>,
+    /// Vulnerable groups: `disability`, `chronic_illness`, `child_protection`,
+    /// `women_protection`. `elderly` and `female_headed` are derived by the gateway and refused
+    /// here.
+    #[serde(default)]
+    pub groups: Option<Vec<String>>,
 }
 
 /// Most records in one batch.

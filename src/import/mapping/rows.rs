@@ -115,6 +115,7 @@ fn record(external_id: &str, rows: &[&Row], map: &Mapping, problems: &mut Vec<Ro
         let phone = get(row, Field::Phone);
         role_given.push(role.is_some());
         members.push(MemberBody {
+            groups: None,
             role: MemberRole::parse(role.as_deref().map_or("other", member_role)).unwrap_or(MemberRole::Other),
             name: name.unwrap_or_default(),
             national_id,

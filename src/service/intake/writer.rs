@@ -22,7 +22,7 @@ use crate::service::ids::{new_id, now};
 use crate::service::index::{Engine, NextIds};
 use crate::service::policy::OverlapPolicy;
 use crate::service::vault::{Column, Vault};
-use crate::store::models::{EvidenceRow, FlagRow, HouseholdRow, PersonRow, RecordRow};
+use crate::store::models::{EvidenceRow, FlagRow, HouseholdRow, PersonRow, RecordGroupRow, RecordRow};
 use crate::store::{DbConn, queries};
 
 /// The writer: its own connection, the engine it keeps in step, and the ids it hands out.
@@ -356,10 +356,18 @@ pub(super) fn write_members_and_flags(
                 phone: m.phone.clone(),
                 national_id_hash: None,
                 phone_hash: None,
+                groups: crate::service::planning::write_groups(&m.groups),
             })
         })
         .collect();
     queries::insert_persons(c, &rows)?;
+    // The groups the household falls in by this record, posted and derived: what coverage
+    // counts by (see `service::planning`).
+    let groups: Vec<RecordGroupRow> = crate::service::planning::record_groups(record)
+        .into_iter()
+        .map(|g| RecordGroupRow { record_id: record_id.to_owned(), grp: g.as_str().to_owned() })
+        .collect();
+    crate::store::planning::insert_record_groups(c, &groups)?;
     // The evidence of a match is stored once, shared by the flags it explains (a household
     // matched once may overlap several agencies' aid).
     let mut evidence_rows: Vec<EvidenceRow> = Vec::new();
