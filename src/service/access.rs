@@ -396,7 +396,7 @@ pub fn change_password(s: &Services, who: &Principal, current: &str, new: &str) 
 /// `<!-- access-table:start -->` and `<!-- access-table:end -->` (a test keeps the two the same,
 /// and checks that every route of the OpenAPI document is in it).
 pub fn route_table() -> String {
-    use super::{agencies, audit, households, places, records, reports, review, search};
+    use super::{agencies, audit, households, life, places, planning, records, reports, review, search, webhooks};
     const ANY: &[Role] = &[Role::Admin, Role::Submitter, Role::Caseworker, Role::Auditor, Role::Coordinator];
     const NO_SCOPE: &str = "not narrowed by scope";
     const OWN: &str = "the agency's own records; not narrowed by scope";
@@ -423,6 +423,29 @@ pub fn route_table() -> String {
         ("POST /v1/flags/{flag_id}/review", review::ROLES, "the flag's household in scope, else 404"),
         ("GET /v1/reports/overlaps", reports::ROLES, PAIRS),
         ("GET /v1/reports/summary", reports::ROLES, PAIRS),
+        ("PUT /v1/records/{record_id}", life::OWN, OWN),
+        ("DELETE /v1/records/{record_id}", life::OWN, OWN),
+        ("GET /v1/records", life::OWN, OWN),
+        (
+            "GET /v1/records/{record_id}/history",
+            life::HISTORY,
+            "as `GET /v1/records/{record_id}` (a submitter: its own records only)",
+        ),
+        ("POST /v1/households/{household_id}/split", life::SPLIT, "a record in scope, else 404"),
+        ("POST /v1/persons/{person_id}/erase", life::ERASE, NO_SCOPE),
+        ("GET /v1/alerts", webhooks::ALERTS, OWN),
+        ("POST /v1/webhooks", webhooks::MANAGE, "the agency's own webhooks (the admin: any agency's)"),
+        ("GET /v1/webhooks/{webhook_id}/deliveries", webhooks::MANAGE, "the agency's own webhooks (the admin: any)"),
+        ("GET /v1/reports/coverage", planning::READ, "counts only, no names; 1–4 suppressed but for the admin"),
+        ("PUT /v1/needs", planning::WRITE_NEEDS, NO_SCOPE),
+        ("GET /v1/needs", planning::READ, NO_SCOPE),
+        ("GET /v1/directory/organizations", ANY, NO_SCOPE),
+        ("PUT /v1/directory/organizations/{code}", ANY, "the admin, or the organisation's own keys"),
+        ("GET /v1/directory/services", ANY, NO_SCOPE),
+        ("POST /v1/directory/services", ANY, "the admin, or the organisation's own keys"),
+        ("PATCH /v1/directory/services/{id}", ANY, "the admin, or the organisation's own keys"),
+        ("DELETE /v1/directory/services/{id}", ANY, "the admin, or the organisation's own keys"),
+        ("GET /v1/directory/3w", ANY, "households reached, counts only; 1–4 suppressed but for the admin"),
         ("GET /v1/places", places::READ, NO_SCOPE),
         ("POST /v1/places", places::ADMIN, NO_SCOPE),
         ("PATCH /v1/places/{code}", places::ADMIN, NO_SCOPE),
@@ -441,6 +464,10 @@ pub fn route_table() -> String {
         ("GET /ui/review, POST /ui/review/{id}", review::ROLES, "as `GET /v1/flags`"),
         ("GET /ui/reports, GET /ui/reports/overlaps.csv", reports::ROLES, PAIRS),
         ("GET /ui/audit, GET /ui/audit.csv", audit::READ, "every event"),
+        ("GET /ui/map, GET /ui/coverage, GET /ui/coverage.csv", planning::READ, "as `GET /v1/reports/coverage`"),
+        ("POST /ui/needs", planning::WRITE_NEEDS, NO_SCOPE),
+        ("GET /ui/3w, GET /ui/3w.csv, GET /ui/directory", ANY, "as `GET /v1/directory/3w`"),
+        ("POST /ui/directory/…", ANY, "the admin, or the organisation's own keys"),
         ("GET /ui/password, POST /ui/password", ANY, "named users only (not keys)"),
     ];
     let mut out = String::from("| route | roles | scope |\n|---|---|---|\n");

@@ -685,6 +685,12 @@ fn the_readme_lists_every_route_with_its_roles_and_scope() {
     let start = readme.find("<!-- access-table:start -->\n").expect("start marker") + 28;
     let end = readme.find("<!-- access-table:end -->").expect("end marker");
     let table = bawaba::service::access::route_table();
+    // `UPDATE_README=1 cargo test … the_readme_lists` writes the table in (as INSTA_UPDATE does).
+    if std::env::var_os("UPDATE_README").is_some() && readme[start..end] != table {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        std::fs::write(path, format!("{}{}{}", &readme[..start], table, &readme[end..])).expect("README.md written");
+        return;
+    }
     assert_eq!(
         &readme[start..end],
         table,
