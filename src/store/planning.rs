@@ -14,6 +14,12 @@ use super::schema::*;
 type QResult<T> = Result<T, diesel::result::Error>;
 
 /// Stores the groups of a record.
+/// Forgets the groups a record put its household in (before a correction writes them again).
+pub fn delete_record_groups(conn: &mut DbConn, record_id: &str) -> QResult<()> {
+    diesel::delete(record_groups::table.filter(record_groups::record_id.eq(record_id))).execute(conn)?;
+    Ok(())
+}
+
 pub fn insert_record_groups(conn: &mut DbConn, rows: &[RecordGroupRow]) -> QResult<()> {
     if rows.is_empty() {
         return Ok(());

@@ -577,11 +577,14 @@ pub fn persons_by_national_id_hash(conn: &mut DbConn, hash: &str) -> QResult<Vec
     persons::table.filter(persons::national_id_hash.eq(hash)).select(PersonRow::as_select()).load(conn)
 }
 
-/// Removes a person row's name, national ID, phone and birth date (and their look-up hashes).
+/// Removes a person row's name, national ID, phone and birth date (and their look-up hashes),
+/// and the groups marked on the person (protection cases among them); the household's groups
+/// stay counted in `record_groups` for coverage.
 pub fn erase_person(conn: &mut DbConn, id: i64) -> QResult<()> {
     diesel::update(persons::table.find(id))
         .set((
             persons::name.eq(""),
+            persons::groups.eq(None::<String>),
             persons::national_id.eq(None::<String>),
             persons::national_id_hash.eq(None::<String>),
             persons::phone.eq(None::<String>),

@@ -137,10 +137,11 @@ fn review_confirm_merges_and_dismiss_keeps_apart(b: Backend) {
 
     // Dismiss: another household that may be the same man, kept apart for good.
     let d = app.agency("NRC", "submitter");
+    // (No birth date: the merged household now reads its خليل العمايرة as born in 1970, from
+    // the known record, and a date a year off would weigh against asking at all.)
     let nrc = |ext: &str| {
         let mut v = vague(ext);
         v["members"][0]["phone"] = json!("0599111222");
-        v["members"][0]["date_of_birth"] = json!("1971-07-15");
         v
     };
     let (_, v2) = app.post("/v1/records", &d, &nrc("n-1"));

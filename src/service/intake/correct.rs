@@ -266,6 +266,7 @@ fn correct_in(
     };
     let answer_json = serde_json::to_string(&stored_answer).map_err(|e| ServiceError::Internal(e.to_string()))?;
     queries::delete_persons_of_record(c, &old.id)?;
+    crate::store::planning::delete_record_groups(c, &old.id)?;
     queries::set_record_content(
         c,
         &RecordRow {
