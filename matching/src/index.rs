@@ -332,7 +332,30 @@ impl Index {
     /// Builds the index from every stored person at once, in parallel. Persons listed twice
     /// keep their last entry.
     pub fn build(persons: Vec<(PersonId, HouseholdId, PreparedPerson)>) -> Self {
-        let mut ix = Index::new();
+        let mut b = Index::builder();
+        b.add(persons);
+        b.finish()
+    }
+
+    /// A build given its persons a part at a time ([`IndexBuilder::add`]), so that a caller
+    /// reading them page by page never holds them all prepared at once; [`IndexBuilder::finish`]
+    /// makes the same index as [`Index::build`] given every part in order.
+    pub fn builder() -> IndexBuilder {
+        IndexBuilder { ix: Index::new() }
+    }
+}
+
+/// An index being built from parts (see [`Index::builder`]).
+#[derive(Debug, Default)]
+pub struct IndexBuilder {
+    ix: Index,
+}
+
+impl IndexBuilder {
+    /// Adds persons (a person listed again keeps its last entry). Each prepared person is
+    /// dropped once its fields are interned.
+    pub fn add(&mut self, persons: Vec<(PersonId, HouseholdId, PreparedPerson)>) {
+        let ix = &mut self.ix;
         let n = persons.len();
         ix.recs.reserve(n);
         ix.sk.reserve(n);
@@ -346,6 +369,11 @@ impl Index {
             ix.by_id.insert(pid, slot);
             ix.households.entry(hid).or_default().push(slot);
         }
+    }
+
+    /// The index: households' distinct persons, and every key's posting, made in parallel.
+    pub fn finish(self) -> Index {
+        let mut ix = self.ix;
         // The distinct persons of each household, in slot order.
         let mut people: FxMap<HouseholdId, Vec<u32>> = FxMap::default();
         let mut shadows: FxMap<u32, Vec<u32>> = FxMap::default();
@@ -405,7 +433,9 @@ impl Index {
         }
         ix
     }
+}
 
+impl Index {
     /// Adds one person (replacing an earlier entry with the same id).
     pub fn insert(&mut self, person: PersonId, household: HouseholdId, prepared: PreparedPerson) {
         self.remove_person(person);
