@@ -21,7 +21,7 @@
 //! HH=200000 CSV=/tmp/caseload.csv cargo run --release -p bawaba-matching --example quality
 //! ```
 //! `CSV` also writes one row per record for `benches/splink/splink_run.py` (the same file for
-//! Splink). `SEED` (default 11).
+//! Splink). `SEED` (default 11). `MAX_BLOCK` sets `MatchConfig::max_block` (default 200).
 
 use bawaba_matching::*;
 use bawaba_synth::{Caseload, Config, generate};
@@ -213,7 +213,9 @@ fn main() {
     }
     let truth = c.same_household_pairs();
     let true_overlaps = c.true_overlaps_same_type();
-    let m = Matcher::default();
+    let mut config = MatchConfig::default();
+    config.max_block = env_usize("MAX_BLOCK", config.max_block);
+    let m = Matcher::new(config);
     let o = run(&c, &m);
     let n = c.records.len();
     let link = pairwise_link(&o.household, &truth);

@@ -47,7 +47,7 @@ mod score;
 mod similarity;
 
 pub use config::{Band, LevelProbabilities, MProbabilities, MatchConfig, UProbabilities};
-pub use index::Index;
+pub use index::{Index, IndexBuilder};
 pub use matcher::{Estimated, HouseholdMatch, Matcher, MemberMatch, SearchQuery};
 pub use prepare::{NamePart, PreparedPerson, prepare};
 pub use score::{Evidence, Field};

@@ -117,19 +117,17 @@ impl Totals {
     }
 }
 
-/// What an earlier record of the file says of a later one with the same agency and external_id.
-enum Earlier {
-    /// The first with this agency and external_id.
-    First,
-    /// The same body as record `n`: a replay of its answer.
-    Replay(usize),
-    /// Another body: intake answers 409.
-    Conflict,
-}
+/// Records validated at once, in parallel: the file's records are validated batch by batch as
+/// they are taken, so the whole file is never held validated and prepared at once.
+const VALIDATE: usize = 8 * CHUNK;
 
 /// Deduplicates `inputs` in order with the matching configuration and overlap policy given;
 /// `progress` is told how many records were taken so far. Never fails as a whole: a record
 /// that cannot be taken gets a line with its error.
+///
+/// Memory: the inputs are consumed as they are validated, a batch of `VALIDATE` at a time (each
+/// input's strings freed once its record is taken); what stays for the whole run is the engine,
+/// each record's agency and external_id (to name the other side of a flag) and the lines.
 pub fn run(
     config: MatchConfig,
     policy: &OverlapPolicy,
@@ -139,29 +137,6 @@ pub fn run(
     let places = Gazetteer::builtin();
     let agencies: Vec<String> = inputs.iter().map(|i| i.agency.trim().to_uppercase()).collect();
     let external_ids: Vec<String> = inputs.iter().map(|i| i.body.external_id.trim().to_owned()).collect();
-    // Validate and prepare every record, in parallel (as intake does before the writer).
-    let items: Vec<Result<Item, ServiceError>> =
-        inputs.into_par_iter().map(|i| validate::record(i.body, &places)).collect();
-    // Replays and conflicts depend on file order only.
-    let mut first: HashMap<(&str, &str), usize> = HashMap::new();
-    let earlier: Vec<Earlier> = items
-        .iter()
-        .enumerate()
-        .map(|(n, item)| {
-            let Ok(item) = item else { return Earlier::First };
-            match first.get(&(agencies[n].as_str(), external_ids[n].as_str())) {
-                None => {
-                    first.insert((&agencies[n], &external_ids[n]), n);
-                    Earlier::First
-                }
-                Some(&m) => match &items[m] {
-                    Ok(prior) if prior.body_hash == item.body_hash => Earlier::Replay(m),
-                    _ => Earlier::Conflict,
-                },
-            }
-        })
-        .collect();
-
     let engine = Engine::empty(Matcher::new(config));
     {
         let mut state = engine.state.write();
@@ -171,82 +146,90 @@ pub fn run(
         }
     }
     let guard = order::guard(&engine.matcher);
-    let mut lines: Vec<Option<Line>> = vec![None; items.len()];
+    let mut lines: Vec<Option<Line>> = vec![None; agencies.len()];
+    // The first record of each agency and external_id, with its body hash: a later one with the
+    // same body is a replay of its answer, with another a conflict (file order only).
+    let mut first: HashMap<(&str, &str), (usize, String)> = HashMap::new();
+    let mut replays: Vec<(usize, usize)> = Vec::new();
     let mut next_household = 0u64;
     let mut next_person = 0u64;
     let mut taken = 0usize;
-    let mut errors: Vec<Option<ServiceError>> = Vec::with_capacity(items.len());
-    let mut valid = Vec::with_capacity(items.len());
-    for (n, item) in items.into_iter().enumerate() {
-        match item {
-            Ok(item) => {
-                errors.push(None);
-                if matches!(earlier[n], Earlier::First) {
-                    valid.push((n, item));
-                }
-            }
-            Err(e) => errors.push(Some(e)),
-        }
-    }
-    let mut queue = valid.into_iter();
+    // Valid first records waiting to be taken, in order; taken CHUNK at a time, as before the
+    // batches existed (the chunks, so the answers, do not depend on `VALIDATE`).
+    let mut pending: std::collections::VecDeque<(usize, Item)> = std::collections::VecDeque::new();
+    let mut inputs = inputs.into_iter().enumerate();
     loop {
-        let chunk: Vec<_> = queue.by_ref().take(CHUNK).collect();
-        if chunk.is_empty() {
+        let batch: Vec<(usize, Input)> = inputs.by_ref().take(VALIDATE).collect();
+        let last = batch.is_empty();
+        // Validate and prepare the batch in parallel (as intake does before the writer).
+        let items: Vec<(usize, Result<Item, ServiceError>)> =
+            batch.into_par_iter().map(|(n, i)| (n, validate::record(i.body, &places))).collect();
+        for (n, item) in items {
+            match item {
+                Err(e) => lines[n] = Some(refused(&agencies[n], &external_ids[n], Some(&e))),
+                Ok(item) => match first.get(&(agencies[n].as_str(), external_ids[n].as_str())) {
+                    None => {
+                        first.insert((&agencies[n], &external_ids[n]), (n, item.body_hash.clone()));
+                        pending.push_back((n, item));
+                    }
+                    Some((m, hash)) if *hash == item.body_hash => replays.push((n, *m)),
+                    Some(_) => {
+                        let e = ServiceError::Conflict(format!(
+                            "external_id `{}` was already used by this agency with another body",
+                            external_ids[n]
+                        ));
+                        lines[n] = Some(refused(&agencies[n], &external_ids[n], Some(&e)));
+                    }
+                },
+            }
+        }
+        while pending.len() >= CHUNK || (last && !pending.is_empty()) {
+            let chunk: Vec<(usize, Item)> = pending.drain(..pending.len().min(CHUNK)).collect();
+            // The guard looks only at what the index did not hold when the chunk was matched.
+            let mut run = Run::default();
+            for (n, item, pre) in order::prematch(&engine, chunk) {
+                let pre = run.fresh(&guard, &item, pre);
+                let agency = AgencyRef { id: agencies[n].clone(), code: agencies[n].clone() };
+                let plan = plan(&engine, policy, &agency.id, &item, pre);
+                let (household_seq, new_household) = match plan.target {
+                    Some((_, seq)) => (seq, None),
+                    None => {
+                        let seq = next_household;
+                        next_household += 1;
+                        (seq, Some(household_name(seq)))
+                    }
+                };
+                let person_ids: Vec<u64> = (0..item.prepared.len() as u64).map(|i| next_person + i).collect();
+                next_person += person_ids.len() as u64;
+                let decision = Decision::from_flags(&plan.flags);
+                let flags = plan.flags.iter().map(|f| line_flag(&engine, f, &agencies, &external_ids)).collect();
+                run.note(&person_ids, household_seq, &item);
+                let staged = Staged { household_seq, new_household, person_ids, record_id: n.to_string() };
+                order::apply(&engine, staged, &agency, &item, None);
+                lines[n] = Some(Line {
+                    agency: agencies[n].clone(),
+                    external_id: external_ids[n].clone(),
+                    household_id: Some(household_name(household_seq)),
+                    decision: Some(decision),
+                    flags,
+                    error: None,
+                });
+                taken += 1;
+            }
+            progress(taken);
+        }
+        if last {
             break;
         }
-        // The guard looks only at what the index did not hold when the chunk was matched.
-        let mut run = Run::default();
-        for (n, item, pre) in order::prematch(&engine, chunk) {
-            let pre = run.fresh(&guard, &item, pre);
-            let agency = AgencyRef { id: agencies[n].clone(), code: agencies[n].clone() };
-            let plan = plan(&engine, policy, &agency.id, &item, pre);
-            let (household_seq, new_household) = match plan.target {
-                Some((_, seq)) => (seq, None),
-                None => {
-                    let seq = next_household;
-                    next_household += 1;
-                    (seq, Some(household_name(seq)))
-                }
-            };
-            let person_ids: Vec<u64> = (0..item.prepared.len() as u64).map(|i| next_person + i).collect();
-            next_person += person_ids.len() as u64;
-            let decision = Decision::from_flags(&plan.flags);
-            let flags = plan.flags.iter().map(|f| line_flag(&engine, f, &agencies, &external_ids)).collect();
-            run.note(&person_ids, household_seq, &item);
-            let staged = Staged { household_seq, new_household, person_ids, record_id: n.to_string() };
-            order::apply(&engine, staged, &agency, &item, None);
-            lines[n] = Some(Line {
-                agency: agencies[n].clone(),
-                external_id: external_ids[n].clone(),
-                household_id: Some(household_name(household_seq)),
-                decision: Some(decision),
-                flags,
-                error: None,
-            });
-            taken += 1;
-        }
-        progress(taken);
     }
-    let mut out = Vec::with_capacity(lines.len());
-    for (n, line) in lines.iter().enumerate() {
-        let line = match (line, &earlier[n]) {
-            (Some(l), _) => l.clone(),
-            (None, Earlier::Replay(m)) => {
-                lines[*m].clone().unwrap_or_else(|| refused(&agencies[n], &external_ids[n], None))
-            }
-            (None, Earlier::Conflict) => refused(
-                &agencies[n],
-                &external_ids[n],
-                Some(&ServiceError::Conflict(format!(
-                    "external_id `{}` was already used by this agency with another body",
-                    external_ids[n]
-                ))),
-            ),
-            (None, Earlier::First) => refused(&agencies[n], &external_ids[n], errors[n].as_ref()),
-        };
-        out.push(line);
+    for (n, m) in replays {
+        lines[n] = lines[m].clone();
     }
-    out
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(n, l)| l.unwrap_or_else(|| refused(&agencies[n], &external_ids[n], None)))
+        .collect()
 }
 
 /// The CSV output's columns.

@@ -285,7 +285,10 @@ impl Engine {
                 redirects.insert(id.to_string(), target);
             }
         }
-        let mut persons = Vec::new();
+        // The index is built page by page: the persons of one page are prepared, interned and
+        // dropped before the next is read, so a restart never holds every person prepared at
+        // once (that made the rebuilt engine take more memory than the one intake grew).
+        let mut builder = Index::builder();
         let mut metas = Vec::new();
         let mut after = 0i64;
         loop {
@@ -308,7 +311,7 @@ impl Engine {
                     Some((row.id as u64, seq, matching::prepare(&person_input(&member_of_row(&row)))))
                 })
                 .collect();
-            persons.extend(prepared);
+            builder.add(prepared);
             for (row, agency_code) in &page {
                 metas.push((
                     row.id as u64,
@@ -317,7 +320,7 @@ impl Engine {
                 ));
             }
         }
-        let index = Index::build(persons);
+        let index = builder.finish();
         let mut dismissed = HashSet::new();
         for (a, b) in queries::dismissed_pairs(conn)? {
             if let (Some(&a), Some(&b)) = (id_to_seq.get(a.as_str()), id_to_seq.get(b.as_str())) {

@@ -236,7 +236,7 @@ fn two_husbands(cfg: &MatchConfig, theirs: &[PView<'_>], sb: &[Option<Sex>], pai
     };
     let him = &theirs[j];
     let kin = |a: &PView<'_>, b: &PView<'_>| {
-        a.n >= 3 && b.n >= 1 && score::compare_tokens(&a.toks[1], &b.toks[0]).level != score::NameLevel::Different
+        a.n >= 3 && b.n >= 1 && score::compare_levels(&a.toks[1], &b.toks[0]).level != score::NameLevel::Different
     };
     theirs.iter().enumerate().any(|(k, other)| {
         k != j
@@ -284,7 +284,7 @@ pub(super) fn father_contradicts(
     if fa.is_empty() || fb.is_empty() || !(kids_a || kids_b) {
         return false;
     }
-    !fa.iter().any(|x| fb.iter().any(|y| score::compare_tokens(x, y).level != score::NameLevel::Different))
+    !fa.iter().any(|x| fb.iter().any(|y| score::compare_levels(x, y).level != score::NameLevel::Different))
 }
 
 /// Sexes of both sides' members, filled in where a record leaves them out: a paired person

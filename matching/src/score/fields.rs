@@ -15,7 +15,22 @@ pub(crate) fn nid_level(a: u64, b: u64) -> Option<usize> {
     }
     let (da, la) = digits(a);
     let (db, lb) = digits(b);
-    Some(if osa(&da[..la], &db[..lb]) <= 1 { 1 } else { 2 })
+    Some(if one_edit(&da[..la], &db[..lb]) { 1 } else { 2 })
+}
+
+/// Whether two digit strings are at most one edit apart (OSA distance ≤ 1). Strings of one
+/// length (nearly every pair of IDs) are one substitution or one adjacent transposition apart
+/// or more: checked in one pass, without the distance table.
+fn one_edit(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return a.len().abs_diff(b.len()) <= 1 && osa(a, b) <= 1;
+    }
+    let mut diff = a.iter().zip(b).enumerate().filter(|(_, (x, y))| x != y).map(|(i, _)| i);
+    match (diff.next(), diff.next(), diff.next()) {
+        (None, _, _) | (Some(_), None, _) => true,
+        (Some(i), Some(j), None) => j == i + 1 && a[i] == b[j] && a[j] == b[i],
+        _ => false,
+    }
 }
 
 pub(super) fn digits(mut v: u64) -> ([u8; 20], usize) {
@@ -36,11 +51,16 @@ pub(super) fn digits(mut v: u64) -> ([u8; 20], usize) {
 
 /// Whether a 9-digit national ID carries a valid check digit (Palestinian/Israeli scheme:
 /// weights 1, 2, 1, 2 … from the left, the digits of the products summed, total ≡ 0 mod 10).
+#[cfg(test)]
 pub(crate) fn nid_valid(v: u64) -> bool {
     if v == 0 || v >= 1_000_000_000 {
         return false;
     }
-    let (d, _) = digits(v);
+    check_digit_ok(&digits(v).0)
+}
+
+/// The check-digit rule of [`nid_valid`] over a number's nine digits.
+fn check_digit_ok(d: &[u8; 20]) -> bool {
     let sum: u32 = d[..9]
         .iter()
         .enumerate()
@@ -56,10 +76,13 @@ pub(crate) fn nid_valid(v: u64) -> bool {
 /// both are valid and differ in three digits or more (not a slip: another person's number).
 pub(super) fn nid_weight(cfg: &MatchConfig, a: u64, b: u64, level: usize) -> f64 {
     let x = w(cfg, ModelField::NationalId, level);
-    if level == 2 && x < 0.0 && nid_valid(a) && nid_valid(b) {
+    if level == 2 && x < 0.0 && a < 1_000_000_000 && b < 1_000_000_000 {
         let (da, _) = digits(a);
         let (db, _) = digits(b);
-        if da[..9].iter().zip(&db[..9]).filter(|(p, q)| p != q).count() >= 3 {
+        if check_digit_ok(&da)
+            && check_digit_ok(&db)
+            && da[..9].iter().zip(&db[..9]).filter(|(p, q)| p != q).count() >= 3
+        {
             return x * cfg.nid_far_factor;
         }
     }
@@ -182,5 +205,26 @@ mod tests {
         assert_eq!(nid_level(401234563, 912345678), Some(2));
         assert_eq!(nid_level(0, 912345678), None);
         assert_eq!(phone_level(970599123456, 972569123456), Some(1));
+    }
+
+    #[test]
+    fn one_edit_is_osa_within_one() {
+        let cases = [
+            "401234563",
+            "401243563",
+            "401234567",
+            "410234563",
+            "401234536",
+            "041234563",
+            "4012345630",
+            "40123456",
+            "912345678",
+            "401235463",
+        ];
+        for a in cases {
+            for b in cases {
+                assert_eq!(one_edit(a.as_bytes(), b.as_bytes()), osa(a.as_bytes(), b.as_bytes()) <= 1, "{a} {b}");
+            }
+        }
     }
 }

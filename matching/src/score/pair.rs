@@ -181,7 +181,7 @@ pub(crate) fn levels(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>) -> [Option
     let _ = cfg;
     let mut out = [None; 8];
     let tok_level = |i: usize, j: usize| -> Option<u8> {
-        (i < a.n && j < b.n).then(|| compare_tokens(&a.toks[i], &b.toks[j]).level as u8)
+        (i < a.n && j < b.n).then(|| compare_levels(&a.toks[i], &b.toks[j]).level as u8)
     };
     out[0] = tok_level(0, 0);
     if a.n >= 3 && b.n >= 3 {
