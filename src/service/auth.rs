@@ -189,8 +189,7 @@ impl Principal {
             return true;
         }
         self.role == Role::Caseworker
-            && (self.scope.is_none()
-                || household_places.iter().any(|(g, l)| self.in_scope(g.as_deref(), l.as_deref())))
+            && (self.scope.is_none() || household_places.iter().any(|(g, l)| self.in_scope(g.as_deref(), l.as_deref())))
     }
 
     /// Hides from this caller the evidence values it may not see: a submitter sees the stored
