@@ -106,6 +106,16 @@ pub fn submit_batch(
         .map(|slot| match slot {
             Some(err) => Err(err),
             None => stored.next().unwrap_or(Err(ServiceError::Unavailable)).map(|mut outcome| {
+                // Each record stored is audited as a single post is (a full queue loses none).
+                if let Outcome::Created(a) = &outcome {
+                    let _ = record(
+                        s,
+                        who,
+                        "record.create",
+                        a.record_id.as_deref(),
+                        a.household_id.clone().map(|h| format!("household={h}")),
+                    );
+                }
                 redact_outcome(who, &mut outcome);
                 outcome
             }),

@@ -446,6 +446,17 @@ fn the_audit_log_names_who_read_what(b: Backend) {
     assert_eq!(app.post("/v1/records/check", &cw, &record("chk")).0, 200);
     assert_eq!(app.get("/v1/flags", &cw).0, 200);
     assert_eq!(app.get("/v1/reports/overlaps?format=csv", &auditor).0, 200);
+    // Records posted in a batch (and so by `bawaba import`) are audited one by one.
+    let batcher = app.agency("WFPB", "submitter");
+    let (s, batch) = app.post("/v1/records/batch", &batcher, &json!({"records": [record("b-1"), record("b-2")]}));
+    assert_eq!(s, 200, "{batch}");
+    let batched: Vec<String> = batch["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["record_id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(batched.len(), 2, "{batch}");
 
     let events = |q: &str| -> Vec<Value> {
         let (s, log) = app.get(&format!("/v1/audit?{q}"), &auditor);
@@ -465,6 +476,10 @@ fn the_audit_log_names_who_read_what(b: Backend) {
         let e = events(&format!("action={action}"));
         assert!(!e.is_empty(), "{action}");
         assert!(e.iter().all(|x| x["action"] == action && x["at"].is_string()), "{action}: {e:?}");
+    }
+    let created = events("action=record.create");
+    for id in &batched {
+        assert!(created.iter().any(|e| e["target"].as_str() == Some(id.as_str())), "{id} audited: {created:?}");
     }
     let view = &events("action=household.view")[0];
     assert_eq!(view["target"].as_str(), Some(w.yatta_household.as_str()));
