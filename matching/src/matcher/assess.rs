@@ -11,7 +11,7 @@ impl Matcher {
     pub(super) fn assess(&self, prior: f64, ours: &[PView<'_>], theirs: &[PView<'_>]) -> (f64, Pairs) {
         let cfg = &self.config;
         let versions = with_versions(theirs);
-        let theirs = &versions[..];
+        let theirs: &[PView<'_>] = &versions;
         let (n, m) = (ours.len(), theirs.len());
         // Stored households hold the same person once per record: score each distinct stored
         // person once (same interned tokens and fields).
@@ -345,8 +345,10 @@ pub(super) fn signature(v: &PView<'_>) -> u64 {
 /// skeleton, same kind of member, no other ID), so that a field one record left out cannot
 /// hide what another record says against an incoming person. A birth date is taken only when
 /// the versions agree on its year (the fullest one), an ID only when they agree.
-fn with_versions<'a>(theirs: &[PView<'a>]) -> Vec<PView<'a>> {
-    let mut out = theirs.to_vec();
+///
+/// Borrows `theirs` as it is unless some person gains a value (no copy on the common path).
+fn with_versions<'a, 'b>(theirs: &'b [PView<'a>]) -> std::borrow::Cow<'b, [PView<'a>]> {
+    let mut out = std::borrow::Cow::Borrowed(theirs);
     if theirs.len() < 2 {
         return out;
     }
@@ -374,10 +376,10 @@ fn with_versions<'a>(theirs: &[PView<'a>]) -> Vec<PView<'a>> {
             }
         }
         if !dob_clash && dob != 0 {
-            out[j].dob = dob;
+            out.to_mut()[j].dob = dob;
         }
         if !nid_clash && nid != 0 {
-            out[j].nid = nid;
+            out.to_mut()[j].nid = nid;
         }
     }
     out
