@@ -159,6 +159,7 @@ pub fn resolve_stored(conn: &mut DbConn, g: &Gazetteer) -> Result<(usize, usize)
         }
         if !updates.is_empty() {
             changed += conn.transaction(|c| {
+                crate::store::lock_for_write(c)?;
                 let mut n = 0;
                 for ((gc, lc), ids) in &updates {
                     n += queries::set_record_places(c, ids, gc.as_deref(), lc.as_deref())?;
@@ -534,6 +535,7 @@ pub fn create(s: &Services, who: &Principal, body: &NewPlaceBody) -> Result<Plac
             .collect();
         let detail = format!("parent={} aliases={}", new.parent, new.aliases.len());
         conn.transaction(|c| {
+            crate::store::lock_for_write(c)?;
             queries::insert_place(c, &row)?;
             queries::insert_place_aliases(c, &aliases)?;
             audit(c, &actor, "place.create", Some(&code), Some(detail))
@@ -597,6 +599,7 @@ pub fn add_aliases(
             .collect();
         let detail = format!("aliases={}", fresh.len());
         conn.transaction(|c| {
+            crate::store::lock_for_write(c)?;
             queries::insert_place_aliases(c, &rows)?;
             audit(c, &actor, "place.alias", Some(&p.code), Some(detail))
         })?;
