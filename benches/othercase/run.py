@@ -25,12 +25,23 @@ from compare import score  # noqa: E402
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 
 
+def agencies_of_line(lines, truth, i, _memo={}):
+    """The agencies serving line `i`'s true household."""
+    if not _memo:
+        for l, t in zip(lines, truth):
+            _memo.setdefault(t, set()).add(l["agency"])
+    return _memo[truth[i]]
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     show = 0
     if "--show" in sys.argv:
         show = int(sys.argv[sys.argv.index("--show") + 1])
         args = [a for a in args if a != str(show)]
+    if "--review" in sys.argv:
+        r = sys.argv[sys.argv.index("--review") + 1]
+        args = [a for a in args if a != r]
     hh = int(args[0]) if args else 20_000
     seed = int(args[1]) if len(args) > 1 else 7
     work = os.environ.get("WORK", f"/tmp/othercase-{hh}-{seed}")
@@ -40,9 +51,10 @@ def main():
         subprocess.run([sys.executable, os.path.join(HERE, "make.py"), str(hh), str(seed), cases], check=True)
     lines = [json.loads(l) for l in open(cases, encoding="utf-8")]
     t0 = time.time()
-    subprocess.run(
-        [os.path.join(TARGET, "release", "bawaba"), "dedup", cases, "--out", answers, "--no-progress"], check=True
-    )
+    # REUSE=1 scores the answers of the last run again (no dedup), e.g. with other --show/--review.
+    if not (os.environ.get("REUSE") and os.path.exists(answers)):
+        bawaba = os.path.join(TARGET, "release", "bawaba")
+        subprocess.run([bawaba, "dedup", cases, "--out", answers, "--no-progress"], check=True)
     wall = time.time() - t0
     out = [json.loads(l) for l in open(answers, encoding="utf-8")]
     assert len(out) == len(lines), f"{len(out)} answers for {len(lines)} records"
@@ -73,6 +85,28 @@ def main():
     print(f"linkage P/R/F1 {lk[0]:.4f} / {lk[1]:.4f} / {lk[2]:.4f}")
     print(f"overlap P/R/F1 {ov[0]:.4f} / {ov[1]:.4f} / {ov[2]:.4f}")
     print(f"review flags per 100 records {100 * review / n:.2f}")
+    # What the review queue holds: flags between records of one true household (a match the
+    # matcher was unsure of) and between different ones (a namesake it could not rule out).
+    line_of = {(l["agency"], l["body"]["external_id"]): i for i, l in enumerate(lines)}
+    same, other, lone = 0, 0, 0
+    review_show = int(sys.argv[sys.argv.index("--review") + 1]) if "--review" in sys.argv else 0
+    for i, o in enumerate(out):
+        for f in o.get("flags", []):
+            if f.get("band") != "possible":
+                continue
+            j = line_of.get((f.get("matched_agency"), f.get("matched_external_id")))
+            if j is not None and truth[j] == truth[i]:
+                same += 1
+            else:
+                other += 1
+                lone += len(agencies_of_line(lines, truth, i)) == 1
+                if other <= review_show and j is not None:
+                    for k in (i, j):
+                        ms = lines[k]["body"]["members"]
+                        print(f"  {lines[k]['agency']:5} " + " | ".join(
+                            f"{m['name']} {m.get('date_of_birth', '')} {m.get('national_id', '')}".strip() for m in ms))
+                    print(f"  score {f.get('score')}\n")
+    print(f"review flags: {same} within a true household, {other} across households ({lone} on single-agency ones)")
     print(f"records of single-agency households joined with another household: {lone_joined}")
     print(f"largest resolved household: {len(biggest)} records of {len({truth[j] for j in biggest})} households")
     if refused:

@@ -107,6 +107,7 @@ impl Matcher {
             groups.iter().filter_map(assess).collect()
         };
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        one_household(cfg, &mut scored);
         scored.truncate(limit);
         scored
             .into_iter()
@@ -256,6 +257,26 @@ pub(super) const MAX_PEOPLE: usize = 48;
 /// The persons of a stored household to align with: every distinct person as written (each
 /// written again by later records counts once), or for a household of more than `MAX_PEOPLE`,
 /// the persons the candidate search hit and then the most recent ones, up to `MAX_PEOPLE`.
+/// A record is one household at most: the candidates are not independent. Each uncertain
+/// candidate (under `probable`) after the best is weighed against the best as well as against
+/// "none of them": its probability is `o / (1 + o_best + o)` (odds `o`), not `o / (1 + o)`. A
+/// namesake household that scores `possible` beside the household a record plainly joins is
+/// then no flag, and of many namesakes only the likeliest are; the best candidate, and any that
+/// reaches `probable` (the same family split over two households earlier), keep their score.
+/// Drops the candidates that fall under `possible`; `scored` is sorted best first.
+fn one_household<T, U>(cfg: &MatchConfig, scored: &mut Vec<(HouseholdId, f64, T, U)>) {
+    let Some(best) = scored.first().map(|c| c.1) else { return };
+    let odds = |p: f64| p / (1.0 - p).max(1e-12);
+    let best = odds(best);
+    for c in scored.iter_mut().skip(1) {
+        if c.1 < cfg.probable {
+            let o = odds(c.1);
+            c.1 = o / (1.0 + best + o);
+        }
+    }
+    scored.retain(|c| c.1 >= cfg.possible);
+}
+
 fn people_of(index: &Index, h: HouseholdId, hit: &[u32]) -> Option<Vec<u32>> {
     let all = index.people.get(&h)?;
     if all.len() <= MAX_PEOPLE {
@@ -273,4 +294,27 @@ fn people_of(index: &Index, h: HouseholdId, hit: &[u32]) -> Option<Vec<u32>> {
     // Oldest first, as the household holds them.
     out.sort_unstable();
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_is_one_household_at_most() {
+        let cfg = MatchConfig::default();
+        // A household plainly joined (0.99) beside a namesake at 0.6: the namesake is no flag.
+        let mut c = vec![(1, 0.99, (), ()), (2, 0.6, (), ())];
+        one_household(&cfg, &mut c);
+        assert_eq!(c.iter().map(|x| x.0).collect::<Vec<_>>(), [1]);
+        // Two even namesakes: both stay, the second weighed against the first.
+        let mut c = vec![(1, 0.5, (), ()), (2, 0.5, (), ())];
+        one_household(&cfg, &mut c);
+        assert_eq!(c.len(), 2);
+        assert!((c[0].1 - 0.5).abs() < 1e-12 && (c[1].1 - 1.0 / 3.0).abs() < 1e-9, "{c:?}");
+        // A second household as likely as `probable` (one family split in two) keeps its score.
+        let mut c = vec![(1, 0.99, (), ()), (2, 0.9, (), ())];
+        one_household(&cfg, &mut c);
+        assert_eq!(c, vec![(1, 0.99, (), ()), (2, 0.9, (), ())]);
+    }
 }
