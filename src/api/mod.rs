@@ -96,7 +96,8 @@ pub fn mount(cfg: &mut ServiceConfig) {
         path!(cfg, households::split);
         path!(cfg, persons::erase);
         path!(cfg, webhooks::alerts);
-        path!(cfg, webhooks::create);
+        path!(cfg, webhooks::create, webhooks::list);
+        path!(cfg, webhooks::remove);
         path!(cfg, webhooks::deliveries);
         path!(cfg, review::list);
         path!(cfg, review::review);

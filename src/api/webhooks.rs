@@ -1,8 +1,8 @@
 //! `/v1/alerts` and `/v1/webhooks`: telling an agency of overlaps raised against its records.
 
 use actix_web::web::{self, Data, Json, Path, Query};
-use actix_web::{HttpRequest, HttpResponse, get, post};
-use bawaba_wire::life::{AlertPage, DeliveryPage, PageQuery, WebhookAnswer, WebhookBody};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post};
+use bawaba_wire::life::{AlertPage, DeliveryPage, PageQuery, WebhookAnswer, WebhookBody, WebhookList, WebhooksQuery};
 
 use super::body::parse_json;
 use crate::http::{blocking, read_body};
@@ -46,4 +46,25 @@ pub async fn deliveries(
     q: Query<PageQuery>,
 ) -> Result<Json<DeliveryPage>, ServiceError> {
     Ok(Json(blocking(move || webhooks::deliveries(&s, &who, &id, &q)).await?))
+}
+
+/// The webhooks registered: the agency's own, or (the admin) every agency's or the one named.
+#[utoipa::path(tag = "alerts", params(WebhooksQuery),
+    responses((status = 200, body = WebhookList), (status = 400), (status = 401), (status = 403)), security(("bearer" = [])))]
+#[get("/webhooks")]
+pub async fn list(
+    who: Principal,
+    s: Data<Services>,
+    q: Query<WebhooksQuery>,
+) -> Result<Json<WebhookList>, ServiceError> {
+    Ok(Json(blocking(move || webhooks::list(&s, &who, &q)).await?))
+}
+
+/// Deletes a webhook: nothing more is delivered to it, and no route shows it again.
+#[utoipa::path(tag = "alerts", params(("webhook_id" = String, Path)),
+    responses((status = 204), (status = 401), (status = 403), (status = 404)), security(("bearer" = [])))]
+#[delete("/webhooks/{webhook_id}")]
+pub async fn remove(who: Principal, s: Data<Services>, id: Path<String>) -> Result<HttpResponse, ServiceError> {
+    blocking(move || webhooks::delete(&s, &who, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -34,6 +34,7 @@ pub fn aid_entry(who: &Principal, r: &RecordBrief, codes: &HashMap<String, Strin
         currency: if visible { r.currency.clone() } else { None },
         governorate_code: if visible { r.governorate_code.clone() } else { None },
         locality_code: if visible { r.locality_code.clone() } else { None },
+        withdrawn_at: r.withdrawn_at.clone(),
     }
 }
 

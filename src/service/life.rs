@@ -169,6 +169,12 @@ pub fn history(s: &Services, who: &Principal, record_id: &str) -> Result<RecordH
     if who.role == Role::Submitter && who.agency_id.as_deref() != Some(r.agency_id.as_str()) {
         return Err(ServiceError::NotFound("record"));
     }
+    // A scoped caller reads a record's history only when its household is in scope, as the record.
+    if let Some(scope) = who.scope_codes()
+        && !queries::household_in_scope(&mut conn, &r.household_id, &scope)?
+    {
+        return Err(ServiceError::NotFound("record"));
+    }
     let life = queries::record_life(&mut conn, record_id)?.ok_or(ServiceError::NotFound("record"))?;
     let rows = queries::record_versions(&mut conn, record_id)?;
     let members = queries::persons_of_record(&mut conn, record_id)?.len() as u32;
@@ -177,6 +183,13 @@ pub fn history(s: &Services, who: &Principal, record_id: &str) -> Result<RecordH
         .map(|a| a.code)
         .unwrap_or_default();
     audit_read(s, who, "record.history", Some(record_id), None)?;
+    let key_ids: Vec<String> = rows.iter().filter_map(|v| v.key_id.clone()).collect();
+    let keys: std::collections::HashMap<String, Option<String>> =
+        queries::keys_by_ids(&mut conn, &key_ids)?.into_iter().map(|k| (k.id, k.label)).collect();
+    let by = |key_id: &Option<String>| match key_id {
+        Some(k) => keys.get(k).cloned().flatten().filter(|l| !l.is_empty()).unwrap_or_else(|| format!("key:{k}")),
+        None => agency.clone(),
+    };
     let mut versions: Vec<RecordVersion> = Vec::with_capacity(rows.len() + 1);
     let mut withdrawn: Option<VersionEnd> = None;
     for v in rows {
@@ -184,6 +197,7 @@ pub fn history(s: &Services, who: &Principal, record_id: &str) -> Result<RecordH
             action: v.action.clone(),
             at: v.at.clone(),
             reason: v.reason.as_deref().map(|r| s.vault.open(Column::Reason, r)).transpose()?,
+            by: Some(by(&v.key_id)),
         };
         if v.action == "withdrawn" {
             // The withdrawal ends the current version: said on it, below.
@@ -321,26 +335,14 @@ fn exported(
                 .map(|p| stored_member(&s.vault, p))
                 .collect::<Result<_, _>>()?;
             Ok(ExportedRecord {
+                assistance: StoredAssistance::from(&r),
+                location: StoredLocation::from(&r),
                 household_id: state.resolve(&r.household_id).to_owned(),
                 status: status_of(&life).to_owned(),
                 version: life.version.max(1) as u32,
                 decision: super::intake::stored_decision(&r.answer).as_str().to_owned(),
                 record_id: r.id,
                 external_id: r.external_id,
-                assistance: StoredAssistance {
-                    aid_type: r.assistance_type,
-                    program: r.program,
-                    amount: r.amount,
-                    currency: r.currency,
-                    period_start: r.period_start,
-                    period_end: r.period_end,
-                },
-                location: StoredLocation {
-                    governorate: r.governorate,
-                    locality: r.locality,
-                    governorate_code: r.governorate_code,
-                    locality_code: r.locality_code,
-                },
                 members,
                 created_at: r.created_at,
             })

@@ -9,8 +9,8 @@
 //! only to who [`Principal::sees_protection`]; everyone else sees them only as counts here.
 //!
 //! Coverage: households are the gateway's resolved households (a merged one is its survivor),
-//! each counted once per row however many records or agencies reached it; every count is made
-//! in SQL (`store::planning`). Rows are per governorate, or per locality of the `governorate=`
+//! each counted once per row however many records or agencies reached it; the records are
+//! selected in SQL and counted in one pass each (`store::planning`). Rows are per governorate, or per locality of the `governorate=`
 //! asked, or the one `area=` asked, × sector × group. A row's status: `no_service` (need, no
 //! one reached), `double_served` (the share reached by two or more agencies at or above
 //! [`CoverageSettings::double_served_share`]), else `met` or `under` against the target (or
@@ -562,9 +562,14 @@ pub fn coverage_with(
     for gr in &need_groups {
         passes.push((Some(gr.clone()), CoverageFilter { group: Some(gr.clone()), ..base.clone() }));
     }
+    let mut total_reached = 0;
     for (i, (group, filter)) in passes.iter().enumerate() {
         let only_needed = i > 0;
-        for r in sql::reached(&mut conn, filter)? {
+        let counts = sql::coverage_counts(&mut conn, filter)?;
+        if i == 0 {
+            total_reached = counts.total;
+        }
+        for r in counts.reached {
             let key = (key_area(r.area), r.sector, group.clone());
             if only_needed && !rows.contains_key(&key) {
                 continue;
@@ -574,14 +579,13 @@ pub fn coverage_with(
             b.two = r.two_or_more;
             b.records = r.records;
         }
-        for p in sql::present(&mut conn, filter)? {
+        for p in counts.present {
             let key = (key_area(p.area), p.sector, group.clone());
             if let Some(b) = rows.get_mut(&key) {
                 b.agencies.insert(p.agency);
             }
         }
     }
-    let total_reached = sql::reached_total(&mut conn, &base)?;
     drop(conn);
 
     let hide = who.role != Role::Admin && settings.suppress_below > 1;

@@ -267,25 +267,14 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, Serv
         .unwrap_or_default();
     let decision = stored_decision(&r.answer);
     let life = queries::record_life(&mut conn, &r.id)?;
+    let (assistance, location) = ((&r).into(), (&r).into());
     Ok(StoredRecord {
         record_id: r.id,
         external_id: r.external_id,
         agency,
         household_id,
-        assistance: StoredAssistance {
-            aid_type: r.assistance_type,
-            program: r.program,
-            amount: r.amount,
-            currency: r.currency,
-            period_start: r.period_start,
-            period_end: r.period_end,
-        },
-        location: StoredLocation {
-            governorate: r.governorate,
-            locality: r.locality,
-            governorate_code: r.governorate_code,
-            locality_code: r.locality_code,
-        },
+        assistance,
+        location,
         members,
         groups,
         created_at: r.created_at,
@@ -294,4 +283,30 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<StoredRecord, Serv
         status: if life.as_ref().is_some_and(|l| l.withdrawn_at.is_some()) { "withdrawn" } else { "active" }.to_owned(),
         version: life.map_or(1, |l| l.version.max(1) as u32),
     })
+}
+
+/// A stored record's assistance, as every answer that shows a record gives it.
+impl From<&RecordRow> for StoredAssistance {
+    fn from(r: &RecordRow) -> Self {
+        StoredAssistance {
+            aid_type: r.assistance_type.clone(),
+            program: r.program.clone(),
+            amount: r.amount,
+            currency: r.currency.clone(),
+            period_start: r.period_start.clone(),
+            period_end: r.period_end.clone(),
+        }
+    }
+}
+
+/// A stored record's place: as written, and the codes it resolved to.
+impl From<&RecordRow> for StoredLocation {
+    fn from(r: &RecordRow) -> Self {
+        StoredLocation {
+            governorate: r.governorate.clone(),
+            locality: r.locality.clone(),
+            governorate_code: r.governorate_code.clone(),
+            locality_code: r.locality_code.clone(),
+        }
+    }
 }

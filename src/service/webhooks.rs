@@ -24,7 +24,9 @@ use std::net::{IpAddr, ToSocketAddrs};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use bawaba_wire::life::{AlertPage, Delivery, DeliveryPage, PageQuery, WebhookAnswer, WebhookBody};
+use bawaba_wire::life::{
+    AlertPage, Delivery, DeliveryPage, PageQuery, WebhookAnswer, WebhookBody, WebhookList, WebhooksQuery,
+};
 use bawaba_wire::records::StoredFlag;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -196,6 +198,7 @@ pub fn register(s: &Services, who: &Principal, body: WebhookBody) -> Result<Webh
         created_at: now(),
         // Alerts raised from now on.
         enqueued_through: new_id(),
+        deleted_at: None,
     };
     let who = who.clone();
     let stored = row.clone();
@@ -205,6 +208,53 @@ pub fn register(s: &Services, who: &Principal, body: WebhookBody) -> Result<Webh
         audit(c, &who, "webhook.create", Some(&stored.id), Some(format!("agency={}", agency.code)))
     })?;
     Ok(WebhookAnswer { webhook_id: row.id, agency: code, url, created_at: row.created_at })
+}
+
+/// The webhooks registered: an agency's own, or (to the admin) every agency's or the one named.
+pub fn list(s: &Services, who: &Principal, q: &WebhooksQuery) -> Result<WebhookList, ServiceError> {
+    who.require(MANAGE)?;
+    let mut conn = s.conn()?;
+    let named = nonempty(&q.agency);
+    let agency = match (who.role, named) {
+        (Role::Admin, None) => None,
+        (_, named) => Some(agency_for(&mut conn, who, named.as_deref())?),
+    };
+    let rows = queries::webhooks_of(&mut conn, agency.as_ref().map(|a| a.id.as_str()))?;
+    let mut ids: Vec<String> = rows.iter().map(|w| w.agency_id.clone()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let codes: std::collections::HashMap<String, String> =
+        queries::agencies_by_ids(&mut conn, &ids)?.into_iter().map(|a| (a.id, a.code)).collect();
+    let webhooks = rows
+        .into_iter()
+        .map(|w| WebhookAnswer {
+            webhook_id: w.id,
+            agency: codes.get(&w.agency_id).cloned().unwrap_or_default(),
+            url: w.url,
+            created_at: w.created_at,
+        })
+        .collect();
+    Ok(WebhookList { webhooks })
+}
+
+/// Deletes a webhook (the admin's, or its own agency's): it is marked, nothing more is delivered
+/// to it (its undelivered alerts stay undelivered), and no route shows it again. Audited.
+pub fn delete(s: &Services, who: &Principal, id: &str) -> Result<(), ServiceError> {
+    who.require(MANAGE)?;
+    let hook = queries::webhook(&mut *s.conn()?, id)?.ok_or(ServiceError::NotFound("webhook"))?;
+    if who.role != Role::Admin && who.agency_id.as_deref() != Some(hook.agency_id.as_str()) {
+        return Err(ServiceError::NotFound("webhook"));
+    }
+    let who = who.clone();
+    let id = id.to_owned();
+    let gone = s.intake.exclusive(move |c, _, _| {
+        let gone = queries::delete_webhook(c, &id, &now())?;
+        if gone {
+            audit(c, &who, "webhook.delete", Some(&id), None)?;
+        }
+        Ok(gone)
+    })?;
+    if gone { Ok(()) } else { Err(ServiceError::NotFound("webhook")) }
 }
 
 /// A webhook's delivery attempts, oldest first; the admin's, or its own agency's.

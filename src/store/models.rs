@@ -185,6 +185,7 @@ pub struct RecordBrief {
     pub locality: Option<String>,
     pub governorate_code: Option<String>,
     pub locality_code: Option<String>,
+    pub withdrawn_at: Option<String>,
 }
 
 /// A record's aid, as the in-memory engine keeps it.
@@ -324,6 +325,8 @@ pub struct WebhookRow {
     pub created_at: String,
     /// The last alert (flag id) copied into the outbox; later ones are still to copy.
     pub enqueued_through: String,
+    /// When it was deleted: nothing more is delivered to it, and no route shows it.
+    pub deleted_at: Option<String>,
 }
 
 /// An alert waiting for (or done with) delivery to one webhook.

@@ -1,10 +1,14 @@
 //! The planning side's SQL (issue 11): the groups a record's household falls in, the directory
 //! of organisations and services, needs and targets, and the counts of the coverage report and
 //! the 3W. Households are always the resolved ones (`COALESCE(h.merged_into, h.id)`), each
-//! counted once however many records or agencies reached it; every count is made in SQL.
+//! counted once however many records or agencies reached it. The records a report selects are
+//! chosen in SQL and read once, in one scan, then counted here (distinct households, agencies
+//! per household) with sorted numbers: one scan instead of a grouping query per measure.
+
+use std::collections::HashMap;
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Text};
 
 use super::DbConn;
 use super::models::{NeedRow, OrganizationRow, RecordGroupRow, ServiceRow};
@@ -175,35 +179,40 @@ pub struct CoverageFilter {
 }
 
 /// Households reached in one area and sector.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reached {
-    #[diesel(sql_type = Nullable<Text>)]
     pub area: Option<String>,
-    #[diesel(sql_type = Text)]
     pub sector: String,
-    #[diesel(sql_type = BigInt)]
     pub households: i64,
-    #[diesel(sql_type = BigInt)]
     pub two_or_more: i64,
-    #[diesel(sql_type = BigInt)]
     pub records: i64,
 }
 
 /// An agency present in one area and sector.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Present {
-    #[diesel(sql_type = Nullable<Text>)]
     pub area: Option<String>,
-    #[diesel(sql_type = Text)]
     pub sector: String,
-    #[diesel(sql_type = Text)]
     pub agency: String,
 }
 
+/// What one coverage selection counts: per area and sector the households reached and the
+/// agencies present, and the distinct households of the whole selection.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    pub reached: Vec<Reached>,
+    pub present: Vec<Present>,
+    pub total: i64,
+}
+
+/// One record the selection holds, as the counts need it: its cell (area, sector and agency
+/// in one text, see [`cell_expr`]) and its resolved household's number.
 #[derive(Debug, Clone, QueryableByName)]
-struct Count {
+struct ReachRow {
+    #[diesel(sql_type = Text)]
+    cell: String,
     #[diesel(sql_type = BigInt)]
-    n: i64,
+    hh: i64,
 }
 
 fn area_expr(level: &Level) -> &'static str {
@@ -218,23 +227,28 @@ fn sector_expr(f: &CoverageFilter) -> &'static str {
     if f.by_sector { "r.assistance_type" } else { "''" }
 }
 
-/// `FROM records r JOIN households h … WHERE …` of what a coverage filter selects.
-fn coverage_selection(sql: &mut Sql, f: &CoverageFilter, with_agencies: bool) {
-    sql.push(" FROM records r JOIN households h ON h.id = r.household_id");
-    if with_agencies {
-        sql.push(" JOIN agencies a ON a.id = r.agency_id");
+/// ` AND …` of the period window `[from, to]` on `r`. The periods are compared as written
+/// (`|| ''`) so that SQLite scans the covering `records_household` index rather than walking
+/// `records_period` and reading every row of a wide window from the table.
+fn period_conditions(sql: &mut Sql, from: Option<&str>, to: Option<&str>) {
+    if let Some(from) = from {
+        sql.push(" AND r.period_end || '' >= ").bind(from);
     }
+    if let Some(to) = to {
+        sql.push(" AND r.period_start || '' <= ").bind(to);
+    }
+}
+
+/// `FROM records r JOIN households h … WHERE …` of what a coverage filter selects.
+fn coverage_selection(sql: &mut Sql, f: &CoverageFilter) {
+    sql.push(" FROM records r JOIN households h ON h.id = r.household_id");
+    sql.push(RESOLVED_JOIN);
     if let Some(g) = &f.group {
         sql.push(" JOIN record_groups g ON g.record_id = r.id AND g.grp = ").bind(g);
     }
     // Withdrawn records (aid never delivered) reached no one.
     sql.push(" WHERE r.withdrawn_at IS NULL");
-    if let Some(from) = &f.from {
-        sql.push(" AND r.period_end >= ").bind(from);
-    }
-    if let Some(to) = &f.to {
-        sql.push(" AND r.period_start <= ").bind(to);
-    }
+    period_conditions(sql, f.from.as_deref(), f.to.as_deref());
     if let Some(s) = &f.sector {
         sql.push(" AND r.assistance_type = ").bind(s);
     }
@@ -256,78 +270,252 @@ fn place_conditions(sql: &mut Sql, places: &[PlaceCondition]) {
     }
 }
 
-/// Per area and sector: the distinct resolved households reached, those reached by two or more
-/// agencies in that sector, and the records.
-pub fn reached(conn: &mut DbConn, f: &CoverageFilter) -> QResult<Vec<Reached>> {
-    let (area, sector) = (area_expr(&f.level), sector_expr(f));
+/// A small, fast hash for the counts' keys (codes, ids and words read from the database, a
+/// few thousand distinct ones): half a million look-ups a report, where SipHash cost a third
+/// of the time.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl std::hash::Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Gives each distinct text a small number, in the order first seen.
+#[derive(Default)]
+struct Interner(HashMap<String, u32, std::hash::BuildHasherDefault<Fx>>);
+
+impl Interner {
+    fn id(&mut self, k: String) -> u32 {
+        let n = self.0.len() as u32;
+        *self.0.entry(k).or_insert(n)
+    }
+
+    /// The texts by their numbers.
+    fn into_values(self) -> Vec<String> {
+        let mut v: Vec<(u32, String)> = self.0.into_iter().map(|(k, n)| (n, k)).collect();
+        v.sort_unstable_by_key(|(n, _)| *n);
+        v.into_iter().map(|(_, k)| k).collect()
+    }
+}
+
+/// The unit separator (U+001F) in SQL: it is in no code, word or id, so it parts a key made
+/// of several columns in one text (one string read a row, not four).
+fn sep(conn: &DbConn) -> &'static str {
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(_) => "char(31)",
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(_) => "chr(31)",
+    }
+}
+
+/// A nullable text column as one part of a key: `-` for NULL, else `+` and the value.
+fn part(column: &str) -> String {
+    format!("COALESCE('+' || {column}, '-')")
+}
+
+/// Reads a part back.
+fn unpart(p: &str) -> Option<String> {
+    p.strip_prefix('+').map(str::to_owned)
+}
+
+/// The resolved household as a number (the survivor's `seq`), with the join it needs:
+/// reading a number is cheaper than reading its id, and the same household either way.
+const RESOLVED_HH: &str = "COALESCE(m.seq, h.seq)";
+const RESOLVED_JOIN: &str = " LEFT JOIN households m ON m.id = h.merged_into";
+
+/// Each agency's code by its id.
+fn agency_codes(conn: &mut DbConn) -> QResult<HashMap<String, String>> {
+    Ok(agencies::table.select((agencies::id, agencies::code)).load::<(String, String)>(conn)?.into_iter().collect())
+}
+
+/// The counts of one coverage selection: the selected records are read once (a scan of the
+/// covering `records_household` index joined to their households) and counted here, per area
+/// and sector: the distinct resolved households, those reached by two or more agencies, the
+/// records, the agencies present; and the distinct resolved households of the whole selection.
+pub fn coverage_counts(conn: &mut DbConn, f: &CoverageFilter) -> QResult<Counts> {
+    let (area, sector, sep) = (area_expr(&f.level), sector_expr(f), sep(conn));
     let mut sql = Sql::default();
     sql.push(&format!(
-        "SELECT x.area AS area, x.sector AS sector, CAST(COUNT(*) AS BIGINT) AS households, \
-         CAST(SUM(CASE WHEN x.n_agencies > 1 THEN 1 ELSE 0 END) AS BIGINT) AS two_or_more, \
-         CAST(SUM(x.n_records) AS BIGINT) AS records FROM (SELECT {area} AS area, {sector} AS sector, \
-         COALESCE(h.merged_into, h.id) AS hh, COUNT(DISTINCT r.agency_id) AS n_agencies, COUNT(*) AS n_records"
+        "SELECT {} || {sep} || {sector} || {sep} || r.agency_id AS cell, {RESOLVED_HH} AS hh",
+        part(area)
     ));
-    coverage_selection(&mut sql, f, false);
-    // PostgreSQL refuses a constant in GROUP BY: only the expressions that vary are listed.
-    let keys: Vec<&str> =
-        [area, sector, "COALESCE(h.merged_into, h.id)"].into_iter().filter(|k| !k.starts_with('\'')).collect();
-    sql.push(&format!(" GROUP BY {}) x GROUP BY x.area, x.sector", keys.join(", ")));
-    sql.load(conn)
-}
-
-/// Per area and sector: the agencies (codes) that reached anyone.
-pub fn present(conn: &mut DbConn, f: &CoverageFilter) -> QResult<Vec<Present>> {
-    let (area, sector) = (area_expr(&f.level), sector_expr(f));
-    let mut sql = Sql::default();
-    sql.push(&format!("SELECT DISTINCT {area} AS area, {sector} AS sector, a.code AS agency"));
-    coverage_selection(&mut sql, f, true);
-    sql.load(conn)
-}
-
-/// The distinct resolved households the whole selection reached.
-pub fn reached_total(conn: &mut DbConn, f: &CoverageFilter) -> QResult<i64> {
-    let mut sql = Sql::default();
-    sql.push("SELECT CAST(COUNT(DISTINCT COALESCE(h.merged_into, h.id)) AS BIGINT) AS n");
-    coverage_selection(&mut sql, f, false);
-    Ok(sql.load::<Count>(conn)?.first().map_or(0, |c| c.n))
+    coverage_selection(&mut sql, f);
+    let rows: Vec<ReachRow> = sql.load(conn)?;
+    let codes = agency_codes(conn)?;
+    let mut keys = Interner::default();
+    let mut seen: Vec<(u32, i64)> = rows.into_iter().map(|r| (keys.id(r.cell), r.hh)).collect();
+    // Each key: its (area, sector) cell and its agency, numbered.
+    let (mut cell_ids, mut agency_ids) = (HashMap::new(), HashMap::new());
+    let (mut cells, mut agencies) = (Vec::<(Option<String>, String)>::new(), Vec::<String>::new());
+    let split: Vec<(u32, u32)> = keys
+        .into_values()
+        .into_iter()
+        .map(|k| {
+            let mut it = k.rsplitn(3, '\u{1f}');
+            let agency = it.next().unwrap_or_default().to_owned();
+            let sector = it.next().unwrap_or_default().to_owned();
+            let cell = (unpart(it.next().unwrap_or_default()), sector);
+            let c = *cell_ids.entry(cell.clone()).or_insert_with(|| {
+                cells.push(cell);
+                cells.len() as u32 - 1
+            });
+            let a = *agency_ids.entry(agency.clone()).or_insert_with(|| {
+                agencies.push(agency);
+                agencies.len() as u32 - 1
+            });
+            (c, a)
+        })
+        .collect();
+    let mut households: Vec<i64> = seen.iter().map(|(_, hh)| *hh).collect();
+    households.sort_unstable();
+    households.dedup();
+    let total = households.len() as i64;
+    let mut seen: Vec<(u32, i64, u32)> = seen
+        .drain(..)
+        .map(|(k, hh)| {
+            let (cell, agency) = split[k as usize];
+            (cell, hh, agency)
+        })
+        .collect();
+    seen.sort_unstable();
+    let mut reached: Vec<Reached> = cells
+        .iter()
+        .map(|(area, sector)| Reached {
+            area: area.clone(),
+            sector: sector.clone(),
+            households: 0,
+            two_or_more: 0,
+            records: 0,
+        })
+        .collect();
+    let mut present = std::collections::BTreeSet::new();
+    // Sorted by cell, household, agency: a run of one cell and household is one household
+    // reached, by as many agencies as the run holds distinct agency numbers.
+    let mut i = 0;
+    while i < seen.len() {
+        let (cell, hh, first) = seen[i];
+        let mut j = i;
+        let mut several = false;
+        while j < seen.len() && seen[j].0 == cell && seen[j].1 == hh {
+            several |= seen[j].2 != first;
+            present.insert((cell, seen[j].2));
+            j += 1;
+        }
+        let r = &mut reached[cell as usize];
+        r.households += 1;
+        r.two_or_more += i64::from(several);
+        r.records += (j - i) as i64;
+        i = j;
+    }
+    let present = present
+        .into_iter()
+        .map(|(cell, agency)| {
+            let (area, sector) = &cells[cell as usize];
+            let id = &agencies[agency as usize];
+            Present { area: area.clone(), sector: sector.clone(), agency: codes.get(id).cloned().unwrap_or_default() }
+        })
+        .collect();
+    Ok(Counts { reached, present, total })
 }
 
 /// One line of the 3W from the records: an agency, a sector and a place, with the distinct
 /// resolved households reached and the span of the records' periods.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WhoWhatWhere {
-    #[diesel(sql_type = Text)]
     pub agency: String,
-    #[diesel(sql_type = Text)]
     pub sector: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub adm1: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub adm2: Option<String>,
-    #[diesel(sql_type = BigInt)]
     pub households: i64,
-    #[diesel(sql_type = Text)]
     pub first: String,
-    #[diesel(sql_type = Text)]
     pub last: String,
 }
 
-/// The 3W's lines from the records whose period meets `[from, to]`.
+/// One record as the 3W counts it: its line (agency, sector, governorate and locality in one
+/// text), its resolved household's number and its period as `YYYYMMDD` numbers.
+#[derive(Debug, Clone, QueryableByName)]
+struct WhoWhatWhereRow {
+    #[diesel(sql_type = Text)]
+    line: String,
+    #[diesel(sql_type = BigInt)]
+    hh: i64,
+    #[diesel(sql_type = BigInt)]
+    first: i64,
+    #[diesel(sql_type = BigInt)]
+    last: i64,
+}
+
+/// `20260301` as `2026-03-01`.
+fn day(n: i64) -> String {
+    format!("{:04}-{:02}-{:02}", n / 10_000, n / 100 % 100, n % 100)
+}
+
+/// The 3W's lines from the records whose period meets `[from, to]`: the records are read once
+/// and counted here (distinct resolved households per agency, sector and place).
 pub fn who_what_where(conn: &mut DbConn, from: Option<&str>, to: Option<&str>) -> QResult<Vec<WhoWhatWhere>> {
+    let sep = sep(conn);
     let mut sql = Sql::default();
-    sql.push(
-        "SELECT a.code AS agency, r.assistance_type AS sector, r.governorate_code AS adm1, r.locality_code AS adm2, \
-         CAST(COUNT(DISTINCT COALESCE(h.merged_into, h.id)) AS BIGINT) AS households, \
-         MIN(r.period_start) AS first, MAX(r.period_end) AS last \
-         FROM records r JOIN households h ON h.id = r.household_id JOIN agencies a ON a.id = r.agency_id \
-         WHERE r.withdrawn_at IS NULL",
-    );
-    if let Some(from) = from {
-        sql.push(" AND r.period_end >= ").bind(from);
+    sql.push(&format!(
+        "SELECT r.agency_id || {sep} || r.assistance_type || {sep} || {} || {sep} || {} AS line, \
+         {RESOLVED_HH} AS hh, CAST(REPLACE(r.period_start, '-', '') AS BIGINT) AS first, \
+         CAST(REPLACE(r.period_end, '-', '') AS BIGINT) AS last \
+         FROM records r JOIN households h ON h.id = r.household_id{RESOLVED_JOIN} WHERE r.withdrawn_at IS NULL",
+        part("r.governorate_code"),
+        part("r.locality_code"),
+    ));
+    period_conditions(&mut sql, from, to);
+    let rows: Vec<WhoWhatWhereRow> = sql.load(conn)?;
+    let codes = agency_codes(conn)?;
+    let mut lines = Interner::default();
+    let mut spans: Vec<(i64, i64)> = Vec::new();
+    let mut seen: Vec<(u32, i64)> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let line = lines.id(r.line);
+        match spans.get_mut(line as usize) {
+            Some((first, last)) => {
+                *first = (*first).min(r.first);
+                *last = (*last).max(r.last);
+            }
+            None => spans.push((r.first, r.last)),
+        }
+        seen.push((line, r.hh));
     }
-    if let Some(to) = to {
-        sql.push(" AND r.period_start <= ").bind(to);
+    seen.sort_unstable();
+    seen.dedup();
+    let mut reached = vec![0i64; spans.len()];
+    for (line, _) in seen {
+        reached[line as usize] += 1;
     }
-    sql.push(" GROUP BY a.code, r.assistance_type, r.governorate_code, r.locality_code");
-    sql.load(conn)
+    Ok(lines
+        .into_values()
+        .into_iter()
+        .zip(spans)
+        .zip(reached)
+        .map(|((line, (first, last)), households)| {
+            let mut it = line.split('\u{1f}');
+            let agency_id = it.next().unwrap_or_default();
+            let sector = it.next().unwrap_or_default().to_owned();
+            let (adm1, adm2) = (unpart(it.next().unwrap_or_default()), unpart(it.next().unwrap_or_default()));
+            WhoWhatWhere {
+                agency: codes.get(agency_id).cloned().unwrap_or_default(),
+                sector,
+                adm1,
+                adm2,
+                households,
+                first: day(first),
+                last: day(last),
+            }
+        })
+        .collect())
 }

@@ -504,14 +504,36 @@ pub fn insert_webhook(conn: &mut DbConn, row: &WebhookRow) -> QResult<()> {
     diesel::insert_into(webhooks::table).values(row).execute(conn).map(drop)
 }
 
-/// A webhook by id.
+/// A webhook by id (none once deleted).
 pub fn webhook(conn: &mut DbConn, id: &str) -> QResult<Option<WebhookRow>> {
-    webhooks::table.find(id).select(WebhookRow::as_select()).first(conn).optional()
+    webhooks::table
+        .find(id)
+        .filter(webhooks::deleted_at.is_null())
+        .select(WebhookRow::as_select())
+        .first(conn)
+        .optional()
 }
 
-/// Every webhook, oldest first.
+/// Every webhook not deleted (of one agency, when given), oldest first.
+pub fn webhooks_of(conn: &mut DbConn, agency_id: Option<&str>) -> QResult<Vec<WebhookRow>> {
+    let mut q = webhooks::table.filter(webhooks::deleted_at.is_null()).into_boxed();
+    if let Some(a) = agency_id {
+        q = q.filter(webhooks::agency_id.eq(a.to_owned()));
+    }
+    q.order(webhooks::id.asc()).select(WebhookRow::as_select()).load(conn)
+}
+
+/// Every webhook not deleted, oldest first.
 pub fn all_webhooks(conn: &mut DbConn) -> QResult<Vec<WebhookRow>> {
-    webhooks::table.order(webhooks::id.asc()).select(WebhookRow::as_select()).load(conn)
+    webhooks_of(conn, None)
+}
+
+/// Marks a webhook deleted; whether it was there.
+pub fn delete_webhook(conn: &mut DbConn, id: &str, at: &str) -> QResult<bool> {
+    let n = diesel::update(webhooks::table.find(id).filter(webhooks::deleted_at.is_null()))
+        .set(webhooks::deleted_at.eq(at))
+        .execute(conn)?;
+    Ok(n > 0)
 }
 
 /// Copies alerts into a webhook's outbox and moves its watermark, together.

@@ -227,6 +227,7 @@ diesel::table! {
         secret -> Text,
         created_at -> Text,
         enqueued_through -> Text,
+        deleted_at -> Nullable<Text>,
     }
 }
 

@@ -74,7 +74,7 @@ pub fn page_with(ctx: &Ctx, nav: Nav, title: &str, body: Markup, script: Option<
             (head(l, title))
             body {
                 header.top {
-                    a.brand href="/ui/search" { span.logo { "بوابة" } span.sub { "bawaba" } }
+                    a.brand href="/ui/" { span.logo { "بوابة" } span.sub { "bawaba" } }
                     nav {
                         @if can(search::ROLES) {
                             a href="/ui/search" aria-current=[(nav == Nav::Search).then_some("page")] { (l.t("البحث عن أسرة", "Household search")) }
@@ -136,7 +136,7 @@ pub fn message(l: Lang, status: StatusCode, title: &str, text: &str) -> HttpResp
             (head(l, title))
             body {
                 header.top {
-                    a.brand href="/ui/search" { span.logo { "بوابة" } span.sub { "bawaba" } }
+                    a.brand href="/ui/" { span.logo { "بوابة" } span.sub { "bawaba" } }
                 }
                 main {
                     section.card.message {
@@ -241,18 +241,31 @@ pub fn aid_table(l: Lang, aid: &[AidEntry], max: Option<usize>) -> Markup {
                         th { (l.t("من", "From")) }
                         th { (l.t("إلى", "To")) }
                         th.n { (l.t("المبلغ", "Amount")) }
+                        th { (l.t("السجل", "Record")) }
                     } }
                     tbody {
                         @for a in &rows[..shown] {
-                            tr {
+                            tr class=[a.withdrawn_at.is_some().then_some("withdrawn")] {
                                 td { (auto(&a.agency)) }
-                                td { (words::aid_type(l, &a.aid_type)) }
+                                td {
+                                    (words::aid_type(l, &a.aid_type))
+                                    @if a.withdrawn_at.is_some() {
+                                        " " span.tag.withdrawn { (words::status(l, "withdrawn")) }
+                                    }
+                                }
                                 td.wrap { (a.program.as_deref().map(auto).unwrap_or_else(|| html! { span.muted { "—" } })) }
                                 td { (ltr(&a.period_start)) }
                                 td { (ltr(&a.period_end)) }
                                 td.n {
                                     @if let Some(v) = a.amount {
                                         (ltr(&format!("{} {}", words::amount(v), a.currency.as_deref().unwrap_or(""))))
+                                    } @else { span.muted { "—" } }
+                                }
+                                td {
+                                    @if let Some(r) = &a.record_id {
+                                        a.record href={ "/ui/records/" (super::url_encode(r)) } {
+                                            (l.t("التاريخ", "History"))
+                                        }
                                     } @else { span.muted { "—" } }
                                 }
                             }

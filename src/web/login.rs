@@ -147,7 +147,8 @@ fn throttled_text(l: Lang, seconds: u64) -> String {
 
 /// `GET /ui/login`.
 pub async fn form(ctx: Ctx, req: HttpRequest, q: Query<LoginQuery>) -> HttpResponse {
-    let next = q.next.as_deref().and_then(safe_next).unwrap_or("/ui/search");
+    // No page asked: the form carries none, and the user lands on their role's page.
+    let next = q.next.as_deref().and_then(safe_next).unwrap_or("");
     form_page(&ctx, next, &token_of(&req), None)
 }
 
@@ -159,7 +160,8 @@ pub async fn submit(
     f: Form<LoginForm>,
 ) -> Result<HttpResponse, UiError> {
     let LoginForm { key, username, password, next, csrf } = f.into_inner();
-    let next = safe_next(&next).unwrap_or("/ui/search").to_owned();
+    let asked = safe_next(&next).map(str::to_owned);
+    let next = asked.clone().unwrap_or_default();
     let cookie = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     if !sessions::same_token(&cookie, &csrf) {
         return Ok(form_page(&ctx, &next, &token_of(&req), Some(Refusal::Expired)));
@@ -167,6 +169,7 @@ pub async fn submit(
     let previous = ctx.session.as_ref().map(|(id, _)| id.clone());
     let from = req.peer_addr().map(|a| a.ip());
     let by_name = !username.trim().is_empty();
+    let s2 = s.clone();
     let signed = if by_name {
         run(ctx.lang, move || sessions::sign_in_user(&s, &username, &password, previous.as_deref(), from)).await
     } else {
@@ -183,7 +186,15 @@ pub async fn submit(
         }
         Err(e) => return Err(e),
     };
-    let mut res = see_other(&next);
+    let to = match asked {
+        Some(to) => to,
+        None => {
+            let looked = id.clone();
+            let session = run(ctx.lang, move || sessions::session(&s2, &looked)).await?;
+            session.map_or("/ui/search", |s| super::landing(s.principal.role)).to_owned()
+        }
+    };
+    let mut res = see_other(&to);
     let internal = |e: actix_web::error::HttpError| UiError::Api(ctx.lang, ServiceError::Internal(e.to_string()));
     res.add_cookie(&session_cookie(id)).map_err(internal)?;
     let mut used = Cookie::build(LOGIN_CSRF_COOKIE, "").path("/ui/login").finish();

@@ -30,6 +30,7 @@ mod household;
 mod layout;
 mod login;
 mod planning;
+mod record;
 mod reports;
 mod review;
 mod search;
@@ -77,6 +78,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/search", web::post().to(search::submit))
                 .route("/households/{id}", web::get().to(household::page))
                 .route("/households/{id}/split", web::post().to(household::split))
+                .route("/records/{id}", web::get().to(record::page))
                 .route("/review", web::get().to(review::page))
                 .route("/review/{id}", web::post().to(review::submit))
                 .route("/reports", web::get().to(reports::page))
@@ -113,8 +115,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-async fn home() -> HttpResponse {
-    see_other("/ui/search")
+/// `/` and `/ui/`: the signed-in user's [`landing`] page (the search for anyone else, which asks
+/// them to sign in).
+async fn home(ctx: Ctx) -> HttpResponse {
+    see_other(ctx.session.as_ref().map_or("/ui/search", |(_, s)| landing(s.principal.role)))
+}
+
+/// Where a user lands when no page was asked for: the search for the roles that may search,
+/// the map for those who plan (a coordinator, the admin), so no one lands on a 403.
+pub fn landing(role: Role) -> &'static str {
+    if crate::service::search::ROLES.contains(&role) {
+        "/ui/search"
+    } else if crate::service::planning::READ.contains(&role) {
+        "/ui/map"
+    } else {
+        "/ui/search"
+    }
 }
 
 async fn not_found(ctx: Ctx) -> Result<HttpResponse, UiError> {

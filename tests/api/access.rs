@@ -553,79 +553,12 @@ mod chromium {
     //! A named, scoped caseworker in headless Chromium: signs in, finds a household in scope,
     //! does not find one outside it; an auditor's audit page shows that search under her name.
 
-    use std::ffi::OsStr;
-    use std::path::{Path, PathBuf};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
-    use headless_chrome::protocol::cdp::Page as Cdp;
-    use headless_chrome::{Browser, LaunchOptions, Tab};
+    use headless_chrome::Tab;
 
     use super::*;
-
-    fn launch(profile: &Path) -> Browser {
-        let args: Vec<&OsStr> = ["--disable-gpu", "--disable-background-networking", "--no-first-run", "--lang=ar"]
-            .iter()
-            .map(OsStr::new)
-            .collect();
-        Browser::new(LaunchOptions {
-            headless: true,
-            sandbox: false,
-            path: Some(PathBuf::from("/usr/bin/chromium")),
-            user_data_dir: Some(profile.to_path_buf()),
-            window_size: Some((1280, 900)),
-            args,
-            idle_browser_timeout: Duration::from_secs(120),
-            ..Default::default()
-        })
-        .expect("start chromium")
-    }
-
-    fn shot(tab: &Tab, dir: &Path, name: &str) {
-        let png = tab
-            .call_method(Cdp::CaptureScreenshot {
-                format: Some(Cdp::CaptureScreenshotFormatOption::Png),
-                quality: None,
-                clip: None,
-                from_surface: Some(true),
-                capture_beyond_viewport: Some(false),
-                optimize_for_speed: None,
-            })
-            .expect("screenshot");
-        use base64::Engine;
-        let png = base64::engine::general_purpose::STANDARD.decode(png.data).expect("base64 PNG");
-        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
-    }
-
-    fn text(tab: &Tab) -> String {
-        tab.evaluate("document.body.innerText", false)
-            .expect("innerText")
-            .value
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    }
-
-    fn go(tab: &Tab, url: &str) {
-        tab.navigate_to(url).expect("navigate").wait_until_navigated().expect("navigated");
-    }
-
-    fn click_and_wait(tab: &Tab, selector: &str) {
-        tab.evaluate("window.__old_page = true", false).expect("mark the page");
-        tab.wait_for_element(selector).expect(selector).click().expect("click");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let fresh = tab
-                .evaluate("window.__old_page === undefined && document.readyState === 'complete'", false)
-                .ok()
-                .and_then(|r| r.value)
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false);
-            if fresh {
-                return;
-            }
-            assert!(Instant::now() < deadline, "no new page after clicking {selector}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
+    use crate::support::chromium::{click_and_wait, go, launch, shot, shots_dir, text};
 
     fn type_into(tab: &Tab, selector: &str, text: &str) {
         tab.wait_for_element(selector).expect(selector).click().expect("focus");
@@ -654,11 +587,7 @@ mod chromium {
         app.agency("MOSD", "caseworker");
         let (_, password) = user(app, "huda.y", "caseworker", Some(json!({"localities": ["PS-HBN-YATTA"]})));
         let (_, auditor_password) = user(app, "audit.two", "auditor", None);
-        let shots = match std::env::var_os("BAWABA_SCREENSHOTS") {
-            Some(d) => PathBuf::from(d),
-            None => std::env::temp_dir().join(format!("bawaba-shots-{}", std::process::id())),
-        };
-        std::fs::create_dir_all(&shots).expect("screenshot dir");
+        let shots = shots_dir();
         let profile = tempfile::tempdir().expect("profile");
         let browser = launch(profile.path());
         let tab = browser.new_tab().expect("tab");

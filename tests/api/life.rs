@@ -154,6 +154,15 @@ fn withdrawn_record_leaves_reports_and_overlap_checks(b: Backend) {
     assert_eq!((last["current"].as_bool(), last["ended"]["action"].as_str()), (Some(true), Some("withdrawn")));
     assert_eq!(last["ended"]["reason"], "aid never delivered");
     assert_eq!(app.get(&format!("{path}/history"), &n).0, 404);
+    assert!(last["ended"]["by"].as_str().is_some_and(|b| !b.is_empty()), "who withdrew it: {last}");
+    // The household's aid history keeps it, marked withdrawn; the other agency's aid stands.
+    let (s, hh) = app.get(&format!("/v1/households/{}", id(&first, "household_id")), &cw);
+    assert_eq!(s, 200, "{hh}");
+    let aid = hh["aid_history"].as_array().cloned().unwrap_or_default();
+    let entry =
+        |rid: &str| aid.iter().find(|a| a["record_id"] == rid).cloned().unwrap_or_else(|| panic!("{rid}: {hh}"));
+    assert!(entry(&w1)["withdrawn_at"].is_string(), "{hh}");
+    assert!(entry(&id(&second, "record_id")).get("withdrawn_at").is_none(), "{hh}");
     // Later posts do not overlap it, before and after a restart.
     let none_from_wfp = |v: &Value| flags(v).iter().all(|f| f["matched_agency"] != "WFP");
     let (_, third) = app.post("/v1/records", &n, &record("n-1"));
@@ -659,70 +668,49 @@ fn webhook_retries_in_order_and_survives_a_restart(b: Backend) {
     assert_eq!(attempts, [(1, Some(500), false), (2, Some(500), false), (3, Some(204), true), (1, Some(204), true)]);
     assert_eq!(app.get(&format!("/v1/webhooks/{hook_id}/deliveries"), &u).0, 404);
     assert_eq!(app.get("/v1/webhooks/nope/deliveries", &w).0, 404);
+
+    // Listed to its agency and the admin, never with its secret; deleted by them alone.
+    let listed = |key: &str, q: &str| {
+        let (s, l) = app.get(&format!("/v1/webhooks{q}"), key);
+        assert_eq!(s, 200, "{l}");
+        assert!(!l.to_string().contains(secret), "no secret in a list: {l}");
+        l["webhooks"].as_array().cloned().unwrap_or_default().iter().map(|h| id(h, "webhook_id")).collect::<Vec<_>>()
+    };
+    assert_eq!(listed(&w, ""), std::slice::from_ref(&hook_id));
+    assert_eq!(listed(MASTER, ""), std::slice::from_ref(&hook_id));
+    assert_eq!(listed(MASTER, "?agency=WFP"), std::slice::from_ref(&hook_id));
+    assert!(listed(MASTER, "?agency=UNRWA").is_empty());
+    assert!(listed(&u, "").is_empty());
+    let (s, e) = app.get("/v1/webhooks?agency=UNRWA", &w);
+    assert_eq!((s, e["error"]["details"][0]["field"].as_str()), (400, Some("agency")), "{e}");
+    assert_eq!(app.get("/v1/webhooks", &cw).0, 403);
+    let path = format!("/v1/webhooks/{hook_id}");
+    assert_eq!(app.req("DELETE", &path, Some(&u), None).0, 404);
+    assert_eq!(app.req("DELETE", &path, Some(&cw), None).0, 403);
+    assert_eq!(app.req("DELETE", &path, Some(&w), None).0, 204);
+    assert_eq!(app.req("DELETE", &path, Some(&w), None).0, 404);
+    assert!(listed(&w, "").is_empty());
+    assert_eq!(app.get(&format!("{path}/deliveries"), &w).0, 404);
+    // Nothing more is sent to it.
+    let mut later = record("u-3");
+    later["assistance"]["program"] = json!("summer-2026");
+    let (_, fourth) = app.post("/v1/records", &u, &later);
+    assert!(!flags(&fourth).is_empty(), "a new alert for WFP: {fourth}");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(receiver.count(), 4, "a deleted webhook is told nothing");
 }
 
 mod chromium {
-    //! The split, end to end in headless Chromium: a caseworker checks a record on the household
-    //! page and splits it off. Screenshots into `BAWABA_SCREENSHOTS` (a temp dir when unset).
+    //! The split and a record's life, end to end in headless Chromium: a caseworker checks a
+    //! record on the household page and splits it off; the record the household kept is
+    //! corrected and withdrawn, the household page marks it withdrawn, and its page lists the
+    //! versions with who ended each, when and why. Screenshots into `BAWABA_SCREENSHOTS` (a
+    //! temp dir when unset).
 
-    use std::ffi::OsStr;
-    use std::path::PathBuf;
-    use std::time::{Duration, Instant};
-
-    use headless_chrome::protocol::cdp::Page;
-    use headless_chrome::{Browser, LaunchOptions, Tab};
+    use std::time::Duration;
 
     use super::*;
-
-    fn shot(tab: &Tab, dir: &std::path::Path, name: &str) {
-        let height = tab
-            .evaluate("document.documentElement.scrollHeight", false)
-            .ok()
-            .and_then(|r| r.value)
-            .and_then(|v| v.as_f64())
-            .unwrap_or(900.0)
-            .min(6000.0);
-        let png = tab
-            .call_method(Page::CaptureScreenshot {
-                format: Some(Page::CaptureScreenshotFormatOption::Png),
-                quality: None,
-                clip: Some(Page::Viewport { x: 0.0, y: 0.0, width: 1280.0, height, scale: 1.0 }),
-                from_surface: Some(true),
-                capture_beyond_viewport: Some(true),
-                optimize_for_speed: None,
-            })
-            .expect("screenshot");
-        use base64::Engine;
-        let png = base64::engine::general_purpose::STANDARD.decode(png.data).expect("base64 PNG");
-        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
-    }
-
-    fn text(tab: &Tab) -> String {
-        tab.evaluate("document.body.innerText", false)
-            .expect("innerText")
-            .value
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    }
-
-    fn click_and_wait(tab: &Tab, selector: &str) {
-        tab.evaluate("window.__old_page = true", false).expect("mark the page");
-        tab.wait_for_element(selector).expect(selector).click().expect("click");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let fresh = tab
-                .evaluate("window.__old_page === undefined && document.readyState === 'complete'", false)
-                .ok()
-                .and_then(|r| r.value)
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false);
-            if fresh {
-                return;
-            }
-            assert!(Instant::now() < deadline, "no new page after clicking {selector}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
+    use crate::support::chromium::{click_and_wait, go, launch, shot, shots_dir, text};
 
     #[test]
     #[cfg_attr(not(chromium_tests), ignore = "Chromium is not installed at /usr/bin/chromium (.ci/run installs it)")]
@@ -734,35 +722,18 @@ mod chromium {
         let (_, first) = app.post("/v1/records", &w, &record("w-1"));
         let (_, second) = app.post("/v1/records", &u, &record("u-1"));
         let home = id(&first, "household_id");
+        let w1 = id(&first, "record_id");
         let u1 = id(&second, "record_id");
         assert_eq!(second["household_id"], home.as_str());
 
-        let shots = match std::env::var_os("BAWABA_SCREENSHOTS") {
-            Some(d) => PathBuf::from(d),
-            None => std::env::temp_dir().join(format!("bawaba-shots-{}", std::process::id())),
-        };
-        std::fs::create_dir_all(&shots).expect("screenshot dir");
+        let shots = shots_dir();
         let profile = tempfile::tempdir().expect("profile");
-        let args: Vec<&OsStr> = ["--disable-gpu", "--disable-background-networking", "--no-first-run", "--lang=ar"]
-            .iter()
-            .map(OsStr::new)
-            .collect();
-        let browser = Browser::new(LaunchOptions {
-            headless: true,
-            sandbox: false,
-            path: Some(PathBuf::from("/usr/bin/chromium")),
-            user_data_dir: Some(profile.path().to_path_buf()),
-            window_size: Some((1280, 900)),
-            args,
-            idle_browser_timeout: Duration::from_secs(120),
-            ..Default::default()
-        })
-        .expect("start chromium");
+        let browser = launch(profile.path());
         let tab = browser.new_tab().expect("tab");
         tab.set_default_timeout(Duration::from_secs(20));
         let base = app.base.replace("127.0.0.1", "localhost");
         let page = format!("/ui/households/{home}");
-        tab.navigate_to(&format!("{base}{page}")).expect("navigate").wait_until_navigated().expect("navigated");
+        go(&tab, &format!("{base}{page}"));
         tab.wait_for_element("#key").expect("key field").click().expect("focus");
         tab.send_character(&cw).expect("type key");
         click_and_wait(&tab, "form[action='/ui/login'] button[type=submit]");
@@ -781,11 +752,41 @@ mod chromium {
         assert_ne!(moved["household_id"], home.as_str());
         assert!(tab.get_url().contains(moved["household_id"].as_str().expect("household")), "{}", tab.get_url());
         // The form in English, on the household that kept WFP's record (one record: no form).
-        tab.navigate_to(&format!("{base}{page}?lang=en")).expect("navigate").wait_until_navigated().expect("navigated");
+        go(&tab, &format!("{base}{page}?lang=en"));
         let kept = text(&tab);
         assert!(kept.contains("Aid from every agency") && !kept.contains("UNRWA"), "{kept}");
+        assert!(kept.contains("History") && !kept.contains("withdrawn"), "{kept}");
         assert!(tab.find_element("form.split").is_err(), "one record left: nothing to split");
         shot(&tab, &shots, "household-after-split-en");
+
+        // WFP corrects its record, then withdraws it: the household marks it, its page tells
+        // its life.
+        let mut fixed = record("w-1");
+        fixed["assistance"]["amount"] = json!(420.0);
+        let (s, _) = app.req("PUT", &format!("/v1/records/{w1}"), Some(&w), Some(&fixed));
+        assert_eq!(s, 200);
+        let reason = "لم تُسلَّم المساعدة";
+        let (s, _) = app.req("DELETE", &format!("/v1/records/{w1}"), Some(&w), Some(&json!({"reason": reason})));
+        assert_eq!(s, 200);
+        // (Matched again alone, the corrected record may have left for a household of its own.)
+        let now_in =
+            app.get(&format!("/v1/records/{w1}"), &w).1["household_id"].as_str().expect("household").to_owned();
+        go(&tab, &format!("{base}/ui/households/{now_in}?lang=en"));
+        let marked = text(&tab);
+        assert!(marked.contains("withdrawn"), "the aid history marks the withdrawal: {marked}");
+        tab.wait_for_element("tr.withdrawn").expect("the withdrawn row");
+        shot(&tab, &shots, "household-withdrawn-en");
+        click_and_wait(&tab, &format!("a.record[href='/ui/records/{w1}']"));
+        let life = text(&tab);
+        for want in ["Versions and corrections", "corrected", "withdrawn", reason, "WFP", "(current)", "420"] {
+            assert!(life.contains(want), "the record page lacks {want}: {life}");
+        }
+        assert_eq!(tab.find_elements("table.versions tbody tr").map(|r| r.len()).unwrap_or(0), 2, "{life}");
+        shot(&tab, &shots, "record-history-en");
+        go(&tab, &format!("{base}/ui/records/{w1}?lang=ar"));
+        let ar = text(&tab);
+        assert!(ar.contains("الإصدارات والتصحيحات") && ar.contains("صُحّح") && ar.contains(reason), "{ar}");
+        shot(&tab, &shots, "record-history-ar");
         eprintln!("screenshots in {}", shots.display());
     }
 }

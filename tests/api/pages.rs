@@ -40,7 +40,7 @@ impl Page {
 }
 
 impl Client {
-    fn new(app: &TestApp) -> Client {
+    pub(crate) fn new(app: &TestApp) -> Client {
         Client { base: app.base.clone(), agent: ureq::AgentBuilder::new().redirects(0).build(), cookies: vec![] }
     }
 
@@ -53,7 +53,7 @@ impl Client {
     }
 
     /// Signs in as a browser does: the form first (its token and cookie), then the post.
-    fn sign_in(&mut self, key: &str, next: &str) -> Page {
+    pub(crate) fn sign_in(&mut self, key: &str, next: &str) -> Page {
         let csrf = self.get("/ui/login").login_csrf();
         self.post("/ui/login", &[("key", key), ("next", next), ("csrf", &csrf)])
     }
@@ -530,90 +530,12 @@ pub(crate) mod chromium {
     //! it; screenshots of every page in Arabic and English into `BAWABA_SCREENSHOTS` (a temp
     //! dir when unset).
 
-    use std::ffi::OsStr;
-    use std::path::{Path, PathBuf};
     use std::time::{Duration, Instant};
 
-    use headless_chrome::protocol::cdp::{Browser as CdpBrowser, Page};
-    use headless_chrome::{Browser, LaunchOptions, Tab};
+    use headless_chrome::protocol::cdp::Browser as CdpBrowser;
 
     use super::*;
-
-    pub(crate) fn launch(profile: &Path) -> Browser {
-        let args: Vec<&OsStr> = ["--disable-gpu", "--disable-background-networking", "--no-first-run", "--lang=ar"]
-            .iter()
-            .map(OsStr::new)
-            .collect();
-        Browser::new(LaunchOptions {
-            headless: true,
-            sandbox: false,
-            path: Some(PathBuf::from("/usr/bin/chromium")),
-            user_data_dir: Some(profile.to_path_buf()),
-            window_size: Some((1280, 900)),
-            args,
-            idle_browser_timeout: Duration::from_secs(120),
-            ..Default::default()
-        })
-        .expect("start chromium")
-    }
-
-    /// A screenshot of the whole page, not only what the window shows.
-    pub(crate) fn shot(tab: &Tab, dir: &Path, name: &str) {
-        let size = |what: &str| {
-            tab.evaluate(&format!("document.documentElement.{what}"), false)
-                .ok()
-                .and_then(|r| r.value)
-                .and_then(|v| v.as_f64())
-                .unwrap_or(900.0)
-        };
-        let (width, height) = (size("scrollWidth"), size("scrollHeight").min(6000.0));
-        let png = tab
-            .call_method(Page::CaptureScreenshot {
-                format: Some(Page::CaptureScreenshotFormatOption::Png),
-                quality: None,
-                clip: Some(Page::Viewport { x: 0.0, y: 0.0, width, height, scale: 1.0 }),
-                from_surface: Some(true),
-                capture_beyond_viewport: Some(true),
-                optimize_for_speed: None,
-            })
-            .expect("screenshot");
-        use base64::Engine;
-        let png = base64::engine::general_purpose::STANDARD.decode(png.data).expect("base64 PNG");
-        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
-    }
-
-    pub(crate) fn text(tab: &Tab) -> String {
-        tab.evaluate("document.body.innerText", false)
-            .expect("innerText")
-            .value
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    }
-
-    pub(crate) fn go(tab: &Tab, url: &str) {
-        tab.navigate_to(url).expect("navigate").wait_until_navigated().expect("navigated");
-    }
-
-    /// Clicks something that loads a new page, and waits until the new page has loaded (the
-    /// old document's marker is gone and the new one is complete).
-    pub(crate) fn click_and_wait(tab: &Tab, selector: &str) {
-        tab.evaluate("window.__old_page = true", false).expect("mark the page");
-        tab.wait_for_element(selector).expect(selector).click().expect("click");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let fresh = tab
-                .evaluate("window.__old_page === undefined && document.readyState === 'complete'", false)
-                .ok()
-                .and_then(|r| r.value)
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false);
-            if fresh {
-                return;
-            }
-            assert!(Instant::now() < deadline, "no new page after clicking {selector}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
+    pub(crate) use crate::support::chromium::{click_and_wait, go, launch, shot, shots_dir, text};
 
     #[test]
     #[cfg_attr(not(chromium_tests), ignore = "Chromium is not installed at /usr/bin/chromium (.ci/run installs it)")]
@@ -625,11 +547,7 @@ pub(crate) mod chromium {
         let aud = app.agency("AUD", "auditor");
         assert_eq!(app.post("/v1/records", &ox, &latin_record("ox-1")).0, 201);
 
-        let shots = match std::env::var_os("BAWABA_SCREENSHOTS") {
-            Some(d) => PathBuf::from(d),
-            None => std::env::temp_dir().join(format!("bawaba-shots-{}", std::process::id())),
-        };
-        std::fs::create_dir_all(&shots).expect("screenshot dir");
+        let shots = shots_dir();
         let profile = tempfile::tempdir().expect("profile");
         let downloads = tempfile::tempdir().expect("downloads");
         let browser = launch(profile.path());

@@ -17,6 +17,7 @@ both_backends!(
     coverage_refuses_bad_input_and_other_roles,
     directory_is_written_by_its_own_agency_or_the_admin,
     three_w_answers_in_json_csv_and_hxl,
+    who_signs_in_without_a_page_lands_on_their_own,
 );
 
 /// Heads of distinct households (none matches another).
@@ -554,6 +555,29 @@ fn three_w_answers_in_json_csv_and_hxl(b: Backend) {
     assert_eq!((st, field(&e)), (400, "from".to_owned()), "{e}");
 }
 
+/// Signing in with no page asked lands each role on a page it may open: a coordinator (and the
+/// admin) on the map, a caseworker on the search; `/` sends a signed-in user there too.
+fn who_signs_in_without_a_page_lands_on_their_own(b: Backend) {
+    use crate::pages::Client;
+    let app = TestApp::start(b);
+    let coordinator = app.agency("MOSD", "coordinator");
+    let caseworker = app.agency("MOSD", "caseworker");
+    let mut anon = Client::new(&app);
+    let form = anon.get("/ui/login");
+    assert!(form.body.contains("name=\"next\" value=\"\""), "no page asked, none carried: {}", form.body);
+    for (key, want) in [(&coordinator, "/ui/map"), (&caseworker, "/ui/search"), (&MASTER.to_owned(), "/ui/map")] {
+        let mut c = Client::new(&app);
+        let p = c.sign_in(key, "");
+        assert_eq!((p.status, p.location.as_deref()), (303, Some(want)), "{}", p.body);
+        assert_eq!(c.get(want).status, 200, "{want} opens");
+        let home = c.get("/");
+        assert_eq!((home.status, home.location.as_deref()), (303, Some(want)));
+        // A page asked for is still where sign-in leads.
+        let mut asked = Client::new(&app);
+        assert_eq!(asked.sign_in(key, "/ui/3w").location.as_deref(), Some("/ui/3w"));
+    }
+}
+
 mod chromium {
     //! The planning pages end to end in headless Chromium: the map draws the 16 governorates,
     //! recolours when the measure changes and leads to a governorate's localities; the coverage
@@ -561,14 +585,13 @@ mod chromium {
     //! where; the directory page edits an agency's own service. Screenshots in Arabic and
     //! English go to `BAWABA_SCREENSHOTS` (a temp dir when unset).
 
-    use std::path::PathBuf;
     use std::time::Duration;
 
     use headless_chrome::Tab;
     use serde_json::json;
 
     use super::rec;
-    use crate::pages::chromium::{click_and_wait, go, launch, shot, text};
+    use crate::support::chromium::{click_and_wait, go, launch, shot, shots_dir, text};
     use crate::support::{Backend, TestApp};
 
     fn eval(tab: &Tab, js: &str) -> String {
@@ -641,11 +664,7 @@ mod chromium {
         assert_eq!(st, 201, "{s}");
         let service = s["service"]["id"].as_str().unwrap_or_default().to_owned();
 
-        let shots = match std::env::var_os("BAWABA_SCREENSHOTS") {
-            Some(d) => PathBuf::from(d),
-            None => std::env::temp_dir().join(format!("bawaba-shots-{}", std::process::id())),
-        };
-        assert!(std::fs::create_dir_all(&shots).is_ok());
+        let shots = shots_dir();
         let profile = tempfile::tempdir().expect("profile");
         let browser = launch(profile.path());
         let tab = browser.new_tab().expect("tab");

@@ -267,3 +267,100 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// What every Chromium test does: start a headless browser, go to a page, click and wait for
+/// the next, read the text, take a screenshot.
+pub mod chromium {
+    use std::ffi::OsStr;
+    use std::path::{Path, PathBuf};
+    use std::time::{Duration, Instant};
+
+    use headless_chrome::protocol::cdp::Page;
+    use headless_chrome::{Browser, LaunchOptions, Tab};
+
+    /// Where screenshots go: `BAWABA_SCREENSHOTS`, or a temp dir when unset (made).
+    pub fn shots_dir() -> PathBuf {
+        let dir = match std::env::var_os("BAWABA_SCREENSHOTS") {
+            Some(d) => PathBuf::from(d),
+            None => std::env::temp_dir().join(format!("bawaba-shots-{}", std::process::id())),
+        };
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        dir
+    }
+
+    pub fn launch(profile: &Path) -> Browser {
+        let args: Vec<&OsStr> = ["--disable-gpu", "--disable-background-networking", "--no-first-run", "--lang=ar"]
+            .iter()
+            .map(OsStr::new)
+            .collect();
+        Browser::new(LaunchOptions {
+            headless: true,
+            sandbox: false,
+            path: Some(PathBuf::from("/usr/bin/chromium")),
+            user_data_dir: Some(profile.to_path_buf()),
+            window_size: Some((1280, 900)),
+            args,
+            idle_browser_timeout: Duration::from_secs(120),
+            ..Default::default()
+        })
+        .expect("start chromium")
+    }
+
+    /// A screenshot of the whole page, not only what the window shows.
+    pub fn shot(tab: &Tab, dir: &Path, name: &str) {
+        let size = |what: &str| {
+            tab.evaluate(&format!("document.documentElement.{what}"), false)
+                .ok()
+                .and_then(|r| r.value)
+                .and_then(|v| v.as_f64())
+                .unwrap_or(900.0)
+        };
+        let (width, height) = (size("scrollWidth"), size("scrollHeight").min(6000.0));
+        let png = tab
+            .call_method(Page::CaptureScreenshot {
+                format: Some(Page::CaptureScreenshotFormatOption::Png),
+                quality: None,
+                clip: Some(Page::Viewport { x: 0.0, y: 0.0, width, height, scale: 1.0 }),
+                from_surface: Some(true),
+                capture_beyond_viewport: Some(true),
+                optimize_for_speed: None,
+            })
+            .expect("screenshot");
+        use base64::Engine;
+        let png = base64::engine::general_purpose::STANDARD.decode(png.data).expect("base64 PNG");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    pub fn text(tab: &Tab) -> String {
+        tab.evaluate("document.body.innerText", false)
+            .expect("innerText")
+            .value
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    pub fn go(tab: &Tab, url: &str) {
+        tab.navigate_to(url).expect("navigate").wait_until_navigated().expect("navigated");
+    }
+
+    /// Clicks something that loads a new page, and waits until the new page has loaded (the
+    /// old document's marker is gone and the new one is complete).
+    pub fn click_and_wait(tab: &Tab, selector: &str) {
+        tab.evaluate("window.__old_page = true", false).expect("mark the page");
+        tab.wait_for_element(selector).expect(selector).click().expect("click");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let fresh = tab
+                .evaluate("window.__old_page === undefined && document.readyState === 'complete'", false)
+                .ok()
+                .and_then(|r| r.value)
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if fresh {
+                return;
+            }
+            assert!(Instant::now() < deadline, "no new page after clicking {selector}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}

@@ -35,6 +35,10 @@ pub struct AidEntry {
     /// The locality's code (absent when unresolved, or hidden).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locality_code: Option<String>,
+    /// When the agency withdrew it (aid never delivered): it counts in no report and raises no
+    /// overlap, and stays here marked. Absent for aid that stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<String>,
 }
 
 /// The household view.

@@ -70,6 +70,10 @@ pub struct VersionEnd {
     /// Why (a withdrawal's reason).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Who ended it: the key's label (or `key:<id>` when it has none), else the agency (a
+    /// named user of the agency that posted the record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// `GET /v1/records` parameters.
@@ -198,6 +202,21 @@ pub struct WebhookAnswer {
     pub agency: String,
     pub url: String,
     pub created_at: String,
+}
+
+/// `GET /v1/webhooks` parameters.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksQuery {
+    /// The agency (code) whose webhooks to list: the admin's choice (every agency's when left
+    /// out); an agency's own key lists its own.
+    pub agency: Option<String>,
+}
+
+/// An agency's webhooks (or every agency's, to the admin), oldest first; secrets never shown.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+pub struct WebhookList {
+    pub webhooks: Vec<WebhookAnswer>,
 }
 
 /// One attempt at delivering an alert to a webhook.

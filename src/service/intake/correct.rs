@@ -18,6 +18,7 @@ use diesel::Connection;
 
 use super::order::{Staged, apply};
 use super::plan::plan;
+use super::stored;
 use super::writer::{Writer, replayed_answer, write_members_and_flags};
 use super::{AgencyRef, Item, ItemResult, Outcome};
 use crate::service::audit::audit;
@@ -260,34 +261,18 @@ fn correct_in(
         governorate_code: record.governorate_code.clone(),
         locality_code: record.locality_code.clone(),
     };
-    let stored_answer = Answer {
-        flags: answer.flags.iter().map(|f| FlagOut { evidence: Vec::new(), ..f.clone() }).collect(),
-        ..answer.clone()
-    };
-    let answer_json = serde_json::to_string(&stored_answer).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let answer_json = stored::answer_json(&answer).map_err(|e| ServiceError::Internal(e.to_string()))?;
     queries::delete_persons_of_record(c, &old.id)?;
     crate::store::planning::delete_record_groups(c, &old.id)?;
+    let place = stored::RecordPlace {
+        id: &old.id,
+        agency_id: &old.agency_id,
+        household_id: &household_id,
+        created_at: &old.created_at,
+    };
     queries::set_record_content(
         c,
-        &RecordRow {
-            id: old.id.clone(),
-            agency_id: old.agency_id.clone(),
-            external_id: old.external_id.clone(),
-            household_id: household_id.clone(),
-            body_hash: vault.body_hash(&job.item.body_hash),
-            answer: answer_json,
-            assistance_type: record.aid_type.as_str().to_owned(),
-            program: record.program.clone(),
-            amount: record.amount,
-            currency: record.currency.clone(),
-            period_start: record.period_start.to_string(),
-            period_end: record.period_end.to_string(),
-            governorate: record.governorate.clone(),
-            locality: record.locality.clone(),
-            created_at: old.created_at.clone(),
-            governorate_code: record.governorate_code.clone(),
-            locality_code: record.locality_code.clone(),
-        },
+        &stored::record_row(place, record, vault.body_hash(&job.item.body_hash), answer_json),
         life.version + 1,
     )?;
     let person_ids = write_members_and_flags(

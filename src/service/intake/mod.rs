@@ -35,6 +35,7 @@ use writer::Writer;
 mod correct;
 pub mod order;
 mod plan;
+mod stored;
 mod writer;
 
 pub(crate) use correct::stored_decision;

@@ -13,6 +13,7 @@ use diesel::Connection;
 
 use super::order::{self, Run, Staged, Undo, apply};
 use super::plan::plan;
+use super::stored;
 use super::{AgencyRef, GROUP_MAX, Item, ItemResult, Job, Outcome, Submission, TX_BUDGET, TX_ITEMS};
 use crate::metrics::Metrics;
 use crate::service::audit::WriteTurn;
@@ -272,36 +273,15 @@ fn store_item(
         governorate_code: record.governorate_code.clone(),
         locality_code: record.locality_code.clone(),
     };
-    // The stored answer (for replays) leaves the evidence out: it is stored once, with the
-    // flags, and put back when the answer is replayed.
-    let stored_answer = Answer {
-        flags: answer.flags.iter().map(|f| FlagOut { evidence: Vec::new(), ..f.clone() }).collect(),
-        ..answer.clone()
-    };
     let answer_json =
-        serde_json::to_string(&stored_answer).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    queries::insert_record(
-        c,
-        &RecordRow {
-            id: record_id.clone(),
-            agency_id: agency.id.clone(),
-            external_id: record.external_id.clone(),
-            household_id: household_id.clone(),
-            body_hash: vault.body_hash(&item.body_hash),
-            answer: answer_json,
-            assistance_type: record.aid_type.as_str().to_owned(),
-            program: record.program.clone(),
-            amount: record.amount,
-            currency: record.currency.clone(),
-            period_start: record.period_start.to_string(),
-            period_end: record.period_end.to_string(),
-            governorate: record.governorate.clone(),
-            locality: record.locality.clone(),
-            created_at: created_at.clone(),
-            governorate_code: record.governorate_code.clone(),
-            locality_code: record.locality_code.clone(),
-        },
-    )?;
+        stored::answer_json(&answer).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let place = stored::RecordPlace {
+        id: &record_id,
+        agency_id: &agency.id,
+        household_id: &household_id,
+        created_at: &created_at,
+    };
+    queries::insert_record(c, &stored::record_row(place, record, vault.body_hash(&item.body_hash), answer_json))?;
     let person_ids = write_members_and_flags(
         c,
         vault,
