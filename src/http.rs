@@ -144,10 +144,33 @@ pub async fn rate_limit<B: MessageBody>(
     let Some(services) = req.app_data::<web::Data<Services>>() else {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
-    let operations = matches!(req.path(), "/healthz" | "/metrics");
+    let operations = matches!(req.path(), "/healthz" | "/readyz" | "/metrics");
     let addr = req.peer_addr().map(|a| a.ip());
     match services.admit(bearer(req.headers()), addr, operations) {
         Ok(()) => next.call(req).await.map(ServiceResponse::map_into_left_body),
         Err(e) => Ok(req.into_response(e.error_response()).map_into_right_body()),
     }
 }
+
+/// On a follower (see `service::cluster`), a 503 says where the writer is, in `X-Bawaba-Writer`
+/// (beside `Retry-After`): what only the writer does (records, corrections, reviews, merges)
+/// is refused here, and a client may send it there instead.
+pub async fn writer_hint<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    let cluster = req.app_data::<web::Data<Services>>().map(|s| s.cluster.clone());
+    let mut res = next.call(req).await?;
+    if res.status() == StatusCode::SERVICE_UNAVAILABLE
+        && let Some(c) = cluster
+        && !c.is_writer()
+        && let Some(address) = c.writer_address()
+        && let Ok(v) = actix_web::http::header::HeaderValue::from_str(&address)
+    {
+        res.headers_mut().insert(actix_web::http::header::HeaderName::from_static(WRITER_HEADER), v);
+    }
+    Ok(res)
+}
+
+/// The header a follower's 503 names the writer in.
+pub const WRITER_HEADER: &str = "x-bawaba-writer";
