@@ -27,7 +27,11 @@ fn data_key() -> Option<String> {
 /// What a refused command says: each problem's own message.
 fn problems(e: &bawaba::service::error::ServiceError) -> String {
     let p = e.problems();
-    if p.is_empty() { e.to_string() } else { p.iter().map(|p| format!("{}: {}", p.field, p.problem)).collect::<Vec<_>>().join("; ") }
+    if p.is_empty() {
+        e.to_string()
+    } else {
+        p.iter().map(|p| format!("{}: {}", p.field, p.problem)).collect::<Vec<_>>().join("; ")
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -105,8 +109,13 @@ fn main() -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}", problems(&e)))?;
             println!("wrote {} ({} bytes), checked whole", done.file.display(), done.bytes);
             match done.key_file {
-                Some(k) => println!("wrote its data key to {} (mode 0600): keep the two together, or apart as you keep keys", k.display()),
-                None => println!("without its data key: a gateway on this backup needs {DATA_KEY_ENV} or the key file beside it"),
+                Some(k) => println!(
+                    "wrote its data key to {} (mode 0600): keep the two together, or apart as you keep keys",
+                    k.display()
+                ),
+                None => println!(
+                    "without its data key: a gateway on this backup needs {DATA_KEY_ENV} or the key file beside it"
+                ),
             }
         }
         Command::Restore(args) => {

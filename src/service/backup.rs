@@ -51,7 +51,9 @@ fn create_private(path: &Path, field: &str) -> Result<std::fs::File, ServiceErro
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => refuse(field, format!("{} exists already: give a new file", path.display())),
+        std::io::ErrorKind::AlreadyExists => {
+            refuse(field, format!("{} exists already: give a new file", path.display()))
+        }
         _ => refuse(field, format!("cannot create {}: {e}", path.display())),
     })
 }
@@ -65,10 +67,7 @@ fn key_hex(target: &DbTarget, given: Option<&str>) -> Result<String, ServiceErro
     std::fs::read_to_string(&path).map(|t| t.trim().to_owned()).map_err(|e| {
         refuse(
             "data_key",
-            format!(
-                "cannot read the data key file {}: {e} (give BAWABA_DATA_KEY, or --without-key)",
-                path.display()
-            ),
+            format!("cannot read the data key file {}: {e} (give BAWABA_DATA_KEY, or --without-key)", path.display()),
         )
     })
 }

@@ -263,8 +263,7 @@ impl Follower {
                     let open = self.vault.open_person(row.clone()).unwrap_or_else(|_| {
                         crate::store::models::PersonRow { national_id: None, phone: None, ..row.clone() }
                     });
-                    (!row.name.is_empty())
-                        .then(|| bawaba_matching::prepare(&person_input(&member_of_row(&open))))
+                    (!row.name.is_empty()).then(|| bawaba_matching::prepare(&person_input(&member_of_row(&open))))
                 })
                 .collect();
             let firsts: Vec<String> =
@@ -281,7 +280,8 @@ impl Follower {
                 self.appended += 1;
             }
             for (r, code) in aid {
-                let (Some(seq), Some(t)) = (state.seq(&r.household_id), super::domain::AidType::parse(&r.assistance_type))
+                let (Some(seq), Some(t)) =
+                    (state.seq(&r.household_id), super::domain::AidType::parse(&r.assistance_type))
                 else {
                     continue;
                 };
@@ -289,7 +289,8 @@ impl Follower {
                     continue;
                 }
                 let slot = state.agency_slot(Some(&r.agency_id), &code);
-                let (start, end) = (super::domain::stored_date(&r.period_start), super::domain::stored_date(&r.period_end));
+                let (start, end) =
+                    (super::domain::stored_date(&r.period_start), super::domain::stored_date(&r.period_end));
                 state.add_aid(seq, &r.id, slot, t, start, end);
             }
         }

@@ -102,10 +102,7 @@ pub fn writer_address(conn: &mut DbConn) -> Result<Option<String>, StoreError> {
         keys.writer
     ))
     .load::<Holder>(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|h| h.name)
-        .find_map(|n| n.strip_prefix("bawaba-writer ").map(str::to_owned)))
+    Ok(rows.into_iter().filter_map(|h| h.name).find_map(|n| n.strip_prefix("bawaba-writer ").map(str::to_owned)))
 }
 
 /// Serialises migrations between gateways starting at once on one PostgreSQL database: held
@@ -154,9 +151,7 @@ impl ServeLock {
                  stop that one, or run several gateways on PostgreSQL",
                 target.url
             ))),
-            Err(std::fs::TryLockError::Error(e)) => {
-                Err(StoreError::Connection(format!("cannot lock {path}: {e}")))
-            }
+            Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Connection(format!("cannot lock {path}: {e}"))),
         }
     }
 }

@@ -325,7 +325,8 @@ fn backup_and_restore_round_trip_while_serving() {
     let caseworker = agency(&live.base, "OCHA", "caseworker");
     let caseload = bawaba_synth::generate(&bawaba_synth::Config::small(11));
     let records: Vec<Value> = caseload.records.iter().take(400).map(|r| r.to_api_json()).collect();
-    let first = send("POST", &format!("{}/v1/records/batch", live.base), Some(&key), Some(&json!({"records": records[..200]})));
+    let first =
+        send("POST", &format!("{}/v1/records/batch", live.base), Some(&key), Some(&json!({"records": records[..200]})));
     assert_eq!(first.status, 200, "{}", first.body);
     // Writes go on while the backup is made.
     let writer = {
@@ -351,7 +352,10 @@ fn backup_and_restore_round_trip_while_serving() {
         assert_eq!(std::fs::metadata(&key_file).expect("key file beside").permissions().mode() & 0o777, 0o600);
         assert_eq!(std::fs::metadata(&out).expect("backup").permissions().mode() & 0o777, 0o600);
     }
-    assert_eq!(std::fs::read_to_string(&key_file).expect("key"), std::fs::read_to_string(format!("{}.key", db.url)).expect("key"));
+    assert_eq!(
+        std::fs::read_to_string(&key_file).expect("key"),
+        std::fs::read_to_string(format!("{}.key", db.url)).expect("key")
+    );
     // Again over it: refused, nothing overwritten.
     let again = bawaba(&["backup", "--database-url", &db.url, "--out", out_s]);
     assert!(!again.status.success());
@@ -381,7 +385,11 @@ fn backup_and_restore_round_trip_while_serving() {
     // Serving the restored copy: a restore over it is refused (its lock).
     let busy = bawaba(&["restore", "--database-url", restored_s, "--from", out_s, "--force"]);
     assert!(!busy.status.success());
-    assert!(String::from_utf8_lossy(&busy.stderr).contains("already serving"), "{}", String::from_utf8_lossy(&busy.stderr));
+    assert!(
+        String::from_utf8_lossy(&busy.stderr).contains("already serving"),
+        "{}",
+        String::from_utf8_lossy(&busy.stderr)
+    );
     copy.kill();
 
     // Writes over, another backup restored over the first: it answers as the original does.
@@ -446,10 +454,10 @@ fn fault_run(backend: Backend) {
     let key = agency(&gateways[0].base, "WFP", "submitter");
     let per_kill = 40usize;
     let caseload = bawaba_synth::generate(&bawaba_synth::Config::small(kills as u64 + 3));
-    let records: Vec<Value> =
-        caseload.records.iter().take(per_kill * (kills + 1)).map(|r| r.to_api_json()).collect();
+    let records: Vec<Value> = caseload.records.iter().take(per_kill * (kills + 1)).map(|r| r.to_api_json()).collect();
     assert_eq!(records.len(), per_kill * (kills + 1), "the caseload is large enough");
-    let bases = std::sync::Arc::new(parking_lot::Mutex::new(gateways.iter().map(|g| g.base.clone()).collect::<Vec<_>>()));
+    let bases =
+        std::sync::Arc::new(parking_lot::Mutex::new(gateways.iter().map(|g| g.base.clone()).collect::<Vec<_>>()));
     let (acked_tx, acked_rx) = std::sync::mpsc::channel::<String>();
     let client = {
         let (records, bases, key) = (records.clone(), bases.clone(), key.clone());
@@ -467,11 +475,7 @@ fn fault_run(backend: Backend) {
                             break;
                         }
                         503 | 0 => {
-                            at = a
-                                .writer
-                                .as_deref()
-                                .and_then(|w| list.iter().position(|b| b == w))
-                                .unwrap_or(at + 1);
+                            at = a.writer.as_deref().and_then(|w| list.iter().position(|b| b == w)).unwrap_or(at + 1);
                             std::thread::sleep(Duration::from_millis(20));
                         }
                         other => panic!("{other}: {}", a.body),
@@ -515,10 +519,8 @@ fn fault_run(backend: Backend) {
     acked.extend(acked_rx.try_iter());
     let list = bases.lock().clone();
     let writer = gateways.iter().position(|g| g.role() == "writer").expect("a writer");
-    let found = acked
-        .iter()
-        .filter(|id| get_json(&format!("{}/v1/records/{id}", list[writer]), Some(&key)).0 == 200)
-        .count();
+    let found =
+        acked.iter().filter(|id| get_json(&format!("{}/v1/records/{id}", list[writer]), Some(&key)).0 == 200).count();
     let doubled = doubled(&db);
     let consistent = consistency(&db);
     takeovers.sort_unstable();
@@ -564,11 +566,26 @@ fn consistency(db: &TestDb) -> Vec<String> {
         }
     }
     let checks = [
-        ("persons without their record", "SELECT COUNT(*) AS n FROM persons p LEFT JOIN records r ON r.id = p.record_id WHERE r.id IS NULL"),
-        ("records without their household", "SELECT COUNT(*) AS n FROM records r LEFT JOIN households h ON h.id = r.household_id WHERE h.id IS NULL"),
-        ("flags without their record", "SELECT COUNT(*) AS n FROM flags f LEFT JOIN records r ON r.id = f.record_id WHERE r.id IS NULL"),
-        ("records without persons", "SELECT COUNT(*) AS n FROM records r WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.record_id = r.id)"),
-        ("household seqs held twice", "SELECT COUNT(*) AS n FROM (SELECT seq FROM households GROUP BY seq HAVING COUNT(*) > 1) d"),
+        (
+            "persons without their record",
+            "SELECT COUNT(*) AS n FROM persons p LEFT JOIN records r ON r.id = p.record_id WHERE r.id IS NULL",
+        ),
+        (
+            "records without their household",
+            "SELECT COUNT(*) AS n FROM records r LEFT JOIN households h ON h.id = r.household_id WHERE h.id IS NULL",
+        ),
+        (
+            "flags without their record",
+            "SELECT COUNT(*) AS n FROM flags f LEFT JOIN records r ON r.id = f.record_id WHERE r.id IS NULL",
+        ),
+        (
+            "records without persons",
+            "SELECT COUNT(*) AS n FROM records r WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.record_id = r.id)",
+        ),
+        (
+            "household seqs held twice",
+            "SELECT COUNT(*) AS n FROM (SELECT seq FROM households GROUP BY seq HAVING COUNT(*) > 1) d",
+        ),
     ];
     #[derive(diesel::QueryableByName)]
     struct N {
