@@ -549,7 +549,7 @@ fn consistency(db: &TestDb) -> Vec<String> {
     use diesel::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Line {
-        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = integrity_check)]
         line: String,
     }
     let mut c = db.connect();
