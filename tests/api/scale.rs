@@ -182,7 +182,7 @@ fn a_follower_reads_what_the_writer_wrote_and_sends_writes_to_it() {
     let on_follower = get_json(&format!("{}/v1/households/{household}", follower.base), Some(&caseworker));
     assert_eq!(on_writer.0, 200, "{}", on_writer.1);
     assert_eq!(on_writer, on_follower);
-    let search = format!("/v1/households/search?national_id=401234563");
+    let search = "/v1/households/search?national_id=401234563";
     let found = get_json(&format!("{}{search}", follower.base), Some(&caseworker));
     assert_eq!(found.0, 200, "{}", found.1);
     assert_eq!(found.1["candidates"][0]["household_id"], household.as_str(), "{}", found.1);
@@ -212,7 +212,7 @@ fn a_follower_reads_what_the_writer_wrote_and_sends_writes_to_it() {
 #[cfg_attr(not(pg_tests), ignore = "set BAWABA_TEST_POSTGRES_URL to run against PostgreSQL")]
 fn killing_the_writer_hands_the_role_over_and_loses_nothing() {
     let Some(db) = postgres_db() else { return };
-    let mut gateways = vec![Gateway::start(&db.url), Gateway::start(&db.url), Gateway::start(&db.url)];
+    let mut gateways = [Gateway::start(&db.url), Gateway::start(&db.url), Gateway::start(&db.url)];
     let roles: Vec<String> = gateways.iter().map(Gateway::role).collect();
     assert_eq!(roles, ["writer", "follower", "follower"]);
     let key = agency(&gateways[0].base, "WFP", "submitter");
