@@ -3,7 +3,8 @@
 //! (`store::roles`); it runs the intake writer. The others are followers: they serve searches,
 //! views, reports, pages and `check` from an index that follows the database, and refuse what
 //! must go through the writer (records, corrections, merges, reviews) with 503, `Retry-After`
-//! and the writer's address (`X-Bawaba-Writer`).
+//! and the writer's address (`X-Bawaba-Writer`); the HTTP edge sends such a request on to the
+//! writer when it can (`http::writer_hint`).
 //!
 //! A follower's intake thread ([`Follower::tick`], every [`TICK`]):
 //! - takes the new rows after its marks (households by `seq`, persons by `id`: both handed out
