@@ -42,6 +42,40 @@ pub enum Command {
     /// Deduplicate a file of records on this machine, with no server and no database, as if
     /// its records were posted one by one.
     Dedup(crate::dedup::DedupArgs),
+    /// Write a consistent copy of the embedded SQLite database while it serves (with its data
+    /// key file beside it, unless --without-key). On PostgreSQL use pg_dump (README, "Backups").
+    Backup(BackupArgs),
+    /// Put a backup made by `bawaba backup` in place of the SQLite database (no gateway may be
+    /// serving it).
+    Restore(RestoreArgs),
+}
+
+/// `bawaba backup`.
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The backup file to write (it must not exist). The data key is written beside it, as
+    /// `FILE.key` (mode 0600), so a gateway started on the backup serves the same answers.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Leave the data key file out, for backups kept apart from their key (a gateway on the
+    /// backup then needs BAWABA_DATA_KEY or the key file put back beside it).
+    #[arg(long)]
+    pub without_key: bool,
+}
+
+/// `bawaba restore`.
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The backup to restore (its key file `FILE.key` comes along when present).
+    #[arg(long)]
+    pub from: PathBuf,
+    /// Replace a database that exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Agency commands.
@@ -118,6 +152,19 @@ pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "BAWABA_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// Where this gateway serves as its clients and the other gateways on the same PostgreSQL
+    /// reach it (e.g. `https://gw-2.example.org`): a follower names the writer's in
+    /// `X-Bawaba-Writer` and `/readyz`. Default: `http(s)://` and --listen.
+    #[arg(long, env = "BAWABA_ADVERTISE_URL")]
+    pub advertise_url: Option<String>,
+    /// A PEM file of the certificate chain to serve HTTPS with (built-in TLS, rustls); give
+    /// --tls-key with it. Without both, the gateway speaks plain HTTP (behind a TLS proxy: see
+    /// the README, "HTTPS").
+    #[arg(long, env = "BAWABA_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM file of the certificate's private key (readable by the gateway's user only).
+    #[arg(long, env = "BAWABA_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// A file holding the master (admin) key on its first line. Give the key either so or in
     /// the environment variable BAWABA_MASTER_KEY, never on the command line (where every user
     /// of the machine can read it). It must have at least 32 characters, 10 of them different

@@ -8,7 +8,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
 pub use bawaba_wire::errors::{ErrorBody, ErrorDetail};
 use futures_util::StreamExt;
 
@@ -144,10 +144,124 @@ pub async fn rate_limit<B: MessageBody>(
     let Some(services) = req.app_data::<web::Data<Services>>() else {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
-    let operations = matches!(req.path(), "/healthz" | "/metrics");
+    let operations = matches!(req.path(), "/healthz" | "/readyz" | "/metrics");
     let addr = req.peer_addr().map(|a| a.ip());
     match services.admit(bearer(req.headers()), addr, operations) {
         Ok(()) => next.call(req).await.map(ServiceResponse::map_into_left_body),
         Err(e) => Ok(req.into_response(e.error_response()).map_into_right_body()),
     }
 }
+
+/// On a follower (see `service::cluster`), what only the writer does is sent on to the writer:
+/// the body of a `/v1/` request other than GET is kept (at most [`FORWARD_MAX`] bytes), and when
+/// the follower answers it 503 (it does not write what needs the writer) and the writer speaks
+/// plain HTTP, the request is sent to the writer once, marked so it is not sent on again, and the
+/// writer's answer is the answer. Otherwise a 503 says where the writer is, in
+/// `X-Bawaba-Writer` (beside `Retry-After`), for the client to send it there itself.
+pub async fn writer_hint<B: MessageBody + 'static>(
+    mut req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let cluster = req.app_data::<web::Data<Services>>().map(|s| s.cluster.clone());
+    let follower = cluster.as_ref().is_some_and(|c| !c.is_writer());
+    let forwardable = follower
+        && !matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD)
+        && req.path().starts_with("/v1/")
+        && !req.headers().contains_key(FORWARDED_HEADER)
+        && req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
+            .is_none_or(|n| n <= FORWARD_MAX);
+    let mut kept = None;
+    if forwardable {
+        let mut payload = req.take_payload();
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk?;
+            if body.len() + chunk.len() > FORWARD_MAX {
+                let e = ServiceError::PayloadTooLarge(FORWARD_MAX);
+                return Ok(req.into_response(e.error_response()).map_into_right_body());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = body.freeze();
+        req.set_payload(actix_web::dev::Payload::from(body.clone()));
+        let headers: Vec<(String, String)> = req
+            .headers()
+            .iter()
+            .filter(|(k, _)| {
+                matches!(
+                    k.as_str(),
+                    "authorization" | "content-type" | "accept" | "accept-language" | "idempotency-key"
+                )
+            })
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect();
+        let target = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), |p| p.as_str().to_owned());
+        kept = Some((req.method().as_str().to_owned(), target, headers, body));
+    }
+    let res = next.call(req).await?;
+    if res.status() != StatusCode::SERVICE_UNAVAILABLE || !follower {
+        return Ok(res.map_into_left_body());
+    }
+    let Some(address) = cluster.and_then(|c| c.writer_address()) else {
+        return Ok(res.map_into_left_body());
+    };
+    if let Some((method, target, headers, body)) = kept
+        && address.starts_with("http://")
+    {
+        let url = format!("{}{target}", address.trim_end_matches('/'));
+        let sent = web::block(move || forward(&method, &url, &headers, &body)).await;
+        if let Ok(Some((status, content_type, retry, answer))) = sent {
+            let mut out = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY));
+            if let Some(ct) = content_type {
+                out.insert_header((actix_web::http::header::CONTENT_TYPE, ct));
+            }
+            if let Some(r) = retry {
+                out.insert_header((actix_web::http::header::RETRY_AFTER, r));
+            }
+            out.insert_header((actix_web::http::header::HeaderName::from_static(WRITER_HEADER), address.clone()));
+            let (req, _) = res.into_parts();
+            return Ok(ServiceResponse::new(req, out.body(answer)).map_into_right_body());
+        }
+    }
+    let mut res = res;
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&address) {
+        res.headers_mut().insert(actix_web::http::header::HeaderName::from_static(WRITER_HEADER), v);
+    }
+    Ok(res.map_into_left_body())
+}
+
+/// The writer's answer to a request sent on: status, content type, `Retry-After` and body.
+type Forwarded = (u16, Option<String>, Option<String>, Vec<u8>);
+
+/// Sends a request on to the writer (blocking): its answer, or `None` when the writer cannot be
+/// reached.
+fn forward(method: &str, url: &str, headers: &[(String, String)], body: &[u8]) -> Option<Forwarded> {
+    let mut r = ureq::request(method, url).timeout(std::time::Duration::from_secs(120)).set(FORWARDED_HEADER, "1");
+    for (k, v) in headers {
+        r = r.set(k, v);
+    }
+    let resp = match r.send_bytes(body) {
+        Ok(resp) | Err(ureq::Error::Status(_, resp)) => resp,
+        Err(_) => return None,
+    };
+    let status = resp.status();
+    let content_type = resp.header("content-type").map(str::to_owned);
+    let retry = resp.header("retry-after").map(str::to_owned);
+    let mut answer = Vec::new();
+    use std::io::Read;
+    resp.into_reader().take(FORWARD_MAX as u64 * 4).read_to_end(&mut answer).ok()?;
+    Some((status, content_type, retry, answer))
+}
+
+/// The most a follower keeps of a request's body to send it on to the writer (as a batch's).
+pub const FORWARD_MAX: usize = 64 * 1024 * 1024;
+
+/// Marks a request a follower sent on to the writer: it is never sent on again.
+pub const FORWARDED_HEADER: &str = "x-bawaba-forwarded";
+
+/// The header a follower's 503 (and an answer it brought back from the writer) names the writer in.
+pub const WRITER_HEADER: &str = "x-bawaba-writer";

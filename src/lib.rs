@@ -18,6 +18,7 @@ pub mod import;
 pub mod metrics;
 pub mod service;
 pub mod store;
+pub mod tls;
 pub mod web;
 
 use std::net::TcpListener;
@@ -28,15 +29,26 @@ use service::Services;
 
 /// Starts the gateway on a bound listener; the returned server runs until stopped.
 pub fn server(listener: TcpListener, services: Services, workers: Option<usize>) -> std::io::Result<Server> {
+    server_with(listener, services, workers, None)
+}
+
+/// As [`server`], speaking HTTPS with `tls` when given (see [`tls`]).
+pub fn server_with(
+    listener: TcpListener,
+    services: Services,
+    workers: Option<usize>,
+    tls: Option<rustls::ServerConfig>,
+) -> std::io::Result<Server> {
     let data = actix_web::web::Data::new(services);
     let openapi = actix_web::web::Data::new(api::openapi::document());
-    let mut http = HttpServer::new(move || {
+    let http = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(openapi.clone())
             .app_data(api::query_config())
             .app_data(api::path_config())
             .wrap(actix_web::middleware::from_fn(http::rate_limit))
+            .wrap(actix_web::middleware::from_fn(http::writer_hint))
             .wrap_fn(|req, srv| {
                 use actix_web::dev::Service;
                 let started = std::time::Instant::now();
@@ -58,13 +70,17 @@ pub fn server(listener: TcpListener, services: Services, workers: Option<usize>)
                 // The path only: query strings (a searched name, a phone) are personal data.
                 actix_web::middleware::Logger::new("%{method}xi %U %s %Dms")
                     .custom_request_replace("method", |req| req.method().to_string())
-                    .exclude("/healthz"),
+                    .exclude("/healthz")
+                    .exclude("/readyz"),
             )
             .configure(api::routes)
             .configure(web::routes)
             .default_service(actix_web::web::to(api::not_found))
-    })
-    .listen(listener)?;
+    });
+    let mut http = match tls {
+        Some(config) => http.listen_rustls_0_23(listener, config)?,
+        None => http.listen(listener)?,
+    };
     if let Some(w) = workers {
         http = http.workers(w);
     }

@@ -5,7 +5,7 @@
 use anyhow::Context;
 use bawaba::config::{AgencyCommand, Cli, Command, DbArgs, ModelCommand, ReportCommand};
 use bawaba::service::vault::DATA_KEY_ENV;
-use bawaba::service::{Database, Services, Settings, agencies, model, reports};
+use bawaba::service::{Database, Services, Settings, agencies, backup, model, reports};
 use bawaba_wire::agencies::NewAgencyBody;
 use clap::Parser;
 
@@ -24,12 +24,30 @@ fn data_key() -> Option<String> {
     std::env::var(DATA_KEY_ENV).ok().filter(|k| !k.trim().is_empty())
 }
 
+/// What a refused command says: each problem's own message.
+fn problems(e: &bawaba::service::error::ServiceError) -> String {
+    let p = e.problems();
+    if p.is_empty() {
+        e.to_string()
+    } else {
+        p.iter().map(|p| format!("{}: {}", p.field, p.problem)).collect::<Vec<_>>().join("; ")
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => {
             init_logs(&args.db);
             let master_key = args.master_key()?;
+            // SQLite serves one process: a second `serve` on the file is refused here.
+            let _serving = bawaba::service::cluster::lock_for_serving(&args.db.database_url)?;
+            let tls = match (&args.tls_cert, &args.tls_key) {
+                (Some(cert), Some(key)) => Some(bawaba::tls::server_config(cert, key).map_err(anyhow::Error::msg)?),
+                _ => None,
+            };
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            let advertise = args.advertise_url.clone().unwrap_or_else(|| format!("{scheme}://{}", args.listen));
             let settings = Settings {
                 database_url: args.db.database_url.clone(),
                 master_key: master_key.clone(),
@@ -40,12 +58,14 @@ fn main() -> anyhow::Result<()> {
                 rate_limits: args.rate_limits(),
                 key_rotation_grace: std::time::Duration::from_secs(args.key_rotation_grace),
                 webhooks: args.webhooks(),
+                advertise: Some(advertise),
             };
             let services = Services::start(&settings).context("starting the services")?;
             let listener =
                 std::net::TcpListener::bind(&args.listen).with_context(|| format!("binding {}", args.listen))?;
             tracing::info!(
                 listen = %args.listen,
+                scheme,
                 backend = services.backend(),
                 rate_per_key = %args.rate_per_key,
                 rate_per_address = %args.rate_per_address,
@@ -57,7 +77,7 @@ fn main() -> anyhow::Result<()> {
                 );
             }
             let audit = services.audit.clone();
-            let server = bawaba::server(listener, services, args.workers)?;
+            let server = bawaba::server_with(listener, services, args.workers, tls)?;
             actix_web::rt::System::new().block_on(server)?;
             // Stopped cleanly: the audit events still queued are written before the process ends.
             if audit.flush().is_err() {
@@ -81,6 +101,28 @@ fn main() -> anyhow::Result<()> {
         Command::Import(args) => bawaba::import::run(args)?,
         Command::Dedup(args) => {
             bawaba::dedup::run(&args)?;
+        }
+        Command::Backup(args) => {
+            init_logs(&args.db);
+            let key = data_key();
+            let done = backup::backup(&args.db.database_url, key.as_deref(), &args.out, !args.without_key)
+                .map_err(|e| anyhow::anyhow!("{}", problems(&e)))?;
+            println!("wrote {} ({} bytes), checked whole", done.file.display(), done.bytes);
+            match done.key_file {
+                Some(k) => println!(
+                    "wrote its data key to {} (mode 0600): keep the two together, or apart as you keep keys",
+                    k.display()
+                ),
+                None => println!(
+                    "without its data key: a gateway on this backup needs {DATA_KEY_ENV} or the key file beside it"
+                ),
+            }
+        }
+        Command::Restore(args) => {
+            init_logs(&args.db);
+            backup::restore(&args.db.database_url, &args.from, args.force)
+                .map_err(|e| anyhow::anyhow!("{}", problems(&e)))?;
+            println!("restored {} from {}", args.db.database_url, args.from.display());
         }
         Command::Model(ModelCommand::Estimate(args)) => {
             init_logs(&args.db);

@@ -120,6 +120,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
         path!(cfg, directory::who_what_where);
     }));
     path!(cfg, operations::healthz);
+    path!(cfg, operations::readyz);
     path!(cfg, operations::metrics);
     // The document itself is not one of its operations.
     cfg.route("/openapi.json", web::get().to(openapi::serve));

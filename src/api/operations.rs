@@ -1,4 +1,4 @@
-//! Operations: `/healthz` and `/metrics`.
+//! Operations: `/healthz`, `/readyz` and `/metrics`.
 
 use actix_web::HttpResponse;
 use actix_web::get;
@@ -25,4 +25,17 @@ pub async fn metrics(who: Principal, s: Data<Services>) -> Result<HttpResponse, 
 pub async fn healthz(s: Data<Services>) -> Result<HttpResponse, ServiceError> {
     blocking(move || s.health()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ok"})))
+}
+
+/// Ready to serve: the index loaded and the database answering (503 otherwise), with this
+/// gateway's role among several on one database (`writer` or `follower`) and the writer's
+/// address. For a load balancer: send reads to any ready gateway, writes to the writer.
+#[utoipa::path(tag = "operations", responses(
+    (status = 200, body = crate::service::cluster::Readiness),
+    (status = 503, body = crate::service::cluster::Readiness)))]
+#[get("/readyz")]
+pub async fn readyz(s: Data<Services>) -> Result<HttpResponse, ServiceError> {
+    let r = blocking(move || Ok(s.readiness())).await?;
+    let mut res = if r.database { HttpResponse::Ok() } else { HttpResponse::ServiceUnavailable() };
+    Ok(res.json(r))
 }

@@ -461,6 +461,7 @@ pub fn route_table() -> String {
         ("GET /v1/audit", audit::READ, "every event (the log itself is not narrowed)"),
         ("GET /metrics", super::METRICS, NO_SCOPE),
         ("GET /healthz", &[], "anyone, no key"),
+        ("GET /readyz", &[], "anyone, no key"),
         ("GET /ui/search, POST /ui/search", search::ROLES, "as `GET /v1/households/search`"),
         ("GET /ui/households/{id}", households::VIEW, "as `GET /v1/households/{household_id}`"),
         ("GET /ui/records/{id}", life::HISTORY, "as `GET /v1/records/{record_id}/history`"),

@@ -9,6 +9,8 @@ pub mod access;
 pub mod agencies;
 pub mod audit;
 pub mod auth;
+pub mod backup;
+pub mod cluster;
 pub mod dedup;
 pub mod directory;
 pub mod domain;
@@ -83,6 +85,8 @@ pub struct Services {
     _alive: Arc<()>,
     /// The coverage report's threshold and suppression (see [`planning`]).
     pub coverage: planning::CoverageSettings,
+    /// This gateway's role among several on one database (see [`cluster`]).
+    pub cluster: Arc<cluster::Cluster>,
     backend: &'static str,
 }
 
@@ -102,6 +106,9 @@ pub struct Settings {
     pub key_rotation_grace: std::time::Duration,
     /// Webhook URLs and deliveries (`BAWABA_WEBHOOK_ALLOW_PRIVATE`, the retry backoff).
     pub webhooks: webhooks::WebhookSettings,
+    /// Where this gateway serves, as the other gateways on its database and their clients should
+    /// reach it (`--advertise-url`): a follower sends writers there (see [`cluster`]).
+    pub advertise: Option<String>,
 }
 
 /// Why the services could not start.
@@ -130,10 +137,23 @@ impl Services {
             // A missing or malformed key is refused before anything is changed.
             DataKey::resolve(&target, settings.data_key.as_deref()).map_err(StartError::Setting)?;
         }
-        target.migrate()?;
+        {
+            // Gateways starting at once on one PostgreSQL database migrate one after another.
+            let _migrating = crate::store::roles::MigrationLock::take(&target)?;
+            target.migrate()?;
+        }
+        let advertise = settings.advertise.clone().unwrap_or_else(|| "unknown".into());
+        let cluster = cluster::join(&target, &advertise)?;
+        let writer = cluster.is_writer();
+        tracing::info!(role = cluster.role(), writer = ?cluster.writer_address(), "role taken");
         let vault = Arc::new(open_vault(&target, settings.data_key.as_deref())?);
         let mut conn = target.connect()?;
+        if writer {
+            crate::store::roles::fence(&mut conn)?;
+        }
         let started = std::time::Instant::now();
+        // Checks the data key against the database's (and, on a database from before sealing,
+        // seals what is stored in clear).
         let sealed = vault::seal_stored(&mut conn, &vault).map_err(StartError::Setting)?;
         if sealed.any() {
             tracing::info!(
@@ -149,7 +169,12 @@ impl Services {
         let pool = target.pool(settings.pool_size)?;
         let started = std::time::Instant::now();
         let places = Arc::new(Places::load(&mut conn)?);
-        let (resolved, unresolved) = places::resolve_stored(&mut conn, &places.read()).map_err(StoreError::from)?;
+        // Only the writer changes stored rows; a follower reads them as they are.
+        let (resolved, unresolved) = if writer {
+            places::resolve_stored(&mut conn, &places.read()).map_err(StoreError::from)?
+        } else {
+            Default::default()
+        };
         tracing::info!(
             places = places.read().len(),
             resolved,
@@ -158,6 +183,7 @@ impl Services {
             "gazetteer loaded; stored records' places resolved"
         );
         let started = std::time::Instant::now();
+        let marks = cluster::marks(&mut conn)?;
         let (engine, next) = Engine::load(&mut conn, Matcher::new(settings.match_config.clone()), &vault)?;
         let engine = Arc::new(engine);
         {
@@ -173,7 +199,12 @@ impl Services {
         let metrics = Arc::new(Metrics::new().map_err(|e| StoreError::Connection(format!("metrics: {e}")))?);
         let turn = WriteTurn::new(target.backend == Backend::Sqlite);
         let audit = AuditLog::start(&target, turn.clone())?;
-        let intake = Intake::start(conn, engine.clone(), policy.clone(), metrics.clone(), next, turn, vault.clone());
+        let intake = if writer {
+            Intake::start(conn, engine.clone(), policy.clone(), metrics.clone(), next, turn, vault.clone())
+        } else {
+            let follower = cluster::Follower::new(target.clone(), &cluster, vault.clone(), marks);
+            Intake::start_follower(conn, engine.clone(), policy.clone(), metrics.clone(), turn, vault.clone(), follower)
+        };
         let keys = Keys::new(settings.master_key.as_deref(), metrics.key_lookups.clone());
         let alive = access::alive();
         access::flush_keys_used_every(keys.clone(), audit.clone(), Arc::downgrade(&alive));
@@ -194,6 +225,7 @@ impl Services {
             webhooks: settings.webhooks,
             _alive: alive,
             coverage,
+            cluster,
             backend: target.backend.as_str(),
         })
     }

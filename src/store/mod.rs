@@ -13,9 +13,11 @@
 #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
 compile_error!("build bawaba with at least one database backend: the `sqlite` or `postgres` feature");
 
+pub mod backup;
 pub mod models;
 pub mod planning;
 pub mod queries;
+pub mod roles;
 pub mod schema;
 
 use std::time::Duration;

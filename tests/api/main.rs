@@ -19,4 +19,5 @@ mod places;
 mod planning;
 mod privacy;
 mod readme;
+mod scale;
 mod workflow;

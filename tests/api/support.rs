@@ -144,6 +144,7 @@ impl TestApp {
             rate_limits: Default::default(),
             key_rotation_grace: std::time::Duration::from_secs(24 * 60 * 60),
             webhooks: Default::default(),
+            advertise: None,
         }
     }
 

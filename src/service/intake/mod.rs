@@ -160,6 +160,47 @@ impl Intake {
         Intake { tx }
     }
 
+    /// Starts the intake of a follower (see `service::cluster`): until `follower` has taken the
+    /// writer role, what is sent here is refused (its caller answered 503) and the follower
+    /// keeps its index in step, one tick at a time; then the writer runs on this thread, on the
+    /// follower's connection, as [`Intake::start`]'s does.
+    pub fn start_follower(
+        conn: DbConn,
+        engine: Arc<Engine>,
+        policy: Arc<OverlapPolicy>,
+        metrics: Arc<Metrics>,
+        turn: WriteTurn,
+        vault: Arc<Vault>,
+        mut follower: super::cluster::Follower,
+    ) -> Intake {
+        let (tx, rx) = bounded::<Job>(QUEUE_MAX);
+        let guard = order::guard(&engine.matcher);
+        let run = move || {
+            let mut conn = Some(conn);
+            let next = loop {
+                match rx.recv_timeout(super::cluster::TICK) {
+                    // Dropped unanswered: its caller is answered 503 (`Pending::wait`).
+                    Ok(job) => drop(job),
+                    Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                    Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+                }
+                if let Some(next) = follower.tick(&mut conn, &engine) {
+                    break next;
+                }
+            };
+            let Some(conn) = conn else { return };
+            let writer =
+                Writer { conn, engine, policy, metrics, next, guard, turn, backlog: Default::default(), vault };
+            writer.run(rx);
+        };
+        thread::Builder::new()
+            .name("bawaba-writer".into())
+            .spawn(run)
+            .map(drop)
+            .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the intake writer"));
+        Intake { tx }
+    }
+
     /// Submits items in order and waits for their outcomes (blocking: call off the async workers).
     pub fn submit(&self, agency: AgencyRef, items: Vec<Item>) -> Vec<ItemResult> {
         self.send(agency, items).wait()
