@@ -58,8 +58,13 @@ impl Run {
     /// Notes a taken item's members, stored under `person_ids` in household `household_seq`.
     pub fn note(&mut self, person_ids: &[u64], household_seq: u64, item: &Item) {
         for (pid, p) in person_ids.iter().zip(&item.prepared) {
-            self.index.insert(*pid, household_seq, p.clone());
+            self.index.insert_ref(*pid, household_seq, p);
         }
+    }
+
+    /// Starts the run afresh (a new chunk), keeping the run index's allocations.
+    pub fn restart(&mut self) {
+        self.index.clear();
     }
 }
 
@@ -108,7 +113,7 @@ pub fn apply(engine: &Engine, staged: Staged, agency: &AgencyRef, item: &Item, m
         }
     }
     for ((pid, p), m) in staged.person_ids.into_iter().zip(&item.prepared).zip(&item.record.members) {
-        state.index.insert(pid, staged.household_seq, p.clone());
+        state.index.insert_ref(pid, staged.household_seq, p);
         state.set_person_meta(pid, &agency.code, m.role);
         if let Some(u) = undo.as_deref_mut() {
             u.persons.push(pid);
