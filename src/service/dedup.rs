@@ -189,7 +189,7 @@ pub fn run(
             let chunk: Vec<(usize, Item)> = pending.drain(..pending.len().min(CHUNK)).collect();
             // The guard looks only at what the index did not hold when the chunk was matched.
             run.restart();
-            for (n, item, pre) in order::prematch(&engine, chunk) {
+            for (n, item, pre) in order::prematch_brief(&engine, chunk) {
                 let pre = run.fresh(&guard, &item, pre);
                 let agency = AgencyRef { id: agencies[n].clone(), code: agencies[n].clone() };
                 let plan = plan_without_evidence(&engine, policy, &agency.id, &item, pre);

@@ -123,8 +123,14 @@ fn consider(
     prematched: Option<Vec<HouseholdMatch>>,
     with_evidence: bool,
 ) -> (Option<(String, u64)>, Vec<Considered>) {
-    let matches = prematched
-        .unwrap_or_else(|| engine.matcher.match_household(&state.index, &item.prepared, &|_| false, MATCH_LIMIT));
+    let matches = prematched.unwrap_or_else(|| {
+        let (m, ix) = (&engine.matcher, &state.index);
+        if with_evidence {
+            m.match_household(ix, &item.prepared, &|_| false, MATCH_LIMIT)
+        } else {
+            m.match_household_brief(ix, &item.prepared, &|_| false, MATCH_LIMIT)
+        }
+    });
     let mut matches = matches.into_iter().filter(|m| state.household_id(m.household).is_some());
     let best = matches.next();
     let target = best.as_ref().filter(|m| matches!(m.band, MBand::Certain | MBand::Probable)).map(|m| m.household);
@@ -168,11 +174,7 @@ fn consider(
                 joined,
                 band: band_of(m.band),
                 score: round3(m.score),
-                evidence: if with_evidence {
-                    evidence(state, &m, |i| format!("members[{i}]"))
-                } else {
-                    Vec::new()
-                },
+                evidence: if with_evidence { evidence(state, &m, |i| format!("members[{i}]")) } else { Vec::new() },
                 overlaps,
             })
         })
