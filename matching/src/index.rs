@@ -438,8 +438,33 @@ impl IndexBuilder {
 impl Index {
     /// Adds one person (replacing an earlier entry with the same id).
     pub fn insert(&mut self, person: PersonId, household: HouseholdId, prepared: PreparedPerson) {
+        self.insert_ref(person, household, &prepared);
+    }
+
+    /// Empties the index, keeping its allocations for the persons added next (a scratch index
+    /// refilled many times, as the run of a chunk being taken in order is).
+    pub fn clear(&mut self) {
+        self.tok_map.clear();
+        self.toks.clear();
+        self.concept_map.clear();
+        self.concept_counts.clear();
+        self.recs.clear();
+        self.sk.clear();
+        self.by_id.clear();
+        self.households.clear();
+        self.people.clear();
+        self.shadows.clear();
+        self.blocks.clear();
+        self.names.clear();
+        self.alive = 0;
+        self.slots = [0, 0];
+    }
+
+    /// [`Index::insert`] from a borrowed person: the index keeps what it needs of it (interned
+    /// tokens, fields, the name in its arena), so the caller need not clone it.
+    pub fn insert_ref(&mut self, person: PersonId, household: HouseholdId, prepared: &PreparedPerson) {
         self.remove_person(person);
-        let slot = self.push_rec(person, household, &prepared);
+        let slot = self.push_rec(person, household, prepared);
         self.by_id.insert(person, slot);
         self.households.entry(household).or_default().push(slot);
         // The same person written the same way again (another record, another round of aid):

@@ -23,7 +23,7 @@ use super::domain::{Band, Decision, FlagKind};
 use super::error::{FieldProblem, ServiceError};
 use super::index::Engine;
 use super::intake::order::{self, Run, Staged};
-use super::intake::{AgencyRef, Item, plan};
+use super::intake::{AgencyRef, Item, plan_without_evidence};
 use super::policy::OverlapPolicy;
 use super::validate;
 
@@ -154,6 +154,8 @@ pub fn run(
     let mut next_household = 0u64;
     let mut next_person = 0u64;
     let mut taken = 0usize;
+    // The run's index, emptied (its allocations kept) for each chunk.
+    let mut run = Run::default();
     // Valid first records waiting to be taken, in order; taken CHUNK at a time, as before the
     // batches existed (the chunks, so the answers, do not depend on `VALIDATE`).
     let mut pending: std::collections::VecDeque<(usize, Item)> = std::collections::VecDeque::new();
@@ -186,11 +188,11 @@ pub fn run(
         while pending.len() >= CHUNK || (last && !pending.is_empty()) {
             let chunk: Vec<(usize, Item)> = pending.drain(..pending.len().min(CHUNK)).collect();
             // The guard looks only at what the index did not hold when the chunk was matched.
-            let mut run = Run::default();
-            for (n, item, pre) in order::prematch(&engine, chunk) {
+            run.restart();
+            for (n, item, pre) in order::prematch_brief(&engine, chunk) {
                 let pre = run.fresh(&guard, &item, pre);
                 let agency = AgencyRef { id: agencies[n].clone(), code: agencies[n].clone() };
-                let plan = plan(&engine, policy, &agency.id, &item, pre);
+                let plan = plan_without_evidence(&engine, policy, &agency.id, &item, pre);
                 let (household_seq, new_household) = match plan.target {
                     Some((_, seq)) => (seq, None),
                     None => {

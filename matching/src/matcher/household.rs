@@ -33,6 +33,31 @@ impl Matcher {
         exclude: &dyn Fn(HouseholdId) -> bool,
         limit: usize,
     ) -> Vec<HouseholdMatch> {
+        self.match_household_with(index, members, exclude, limit, true)
+    }
+
+    /// [`Matcher::match_household`] without the member pairs and their evidence: the same
+    /// households, scores and bands, each with `pairs` empty. For callers that read only the
+    /// decision (offline deduplication, the check for an earlier item of a run), so no
+    /// evidence is built for them to drop.
+    pub fn match_household_brief(
+        &self,
+        index: &Index,
+        members: &[PreparedPerson],
+        exclude: &dyn Fn(HouseholdId) -> bool,
+        limit: usize,
+    ) -> Vec<HouseholdMatch> {
+        self.match_household_with(index, members, exclude, limit, false)
+    }
+
+    fn match_household_with(
+        &self,
+        index: &Index,
+        members: &[PreparedPerson],
+        exclude: &dyn Fn(HouseholdId) -> bool,
+        limit: usize,
+        explain: bool,
+    ) -> Vec<HouseholdMatch> {
         if members.is_empty() || limit == 0 || index.persons() == 0 {
             return Vec::new();
         }
@@ -113,6 +138,9 @@ impl Matcher {
             .into_iter()
             .filter_map(|(h, p, pairs, slots)| {
                 let band = cfg.band(p)?;
+                if !explain {
+                    return Some(HouseholdMatch { household: h, score: p, band, pairs: Vec::new() });
+                }
                 let pairs = pairs
                     .into_iter()
                     .map(|(i, j, _, link)| {

@@ -39,7 +39,7 @@ mod stored;
 mod writer;
 
 pub(crate) use correct::stored_decision;
-pub use plan::{Plan, plan};
+pub use plan::{Plan, plan, plan_without_evidence};
 
 /// Most items taken into one group.
 const GROUP_MAX: usize = 2_000;

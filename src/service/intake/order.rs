@@ -30,11 +30,26 @@ pub type Prematched<T> = VecDeque<(T, Item, Option<Vec<HouseholdMatch>>)>;
 
 /// Matches a chunk's items against the index as it stands, in parallel, keeping their order.
 pub fn prematch<T: Send>(engine: &Engine, chunk: Vec<(T, Item)>) -> Prematched<T> {
+    prematch_with(engine, chunk, true)
+}
+
+/// [`prematch`] without member pairs and evidence (`Matcher::match_household_brief`): for
+/// offline deduplication, which writes neither.
+pub fn prematch_brief<T: Send>(engine: &Engine, chunk: Vec<(T, Item)>) -> Prematched<T> {
+    prematch_with(engine, chunk, false)
+}
+
+fn prematch_with<T: Send>(engine: &Engine, chunk: Vec<(T, Item)>, explain: bool) -> Prematched<T> {
     let state = engine.state.read();
     chunk
         .into_par_iter()
         .map(|(tag, item)| {
-            let pre = engine.matcher.match_household(&state.index, &item.prepared, &|_| false, MATCH_LIMIT);
+            let (m, ix) = (&engine.matcher, &state.index);
+            let pre = if explain {
+                m.match_household(ix, &item.prepared, &|_| false, MATCH_LIMIT)
+            } else {
+                m.match_household_brief(ix, &item.prepared, &|_| false, MATCH_LIMIT)
+            };
             (tag, item, Some(pre))
         })
         .collect::<Vec<_>>()
@@ -52,14 +67,19 @@ impl Run {
     /// The prematch to use for `item`, or `None` (match it again, alone) when it may be the
     /// same household as an earlier item of the run.
     pub fn fresh(&self, guard: &Matcher, item: &Item, pre: Option<Vec<HouseholdMatch>>) -> Option<Vec<HouseholdMatch>> {
-        if guard.match_household(&self.index, &item.prepared, &|_| false, 1).is_empty() { pre } else { None }
+        if guard.match_household_brief(&self.index, &item.prepared, &|_| false, 1).is_empty() { pre } else { None }
     }
 
     /// Notes a taken item's members, stored under `person_ids` in household `household_seq`.
     pub fn note(&mut self, person_ids: &[u64], household_seq: u64, item: &Item) {
         for (pid, p) in person_ids.iter().zip(&item.prepared) {
-            self.index.insert(*pid, household_seq, p.clone());
+            self.index.insert_ref(*pid, household_seq, p);
         }
+    }
+
+    /// Starts the run afresh (a new chunk), keeping the run index's allocations.
+    pub fn restart(&mut self) {
+        self.index.clear();
     }
 }
 
@@ -108,7 +128,7 @@ pub fn apply(engine: &Engine, staged: Staged, agency: &AgencyRef, item: &Item, m
         }
     }
     for ((pid, p), m) in staged.person_ids.into_iter().zip(&item.prepared).zip(&item.record.members) {
-        state.index.insert(pid, staged.household_seq, p.clone());
+        state.index.insert_ref(pid, staged.household_seq, p);
         state.set_person_meta(pid, &agency.code, m.role);
         if let Some(u) = undo.as_deref_mut() {
             u.persons.push(pid);

@@ -44,9 +44,32 @@ pub fn plan(
     item: &Item,
     prematched: Option<Vec<HouseholdMatch>>,
 ) -> Plan {
+    plan_with(engine, policy, agency_id, item, prematched, true)
+}
+
+/// [`plan`] with flags that carry no evidence: for offline deduplication, whose output names
+/// the other record and the score but not the field-by-field evidence (so none is built).
+pub fn plan_without_evidence(
+    engine: &Engine,
+    policy: &OverlapPolicy,
+    agency_id: &str,
+    item: &Item,
+    prematched: Option<Vec<HouseholdMatch>>,
+) -> Plan {
+    plan_with(engine, policy, agency_id, item, prematched, false)
+}
+
+fn plan_with(
+    engine: &Engine,
+    policy: &OverlapPolicy,
+    agency_id: &str,
+    item: &Item,
+    prematched: Option<Vec<HouseholdMatch>>,
+    with_evidence: bool,
+) -> Plan {
     let (target, considered) = {
         let state = engine.state.read();
-        consider(&state, engine, policy, agency_id, item, prematched)
+        consider(&state, engine, policy, agency_id, item, prematched, with_evidence)
     };
     let mut flags = Vec::new();
     let mut agency_ids = std::collections::HashMap::new();
@@ -98,9 +121,16 @@ fn consider(
     agency_id: &str,
     item: &Item,
     prematched: Option<Vec<HouseholdMatch>>,
+    with_evidence: bool,
 ) -> (Option<(String, u64)>, Vec<Considered>) {
-    let matches = prematched
-        .unwrap_or_else(|| engine.matcher.match_household(&state.index, &item.prepared, &|_| false, MATCH_LIMIT));
+    let matches = prematched.unwrap_or_else(|| {
+        let (m, ix) = (&engine.matcher, &state.index);
+        if with_evidence {
+            m.match_household(ix, &item.prepared, &|_| false, MATCH_LIMIT)
+        } else {
+            m.match_household_brief(ix, &item.prepared, &|_| false, MATCH_LIMIT)
+        }
+    });
     let mut matches = matches.into_iter().filter(|m| state.household_id(m.household).is_some());
     let best = matches.next();
     let target = best.as_ref().filter(|m| matches!(m.band, MBand::Certain | MBand::Probable)).map(|m| m.household);
@@ -144,7 +174,7 @@ fn consider(
                 joined,
                 band: band_of(m.band),
                 score: round3(m.score),
-                evidence: evidence(state, &m, |i| format!("members[{i}]")),
+                evidence: if with_evidence { evidence(state, &m, |i| format!("members[{i}]")) } else { Vec::new() },
                 overlaps,
             })
         })

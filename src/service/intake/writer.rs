@@ -123,7 +123,7 @@ impl Writer {
                 let started = std::time::Instant::now();
                 pending = order::prematch(engine, chunk);
                 // The guard looks only at what the index did not hold when the chunk was matched.
-                run = Run::default();
+                run.restart();
                 let per_item = started.elapsed().as_secs_f64() / pending.len() as f64;
                 for _ in 0..pending.len() {
                     metrics.prematch_seconds.observe(per_item);
