@@ -13,6 +13,7 @@
 #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
 compile_error!("build bawaba with at least one database backend: the `sqlite` or `postgres` feature");
 
+pub mod desk;
 pub mod models;
 pub mod planning;
 pub mod queries;
