@@ -77,11 +77,11 @@ pub fn persons(matcher: &Matcher, rows: &[KnownMember]) -> Vec<Person> {
         }
     }
     let mut out = Vec::new();
-    for i in 0..n {
+    for (i, group) in members.iter().enumerate() {
         if find(&mut parent, i) != i {
             continue;
         }
-        let mut group = members[i].clone();
+        let mut group = group.clone();
         group.sort_unstable();
         out.push((group[0], person(rows, &group)));
     }

@@ -18,13 +18,16 @@ pub const DECISIONS: i64 = 20_000;
 /// How many pseudo-pairs of the estimated model the decisions are blended with.
 pub const STRENGTH: f64 = 200.0;
 
+/// Person pairs labelled by a reviewer: `true`, one person.
+pub type Labelled = Vec<(PreparedPerson, PreparedPerson, bool)>;
+
 /// Labelled person pairs from reviewers' decisions, and how many decisions gave them.
 pub fn labelled_pairs(
     conn: &mut DbConn,
     vault: &Vault,
     matcher: &Matcher,
     index: &Index,
-) -> Result<(Vec<(PreparedPerson, PreparedPerson, bool)>, usize), ServiceError> {
+) -> Result<(Labelled, usize), ServiceError> {
     let mut out = Vec::new();
     let mut used = 0;
     for (record_id, household_id, status) in store::household_reviews(conn, DECISIONS)? {

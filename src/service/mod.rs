@@ -9,6 +9,7 @@ pub mod access;
 pub mod agencies;
 pub mod audit;
 pub mod auth;
+pub mod batch;
 pub mod dedup;
 pub mod desk;
 pub mod directory;

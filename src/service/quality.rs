@@ -47,7 +47,7 @@ pub fn draw(s: &Services, who: &Principal, body: DrawBody) -> Result<SpotChecks,
     let drawn: HashSet<String> = store::spot_checked_records(&mut conn)?.into_iter().collect();
     let merged: HashSet<String> = store::live_batch_bodies(&mut conn)?
         .iter()
-        .filter_map(|b| serde_json::from_str::<super::desk::BatchBody>(b).ok())
+        .filter_map(|b| serde_json::from_str::<super::batch::BatchBody>(b).ok())
         .flat_map(|b| b.actions.into_iter().filter_map(|a| a.merge).flat_map(|m| m.records))
         .collect();
     pool.retain(|(r, _)| !drawn.contains(r) && !merged.contains(r));

@@ -10,7 +10,7 @@ use diesel::Connection;
 use super::Services;
 use super::audit::audit;
 use super::auth::{Principal, Role};
-use super::desk;
+use super::batch;
 use super::domain::{Band, FlagKind, FlagStatus};
 use super::error::{FieldProblem, ServiceError, validated};
 use super::ids::{new_id, now};
@@ -105,7 +105,7 @@ pub fn list(s: &Services, who: &Principal, q: &FlagQuery) -> Result<FlagPage, Se
 /// The most flags `sort=priority` ranks; a queue longer than this ranks its oldest.
 pub const PRIORITY_WINDOW: i64 = 10_000;
 
-/// A page of flags in priority order (`desk::priority`); the cursor is the last flag's id.
+/// A page of flags in priority order (`batch::priority`); the cursor is the last flag's id.
 fn by_priority(
     s: &Services,
     who: &Principal,
@@ -117,7 +117,7 @@ fn by_priority(
     filter.limit = PRIORITY_WINDOW;
     let rows = queries::list_flags(conn, &filter)?;
     let flags: Vec<_> = rows.into_iter().map(|f| flag_for(&s.vault, who, f)).collect::<Result<_, _>>()?;
-    let sorted = desk::sort_by_priority(conn, flags)?;
+    let sorted = batch::sort_by_priority(conn, flags)?;
     let start = match after {
         Some(a) => sorted.iter().position(|f| f.flag_id == a).map(|i| i + 1).unwrap_or(sorted.len()),
         None => 0,
@@ -176,7 +176,7 @@ fn apply(
         let action = decide(c, engine, policy, vault, who, flag, verdict, note)?;
         audit(c, who, "flag.review", Some(&action.flag_id), Some(action.status_after.clone()))?;
         // Kept as a review batch of one, so it can be undone.
-        let batch_id = desk::store_batch(c, who, verdict, std::slice::from_ref(&action))?;
+        let batch_id = batch::store_batch(c, who, verdict, std::slice::from_ref(&action))?;
         let flag = queries::flag(c, &action.flag_id)?.ok_or(ServiceError::NotFound("flag"))?;
         let answer = ReviewAnswer {
             review_id: action.review_id.clone(),
@@ -187,13 +187,13 @@ fn apply(
         };
         Ok((answer, action))
     })?;
-    desk::follow(engine, std::slice::from_ref(&action));
+    batch::follow(engine, std::slice::from_ref(&action));
     Ok(answer)
 }
 
 /// Decides one open flag inside the caller's transaction: its status, the review row, and for
 /// a possible_same_household the merge (with the overlaps it reveals) or the pair kept apart.
-/// The engine follows once the caller commits (`desk::follow`). Not audited here: a single
+/// The engine follows once the caller commits (`batch::follow`). Not audited here: a single
 /// review is audited per flag, a batch once.
 #[expect(clippy::too_many_arguments, reason = "the writer's parts and the review, borrowed apart")]
 pub(super) fn decide(
@@ -205,7 +205,7 @@ pub(super) fn decide(
     flag: FlagRow,
     verdict: Verdict,
     note: &str,
-) -> Result<desk::Action, ServiceError> {
+) -> Result<batch::Action, ServiceError> {
     let status = match verdict {
         Verdict::Confirm => FlagStatus::Confirmed,
         Verdict::Dismiss => FlagStatus::Dismissed,
@@ -225,7 +225,7 @@ pub(super) fn decide(
             created_at: now(),
         },
     )?;
-    let mut action = desk::Action {
+    let mut action = batch::Action {
         flag_id: flag.id.clone(),
         review_id,
         kind: flag.kind.clone(),
@@ -245,7 +245,7 @@ pub(super) fn decide(
                 let redirected = crate::store::desk::merged_into(c, &from)?;
                 queries::merge_households(c, &from, &into)?;
                 action.new_flags = flag_revealed_overlaps(c, engine, policy, vault, &flag, &from, &into)?;
-                action.merge = Some(desk::MergeDone { from, into, records, redirected });
+                action.merge = Some(batch::MergeDone { from, into, records, redirected });
             }
             Verdict::Dismiss => {
                 let (a, b) = ordered(&flag.household_id, &flag.matched_household_id);

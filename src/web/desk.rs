@@ -270,6 +270,23 @@ fn step_label(l: Lang, step: &str) -> String {
     }
 }
 
+/// A step's label in the chart: short enough for its column.
+fn chart_label(l: Lang, step: &str) -> String {
+    match step {
+        "prior" => l.t("نقطة البداية", "Prior").to_owned(),
+        "household" => l.t("قواعد الأسرة", "Household rules").to_owned(),
+        "total" => l.t("المجموع", "Total").to_owned(),
+        s => {
+            let (member, field) = words::split_field(s);
+            let label = words::field_label(l, field);
+            match member {
+                Some(m) => format!("{label} ({})", m + 1),
+                None => label.to_owned(),
+            }
+        }
+    }
+}
+
 fn bits(w: f64) -> String {
     format!(
         "{}{:.1}",
@@ -314,9 +331,11 @@ fn waterfall_svg(l: Lang, steps: &[WaterfallStep]) -> Markup {
                 @for (i, (s, (a, b))) in steps.iter().zip(&spans).enumerate() {
                     @let y = i as f64 * row + 3.0;
                     @let fill = if s.step == "total" || s.step == "prior" { "#546e7a" } else if s.weight >= 0.0 { "#2e7d32" } else { "#c62828" };
+                    // Right-aligned to the bars in Arabic (the start of right-to-left text is its
+                    // right end), left-aligned in English.
                     text x=(if rtl { label_w } else { 0.0 }) y=(y + 14.0) font-size="12" fill="#222"
-                        text-anchor=(if rtl { "end" } else { "start" }) direction=(if rtl { "rtl" } else { "ltr" }) {
-                        (step_label(l, &s.step))
+                        text-anchor="start" direction=(if rtl { "rtl" } else { "ltr" }) {
+                        (chart_label(l, &s.step))
                     }
                     rect x=(x(a.min(*b))) y=(y + 2.0) width=(((b - a).abs() * scale).max(1.0)) height=(row - 6.0) fill=(fill) {}
                     text x=(x(a.max(*b)) + 4.0) y=(y + 14.0) font-size="11" fill="#222" direction="ltr" { (bits(s.weight)) }
