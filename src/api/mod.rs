@@ -12,6 +12,7 @@
 pub mod access;
 pub mod agencies;
 pub mod body;
+pub mod desk;
 pub mod directory;
 pub mod households;
 pub mod openapi;
@@ -100,7 +101,13 @@ pub fn mount(cfg: &mut ServiceConfig) {
         path!(cfg, webhooks::remove);
         path!(cfg, webhooks::deliveries);
         path!(cfg, review::list);
+        path!(cfg, desk::review_batch);
+        path!(cfg, desk::flag);
         path!(cfg, review::review);
+        path!(cfg, desk::undo);
+        path!(cfg, desk::draw, desk::spot_checks);
+        path!(cfg, desk::answer);
+        path!(cfg, desk::review_quality);
         path!(cfg, reports::overlaps);
         path!(cfg, reports::summary);
         path!(cfg, places::list, places::create);

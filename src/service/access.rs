@@ -396,7 +396,9 @@ pub fn change_password(s: &Services, who: &Principal, current: &str, new: &str) 
 /// `<!-- access-table:start -->` and `<!-- access-table:end -->` (a test keeps the two the same,
 /// and checks that every route of the OpenAPI document is in it).
 pub fn route_table() -> String {
-    use super::{agencies, audit, households, life, places, planning, records, reports, review, search, webhooks};
+    use super::{
+        agencies, audit, households, life, places, planning, quality, records, reports, review, search, webhooks,
+    };
     const ANY: &[Role] = &[Role::Admin, Role::Submitter, Role::Caseworker, Role::Auditor, Role::Coordinator];
     const NO_SCOPE: &str = "not narrowed by scope";
     const OWN: &str = "the agency's own records; not narrowed by scope";
@@ -421,6 +423,13 @@ pub fn route_table() -> String {
         ("GET /v1/households/{household_id}", households::VIEW, "a record in scope, else 404"),
         ("GET /v1/flags", review::ROLES, "flags of households with a record in scope"),
         ("POST /v1/flags/{flag_id}/review", review::ROLES, "the flag's household in scope, else 404"),
+        ("GET /v1/flags/{flag_id}", review::ROLES, "the flag's household in scope, else 404"),
+        ("POST /v1/flags/review", review::ROLES, "every flag's household in scope, else 400 naming it"),
+        ("POST /v1/reviews/{batch_id}/undo", review::ROLES, "every flag's household in scope, else 404"),
+        ("POST /v1/review/spot-checks", quality::CHECK, "records in scope"),
+        ("GET /v1/review/spot-checks", quality::CHECK, "households in scope"),
+        ("POST /v1/review/spot-checks/{spot_check_id}", quality::CHECK, "its household in scope, else 404"),
+        ("GET /v1/review/quality", quality::READ, NO_SCOPE),
         ("GET /v1/reports/overlaps", reports::ROLES, PAIRS),
         ("GET /v1/reports/summary", reports::ROLES, PAIRS),
         ("PUT /v1/records/{record_id}", life::OWN, OWN),
@@ -466,6 +475,11 @@ pub fn route_table() -> String {
         ("GET /ui/households/{id}", households::VIEW, "as `GET /v1/households/{household_id}`"),
         ("GET /ui/records/{id}", life::HISTORY, "as `GET /v1/records/{record_id}/history`"),
         ("GET /ui/review, POST /ui/review/{id}", review::ROLES, "as `GET /v1/flags`"),
+        (
+            "GET /ui/desk, GET /ui/flags/{id}, POST /ui/desk/{id}, POST /ui/review/bulk, POST /ui/reviews/{id}/undo",
+            review::ROLES,
+            "as `GET /v1/flags/{flag_id}` and `POST /v1/flags/review`",
+        ),
         ("GET /ui/reports, GET /ui/reports/overlaps.csv", reports::ROLES, PAIRS),
         ("GET /ui/audit, GET /ui/audit.csv", audit::READ, "every event"),
         ("GET /ui/map, GET /ui/coverage, GET /ui/coverage.csv", planning::READ, "as `GET /v1/reports/coverage`"),

@@ -1,6 +1,7 @@
 //! Households: the view a caseworker gets, with every agency's knowledge of the members, the
 //! aid history and open flags. A submitter sees only households its agency serves, and other
-//! agencies' aid as agency, type and period only. A scoped caller sees only households with a
+//! agencies' aid as agency, type and period only. The member rows are resolved into persons,
+//! each once (`family::persons`). A scoped caller sees only households with a
 //! record in its scope (any other answers 404). Every look-up is audited.
 
 use std::collections::HashMap;
@@ -102,6 +103,7 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<HouseholdView, Ser
         members.push(KnownMember { agency: codes.get(&agency_id).cloned().unwrap_or_default(), record_id, member });
     }
     let aid_history = records.iter().map(|r| aid_entry(who, r, &codes)).collect();
+    let persons = super::family::persons(&s.engine.matcher, &members);
     let open_flags = queries::open_flags_of_household(&mut conn, &resolved, own, FLAGS_SHOWN)?
         .into_iter()
         .map(|f| flag_for(&s.vault, who, f))
@@ -115,6 +117,7 @@ pub fn get(s: &Services, who: &Principal, id: &str) -> Result<HouseholdView, Ser
         household_id: resolved,
         members,
         members_total: members_total as u64,
+        persons,
         aid_history,
         aid_total: aid_total as u64,
         open_flags,

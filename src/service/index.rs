@@ -91,6 +91,16 @@ impl EngineState {
         self.dismissed.contains(&(a.min(b), a.max(b)))
     }
 
+    /// Lifts a pair kept apart (a dismissal undone).
+    pub fn undismiss(&mut self, a: u64, b: u64) {
+        self.dismissed.remove(&(a.min(b), a.max(b)));
+    }
+
+    /// Forgets that `from` was merged (a merge undone): it resolves to itself again.
+    pub fn unmerge(&mut self, from: &str) {
+        self.redirects.remove(from);
+    }
+
     /// Records a new household.
     pub fn add_household(&mut self, id: &str, seq: u64) {
         let id: Arc<str> = id.into();

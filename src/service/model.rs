@@ -1,5 +1,6 @@
 //! The matching model as an operator manages it: the configuration file `serve` reads, and its
-//! re-estimation by EM on the stored data (`bawaba model estimate`: λ, m and u).
+//! re-estimation by EM on the stored data (`bawaba model estimate`: λ, m and u), with m and u
+//! then learned from reviewers' decisions (`learning`) where there are any.
 
 use std::path::Path;
 
@@ -23,6 +24,8 @@ pub fn load_config(path: Option<&Path>) -> Result<MatchConfig, ServiceError> {
 pub struct Estimate {
     pub persons: usize,
     pub households: usize,
+    /// Reviewers' decisions the m and u learned from (0: EM alone).
+    pub decisions: usize,
     /// The whole configuration with the new m and u probabilities and repeat rate (λ × persons),
     /// as JSON for `serve --match-config`.
     pub config_json: String,
@@ -32,9 +35,19 @@ pub struct Estimate {
 /// stored persons' blocks, starting from the configuration at `from` (or the defaults).
 pub fn estimate(db: &Database, from: Option<&Path>, max_pairs: usize) -> Result<Estimate, ServiceError> {
     let config = load_config(from)?;
-    let (engine, _) = Engine::load(&mut db.connect()?, Matcher::new(config.clone()), &db.vault()?)?;
+    let mut conn = db.connect()?;
+    let vault = db.vault()?;
+    let (engine, _) = Engine::load(&mut conn, Matcher::new(config.clone()), &vault)?;
     let state = engine.state.read();
     let estimated = engine.matcher.estimate(&state.index, max_pairs).apply(&config);
+    // Beside EM: what reviewers decided, as labelled pairs, scored with the EM model.
+    let em = Matcher::new(estimated.clone());
+    let (labelled, decisions) = super::learning::labelled_pairs(&mut conn, &vault, &em, &state.index)?;
+    let estimated = if labelled.is_empty() {
+        estimated
+    } else {
+        em.learn(&state.index, &labelled, super::learning::STRENGTH).apply(&estimated)
+    };
     let config_json = serde_json::to_string_pretty(&estimated).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    Ok(Estimate { persons: state.index.persons(), households: state.index.households(), config_json })
+    Ok(Estimate { persons: state.index.persons(), households: state.index.households(), decisions, config_json })
 }

@@ -10,6 +10,7 @@ use diesel::Connection;
 use super::Services;
 use super::audit::audit;
 use super::auth::{Principal, Role};
+use super::batch;
 use super::domain::{Band, FlagKind, FlagStatus};
 use super::error::{FieldProblem, ServiceError, validated};
 use super::ids::{new_id, now};
@@ -48,6 +49,14 @@ pub fn list(s: &Services, who: &Principal, q: &FlagQuery) -> Result<FlagPage, Se
         kind
     });
     let limit = limit(&mut problems, &q.limit, 100, 1000) as i64;
+    let priority = match nonempty(&q.sort).as_deref() {
+        None | Some("oldest") => false,
+        Some("priority") => true,
+        Some(_) => {
+            problems.push(FieldProblem::new("sort", "must be priority or oldest"));
+            false
+        }
+    };
     let mut filter = validated(
         problems,
         FlagFilter {
@@ -69,6 +78,9 @@ pub fn list(s: &Services, who: &Principal, q: &FlagQuery) -> Result<FlagPage, Se
             }
         }
     }
+    if priority {
+        return by_priority(s, who, &mut conn, filter);
+    }
     let limit = filter.limit;
     filter.limit = limit + 1;
     let mut rows = queries::list_flags(&mut conn, &filter)?;
@@ -79,6 +91,40 @@ pub fn list(s: &Services, who: &Principal, q: &FlagQuery) -> Result<FlagPage, Se
         None
     };
     let flags: Vec<_> = rows.into_iter().map(|f| flag_for(&s.vault, who, f)).collect::<Result<_, _>>()?;
+    let households: Vec<&str> = flags.iter().map(|f| f.household_id.as_str()).collect();
+    super::audit::record(
+        s,
+        who,
+        "flag.list",
+        None,
+        Some(format!("flags={} households={}", flags.len(), households.join(","))),
+    )?;
+    Ok(FlagPage { flags, next_cursor })
+}
+
+/// The most flags `sort=priority` ranks; a queue longer than this ranks its oldest.
+pub const PRIORITY_WINDOW: i64 = 10_000;
+
+/// A page of flags in priority order (`batch::priority`); the cursor is the last flag's id.
+fn by_priority(
+    s: &Services,
+    who: &Principal,
+    conn: &mut DbConn,
+    mut filter: FlagFilter,
+) -> Result<FlagPage, ServiceError> {
+    let limit = filter.limit as usize;
+    let after = filter.after.take();
+    filter.limit = PRIORITY_WINDOW;
+    let rows = queries::list_flags(conn, &filter)?;
+    let flags: Vec<_> = rows.into_iter().map(|f| flag_for(&s.vault, who, f)).collect::<Result<_, _>>()?;
+    let sorted = batch::sort_by_priority(conn, flags)?;
+    let start = match after {
+        Some(a) => sorted.iter().position(|f| f.flag_id == a).map(|i| i + 1).unwrap_or(sorted.len()),
+        None => 0,
+    };
+    let more = sorted.len() > start + limit;
+    let flags: Vec<_> = sorted.into_iter().skip(start).take(limit).collect();
+    let next_cursor = if more { flags.last().map(|f| f.flag_id.clone()) } else { None };
     let households: Vec<&str> = flags.iter().map(|f| f.household_id.as_str()).collect();
     super::audit::record(
         s,
@@ -121,70 +167,97 @@ fn apply(
     verdict: Verdict,
     note: &str,
 ) -> Result<ReviewAnswer, ServiceError> {
-    let mut merge: Option<(String, String)> = None;
-    let mut dismiss: Option<(String, String)> = None;
-    let answer = conn.transaction::<_, ServiceError, _>(|c| {
+    let (answer, action) = conn.transaction::<_, ServiceError, _>(|c| {
         crate::store::lock_for_write(c)?;
         let flag = queries::flag(c, flag_id)?.ok_or(ServiceError::NotFound("flag"))?;
         if FlagStatus::parse(&flag.status) != Some(FlagStatus::Open) {
             return Err(ServiceError::Conflict(format!("this flag was already reviewed ({})", flag.status)));
         }
-        let status = match verdict {
-            Verdict::Confirm => FlagStatus::Confirmed,
-            Verdict::Dismiss => FlagStatus::Dismissed,
+        let action = decide(c, engine, policy, vault, who, flag, verdict, note)?;
+        audit(c, who, "flag.review", Some(&action.flag_id), Some(action.status_after.clone()))?;
+        // Kept as a review batch of one, so it can be undone.
+        let batch_id = batch::store_batch(c, who, verdict, std::slice::from_ref(&action))?;
+        let flag = queries::flag(c, &action.flag_id)?.ok_or(ServiceError::NotFound("flag"))?;
+        let answer = ReviewAnswer {
+            review_id: action.review_id.clone(),
+            flag: flag_for(vault, who, flag)?,
+            merged_into: action.merge.as_ref().map(|m| m.into.clone()),
+            new_flags: action.new_flags.clone(),
+            batch_id: Some(batch_id),
         };
-        queries::set_flag_status(c, &flag.id, status.as_str())?;
-        let review_id = new_id();
-        queries::insert_review(
-            c,
-            &ReviewRow {
-                id: review_id.clone(),
-                flag_id: flag.id.clone(),
-                agency_id: who.agency_id.clone(),
-                key_id: who.key_id.clone(),
-                role: who.role.as_str().to_owned(),
-                decision: status.as_str().to_owned(),
-                note: if note.is_empty() { String::new() } else { vault.seal(Column::ReviewNote, note) },
-                created_at: now(),
-            },
-        )?;
-        audit(c, who, "flag.review", Some(&flag.id), Some(status.as_str().to_owned()))?;
-        let mut new_flags = Vec::new();
-        let mut merged_into = None;
-        let same_household = FlagKind::parse(&flag.kind) == Some(FlagKind::PossibleSameHousehold);
-        if same_household && flag.household_id != flag.matched_household_id {
-            match verdict {
-                Verdict::Confirm => {
-                    // The newer household joins the one that was known first.
-                    let (from, into) = (flag.household_id.clone(), flag.matched_household_id.clone());
-                    queries::merge_households(c, &from, &into)?;
-                    new_flags = flag_revealed_overlaps(c, engine, policy, vault, &flag, &from, &into)?;
-                    merged_into = Some(into.clone());
-                    merge = Some((from, into));
-                }
-                Verdict::Dismiss => {
-                    let (a, b) = ordered(&flag.household_id, &flag.matched_household_id);
-                    queries::insert_dismissed_pair(
-                        c,
-                        &DismissedPairRow { household_a: a.clone(), household_b: b.clone(), created_at: now() },
-                    )?;
-                    dismiss = Some((a, b));
-                }
+        Ok((answer, action))
+    })?;
+    batch::follow(engine, std::slice::from_ref(&action));
+    Ok(answer)
+}
+
+/// Decides one open flag inside the caller's transaction: its status, the review row, and for
+/// a possible_same_household the merge (with the overlaps it reveals) or the pair kept apart.
+/// The engine follows once the caller commits (`batch::follow`). Not audited here: a single
+/// review is audited per flag, a batch once.
+#[expect(clippy::too_many_arguments, reason = "the writer's parts and the review, borrowed apart")]
+pub(super) fn decide(
+    c: &mut DbConn,
+    engine: &Engine,
+    policy: &OverlapPolicy,
+    vault: &Vault,
+    who: &Principal,
+    flag: FlagRow,
+    verdict: Verdict,
+    note: &str,
+) -> Result<batch::Action, ServiceError> {
+    let status = match verdict {
+        Verdict::Confirm => FlagStatus::Confirmed,
+        Verdict::Dismiss => FlagStatus::Dismissed,
+    };
+    queries::set_flag_status(c, &flag.id, status.as_str())?;
+    let review_id = new_id();
+    queries::insert_review(
+        c,
+        &ReviewRow {
+            id: review_id.clone(),
+            flag_id: flag.id.clone(),
+            agency_id: who.agency_id.clone(),
+            key_id: who.key_id.clone(),
+            role: who.role.as_str().to_owned(),
+            decision: status.as_str().to_owned(),
+            note: if note.is_empty() { String::new() } else { vault.seal(Column::ReviewNote, note) },
+            created_at: now(),
+        },
+    )?;
+    let mut action = batch::Action {
+        flag_id: flag.id.clone(),
+        review_id,
+        kind: flag.kind.clone(),
+        status_before: flag.status.clone(),
+        status_after: status.as_str().to_owned(),
+        merge: None,
+        kept_apart: None,
+        new_flags: Vec::new(),
+    };
+    let same_household = FlagKind::parse(&flag.kind) == Some(FlagKind::PossibleSameHousehold);
+    if same_household && flag.household_id != flag.matched_household_id {
+        match verdict {
+            Verdict::Confirm => {
+                // The newer household joins the one that was known first.
+                let (from, into) = (flag.household_id.clone(), flag.matched_household_id.clone());
+                let records = queries::record_ids_of_household(c, &from)?;
+                let redirected = crate::store::desk::merged_into(c, &from)?;
+                queries::merge_households(c, &from, &into)?;
+                action.new_flags = flag_revealed_overlaps(c, engine, policy, vault, &flag, &from, &into)?;
+                action.merge = Some(batch::MergeDone { from, into, records, redirected });
+            }
+            Verdict::Dismiss => {
+                let (a, b) = ordered(&flag.household_id, &flag.matched_household_id);
+                queries::insert_dismissed_pair(
+                    c,
+                    &DismissedPairRow { household_a: a.clone(), household_b: b.clone(), created_at: now() },
+                )?;
+                action.kept_apart = Some((a, b));
             }
         }
-        let flag = queries::flag(c, &flag.id)?.ok_or(ServiceError::NotFound("flag"))?;
-        Ok(ReviewAnswer { review_id, flag: flag_for(vault, who, flag)?, merged_into, new_flags })
-    })?;
-    let mut state = engine.state.write();
-    if let Some((from, into)) = merge {
-        state.merge(&from, &into);
     }
-    if let Some((a, b)) = dismiss
-        && let (Some(a), Some(b)) = (state.seq(&a), state.seq(&b))
-    {
-        state.dismiss(a, b);
-    }
-    Ok(answer)
+    Ok(action)
 }
 
 fn ordered(a: &str, b: &str) -> (String, String) {

@@ -14,6 +14,7 @@
 compile_error!("build bawaba with at least one database backend: the `sqlite` or `postgres` feature");
 
 pub mod backup;
+pub mod desk;
 pub mod models;
 pub mod planning;
 pub mod queries;

@@ -46,6 +46,9 @@ pub fn flag_card(l: Lang, f: &StoredFlag, review: Option<(&str, &str)>, open_evi
                     span { (l.t("الأسرة المطابقة", "Matched household")) ": " a href={ "/ui/households/" (f.matched_household_id) } { (ltr(short(&f.matched_household_id))) } }
                 }
                 span { (l.t("رُفع في", "Raised")) " " (ltr(f.created_at.get(..10).unwrap_or(&f.created_at))) }
+                @if review.is_some() {
+                    span { a.side href={ "/ui/flags/" (f.flag_id) } { (l.t("قارن جنباً إلى جنب", "Compare side by side")) } }
+                }
             }
             (layout::evidence(l, &f.evidence, open_evidence))
             @if let Some((csrf, back)) = review && f.status == "open" {

@@ -1,4 +1,5 @@
-//! One household: its members as every agency knows them, its aid history across agencies and
+//! One household: each person once (with every agency's spelling and identifiers), its
+//! members as every agency knows them, its aid history across agencies and
 //! its open flags with their evidence. The view is `service::households::get`, audited there.
 //! Caseworkers and auditors may split a wrong join from here (`service::life::split`).
 
@@ -6,6 +7,7 @@ use actix_web::HttpResponse;
 use actix_web::web::{Data, Form, Path, Query};
 use maud::{Markup, html};
 
+use bawaba_wire::desk::{Person, SaidBy};
 use bawaba_wire::households::{AidEntry, KnownMember};
 use bawaba_wire::life::SplitBody;
 
@@ -51,14 +53,20 @@ pub async fn page(
                 }
                 dt { (l.t("الجهات التي تعرفها", "Agencies that know it")) }
                 dd { @for (i, a) in agencies.iter().enumerate() { @if i > 0 { "، " } (auto(a)) } }
+                dt { (l.t("عدد الأفراد", "Persons")) } dd { (ltr(&words::int(v.persons.len() as i64))) }
                 dt { (l.t("عدد سجلات الأفراد", "Member entries")) } dd { (ltr(&words::int(v.members_total as i64))) }
                 dt { (l.t("سجلات المساعدات", "Aid records")) } dd { (ltr(&words::int(v.aid_total as i64))) }
                 dt { (l.t("تنبيهات مفتوحة", "Open flags")) } dd { (ltr(&words::int(v.open_flags_total as i64))) }
             }
         }
-        h2 { (l.t("الأفراد كما تعرفهم كل جهة", "Members as each agency knows them")) }
-        (shown_of(l, v.members.len(), v.members_total))
-        (members(l, &v.members))
+        h2 { (l.t("أفراد الأسرة، كل فرد مرة واحدة", "The family, each person once")) }
+        (persons(l, &v.persons))
+        details.rows {
+            summary { (l.t("الأفراد كما تعرفهم كل جهة", "Members as each agency knows them")) " ("
+                (ltr(&words::int(v.members.len() as i64))) ")" }
+            (shown_of(l, v.members.len(), v.members_total))
+            (members(l, &v.members))
+        }
         h2 { (l.t("المساعدات من كل الجهات", "Aid from every agency")) }
         (shown_of(l, v.aid_history.len(), v.aid_total))
         (aid_table(l, &v.aid_history, None))
@@ -158,6 +166,53 @@ fn members(l: Lang, ms: &[KnownMember]) -> Markup {
                             td { (m.member.sex.as_deref().map(|s| words::sex(l, s)).unwrap_or("—")) }
                             td { (opt_ltr(m.member.phone.as_deref())) }
                             td { (auto(&m.agency)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Each person once: every spelling with the agency that used it, the roles, the fullest birth
+/// date, and each identifier with who gave it.
+fn persons(l: Lang, ps: &[Person]) -> Markup {
+    let said = |v: &[SaidBy]| {
+        html! {
+            @if v.is_empty() { span.muted { "—" } }
+            @for (i, x) in v.iter().enumerate() {
+                @if i > 0 { br; }
+                (ltr(&x.value)) " " span.muted.said { "(" (auto(&x.agency)) ")" }
+            }
+        }
+    };
+    html! {
+        div.table-wrap {
+            table.persons {
+                thead { tr {
+                    th.n { "#" }
+                    th { (l.t("الاسم كما كتبته كل جهة", "Name as each agency wrote it")) }
+                    th { (l.t("الصفة", "Role")) }
+                    th { (l.t("تاريخ الميلاد", "Date of birth")) }
+                    th { (l.t("الجنس", "Sex")) }
+                    th { (l.t("رقم الهوية", "National ID")) }
+                    th { (l.t("الهاتف", "Phone")) }
+                } }
+                tbody {
+                    @for (i, p) in ps.iter().enumerate() {
+                        tr.person {
+                            td.n { (ltr(&(i + 1).to_string())) }
+                            td.wrap {
+                                @for (j, n) in p.names.iter().enumerate() {
+                                    @if j > 0 { br; }
+                                    (auto(&n.name)) " " span.muted.said { "(" (auto(&n.agency)) ")" }
+                                }
+                            }
+                            td { @for (j, r) in p.roles.iter().enumerate() { @if j > 0 { "، " } (words::member_role(l, r)) } }
+                            td { (opt_ltr(p.date_of_birth.as_deref())) }
+                            td { (p.sex.as_deref().map(|s| words::sex(l, s)).unwrap_or("—")) }
+                            td { (said(&p.national_ids)) }
+                            td { (said(&p.phones)) }
                         }
                     }
                 }

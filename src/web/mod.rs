@@ -6,7 +6,8 @@
 //! Policy:
 //! - Server-rendered HTML (maud escapes every value spliced in), Arabic first and right to left,
 //!   English with `?lang=en` (remembered in a cookie). No script on the pages but `/docs` and
-//!   the needs upload's file reader (`/ui/static/needs.js`); no
+//!   the needs upload's file reader (`/ui/static/needs.js`) and the review desk's keyboard
+//!   shortcuts (`/ui/static/desk.js`); no
 //!   asset from anywhere but the gateway, enforced by a Content-Security-Policy.
 //! - Every page calls the same use cases as the API (`service::…`), with the principal of the
 //!   session, and checks the same roles: no session redirects to the sign-in page, a wrong role
@@ -24,6 +25,7 @@
 
 mod audit;
 mod chart;
+mod desk;
 mod docs;
 mod flags;
 mod household;
@@ -80,7 +82,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/households/{id}/split", web::post().to(household::split))
                 .route("/records/{id}", web::get().to(record::page))
                 .route("/review", web::get().to(review::page))
+                .route("/review/bulk", web::post().to(desk::bulk))
                 .route("/review/{id}", web::post().to(review::submit))
+                .route("/reviews/{id}/undo", web::post().to(desk::undo))
+                .route("/flags/{id}", web::get().to(desk::flag_page))
+                .route("/desk", web::get().to(desk::page))
+                .route("/desk/{id}", web::post().to(desk::decide))
+                .route("/static/desk.js", web::get().to(desk::script))
                 .route("/reports", web::get().to(reports::page))
                 .route("/reports/overlaps.csv", web::get().to(reports::csv))
                 .route("/audit", web::get().to(audit::page))

@@ -26,6 +26,8 @@ pub struct ReviewQuery {
     agency: Option<String>,
     cursor: Option<String>,
     done: Option<String>,
+    batch: Option<String>,
+    n: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -57,6 +59,7 @@ pub async fn page(ctx: Ctx, s: Data<Services>, q: Query<ReviewQuery>) -> Result<
         agency: agency.clone(),
         limit: Some(PAGE.to_string()),
         cursor: nonempty(&q.cursor).filter(|c| c.len() <= 64),
+        sort: None,
     };
     let who = session.principal.clone();
     let page = run(l, move || review::list(&s, &who, &query)).await?;
@@ -72,10 +75,14 @@ pub async fn page(ctx: Ctx, s: Data<Services>, q: Query<ReviewQuery>) -> Result<
     };
     let back = base.clone();
     let done = nonempty(&q.done);
+    let batch = nonempty(&q.batch).filter(|b| b.len() <= 64 && done.as_deref() == Some("batch"));
     let body = html! {
         h1 { (l.t("مراجعة التنبيهات", "Review flags")) }
-        @if let Some(d) = &done {
+        @if let Some(b) = &batch {
+            (super::desk::batch_notice(l, &session.csrf, b, nonempty(&q.n).and_then(|n| n.parse().ok()).unwrap_or(0)))
+        } @else if let Some(d) = &done {
             p.notice role="status" { (match d.as_str() {
+                "undone" => l.t("تم التراجع: عادت التنبيهات مفتوحة.", "Undone: the flags are open again."),
                 "confirmed" => l.t("تم تأكيد التنبيه وحُفظت ملاحظتك.", "The flag was confirmed and your note kept."),
                 "dismissed" => l.t("تم رفض التنبيه وحُفظت ملاحظتك.", "The flag was dismissed and your note kept."),
                 _ => l.t("تم.", "Done."),
@@ -109,7 +116,26 @@ pub async fn page(ctx: Ctx, s: Data<Services>, q: Query<ReviewQuery>) -> Result<
         @if page.flags.is_empty() {
             p.card { (l.t("لا توجد تنبيهات بهذه الشروط.", "No flags match.")) }
         }
-        @for f in &page.flags { (flag_card(l, f, Some((session.csrf.as_str(), back.as_str())), false)) }
+        p { a.button #desk href="/ui/desk" { (l.t("راجع واحداً تلو الآخر، الأهم أولاً", "Step through, most important first")) } }
+        @if page.flags.iter().any(|f| f.status == "open") {
+            form.card.bulk #bulk method="post" action="/ui/review/bulk" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="step" value="preview";
+                span.muted { (l.t("اختر تنبيهات من القائمة لرفضها معاً؛ ستُعرض عليك معاينة أولاً.",
+                    "Check flags in the list to dismiss them together; you will see a preview first.")) }
+                " "
+                button.secondary #bulk-preview type="submit" { (l.t("معاينة رفض المختارة", "Preview dismissing the checked")) }
+            }
+        }
+        @for f in &page.flags {
+            @if f.status == "open" {
+                label.pick {
+                    input type="checkbox" name="flags" value=(f.flag_id) form="bulk";
+                    " " (l.t("اختر للرفض الجماعي", "Check to dismiss together"))
+                }
+            }
+            (flag_card(l, f, Some((session.csrf.as_str(), back.as_str())), false))
+        }
         div.pager {
             @if q.cursor.is_some() { a href=(base) { (l.t("الصفحة الأولى", "First page")) } }
             @if let Some(c) = &page.next_cursor {

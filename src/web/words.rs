@@ -230,7 +230,7 @@ pub struct Sentence {
     pub sign: i8,
 }
 
-fn field_label(l: Lang, f: &str) -> &'static str {
+pub fn field_label(l: Lang, f: &str) -> &'static str {
     match f {
         "name" => l.t("الاسم", "Name"),
         "name.first" => l.t("الاسم الأول", "First name"),
@@ -247,7 +247,7 @@ fn field_label(l: Lang, f: &str) -> &'static str {
     }
 }
 
-fn verdict(l: Lang, field: &str, level: &str) -> (&'static str, &'static str) {
+pub fn verdict(l: Lang, field: &str, level: &str) -> (&'static str, &'static str) {
     let digits = matches!(field, "national_id" | "phone");
     match level {
         "exact" | "agree" | "same" => (l.t("متطابق", "same"), "="),
@@ -292,7 +292,7 @@ fn strength(l: Lang, weight: f64, level: &str) -> (&'static str, i8) {
 }
 
 /// Splits `members[2].name.family` or `query.phone` into (member index, field).
-fn split_field(field: &str) -> (Option<usize>, &str) {
+pub fn split_field(field: &str) -> (Option<usize>, &str) {
     if let Some(rest) = field.strip_prefix("query.") {
         return (None, rest);
     }

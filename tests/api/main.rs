@@ -7,6 +7,8 @@ mod at_rest;
 mod bounded;
 mod contract;
 mod dedup;
+mod desk;
+mod desk_pages;
 mod fairness;
 mod foundation;
 mod fuzzed;

@@ -51,6 +51,10 @@ pub struct HouseholdView {
     /// Member rows of the most recent records first, at most 200; `members_total` counts all.
     pub members: Vec<KnownMember>,
     pub members_total: u64,
+    /// Each real person once, resolved from the member rows shown (`members`), with the
+    /// spellings, roles and identifiers each agency used.
+    #[serde(default)]
+    pub persons: Vec<crate::desk::Person>,
     /// Latest period first, at most 200; `aid_total` counts all.
     pub aid_history: Vec<AidEntry>,
     pub aid_total: u64,

@@ -12,6 +12,7 @@
 
 pub mod access;
 pub mod agencies;
+pub mod desk;
 pub mod directory;
 pub mod domain;
 pub mod errors;

@@ -23,6 +23,10 @@ pub struct ReviewAnswer {
     pub merged_into: Option<String>,
     /// Aid flags raised because the merge revealed overlaps.
     pub new_flags: Vec<String>,
+    /// The review batch (of this one flag) the review made: `POST /v1/reviews/{batch_id}/undo`
+    /// reverses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<String>,
 }
 
 /// A page of flags.
@@ -57,4 +61,7 @@ pub struct FlagQuery {
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// `priority`: open flags whose decision matters most first (an uncertain score, an
+    /// overlapping amount, age); default: oldest first.
+    pub sort: Option<String>,
 }

@@ -32,6 +32,8 @@ mod dedup;
 mod em;
 pub use em::Estimated;
 mod household;
+mod learn;
+pub use learn::Learned;
 mod search;
 
 use crate::config::MatchConfig;

@@ -1,0 +1,200 @@
+//! Issue 15 end to end in headless Chromium: a reviewer clears five flags with the keyboard
+//! alone on the review desk, bulk-dismisses three with a preview, undoes them, and opens a
+//! household that shows each person once; screenshots in Arabic and English into
+//! `BAWABA_SCREENSHOTS` (a temp dir when unset).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use headless_chrome::Tab;
+use serde_json::json;
+
+use crate::pages::chromium::{click_and_wait, go, launch, shot, text};
+use crate::support::{Backend, TestApp, record};
+
+/// Presses a key that loads a new page, and waits for it.
+fn key_and_wait(tab: &Tab, key: &str) {
+    tab.evaluate("window.__old_page = true", false).expect("mark the page");
+    tab.press_key(key).expect("press");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let fresh = tab
+            .evaluate("window.__old_page === undefined && document.readyState === 'complete'", false)
+            .ok()
+            .and_then(|r| r.value)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        if fresh {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no new page after pressing {key}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn inner(tab: &Tab, selector: &str) -> String {
+    tab.wait_for_element(selector).expect(selector);
+    tab.evaluate(&format!("document.querySelector('{selector}').innerText"), false)
+        .expect("innerText")
+        .value
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Open possible_same_household flags.
+/// The page is no wider than the window (nothing overflows sideways, which in a right-to-left
+/// page pushes everything off to one side).
+fn fits(tab: &Tab, what: &str) {
+    let get = |js: &str| tab.evaluate(js, false).ok().and_then(|r| r.value).and_then(|v| v.as_f64()).unwrap_or(-1.0);
+    let (sw, cw) = (get("document.documentElement.scrollWidth"), get("document.documentElement.clientWidth"));
+    let sx = get("window.scrollX");
+    eprintln!("{what}: scrollWidth {sw} clientWidth {cw} scrollX {sx}");
+    assert!(sw <= cw + 1.0, "{what} overflows sideways: {sw} > {cw}");
+}
+
+fn open_flags(app: &TestApp, key: &str) -> usize {
+    let (s, page) = app.get("/v1/flags?status=open&kind=possible_same_household&limit=1000", key);
+    assert_eq!(s, 200, "{page}");
+    page["flags"].as_array().map(Vec::len).expect("flags")
+}
+
+/// A known household and a vague one that may be it, their aid in periods apart (so the flag is
+/// the household question alone, and a confirmation reveals no overlap).
+fn family(app: &TestApp, known_by: &str, vague_by: &str, ext: &str, parts: [&str; 4], id: &str) {
+    let [first, father, grandfather, last] = parts;
+    let known = json!({"external_id": format!("k-{ext}"), "assistance": {"type": "cash", "amount": 300.0, "currency": "ILS", "period_start": "2026-01-01", "period_end": "2026-03-31"},
+        "location": {"governorate": "الخليل"},
+        "members": [{"role": "head", "name": format!("{first} {father} {grandfather} {last}"), "national_id": id, "date_of_birth": "1970-01-01", "sex": "M"}]});
+    assert_eq!(app.post("/v1/records", known_by, &known).0, 201);
+    let vague = json!({"external_id": format!("v-{ext}"), "assistance": {"type": "cash", "amount": 200.0, "currency": "ILS", "period_start": "2026-06-01", "period_end": "2026-06-30"},
+        "location": {"governorate": "بيت لحم"},
+        "members": [{"role": "head", "name": format!("{first} {last}")}]});
+    let (s, v) = app.post("/v1/records", vague_by, &vague);
+    assert_eq!(s, 201, "{v}");
+    assert!(v["flags"].as_array().is_some_and(|f| f.len() == 1 && f[0]["kind"] == "possible_same_household"), "{v}");
+}
+
+const FAMILIES: [([&str; 4], &str); 8] = [
+    (["خليل", "ابراهيم", "يوسف", "العمايرة"], "852741963"),
+    (["سمير", "احمد", "محمود", "الجعبري"], "903456782"),
+    (["ناصر", "علي", "حسن", "التميمي"], "914567893"),
+    (["عماد", "خالد", "سليم", "الدويك"], "925678904"),
+    (["رائد", "صالح", "عيسى", "النتشة"], "936789015"),
+    (["ماهر", "فايز", "نمر", "القواسمي"], "947890126"),
+    (["وليد", "جميل", "راشد", "الزعتري"], "958901237"),
+    (["باسم", "منير", "عادل", "الشرباتي"], "969012348"),
+];
+
+#[test]
+#[cfg_attr(not(chromium_tests), ignore = "Chromium is not installed at /usr/bin/chromium (.ci/run installs it)")]
+fn a_reviewer_clears_flags_by_keyboard_bulk_dismisses_undoes_and_sees_each_person_once() {
+    let app = TestApp::start(Backend::Sqlite);
+    let a = app.agency("UNRWA", "submitter");
+    let c = app.agency("ZAKAT", "submitter");
+    let wfp = app.agency("WFP", "submitter");
+    let cw = app.agency("MOSD", "caseworker");
+    for (i, (parts, id)) in FAMILIES.iter().enumerate() {
+        family(&app, &a, &c, &i.to_string(), *parts, id);
+    }
+    assert_eq!(open_flags(&app, &cw), 8);
+
+    let shots = match std::env::var_os("BAWABA_SCREENSHOTS") {
+        Some(d) => PathBuf::from(d),
+        None => std::env::temp_dir().join(format!("bawaba-desk-shots-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let profile = tempfile::tempdir().expect("profile");
+    let browser = launch(profile.path());
+    let tab = browser.new_tab().expect("tab");
+    tab.set_default_timeout(Duration::from_secs(20));
+    let base = &app.base.replace("127.0.0.1", "localhost");
+    go(&tab, &format!("{base}/ui/desk"));
+    tab.wait_for_element("#key").expect("key field").click().expect("focus");
+    tab.send_character(&cw).expect("type key");
+    click_and_wait(&tab, "form[action='/ui/login'] button[type=submit]");
+    assert!(tab.get_url().contains("/ui/desk"), "{}", tab.get_url());
+
+    // The desk: flag 1 of 8, side by side, with the keyboard legend.
+    let counter = inner(&tab, "#counter");
+    assert!(counter.contains('1') && counter.contains('8'), "{counter}");
+    let legend = inner(&tab, "#keys");
+    for k in ["C", "D", "S", "N"] {
+        assert!(legend.contains(k), "{legend}");
+    }
+    tab.wait_for_element("table.compare").expect("side by side");
+    tab.wait_for_element("figure.waterfall svg").expect("the waterfall");
+    fits(&tab, "desk");
+    shot(&tab, &shots, "desk-ar");
+    // Skip, and back.
+    key_and_wait(&tab, "s");
+    assert!(tab.get_url().contains("k=2"), "{}", tab.get_url());
+    key_and_wait(&tab, "p");
+    assert!(tab.get_url().contains("k=1"), "{}", tab.get_url());
+    // Five decisions by keyboard alone: four dismissals and a confirmation.
+    for (n, k) in ["d", "d", "c", "d", "d"].iter().enumerate() {
+        key_and_wait(&tab, k);
+        assert_eq!(inner(&tab, "#decided").trim(), (n + 1).to_string(), "{}", text(&tab));
+    }
+    assert_eq!(open_flags(&app, &cw), 3, "five flags cleared");
+    let counter = inner(&tab, "#counter");
+    assert!(counter.contains('3'), "{counter}");
+    go(&tab, &format!("{base}/ui/desk?lang=en"));
+    assert!(inner(&tab, "#counter").contains("of 3"), "{}", text(&tab));
+    shot(&tab, &shots, "desk-en");
+    let flag_page = tab
+        .evaluate("document.querySelector('section.flag').id", false)
+        .expect("id")
+        .value
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .expect("flag section id");
+    go(&tab, &format!("{base}/ui/flags/{}", flag_page.trim_start_matches("flag-")));
+    assert!(text(&tab).contains("How the score was built"), "{}", text(&tab));
+    shot(&tab, &shots, "flag-en");
+    go(&tab, &format!("{base}/ui/flags/{}?lang=ar", flag_page.trim_start_matches("flag-")));
+    shot(&tab, &shots, "flag-ar");
+
+    // Bulk: check the three left, preview, dismiss, undo.
+    go(&tab, &format!("{base}/ui/review?status=open&kind=possible_same_household"));
+    let boxes = tab.wait_for_elements("input[name=flags]").expect("checkboxes");
+    assert_eq!(boxes.len(), 3);
+    for b in &boxes {
+        b.click().expect("check");
+    }
+    shot(&tab, &shots, "review-checked-ar");
+    click_and_wait(&tab, "#bulk-preview");
+    let preview = inner(&tab, "#preview");
+    assert!(preview.contains('3'), "{preview}");
+    assert_eq!(open_flags(&app, &cw), 3, "a preview changes nothing");
+    fits(&tab, "bulk preview");
+    shot(&tab, &shots, "bulk-preview-ar");
+    click_and_wait(&tab, "#apply");
+    tab.wait_for_element("#batch-done").expect("the batch notice");
+    assert_eq!(open_flags(&app, &cw), 0, "the three dismissed");
+    fits(&tab, "bulk done");
+    shot(&tab, &shots, "bulk-done-ar");
+    click_and_wait(&tab, "#undo");
+    assert_eq!(open_flags(&app, &cw), 3, "undone");
+    assert!(text(&tab).contains("تم التراجع"), "{}", text(&tab));
+    go(&tab, &format!("{base}/ui/review?status=open&kind=possible_same_household&lang=en"));
+    shot(&tab, &shots, "review-en");
+
+    // A family known to two agencies: each person once.
+    let (s, first) = app.post("/v1/records", &wfp, &record("w-1"));
+    assert_eq!(s, 201, "{first}");
+    let mut again = record("u-1");
+    again["members"][1]["name"] = json!("فاطمه علي حسن الشاعر");
+    again["members"]
+        .as_array_mut()
+        .expect("members")
+        .push(json!({"role": "child", "name": "احمد محمد احمد الشاعر", "date_of_birth": "2010-03-04", "sex": "M"}));
+    assert_eq!(app.post("/v1/records", &a, &again).0, 201);
+    let hid = first["household_id"].as_str().expect("household").to_owned();
+    go(&tab, &format!("{base}/ui/households/{hid}?lang=en"));
+    let persons = tab.wait_for_elements("table.persons tr.person").expect("persons");
+    assert_eq!(persons.len(), 3, "{}", text(&tab));
+    assert!(text(&tab).contains("each person once"), "{}", text(&tab));
+    shot(&tab, &shots, "household-en");
+    go(&tab, &format!("{base}/ui/households/{hid}?lang=ar"));
+    shot(&tab, &shots, "household-ar");
+    eprintln!("screenshots in {}", shots.display());
+}
