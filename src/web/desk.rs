@@ -16,7 +16,6 @@ use bawaba_wire::review::{FlagQuery, ReviewBody, Verdict};
 use super::layout::{self, Nav, auto, ltr, short};
 use super::words::{self, Lang};
 use super::{Ctx, UiError, run, see_other, url_encode};
-use crate::service::error::ServiceError;
 use crate::service::review::{self, ROLES};
 use crate::service::{Services, desk};
 
@@ -129,11 +128,7 @@ pub async fn decide(
     let session = ctx.require(ROLES)?;
     ctx.check_csrf(&f.csrf)?;
     let l = ctx.lang;
-    let verdict = match f.decision.as_str() {
-        "confirm" => Verdict::Confirm,
-        "dismiss" => Verdict::Dismiss,
-        _ => return Err(UiError::Api(l, ServiceError::field("decision", "must be confirm or dismiss"))),
-    };
+    let verdict = super::review::verdict_of(l, &f.decision)?;
     let note = f.note.replace("\r\n", "\n");
     let who = session.principal.clone();
     let flag_id = id.into_inner();

@@ -11,7 +11,7 @@ use bawaba_wire::review::{FlagQuery, ReviewBody, Verdict};
 
 use super::flags::flag_card;
 use super::layout::{self, Nav, ltr};
-use super::words;
+use super::words::{self, Lang};
 use super::{Ctx, UiError, run, safe_next, see_other, url_encode};
 use crate::service::Services;
 use crate::service::error::ServiceError;
@@ -147,6 +147,15 @@ pub async fn page(ctx: Ctx, s: Data<Services>, q: Query<ReviewQuery>) -> Result<
     Ok(layout::page(&ctx, Nav::Review, l.t("المراجعة", "Review"), body))
 }
 
+/// A form's `decision`: confirm or dismiss (400 naming the field otherwise).
+pub(super) fn verdict_of(l: Lang, decision: &str) -> Result<Verdict, UiError> {
+    match decision {
+        "confirm" => Ok(Verdict::Confirm),
+        "dismiss" => Ok(Verdict::Dismiss),
+        _ => Err(UiError::Api(l, ServiceError::field("decision", "must be confirm or dismiss"))),
+    }
+}
+
 /// `POST /ui/review/{flag_id}`.
 pub async fn submit(
     ctx: Ctx,
@@ -157,11 +166,7 @@ pub async fn submit(
     let session = ctx.require(ROLES)?;
     ctx.check_csrf(&f.csrf)?;
     let l = ctx.lang;
-    let verdict = match f.decision.as_str() {
-        "confirm" => Verdict::Confirm,
-        "dismiss" => Verdict::Dismiss,
-        _ => return Err(UiError::Api(l, ServiceError::field("decision", "must be confirm or dismiss"))),
-    };
+    let verdict = verdict_of(l, &f.decision)?;
     let note = f.note.replace("\r\n", "\n");
     let who = session.principal.clone();
     let flag_id = id.into_inner();

@@ -4,33 +4,13 @@
 //! `BAWABA_SCREENSHOTS` (a temp dir when unset).
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use headless_chrome::Tab;
 use serde_json::json;
 
-use crate::pages::chromium::{click_and_wait, go, launch, shot, text};
+use crate::pages::chromium::{click_and_wait, go, launch, press_and_wait, shot, text};
 use crate::support::{Backend, TestApp, record};
-
-/// Presses a key that loads a new page, and waits for it.
-fn key_and_wait(tab: &Tab, key: &str) {
-    tab.evaluate("window.__old_page = true", false).expect("mark the page");
-    tab.press_key(key).expect("press");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let fresh = tab
-            .evaluate("window.__old_page === undefined && document.readyState === 'complete'", false)
-            .ok()
-            .and_then(|r| r.value)
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false);
-        if fresh {
-            return;
-        }
-        assert!(Instant::now() < deadline, "no new page after pressing {key}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn inner(tab: &Tab, selector: &str) -> String {
     tab.wait_for_element(selector).expect(selector);
@@ -126,13 +106,13 @@ fn a_reviewer_clears_flags_by_keyboard_bulk_dismisses_undoes_and_sees_each_perso
     fits(&tab, "desk");
     shot(&tab, &shots, "desk-ar");
     // Skip, and back.
-    key_and_wait(&tab, "s");
+    press_and_wait(&tab, "s");
     assert!(tab.get_url().contains("k=2"), "{}", tab.get_url());
-    key_and_wait(&tab, "p");
+    press_and_wait(&tab, "p");
     assert!(tab.get_url().contains("k=1"), "{}", tab.get_url());
     // Five decisions by keyboard alone: four dismissals and a confirmation.
     for (n, k) in ["d", "d", "c", "d", "d"].iter().enumerate() {
-        key_and_wait(&tab, k);
+        press_and_wait(&tab, k);
         assert_eq!(inner(&tab, "#decided").trim(), (n + 1).to_string(), "{}", text(&tab));
     }
     assert_eq!(open_flags(&app, &cw), 3, "five flags cleared");

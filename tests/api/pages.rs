@@ -545,7 +545,7 @@ pub(crate) mod chromium {
     use headless_chrome::protocol::cdp::Browser as CdpBrowser;
 
     use super::*;
-    pub(crate) use crate::support::chromium::{click_and_wait, go, launch, shot, shots_dir, text};
+    pub(crate) use crate::support::chromium::{click_and_wait, go, launch, press_and_wait, shot, shots_dir, text};
 
     #[test]
     #[cfg_attr(not(chromium_tests), ignore = "Chromium is not installed at /usr/bin/chromium (.ci/run installs it)")]

@@ -349,6 +349,18 @@ pub mod chromium {
     pub fn click_and_wait(tab: &Tab, selector: &str) {
         tab.evaluate("window.__old_page = true", false).expect("mark the page");
         tab.wait_for_element(selector).expect(selector).click().expect("click");
+        await_new_page(tab, &format!("clicking {selector}"));
+    }
+
+    /// Presses a key that loads a new page, and waits for it (as `click_and_wait`).
+    pub fn press_and_wait(tab: &Tab, key: &str) {
+        tab.evaluate("window.__old_page = true", false).expect("mark the page");
+        tab.press_key(key).expect("press");
+        await_new_page(tab, &format!("pressing {key}"));
+    }
+
+    /// Waits until the page marked before `what` has gone and the new one is complete.
+    fn await_new_page(tab: &Tab, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let fresh = tab
@@ -360,7 +372,7 @@ pub mod chromium {
             if fresh {
                 return;
             }
-            assert!(Instant::now() < deadline, "no new page after clicking {selector}");
+            assert!(Instant::now() < deadline, "no new page after {what}");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
