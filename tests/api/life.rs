@@ -427,6 +427,14 @@ fn split_pair_is_not_joined_again(b: Backend) {
     let (_, fourth) = app.post("/v1/records", &n, &record("n-2"));
     check(&fourth);
     assert_eq!(app.get(&format!("/v1/records/{u1}"), &u).1["household_id"], new.as_str());
+    // Correcting the record split off matches it again, but never back into the household it
+    // was split from.
+    let mut corrected = record("u-1");
+    corrected["assistance"]["amount"] = json!(321);
+    let (s, again) = app.req("PUT", &format!("/v1/records/{u1}"), Some(&u), Some(&corrected));
+    assert_eq!(s, 200, "{again}");
+    assert_ne!(id(&again, "household_id"), home, "{again}");
+    assert!(flags(&again).iter().all(|f| f["matched_household_id"] != home.as_str()), "{again}");
 }
 
 fn erased_person_leaves_no_trace(b: Backend) {

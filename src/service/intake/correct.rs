@@ -20,7 +20,7 @@ use super::order::{Staged, apply};
 use super::plan::plan;
 use super::stored;
 use super::writer::{Writer, replayed_answer, write_members_and_flags};
-use super::{AgencyRef, Item, ItemResult, Outcome};
+use super::{AgencyRef, Item, ItemResult, MATCH_LIMIT, Outcome};
 use crate::service::audit::audit;
 use crate::service::auth::Principal;
 use crate::service::domain::*;
@@ -168,7 +168,16 @@ fn correct_in(
     let old_persons = queries::persons_of_record(c, &old.id)?;
     let old_household = engine.state.read().resolve(&old.household_id).to_owned();
     *taken = Some(TakenOut::take(engine, vault, &job.agency, &old, &old_persons)?);
-    let plan = plan(engine, policy, &job.agency.id, &job.item, None);
+    // Matched again as a post would be, except that it stays apart from the households its
+    // own was kept apart from (a split, a dismissal): correcting a record a reviewer split off
+    // must not join it back.
+    let own_seq = taken.as_ref().and_then(|t| t.seq);
+    let prematched = own_seq.map(|own| {
+        let state = engine.state.read();
+        let apart = |h: u64| h != own && state.is_dismissed(own, h);
+        engine.matcher.match_household(&state.index, &job.item.prepared, &apart, MATCH_LIMIT)
+    });
+    let plan = plan(engine, policy, &job.agency.id, &job.item, prematched);
     let at = now();
     let old_seq = engine.state.read().seq(&old_household);
     let alone = plan.target.is_none() && !queries::household_has_others(c, &old_household, &old.id)?;
