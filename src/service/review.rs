@@ -4,6 +4,7 @@
 //! dismissing an aid flag settles it. Every review is kept with who, when and the note. Reviews
 //! run on the intake writer, so a merge never interleaves with a record being matched.
 
+use bawaba_wire::records::StoredFlag;
 use bawaba_wire::review::{FlagPage, FlagQuery, ReviewAnswer, ReviewBody, Verdict};
 use diesel::Connection;
 
@@ -91,6 +92,16 @@ pub fn list(s: &Services, who: &Principal, q: &FlagQuery) -> Result<FlagPage, Se
         None
     };
     let flags: Vec<_> = rows.into_iter().map(|f| flag_for(&s.vault, who, f)).collect::<Result<_, _>>()?;
+    listed(s, who, flags, next_cursor)
+}
+
+/// A page of flags, its listing audited (`flag.list`, with the households shown).
+fn listed(
+    s: &Services,
+    who: &Principal,
+    flags: Vec<StoredFlag>,
+    next_cursor: Option<String>,
+) -> Result<FlagPage, ServiceError> {
     let households: Vec<&str> = flags.iter().map(|f| f.household_id.as_str()).collect();
     super::audit::record(
         s,
@@ -125,15 +136,7 @@ fn by_priority(
     let more = sorted.len() > start + limit;
     let flags: Vec<_> = sorted.into_iter().skip(start).take(limit).collect();
     let next_cursor = if more { flags.last().map(|f| f.flag_id.clone()) } else { None };
-    let households: Vec<&str> = flags.iter().map(|f| f.household_id.as_str()).collect();
-    super::audit::record(
-        s,
-        who,
-        "flag.list",
-        None,
-        Some(format!("flags={} households={}", flags.len(), households.join(","))),
-    )?;
-    Ok(FlagPage { flags, next_cursor })
+    listed(s, who, flags, next_cursor)
 }
 
 /// Reviews a flag (blocking; runs on the writer).

@@ -132,6 +132,24 @@ impl Pending {
 }
 
 /// The handle to the writer thread.
+/// What a writer is made of besides its connection and first ids (a follower has those only
+/// once it takes the writer role).
+struct WriterParts {
+    engine: Arc<Engine>,
+    policy: Arc<OverlapPolicy>,
+    metrics: Arc<Metrics>,
+    turn: WriteTurn,
+    vault: Arc<Vault>,
+}
+
+impl WriterParts {
+    fn writer(self, conn: DbConn, next: NextIds) -> Writer {
+        let WriterParts { engine, policy, metrics, turn, vault } = self;
+        let guard = order::guard(&engine.matcher);
+        Writer { conn, engine, policy, metrics, next, guard, turn, backlog: Default::default(), vault }
+    }
+}
+
 #[derive(Clone)]
 pub struct Intake {
     tx: Sender<Job>,
@@ -149,15 +167,8 @@ impl Intake {
         turn: WriteTurn,
         vault: Arc<Vault>,
     ) -> Intake {
-        let (tx, rx) = bounded::<Job>(QUEUE_MAX);
-        let guard = order::guard(&engine.matcher);
-        let writer = Writer { conn, engine, policy, metrics, next, guard, turn, backlog: Default::default(), vault };
-        thread::Builder::new()
-            .name("bawaba-writer".into())
-            .spawn(move || writer.run(rx))
-            .map(drop)
-            .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the intake writer"));
-        Intake { tx }
+        let parts = WriterParts { engine, policy, metrics, turn, vault };
+        Intake::spawn(move |rx| parts.writer(conn, next).run(rx))
     }
 
     /// Starts the intake of a follower (see `service::cluster`): until `follower` has taken the
@@ -173,9 +184,8 @@ impl Intake {
         vault: Arc<Vault>,
         mut follower: super::cluster::Follower,
     ) -> Intake {
-        let (tx, rx) = bounded::<Job>(QUEUE_MAX);
-        let guard = order::guard(&engine.matcher);
-        let run = move || {
+        let parts = WriterParts { engine, policy, metrics, turn, vault };
+        Intake::spawn(move |rx| {
             let mut conn = Some(conn);
             let next = loop {
                 match rx.recv_timeout(super::cluster::TICK) {
@@ -184,18 +194,21 @@ impl Intake {
                     Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
                     Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
                 }
-                if let Some(next) = follower.tick(&mut conn, &engine) {
+                if let Some(next) = follower.tick(&mut conn, &parts.engine) {
                     break next;
                 }
             };
             let Some(conn) = conn else { return };
-            let writer =
-                Writer { conn, engine, policy, metrics, next, guard, turn, backlog: Default::default(), vault };
-            writer.run(rx);
-        };
+            parts.writer(conn, next).run(rx);
+        })
+    }
+
+    /// The intake's queue, and `run` on the writer's thread taking from it.
+    fn spawn(run: impl FnOnce(crossbeam_channel::Receiver<Job>) + Send + 'static) -> Intake {
+        let (tx, rx) = bounded::<Job>(QUEUE_MAX);
         thread::Builder::new()
             .name("bawaba-writer".into())
-            .spawn(run)
+            .spawn(move || run(rx))
             .map(drop)
             .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the intake writer"));
         Intake { tx }
