@@ -480,6 +480,16 @@ pub fn route_table() -> String {
             review::ROLES,
             "as `GET /v1/flags/{flag_id}` and `POST /v1/flags/review`",
         ),
+        (
+            "GET /ui/quality",
+            quality::PAGE,
+            "the estimate for admin and auditor; spot checks as `GET /v1/review/spot-checks`",
+        ),
+        (
+            "POST /ui/quality/draw, POST /ui/quality/spot-checks/{id}",
+            quality::CHECK,
+            "as `POST /v1/review/spot-checks`",
+        ),
         ("GET /ui/reports, GET /ui/reports/overlaps.csv", reports::ROLES, PAIRS),
         ("GET /ui/audit, GET /ui/audit.csv", audit::READ, "every event"),
         ("GET /ui/map, GET /ui/coverage, GET /ui/coverage.csv", planning::READ, "as `GET /v1/reports/coverage`"),

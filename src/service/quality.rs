@@ -28,6 +28,8 @@ use crate::store::queries;
 pub const CHECK: &[Role] = &[Role::Caseworker, Role::Auditor];
 /// Who reads the quality estimate.
 pub const READ: &[Role] = &[Role::Auditor, Role::Admin];
+/// Who opens the auditor's page (`/ui/quality`): those who read the estimate or answer checks.
+pub const PAGE: &[Role] = &[Role::Caseworker, Role::Auditor, Role::Admin];
 
 /// Records looked at, newest first, when drawing.
 const POOL: i64 = 50_000;
@@ -150,6 +152,12 @@ fn show(
 
 /// `GET /v1/review/spot-checks`: those waiting for an answer (in the caller's scope).
 pub fn open(s: &Services, who: &Principal) -> Result<SpotChecks, ServiceError> {
+    open_first(s, who, 100).map(|(checks, _)| checks)
+}
+
+/// The first `shown` spot checks waiting for an answer in the caller's scope (only those are
+/// shown and audited), and how many wait in all.
+pub fn open_first(s: &Services, who: &Principal, shown: usize) -> Result<(SpotChecks, usize), ServiceError> {
     who.require(CHECK)?;
     let mut conn = s.conn()?;
     let mut rows = store::open_spot_checks(&mut conn, 100)?;
@@ -162,7 +170,9 @@ pub fn open(s: &Services, who: &Principal) -> Result<SpotChecks, ServiceError> {
         }
         rows = kept;
     }
-    show(s, who, &mut conn, rows)
+    let waiting = rows.len();
+    rows.truncate(shown);
+    Ok((show(s, who, &mut conn, rows)?, waiting))
 }
 
 /// `POST /v1/review/spot-checks/{id}`: `same` or `different`, once.

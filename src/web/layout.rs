@@ -10,7 +10,7 @@ use super::words::{self, Lang};
 use bawaba_wire::households::AidEntry;
 
 use crate::service::auth::Role;
-use crate::service::{audit, planning, reports, review, search};
+use crate::service::{audit, planning, quality, reports, review, search};
 
 const CSS: &str = include_str!("assets/app.css");
 
@@ -29,6 +29,7 @@ pub enum Nav {
     Review,
     Reports,
     Audit,
+    Quality,
     Map,
     Coverage,
     Who,
@@ -87,6 +88,9 @@ pub fn page_with(ctx: &Ctx, nav: Nav, title: &str, body: Markup, script: Option<
                         }
                         @if can(audit::READ) {
                             a href="/ui/audit" aria-current=[(nav == Nav::Audit).then_some("page")] { (l.t("سجل التدقيق", "Audit log")) }
+                        }
+                        @if can(quality::PAGE) {
+                            a href="/ui/quality" aria-current=[(nav == Nav::Quality).then_some("page")] { (l.t("جودة المطابقة", "Match quality")) }
                         }
                         @if can(planning::READ) {
                             a href="/ui/map" aria-current=[(nav == Nav::Map).then_some("page")] { (l.t("الخريطة", "Map")) }

@@ -1,6 +1,7 @@
 //! Pages for caseworkers and auditors, served by the gateway itself: sign-in (a named user's
 //! username and password, or an agency's key), password change, household search and view, the
-//! review queue, the overlap report, the audit log, the planning pages (the coverage map,
+//! review queue and desk, the auditor's page of match quality and spot checks, the overlap
+//! report, the audit log, the planning pages (the coverage map,
 //! coverage and needs, who does what where, the directory), and the API documentation at `/docs`.
 //!
 //! Policy:
@@ -32,6 +33,7 @@ mod household;
 mod layout;
 mod login;
 mod planning;
+mod quality;
 mod record;
 mod reports;
 mod review;
@@ -89,6 +91,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/desk", web::get().to(desk::page))
                 .route("/desk/{id}", web::post().to(desk::decide))
                 .route("/static/desk.js", web::get().to(desk::script))
+                .route("/quality", web::get().to(quality::page))
+                .route("/quality/draw", web::post().to(quality::draw))
+                .route("/quality/spot-checks/{id}", web::post().to(quality::answer))
                 .route("/reports", web::get().to(reports::page))
                 .route("/reports/overlaps.csv", web::get().to(reports::csv))
                 .route("/audit", web::get().to(audit::page))

@@ -178,3 +178,169 @@ fn a_reviewer_clears_flags_by_keyboard_bulk_dismisses_undoes_and_sees_each_perso
     shot(&tab, &shots, "household-ar");
     eprintln!("screenshots in {}", shots.display());
 }
+
+/// Two agencies post the same family: the second record joins the first's household at intake
+/// (an automatic link, band certain).
+fn linked(app: &TestApp, a: &str, b: &str, i: usize) {
+    let (parts, id) = FAMILIES[i];
+    // Periods apart, so no overlap is flagged: the link is all there is.
+    let body = |ext: String, start: &str, end: &str| {
+        json!({"external_id": ext, "assistance": {"type": "cash", "amount": 300.0, "currency": "ILS", "period_start": start, "period_end": end},
+            "location": {"governorate": "الخليل"},
+            "members": [{"role": "head", "name": parts.join(" "), "national_id": id, "date_of_birth": "1970-01-01", "sex": "M"}]})
+    };
+    let (s, first) = app.post("/v1/records", a, &body(format!("a-{i}"), "2026-01-01", "2026-03-31"));
+    assert_eq!(s, 201, "{first}");
+    let (s, v) = app.post("/v1/records", b, &body(format!("b-{i}"), "2026-06-01", "2026-06-30"));
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["household_id"], first["household_id"], "joined at intake: {v}");
+    assert!(v["flags"].as_array().is_some_and(Vec::is_empty), "an automatic link, no flag: {v}");
+}
+
+fn count(tab: &Tab, selector: &str) -> u64 {
+    tab.evaluate(&format!("document.querySelectorAll('{selector}').length"), false)
+        .ok()
+        .and_then(|r| r.value)
+        .and_then(|v| v.as_u64())
+        .expect("a count")
+}
+
+/// The precision shown for a band on the quality page.
+fn shown_precision(tab: &Tab, band: &str) -> String {
+    inner(tab, &format!("#quality tr[data-band={band}] td.precision"))
+}
+
+fn certain_same_and_different(app: &TestApp, key: &str) -> (u64, u64) {
+    let (s, q) = app.get("/v1/review/quality", key);
+    assert_eq!(s, 200, "{q}");
+    let b = q["bands"].as_array().expect("bands").iter().find(|b| b["band"] == "certain").expect("certain").clone();
+    (b["spot_checked_same"].as_u64().expect("same"), b["spot_checked_different"].as_u64().expect("different"))
+}
+
+#[test]
+#[cfg_attr(not(chromium_tests), ignore = "Chromium is not installed at /usr/bin/chromium (.ci/run installs it)")]
+fn an_auditor_draws_and_answers_spot_checks_blind_and_sees_the_precision_move() {
+    let app = TestApp::start(Backend::Sqlite);
+    let a = app.agency("UNRWA", "submitter");
+    let b = app.agency("WFP", "submitter");
+    let aud = app.agency("AUD", "auditor");
+    for i in 0..4 {
+        linked(&app, &a, &b, i);
+    }
+    let shots = crate::support::chromium::shots_dir();
+    let profile = tempfile::tempdir().expect("profile");
+    let browser = launch(profile.path());
+    let tab = browser.new_tab().expect("tab");
+    tab.set_default_timeout(Duration::from_secs(20));
+    let base = &app.base.replace("127.0.0.1", "localhost");
+    go(&tab, &format!("{base}/ui/quality"));
+    tab.wait_for_element("#key").expect("key field").click().expect("focus");
+    tab.send_character(&aud).expect("type key");
+    click_and_wait(&tab, "form[action='/ui/login'] button[type=submit]");
+    assert!(tab.get_url().contains("/ui/quality"), "{}", tab.get_url());
+    // Reached from the navigation too.
+    tab.wait_for_element("header nav a[href='/ui/quality'][aria-current=page]").expect("the nav link");
+
+    // Nothing judged: 50% on [0%, 100%].
+    assert_eq!(shown_precision(&tab, "certain"), "50.0%");
+    assert!(inner(&tab, "#quality tr[data-band=certain] td.interval").contains("0.0%"));
+    assert_eq!(count(&tab, "section.spot"), 0);
+
+    // Draw: the four automatic links, shown blind (no score, no band, no percentage).
+    click_and_wait(&tab, "#draw");
+    let spots = tab.wait_for_elements("section.spot").expect("spot checks");
+    assert_eq!(spots.len(), 4, "{}", text(&tab));
+    assert!(inner(&tab, "#waiting").contains('4'), "{}", inner(&tab, "#waiting"));
+    let blind = tab
+        .evaluate("Array.from(document.querySelectorAll('section.spot')).map(e => e.innerText).join('\\n')", false)
+        .expect("spot text")
+        .value
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    assert!(blind.contains("العمايرة"), "both sides' members: {blind}");
+    for hidden in ['%', '٪'] {
+        assert!(!blind.contains(hidden), "no score on a spot check: {blind}");
+    }
+    for band in ["مؤكد", "مرجّح", "certain", "probable"] {
+        assert!(!blind.contains(band), "no band on a spot check: {blind}");
+    }
+    assert_eq!(count(&tab, "section.spot .band"), 0);
+    fits(&tab, "quality");
+    shot(&tab, &shots, "quality-ar");
+
+    // Each answer moves the estimate: same, same, different, same.
+    let mut before = shown_precision(&tab, "certain");
+    for (n, answer) in ["same", "same", "different", "same"].iter().enumerate() {
+        click_and_wait(&tab, &format!("section.spot button.{answer}"));
+        tab.wait_for_element("#answered").expect("the answer's notice");
+        let now = shown_precision(&tab, "certain");
+        assert_ne!(now, before, "answer {} moved the estimate", n + 1);
+        assert_eq!(inner(&tab, "#quality tr[data-band=certain] td.judged").trim(), (n + 1).to_string());
+        assert_eq!(count(&tab, "section.spot"), 3 - n as u64);
+        before = now;
+    }
+    assert_eq!(certain_same_and_different(&app, &aud), (3, 1), "as the API says");
+    // 3 right of 4 with a uniform prior: 4/6.
+    assert_eq!(shown_precision(&tab, "certain"), "66.7%");
+    assert!(inner(&tab, "#open-total").contains('0'));
+    fits(&tab, "quality answered");
+    shot(&tab, &shots, "quality-answered-ar");
+    go(&tab, &format!("{base}/ui/quality?lang=en"));
+    assert!(text(&tab).contains("Precision per band"), "{}", text(&tab));
+    shot(&tab, &shots, "quality-en");
+    // A fresh draw in English, for the screenshot of a check.
+    for i in 4..6 {
+        linked(&app, &a, &b, i);
+    }
+    click_and_wait(&tab, "#draw");
+    assert_eq!(tab.wait_for_elements("section.spot").expect("spot checks").len(), 2);
+    fits(&tab, "quality en");
+    shot(&tab, &shots, "quality-drawn-en");
+    eprintln!("screenshots in {}", shots.display());
+}
+
+/// Who sees what on `/ui/quality`: the estimate for the auditor and the admin, the spot checks
+/// for the auditor and caseworkers, nothing for a submitter; answers need the CSRF token.
+fn the_quality_page_shows_each_role_its_part(b: Backend) {
+    use crate::pages::Client;
+    let app = TestApp::start(b);
+    let a = app.agency("UNRWA", "submitter");
+    let w = app.agency("WFP", "submitter");
+    let cw = app.agency("MOSD", "caseworker");
+    let aud = app.agency("AUD", "auditor");
+    linked(&app, &a, &w, 0);
+    let mut sub = Client::signed_in(&app, &a);
+    assert_eq!(sub.get("/ui/quality").status, 403);
+    assert!(!sub.get("/ui/search").body.contains("/ui/quality"), "no nav link for a submitter");
+    let mut admin = Client::signed_in(&app, crate::support::MASTER);
+    let p = admin.get("/ui/quality?lang=en");
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("id=\"quality\"") && !p.body.contains("id=\"draw\""), "the admin reads, draws nothing");
+    let mut c = Client::signed_in(&app, &cw);
+    let p = c.get("/ui/quality");
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(
+        !p.body.contains("id=\"quality\"") && p.body.contains("id=\"draw\""),
+        "a caseworker checks, reads no estimate"
+    );
+    let csrf = p.csrf();
+    assert_eq!(c.post("/ui/quality/draw", &[("csrf", "wrong"), ("size", "5")]).status, 403);
+    let bad = c.post("/ui/quality/draw", &[("csrf", &csrf), ("size", "500")]);
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    let p = c.post("/ui/quality/draw", &[("csrf", &csrf), ("size", "5")]);
+    assert_eq!((p.status, p.location.as_deref()), (303, Some("/ui/quality?done=drawn")));
+    let p = c.get("/ui/quality");
+    let at = p.body.find("action=\"/ui/quality/spot-checks/").expect("a spot check's form") + 32;
+    let id = p.body[at..].split('"').next().expect("id").to_owned();
+    assert_eq!(c.post(&format!("/ui/quality/spot-checks/{id}"), &[("csrf", &csrf), ("answer", "maybe")]).status, 400);
+    let p = c.post(&format!("/ui/quality/spot-checks/{id}"), &[("csrf", &csrf), ("answer", "different")]);
+    assert_eq!((p.status, p.location.as_deref()), (303, Some("/ui/quality?done=different")));
+    assert_eq!(c.post(&format!("/ui/quality/spot-checks/{id}"), &[("csrf", &csrf), ("answer", "same")]).status, 409);
+    let mut au = Client::signed_in(&app, &aud);
+    let p = au.get("/ui/quality?lang=en");
+    let row = &p.body[p.body.find("data-band=\"certain\"").expect("the certain row")..];
+    let row = &row[..row.find("</tr>").expect("row end")];
+    assert!(row.contains("33.3%"), "one wrong of one, a uniform prior: {row}");
+}
+
+crate::both_backends!(the_quality_page_shows_each_role_its_part);
