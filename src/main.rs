@@ -130,6 +130,7 @@ fn main() -> anyhow::Result<()> {
             eprintln!("estimating m on the stored persons");
             let e = model::estimate(&db, args.match_config.as_deref(), args.max_pairs)?;
             eprintln!("looked at {} persons in {} households", e.persons, e.households);
+            eprintln!("m learned from {} reviewers' decisions and {} spot checks", e.decisions, e.spot_checks);
             std::fs::write(&args.out, e.config_json).with_context(|| format!("writing {}", args.out.display()))?;
             println!("wrote {}; start the gateway with --match-config {}", args.out.display(), args.out.display());
         }

@@ -48,7 +48,7 @@ mod similarity;
 
 pub use config::{Band, LevelProbabilities, MProbabilities, MatchConfig, UProbabilities};
 pub use index::{Index, IndexBuilder};
-pub use matcher::{Estimated, HouseholdMatch, Learned, Matcher, MemberMatch, SearchQuery};
+pub use matcher::{Estimated, HouseholdMatch, LabelledPair, Learned, Matcher, MemberMatch, SearchQuery};
 pub use prepare::{NamePart, PreparedPerson, prepare};
 pub use score::{Evidence, Field};
 

@@ -1,6 +1,6 @@
 //! The matching model as an operator manages it: the configuration file `serve` reads, and its
 //! re-estimation by EM on the stored data (`bawaba model estimate`: λ, m and u), with m and u
-//! then learned from reviewers' decisions (`learning`) where there are any.
+//! then m learned from reviewers' decisions and spot checks (`learning`) where there are any.
 
 use std::path::Path;
 
@@ -24,8 +24,10 @@ pub fn load_config(path: Option<&Path>) -> Result<MatchConfig, ServiceError> {
 pub struct Estimate {
     pub persons: usize,
     pub households: usize,
-    /// Reviewers' decisions the m and u learned from (0: EM alone).
+    /// Reviewers' decisions m learned from (0 with no spot check either: EM alone).
     pub decisions: usize,
+    /// Answered spot checks m learned from.
+    pub spot_checks: usize,
     /// The whole configuration with the new m and u probabilities and repeat rate (λ × persons),
     /// as JSON for `serve --match-config`.
     pub config_json: String,
@@ -40,14 +42,23 @@ pub fn estimate(db: &Database, from: Option<&Path>, max_pairs: usize) -> Result<
     let (engine, _) = Engine::load(&mut conn, Matcher::new(config.clone()), &vault)?;
     let state = engine.state.read();
     let estimated = engine.matcher.estimate(&state.index, max_pairs).apply(&config);
-    // Beside EM: what reviewers decided, as labelled pairs, scored with the EM model.
+    // Beside EM: what reviewers decided and spot checks answered, as labelled pairs weighed by
+    // their samples, scored with the EM model.
     let em = Matcher::new(estimated.clone());
-    let (labelled, decisions) = super::learning::labelled_pairs(&mut conn, &vault, &em, &state.index)?;
-    let estimated = if labelled.is_empty() {
+    let labelled = super::learning::labelled_pairs(&mut conn, &vault, &em, &state.index)?;
+    let estimated = if labelled.pairs.is_empty() {
         estimated
     } else {
-        em.learn(&state.index, &labelled, super::learning::STRENGTH).apply(&estimated)
+        em.learn_weighted(&state.index, &labelled.pairs, super::learning::STRENGTH, super::learning::LEARN_U)
+            .apply(&estimated)
     };
+    let (decisions, spot_checks) = (labelled.decisions, labelled.spot_checks);
     let config_json = serde_json::to_string_pretty(&estimated).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    Ok(Estimate { persons: state.index.persons(), households: state.index.households(), decisions, config_json })
+    Ok(Estimate {
+        persons: state.index.persons(),
+        households: state.index.households(),
+        decisions,
+        spot_checks,
+        config_json,
+    })
 }

@@ -243,6 +243,41 @@ pub fn household_decisions(conn: &mut DbConn) -> QResult<Vec<(String, String)>> 
         .load(conn)
 }
 
+/// possible_same_household flags raised and still standing (open or decided): the queue the
+/// decisions were drawn from.
+pub fn household_flags_raised(conn: &mut DbConn) -> QResult<i64> {
+    use super::schema::flags;
+    flags::table
+        .filter(flags::kind.eq("possible_same_household"))
+        .filter(flags::status.eq_any(vec!["open", "confirmed", "dismissed"]))
+        .count()
+        .get_result(conn)
+}
+
+/// Records that joined a household older than themselves and stand: the automatic links spot
+/// checks are drawn from (as `linked_records` finds them, counted).
+pub fn automatic_links(conn: &mut DbConn) -> QResult<i64> {
+    records::table
+        .inner_join(households::table.on(households::id.eq(records::household_id)))
+        .filter(households::created_at.lt(records::created_at))
+        .filter(records::withdrawn_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// Answered spot checks, newest first, at most `limit`: (record id, household id, answer).
+pub fn answered_spot_checks(conn: &mut DbConn, limit: i64) -> QResult<Vec<(String, String, String)>> {
+    Ok(spot_checks::table
+        .filter(spot_checks::answer.is_not_null())
+        .order(spot_checks::answered_at.desc())
+        .limit(limit)
+        .select((spot_checks::record_id, spot_checks::household_id, spot_checks::answer))
+        .load::<(String, String, Option<String>)>(conn)?
+        .into_iter()
+        .filter_map(|(r, h, a)| a.map(|a| (r, h, a)))
+        .collect())
+}
+
 /// Reviewed possible_same_household flags, newest first, at most `limit`:
 /// (record id, matched household id, status).
 pub fn household_reviews(conn: &mut DbConn, limit: i64) -> QResult<Vec<(String, String, String)>> {

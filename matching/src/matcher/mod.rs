@@ -33,7 +33,7 @@ mod em;
 pub use em::Estimated;
 mod household;
 mod learn;
-pub use learn::Learned;
+pub use learn::{LabelledPair, Learned};
 mod search;
 
 use crate::config::MatchConfig;
