@@ -5,7 +5,8 @@
 //! files `bawaba import` takes, read by the same reader and column mapping), hands the records
 //! to one use case (`service::dedup::run`, the same engine and planning as intake), and writes
 //! one line per input record, in input order, as JSON Lines or CSV, with a progress bar on a
-//! terminal and a summary on standard error. Errors here are `anyhow`.
+//! terminal and a summary on standard error. JSON lines are parsed, and answers serialised, a
+//! slice at a time in parallel, always kept in file order. Errors here are `anyhow`.
 
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::import::mapping::{self, Field, MapRule, Mapping};
@@ -124,26 +126,43 @@ fn read(args: &DedupArgs) -> anyhow::Result<Read> {
     if is_json_lines(&args.file) { read_json_lines(args) } else { read_table(args) }
 }
 
-/// One record per line; a line that is not one gets a refused answer naming the field.
+/// Lines parsed at once, in parallel.
+const PARSE: usize = 8192;
+
+/// One record per line; a line that is not one gets a refused answer naming the field. Lines
+/// are parsed `PARSE` at a time, in parallel, and kept in file order.
 fn read_json_lines(args: &DedupArgs) -> anyhow::Result<Read> {
     let file = std::fs::File::open(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let mut out = Read { inputs: Vec::new(), order: Vec::new() };
-    for (i, line) in std::io::BufReader::with_capacity(1 << 20, file).lines().enumerate() {
-        let line = line.with_context(|| format!("reading line {} of {}", i + 1, args.file.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_line(&line, args.agency.as_deref()) {
-            Ok(input) => {
-                out.inputs.push(input);
-                out.order.push(Slot::Record);
+    let mut lines = std::io::BufReader::with_capacity(1 << 20, file).lines().enumerate();
+    loop {
+        let mut batch = Vec::with_capacity(PARSE);
+        for (i, line) in lines.by_ref() {
+            let line = line.with_context(|| format!("reading line {} of {}", i + 1, args.file.display()))?;
+            if !line.trim().is_empty() {
+                batch.push(line);
             }
-            Err((agency, external_id, e)) => {
-                out.order.push(Slot::Unreadable(dedup::refused_line(&agency, &external_id, &e)))
+            if batch.len() == PARSE {
+                break;
+            }
+        }
+        if batch.is_empty() {
+            return Ok(out);
+        }
+        let parsed: Vec<Result<Input, Unreadable>> =
+            batch.par_iter().map(|line| parse_line(line, args.agency.as_deref())).collect();
+        for p in parsed {
+            match p {
+                Ok(input) => {
+                    out.inputs.push(input);
+                    out.order.push(Slot::Record);
+                }
+                Err((agency, external_id, e)) => {
+                    out.order.push(Slot::Unreadable(dedup::refused_line(&agency, &external_id, &e)))
+                }
             }
         }
     }
-    Ok(out)
 }
 
 type Unreadable = (String, String, ServiceError);
@@ -239,9 +258,22 @@ fn write(path: &Path, format: &str, lines: &[Line]) -> anyhow::Result<()> {
         }
         c.flush()?;
     } else {
-        for l in lines {
-            serde_json::to_writer(&mut w, l)?;
-            w.write_all(b"\n")?;
+        // Serialised in parallel, a slice at a time, and written in order.
+        for slice in lines.chunks(PARSE) {
+            let bytes: Vec<Vec<u8>> = slice
+                .par_chunks(256)
+                .map(|ls| {
+                    let mut b = Vec::with_capacity(ls.len() * 160);
+                    for l in ls {
+                        serde_json::to_writer(&mut b, l).map_err(anyhow::Error::from)?;
+                        b.push(b'\n');
+                    }
+                    Ok(b)
+                })
+                .collect::<anyhow::Result<_>>()?;
+            for b in bytes {
+                w.write_all(&b)?;
+            }
         }
         w.flush()?;
     }

@@ -6,7 +6,8 @@
 //! (`validate::record`, the built-in gazetteer), matched and planned by the same `plan`, under
 //! the same overlap policy, and added to an in-memory engine by the same `order::apply`; the
 //! run is taken in chunks matched in parallel and then in order (`intake::order`), as the
-//! writer takes a group. So it gives the households and flags that posting the file would
+//! writer takes a group. Validation reads no engine, so the next batch is validated on the
+//! pool while this one is matched and taken. So it gives the households and flags that posting the file would
 //! (a test compares them). A record whose agency and external_id came earlier in the file is
 //! answered as intake would answer it: the same body is a replay (the first answer again), a
 //! different one a conflict.
@@ -159,71 +160,89 @@ pub fn run(
     // Valid first records waiting to be taken, in order; taken CHUNK at a time, as before the
     // batches existed (the chunks, so the answers, do not depend on `VALIDATE`).
     let mut pending: std::collections::VecDeque<(usize, Item)> = std::collections::VecDeque::new();
-    let mut inputs = inputs.into_iter().enumerate();
-    loop {
-        let batch: Vec<(usize, Input)> = inputs.by_ref().take(VALIDATE).collect();
-        let last = batch.is_empty();
-        // Validate and prepare the batch in parallel (as intake does before the writer).
-        let items: Vec<(usize, Result<Item, ServiceError>)> =
-            batch.into_par_iter().map(|(n, i)| (n, validate::record(i.body, &places))).collect();
-        for (n, item) in items {
-            match item {
-                Err(e) => lines[n] = Some(refused(&agencies[n], &external_ids[n], Some(&e))),
-                Ok(item) => match first.get(&(agencies[n].as_str(), external_ids[n].as_str())) {
-                    None => {
-                        first.insert((&agencies[n], &external_ids[n]), (n, item.body_hash.clone()));
-                        pending.push_back((n, item));
-                    }
-                    Some((m, hash)) if *hash == item.body_hash => replays.push((n, *m)),
-                    Some(_) => {
-                        let e = ServiceError::Conflict(format!(
-                            "external_id `{}` was already used by this agency with another body",
-                            external_ids[n]
-                        ));
-                        lines[n] = Some(refused(&agencies[n], &external_ids[n], Some(&e)));
-                    }
-                },
+    // The next batch is validated (on the pool) while this one is matched and taken: validation
+    // reads no engine, so only the time changes, not the answers. One batch waits at most.
+    let (batches, validated) = crossbeam_channel::bounded::<Vec<(usize, Result<Item, ServiceError>)>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut inputs = inputs.into_iter().enumerate();
+            loop {
+                let batch: Vec<(usize, Input)> = inputs.by_ref().take(VALIDATE).collect();
+                if batch.is_empty() {
+                    break;
+                }
+                let items = batch.into_par_iter().map(|(n, i)| (n, validate::record(i.body, &places))).collect();
+                if batches.send(items).is_err() {
+                    break;
+                }
+            }
+        });
+        // Owned here, so a panic below lets the producer's `send` fail instead of waiting.
+        let validated = validated;
+        loop {
+            let items = validated.recv().ok();
+            let last = items.is_none();
+            for (n, item) in items.into_iter().flatten() {
+                match item {
+                    Err(e) => lines[n] = Some(refused(&agencies[n], &external_ids[n], Some(&e))),
+                    Ok(item) => match first.get(&(agencies[n].as_str(), external_ids[n].as_str())) {
+                        None => {
+                            first.insert((&agencies[n], &external_ids[n]), (n, item.body_hash.clone()));
+                            pending.push_back((n, item));
+                        }
+                        Some((m, hash)) if *hash == item.body_hash => replays.push((n, *m)),
+                        Some(_) => {
+                            let e = ServiceError::Conflict(format!(
+                                "external_id `{}` was already used by this agency with another body",
+                                external_ids[n]
+                            ));
+                            lines[n] = Some(refused(&agencies[n], &external_ids[n], Some(&e)));
+                        }
+                    },
+                }
+            }
+            while pending.len() >= CHUNK || (last && !pending.is_empty()) {
+                let chunk: Vec<(usize, Item)> = pending.drain(..pending.len().min(CHUNK)).collect();
+                // The guard looks only at what the index did not hold when the chunk was matched.
+                run.restart();
+                for (n, item, pre) in order::prematch_brief(&engine, chunk) {
+                    let pre = run.fresh(&guard, &item, pre);
+                    let agency = AgencyRef { id: agencies[n].clone(), code: agencies[n].clone() };
+                    let plan = plan_without_evidence(&engine, policy, &agency.id, &item, pre);
+                    let (household_seq, new_household) = match plan.target {
+                        Some((_, seq)) => (seq, None),
+                        None => {
+                            let seq = next_household;
+                            next_household += 1;
+                            (seq, Some(household_name(seq)))
+                        }
+                    };
+                    let person_ids: Vec<u64> = (0..item.prepared.len() as u64).map(|i| next_person + i).collect();
+                    next_person += person_ids.len() as u64;
+                    let decision = Decision::from_flags(&plan.flags);
+                    let flags = plan.flags.iter().map(|f| line_flag(&engine, f, &agencies, &external_ids)).collect();
+                    run.note(&person_ids, household_seq, &item);
+                    let staged = Staged { household_seq, new_household, person_ids, record_id: n.to_string() };
+                    order::apply(&engine, staged, &agency, &item, None);
+                    lines[n] = Some(Line {
+                        agency: agencies[n].clone(),
+                        external_id: external_ids[n].clone(),
+                        household_id: Some(household_name(household_seq)),
+                        decision: Some(decision),
+                        flags,
+                        error: None,
+                    });
+                    taken += 1;
+                }
+                progress(taken);
+            }
+            if last {
+                break;
             }
         }
-        while pending.len() >= CHUNK || (last && !pending.is_empty()) {
-            let chunk: Vec<(usize, Item)> = pending.drain(..pending.len().min(CHUNK)).collect();
-            // The guard looks only at what the index did not hold when the chunk was matched.
-            run.restart();
-            for (n, item, pre) in order::prematch_brief(&engine, chunk) {
-                let pre = run.fresh(&guard, &item, pre);
-                let agency = AgencyRef { id: agencies[n].clone(), code: agencies[n].clone() };
-                let plan = plan_without_evidence(&engine, policy, &agency.id, &item, pre);
-                let (household_seq, new_household) = match plan.target {
-                    Some((_, seq)) => (seq, None),
-                    None => {
-                        let seq = next_household;
-                        next_household += 1;
-                        (seq, Some(household_name(seq)))
-                    }
-                };
-                let person_ids: Vec<u64> = (0..item.prepared.len() as u64).map(|i| next_person + i).collect();
-                next_person += person_ids.len() as u64;
-                let decision = Decision::from_flags(&plan.flags);
-                let flags = plan.flags.iter().map(|f| line_flag(&engine, f, &agencies, &external_ids)).collect();
-                run.note(&person_ids, household_seq, &item);
-                let staged = Staged { household_seq, new_household, person_ids, record_id: n.to_string() };
-                order::apply(&engine, staged, &agency, &item, None);
-                lines[n] = Some(Line {
-                    agency: agencies[n].clone(),
-                    external_id: external_ids[n].clone(),
-                    household_id: Some(household_name(household_seq)),
-                    decision: Some(decision),
-                    flags,
-                    error: None,
-                });
-                taken += 1;
-            }
-            progress(taken);
-        }
-        if last {
-            break;
-        }
-    }
+    });
+    // The engine is of no more use: let it go on another thread while the lines are made.
+    std::thread::spawn(move || drop(engine));
     for (n, m) in replays {
         lines[n] = lines[m].clone();
     }
