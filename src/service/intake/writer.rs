@@ -204,8 +204,16 @@ impl Writer {
                     let Some((j, item, pre)) = pending.pop_front() else { break };
                     let pre = run.fresh(guard, &item, pre);
                     let agency = &agencies[j];
+                    // The outage behind a failed item, as first seen: SQLite may roll the whole
+                    // transaction back on SQLITE_FULL, and the savepoint's rollback then fails
+                    // with an error that no longer says why.
+                    let mut seen = None;
                     let r = c.transaction(|sp| {
-                        store_item(sp, engine, policy, metrics, vault, next, agency, &item, pre.clone())
+                        let r = store_item(sp, engine, policy, metrics, vault, next, agency, &item, pre.clone());
+                        if let Err(e) = &r {
+                            seen = crate::store::Outage::of(e);
+                        }
+                        r
                     });
                     out.push((
                         j,
@@ -219,7 +227,10 @@ impl Writer {
                             }
                             // An outage (full, read-only, lost) is a 503; the item's savepoint
                             // is rolled back, so nothing of it is stored.
-                            Err(e) => Err(ServiceError::from(e)),
+                            Err(e) => Err(match seen.or_else(|| crate::store::Outage::of(&e)) {
+                                Some(outage) => ServiceError::Store(outage),
+                                None => ServiceError::from(e),
+                            }),
                         },
                     ));
                 }
