@@ -195,6 +195,11 @@ pub struct ServeArgs {
     /// Reader connections in the database pool.
     #[arg(long, env = "BAWABA_POOL_SIZE", default_value_t = 8)]
     pub pool_size: u32,
+    /// SQLite only: the most the database file may grow to, in MiB (SQLite's `max_page_count`),
+    /// so a gateway never fills the disk it shares: past it, writes are answered 503
+    /// `unavailable` ("the database is full") and nothing of them is stored. Default: no cap.
+    #[arg(long, env = "BAWABA_SQLITE_MAX_MB")]
+    pub sqlite_max_mb: Option<u64>,
     /// Seconds a rotated key keeps working beside its replacement (`POST /v1/keys/{id}/rotate`).
     #[arg(long, env = "BAWABA_KEY_ROTATION_GRACE", default_value_t = 24 * 60 * 60)]
     pub key_rotation_grace: u64,

@@ -13,7 +13,7 @@ pub use bawaba_wire::errors::{ErrorBody, ErrorDetail};
 use futures_util::StreamExt;
 
 use crate::service::Services;
-use crate::service::error::ServiceError;
+use crate::service::error::{Outage, ServiceError};
 
 /// The HTTP status of each error code: the only place statuses are chosen.
 pub fn status(e: &ServiceError) -> StatusCode {
@@ -26,7 +26,7 @@ pub fn status(e: &ServiceError) -> StatusCode {
         ServiceError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ServiceError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-        ServiceError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ServiceError::Unavailable | ServiceError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -35,7 +35,9 @@ pub fn status(e: &ServiceError) -> StatusCode {
 /// a moment, or over a rate limit.
 pub fn retry_after(e: &ServiceError) -> Option<u64> {
     match e {
-        ServiceError::Unavailable => Some(1),
+        ServiceError::Unavailable | ServiceError::Store(Outage::Unreachable) => Some(1),
+        // Space is not freed, nor a database made writable, in a second.
+        ServiceError::Store(Outage::Full | Outage::ReadOnly) => Some(30),
         ServiceError::RateLimited(seconds) => Some(*seconds),
         _ => None,
     }

@@ -54,6 +54,7 @@ fn main() -> anyhow::Result<()> {
                 data_key: data_key(),
                 overlap_policy: args.overlap_policy.clone(),
                 pool_size: args.pool_size,
+                sqlite_max_mb: args.sqlite_max_mb,
                 match_config: model::load_config(args.match_config.as_deref())?,
                 rate_limits: args.rate_limits(),
                 key_rotation_grace: std::time::Duration::from_secs(args.key_rotation_grace),

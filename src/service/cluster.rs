@@ -11,13 +11,19 @@
 //!   in commit order by the one writer), and their records' aid, into its index;
 //! - every [`CHECK_EVERY`], compares a few counts ([`roles::fingerprint`]) with what the
 //!   appends it took explain, and rebuilds its index from the database when anything else
-//!   changed (a merge, a split, a dismissal, a withdrawal, a correction, an erasure);
+//!   changed (a merge, a split, a dismissal, a withdrawal, a correction, an erasure); and reads
+//!   the gazetteer again when the admin added places or spellings ([`roles::places_added`]).
+//!   (Keys need nothing here: every gateway checks a cached key against the database after a
+//!   second, so a revocation reaches all within one.)
 //! - tries the writer lock; once it has it, it fences off the last writer's data connection
 //!   (`roles::fence`), rebuilds its index from the database, and becomes the writer, its ids
 //!   continuing from the highest the database holds.
 //!
-//! A writer whose lock connection stops answering stops the process at once (exit code 75): it
-//! can no longer tell that it alone writes, and a supervisor restarts it as a follower.
+//! A writer whose lock's connection, or its own, stops answering (PostgreSQL restarted, the
+//! network failed) can no longer tell that it alone writes: it steps down ([`Cluster::step_down`])
+//! and follows until it can take the lock again, like any follower (fence, rebuild, write).
+//! Meanwhile writes are answered 503 with `Retry-After`; nothing acknowledged is lost, since an
+//! answer is sent only after its commit.
 //! SQLite stays single-process: `bawaba serve` refuses a second process on a file
 //! (`roles::ServeLock`), and the one process is the writer.
 
@@ -28,6 +34,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use super::index::{Engine, NextIds, member_of_row, person_input};
+use super::places::Places;
 use super::vault::Vault;
 use crate::store::roles::{self, WriterLock};
 use crate::store::{DbConn, DbTarget, StoreError, queries};
@@ -110,19 +117,32 @@ impl Cluster {
                     return;
                 }
                 let Some(lock) = held.upgrade() else { return };
-                let alive = lock.lock().as_mut().is_none_or(WriterLock::alive);
+                let Some(alive) = lock.lock().as_mut().map(WriterLock::alive) else { return };
                 if !alive {
                     tracing::error!(
                         "the writer lock's database connection stopped answering: this gateway can no longer tell \
-                         that it alone writes, so it stops now (restart it: it comes back as a follower)"
+                         that it alone writes, so it stops writing and follows until it can take the role again"
                     );
-                    std::process::exit(75);
+                    if let Some(me) = me.upgrade() {
+                        me.step_down();
+                    }
+                    return;
                 }
             }
         });
         if let Err(e) = spawned {
             tracing::error!(error = %e, "cannot watch the writer lock");
         }
+    }
+}
+
+impl Cluster {
+    /// Gives the writer role up (its lock's connection, or the writer's, broke): writes are
+    /// refused from now on, and the intake thread follows until it takes the role again.
+    pub fn step_down(&self) {
+        self.writer.store(false, Ordering::Release);
+        *self.writer_address.lock() = None;
+        self.lock.lock().take();
     }
 }
 
@@ -147,11 +167,22 @@ pub struct Follower {
     appended: i64,
     last_check: Instant,
     last_asked: Instant,
+    /// The index was the writer's until it stepped down: rebuilt, with the marks, first.
+    stale: bool,
+    /// The gazetteer, read again when the writer adds places or spellings, and how many it had.
+    places: Arc<Places>,
+    places_seen: Option<i64>,
 }
 
 impl Follower {
     /// A follower whose index holds at least every row up to `marks` (read before it was built).
-    pub fn new(target: DbTarget, cluster: &Arc<Cluster>, vault: Arc<Vault>, marks: (i64, i64)) -> Follower {
+    pub fn new(
+        target: DbTarget,
+        cluster: &Arc<Cluster>,
+        vault: Arc<Vault>,
+        places: Arc<Places>,
+        marks: (i64, i64),
+    ) -> Follower {
         let long_ago = Instant::now().checked_sub(CHECK_EVERY).unwrap_or_else(Instant::now);
         Follower {
             target,
@@ -163,7 +194,20 @@ impl Follower {
             appended: 0,
             last_check: long_ago,
             last_asked: long_ago,
+            stale: false,
+            places,
+            places_seen: None,
         }
+    }
+
+    /// Follows again after this gateway stepped down from the writer role: its index and
+    /// marks are rebuilt from the database on the first turn that reaches it.
+    pub fn rejoin(&mut self) {
+        self.stale = true;
+        self.candidate = None;
+        self.fingerprint.clear();
+        self.appended = 0;
+        self.places_seen = None;
     }
 
     /// One turn of the follower (see the module docs): the ids to continue from once it has
@@ -195,12 +239,20 @@ impl Follower {
             let started = Instant::now();
             roles::fence(c)?;
             let next = reload(c, engine, &self.vault)?;
+            self.places.refresh(c)?;
             cluster.hold(lock);
             tracing::info!(
                 ms = started.elapsed().as_millis() as u64,
                 "took the writer role: index rebuilt from the database, taking writes"
             );
             return Ok(Some(next));
+        }
+        if self.stale {
+            let marks = queries::max_ids(c)?;
+            reload(c, engine, &self.vault)?;
+            self.places.refresh(c)?;
+            self.marks = marks;
+            self.stale = false;
         }
         if self.last_asked.elapsed() >= ASK_EVERY {
             self.last_asked = Instant::now();
@@ -209,6 +261,12 @@ impl Follower {
         self.follow(c, engine)?;
         if self.last_check.elapsed() >= CHECK_EVERY {
             self.last_check = Instant::now();
+            let added = roles::places_added(c)?;
+            if self.places_seen.is_some_and(|seen| seen != added) {
+                self.places.refresh(c)?;
+                tracing::info!("places or spellings were added: gazetteer read again");
+            }
+            self.places_seen = Some(added);
             let now = roles::fingerprint(c, self.marks.1)?;
             let mut expected = self.fingerprint.clone();
             if let Some(p) = expected.last_mut() {

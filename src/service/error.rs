@@ -9,6 +9,7 @@
 
 pub use bawaba_wire::errors::FieldProblem;
 
+pub use crate::store::Outage;
 use crate::store::StoreError;
 
 /// Every error a client can be answered with.
@@ -43,6 +44,10 @@ pub enum ServiceError {
     /// The gateway cannot serve now (database down, shutting down).
     #[error("the service is unavailable, try again")]
     Unavailable,
+    /// The database cannot take work for now (unreachable, full or read-only): nothing of the
+    /// request was stored; the code is `unavailable`, the message says which.
+    #[error("{}", .0.message())]
+    Store(Outage),
     /// A fault of the gateway's own.
     #[error("internal error")]
     Internal(String),
@@ -60,7 +65,7 @@ impl ServiceError {
             ServiceError::MethodNotAllowed => "method_not_allowed",
             ServiceError::PayloadTooLarge(_) => "payload_too_large",
             ServiceError::RateLimited(_) => "rate_limited",
-            ServiceError::Unavailable => "unavailable",
+            ServiceError::Unavailable | ServiceError::Store(_) => "unavailable",
             ServiceError::Internal(_) => "internal",
         }
     }
@@ -82,7 +87,8 @@ impl ServiceError {
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Connection(_) => ServiceError::Unavailable,
+            StoreError::Connection(_) => ServiceError::Store(Outage::Unreachable),
+            StoreError::Query(q) => ServiceError::from(q),
             other => ServiceError::Internal(other.to_string()),
         }
     }
@@ -90,7 +96,10 @@ impl From<StoreError> for ServiceError {
 
 impl From<diesel::result::Error> for ServiceError {
     fn from(e: diesel::result::Error) -> Self {
-        ServiceError::Internal(e.to_string())
+        match Outage::of(&e) {
+            Some(outage) => ServiceError::Store(outage),
+            None => ServiceError::Internal(e.to_string()),
+        }
     }
 }
 

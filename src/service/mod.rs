@@ -105,6 +105,8 @@ pub struct Settings {
     pub data_key: Option<String>,
     pub overlap_policy: OverlapPolicy,
     pub pool_size: u32,
+    /// SQLite: the most the file may grow to, in MiB (`--sqlite-max-mb`); none by default.
+    pub sqlite_max_mb: Option<u64>,
     pub match_config: MatchConfig,
     pub rate_limits: RateLimits,
     /// How long a rotated key keeps working beside its replacement (default 24 h).
@@ -137,7 +139,10 @@ impl Services {
             auth::check_master_key(master).map_err(StartError::Setting)?;
         }
         let coverage = planning::CoverageSettings::from_env().map_err(StartError::Setting)?;
-        let target = DbTarget::parse(&settings.database_url)?;
+        let mut target = DbTarget::parse(&settings.database_url)?;
+        if target.backend == Backend::Sqlite {
+            target.max_bytes = settings.sqlite_max_mb.map(|mb| mb.saturating_mul(1 << 20));
+        }
         if target.backend == crate::store::Backend::Postgres {
             // A missing or malformed key is refused before anything is changed.
             DataKey::resolve(&target, settings.data_key.as_deref()).map_err(StartError::Setting)?;
@@ -204,12 +209,22 @@ impl Services {
         let metrics = Arc::new(Metrics::new().map_err(|e| StoreError::Connection(format!("metrics: {e}")))?);
         let turn = WriteTurn::new(target.backend == Backend::Sqlite);
         let audit = AuditLog::start(&target, turn.clone())?;
-        let intake = if writer {
-            Intake::start(conn, engine.clone(), policy.clone(), metrics.clone(), next, turn, vault.clone())
-        } else {
-            let follower = cluster::Follower::new(target.clone(), &cluster, vault.clone(), marks);
-            Intake::start_follower(conn, engine.clone(), policy.clone(), metrics.clone(), turn, vault.clone(), follower)
-        };
+        // On PostgreSQL the intake thread follows whenever this gateway does not hold the role.
+        let follower = (target.backend == Backend::Postgres)
+            .then(|| cluster::Follower::new(target.clone(), &cluster, vault.clone(), places.clone(), marks));
+        let start = if writer { intake::Start::Writer(next) } else { intake::Start::Follower };
+        let intake = Intake::start(
+            conn,
+            engine.clone(),
+            policy.clone(),
+            metrics.clone(),
+            turn,
+            vault.clone(),
+            start,
+            target.clone(),
+            &cluster,
+            follower,
+        );
         let keys = Keys::new(settings.master_key.as_deref(), metrics.key_lookups.clone());
         let alive = access::alive();
         access::flush_keys_used_every(keys.clone(), audit.clone(), Arc::downgrade(&alive));
@@ -245,9 +260,14 @@ impl Services {
         self.backend
     }
 
-    /// Whether the database answers (blocking).
+    /// Whether the database answers (blocking; a probe waits at most 2 s for a connection, not
+    /// the pool's 10, so a database down answers `/readyz` promptly).
     pub fn health(&self) -> Result<(), ServiceError> {
-        crate::store::ping(&mut *self.conn()?).map_err(|_| ServiceError::Unavailable)
+        let mut conn = self
+            .pool
+            .get_timeout(std::time::Duration::from_secs(2))
+            .map_err(|_| ServiceError::Store(error::Outage::Unreachable))?;
+        crate::store::ping(&mut conn).map_err(|_| ServiceError::Store(error::Outage::Unreachable))
     }
 
     /// The principal behind a presented API key (blocking).

@@ -82,6 +82,14 @@ impl Places {
         Ok(Places { gazetteer: RwLock::new(g) })
     }
 
+    /// Reads the stored places and spellings again (a follower, when the writer added some:
+    /// see `service::cluster`).
+    pub fn refresh(&self, conn: &mut DbConn) -> Result<(), StoreError> {
+        let fresh = Places::load(conn)?.gazetteer.into_inner();
+        *self.gazetteer.write() = fresh;
+        Ok(())
+    }
+
     /// The gazetteer, to read. Never hold it across a wait on the intake writer (an audit
     /// event, a submission's answer): an admin's change waits for readers on that thread.
     pub fn read(&self) -> RwLockReadGuard<'_, Gazetteer> {

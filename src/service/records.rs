@@ -80,6 +80,11 @@ pub fn submit_batch(
         return Err(ServiceError::field("records", format!("must hold at most {BATCH_MAX} records")));
     }
     let agency = agency_of(who)?;
+    // A follower stores nothing: the whole batch is refused at once (503), so the HTTP edge
+    // sends it on to the writer whole (`http::writer_hint`), rather than an `unavailable` per item.
+    if !s.cluster.is_writer() {
+        return Err(ServiceError::Unavailable);
+    }
     let mut slots = Vec::with_capacity(records.len());
     let pending = {
         let places = s.places.read();

@@ -140,6 +140,71 @@ pub fn lock_for_write(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
     Ok(())
 }
 
+/// Why the database cannot take work for now, when a query failed for a reason of the
+/// database's and not of the request's: it cannot be reached (restarting, connection lost), it
+/// is full (disk or SQLite's `max_page_count`), or it is read-only (a read-only file, a standby).
+/// Whatever failed this way was rolled back: nothing of it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// The connection was lost or refused (a PostgreSQL restart, a network fault).
+    Unreachable,
+    /// No room left: the disk, or the cap set on the database's size.
+    Full,
+    /// The database refuses writes (a read-only file or mount, a PostgreSQL standby).
+    ReadOnly,
+}
+
+impl Outage {
+    /// What a client is told.
+    pub fn message(self) -> &'static str {
+        match self {
+            Outage::Unreachable => "the database cannot be reached; nothing of this request was stored, try again",
+            Outage::Full => "the database is full; nothing of this request was stored, try again once space is freed",
+            Outage::ReadOnly => {
+                "the database is read-only; nothing of this request was stored, try again once it takes writes"
+            }
+        }
+    }
+
+    /// Reads a failed query: `Some` when the database, not the request, is at fault. SQLite
+    /// says it in its messages (`SQLITE_FULL`, `SQLITE_READONLY`, `SQLITE_IOERR`); PostgreSQL in
+    /// the error kind (connection exceptions, a read-only transaction) or its message (an
+    /// administrator's shutdown, a full disk).
+    pub fn of(e: &diesel::result::Error) -> Option<Outage> {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match e {
+            E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, _) => Some(Outage::Unreachable),
+            E::DatabaseError(K::ReadOnlyTransaction, _) => Some(Outage::ReadOnly),
+            E::DatabaseError(_, info) => Outage::of_message(info.message()),
+            E::RollbackErrorOnCommit { commit_error, .. } => Outage::of(commit_error),
+            E::BrokenTransactionManager => Some(Outage::Unreachable),
+            _ => None,
+        }
+    }
+
+    fn of_message(m: &str) -> Option<Outage> {
+        let m = m.to_ascii_lowercase();
+        let any = |words: &[&str]| words.iter().any(|w| m.contains(w));
+        if any(&["database or disk is full", "no space left on device", "disk full"]) {
+            Some(Outage::Full)
+        } else if any(&["readonly database", "read-only transaction", "read-only file system"]) {
+            Some(Outage::ReadOnly)
+        } else if any(&[
+            "terminating connection",
+            "server closed the connection",
+            "no connection to the server",
+            "the database system is",
+            "connection refused",
+            "could not connect",
+            "disk i/o error",
+        ]) {
+            Some(Outage::Unreachable)
+        } else {
+            None
+        }
+    }
+}
+
 /// Whether a connection answers.
 pub fn ping(conn: &mut DbConn) -> Result<(), StoreError> {
     diesel::sql_query("SELECT 1").execute(conn)?;
@@ -159,6 +224,9 @@ pub struct DbTarget {
     pub backend: Backend,
     /// What the backend's driver is given: a path for SQLite, the URL for PostgreSQL.
     pub url: String,
+    /// SQLite: the most the file may grow to, in bytes (`PRAGMA max_page_count` on every
+    /// connection); past it a write fails with `SQLITE_FULL` ([`Outage::Full`]).
+    pub max_bytes: Option<u64>,
 }
 
 impl DbTarget {
@@ -175,10 +243,10 @@ impl DbTarget {
 
     fn parse_any(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(DbTarget { backend: Backend::Postgres, url: url.to_owned() });
+            return Ok(DbTarget { backend: Backend::Postgres, url: url.to_owned(), max_bytes: None });
         }
         if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-            return Ok(DbTarget { backend: Backend::Sqlite, url: path.to_owned() });
+            return Ok(DbTarget { backend: Backend::Sqlite, url: path.to_owned(), max_bytes: None });
         }
         if let Some((scheme, _)) = url.split_once("://")
             && !scheme.is_empty()
@@ -186,7 +254,7 @@ impl DbTarget {
         {
             return Err(StoreError::UnknownScheme(scheme.to_owned()));
         }
-        Ok(DbTarget { backend: Backend::Sqlite, url: url.to_owned() })
+        Ok(DbTarget { backend: Backend::Sqlite, url: url.to_owned(), max_bytes: None })
     }
 
     /// Opens one connection, set up as every connection of the pool is.
@@ -201,6 +269,16 @@ impl DbTarget {
                     "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
                      PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
                 )?;
+                if let Some(bytes) = self.max_bytes {
+                    #[derive(QueryableByName)]
+                    struct PageSize {
+                        #[diesel(sql_type = diesel::sql_types::BigInt)]
+                        page_size: i64,
+                    }
+                    let page = diesel::sql_query("PRAGMA page_size").get_result::<PageSize>(&mut c)?.page_size;
+                    let pages = (bytes / page.max(512) as u64).max(1);
+                    c.batch_execute(&format!("PRAGMA max_page_count = {pages};"))?;
+                }
                 Ok(DbConn::Sqlite(c))
             }
             #[cfg(feature = "postgres")]

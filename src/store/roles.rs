@@ -214,6 +214,19 @@ pub fn fingerprint(conn: &mut DbConn, upto: i64) -> QueryResult<Vec<i64>> {
     Ok(vec![c.merged, c.dismissed, c.withdrawn, c.versions, c.erased, c.persons])
 }
 
+/// How many places and spellings the admin added (both tables only grow): when it moves, a
+/// follower reads the gazetteer again.
+pub fn places_added(conn: &mut DbConn) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    Ok(diesel::sql_query("SELECT (SELECT COUNT(*) FROM places) + (SELECT COUNT(*) FROM place_aliases) AS n")
+        .get_result::<N>(conn)?
+        .n)
+}
+
 /// The highest person id stored.
 pub fn max_person(conn: &mut DbConn) -> QueryResult<i64> {
     let p: Option<i64> = persons::table.select(diesel::dsl::max(persons::id)).first(conn)?;

@@ -370,7 +370,7 @@ impl ResponseError for UiError {
                         "طلبات كثيرة من هنا. انتظر قليلاً ثم حاول مرة أخرى.",
                         "Too many requests from here. Wait a little and try again.",
                     ),
-                    ServiceError::Unavailable => {
+                    ServiceError::Unavailable | ServiceError::Store(_) => {
                         l.t("الخدمة غير متاحة الآن، حاول مرة أخرى.", "The service is unavailable, try again.")
                     }
                     ServiceError::Conflict(_) => l.t(

@@ -11,14 +11,19 @@ use serde_json::{Value, json};
 use crate::support::{Backend, MASTER, TestDb, data_key_env, record};
 
 /// A `bawaba serve` process of its own; killed when dropped.
-struct Gateway {
-    child: Child,
-    base: String,
+pub(crate) struct Gateway {
+    pub(crate) child: Child,
+    pub(crate) base: String,
 }
 
 impl Gateway {
     /// Starts `bawaba serve` on `db` and waits until `/readyz` answers 200.
-    fn start(db: &str) -> Gateway {
+    pub(crate) fn start(db: &str) -> Gateway {
+        Gateway::start_with(db, &[])
+    }
+
+    /// As [`Gateway::start`], with more environment (`BAWABA_SQLITE_MAX_MB`, …).
+    pub(crate) fn start_with(db: &str, env: &[(&str, &str)]) -> Gateway {
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
         let base = format!("http://127.0.0.1:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_bawaba"))
@@ -29,6 +34,7 @@ impl Gateway {
             .env("BAWABA_LOG", "warn")
             .env("BAWABA_WORKERS", "2")
             .envs(data_key_env(db))
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -46,16 +52,16 @@ impl Gateway {
         panic!("bawaba on {} did not become ready", g.base);
     }
 
-    fn ready(&self) -> Value {
+    pub(crate) fn ready(&self) -> Value {
         get_json(&format!("{}/readyz", self.base), None).1
     }
 
-    fn role(&self) -> String {
+    pub(crate) fn role(&self) -> String {
         self.ready()["role"].as_str().unwrap_or("").to_owned()
     }
 
     /// `kill -9`.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -69,14 +75,14 @@ impl Drop for Gateway {
 
 /// Status, headers we look at (`Retry-After`, `X-Bawaba-Writer`) and body; status 0 when the
 /// gateway cannot be reached.
-struct Answer {
-    status: u16,
-    retry_after: Option<String>,
-    writer: Option<String>,
-    body: Value,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) retry_after: Option<String>,
+    pub(crate) writer: Option<String>,
+    pub(crate) body: Value,
 }
 
-fn send(method: &str, url: &str, key: Option<&str>, body: Option<&Value>) -> Answer {
+pub(crate) fn send(method: &str, url: &str, key: Option<&str>, body: Option<&Value>) -> Answer {
     let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(20)).build();
     let mut r = agent.request(method, url);
     if let Some(k) = key {
@@ -97,12 +103,12 @@ fn send(method: &str, url: &str, key: Option<&str>, body: Option<&Value>) -> Ans
     Answer { status, retry_after, writer, body }
 }
 
-fn get_json(url: &str, key: Option<&str>) -> (u16, Value) {
+pub(crate) fn get_json(url: &str, key: Option<&str>) -> (u16, Value) {
     let a = send("GET", url, key, None);
     (a.status, a.body)
 }
 
-fn agency(base: &str, code: &str, role: &str) -> String {
+pub(crate) fn agency(base: &str, code: &str, role: &str) -> String {
     let a = send(
         "POST",
         &format!("{base}/v1/agencies"),
@@ -114,7 +120,7 @@ fn agency(base: &str, code: &str, role: &str) -> String {
 }
 
 /// `(external_id, how many times it is stored)` of every external_id stored more than once.
-fn doubled(db: &TestDb) -> Vec<(String, i64)> {
+pub(crate) fn doubled(db: &TestDb) -> Vec<(String, i64)> {
     use diesel::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Row {
@@ -134,7 +140,7 @@ fn doubled(db: &TestDb) -> Vec<(String, i64)> {
     .collect()
 }
 
-fn postgres_db() -> Option<TestDb> {
+pub(crate) fn postgres_db() -> Option<TestDb> {
     std::env::var("BAWABA_TEST_POSTGRES_URL").ok().map(|_| TestDb::new(Backend::Postgres))
 }
 
@@ -201,7 +207,70 @@ fn a_follower_reads_what_the_writer_wrote_and_sends_writes_to_it() {
         assert_eq!(again.body["record_id"], through.body["record_id"]);
     }
     assert!(doubled(&db).is_empty());
-    eprintln!("the follower saw the write after {} ms", seen_after.as_millis());
+
+    // A batch sent to the follower is sent on to the writer whole: every item lands, once.
+    let batch = json!({"records": [record("u-b1"), record("u-b2"), record("u-b3")]});
+    let through = send("POST", &format!("{}/v1/records/batch", follower.base), Some(&unrwa), Some(&batch));
+    assert_eq!(through.status, 200, "{}", through.body);
+    assert_eq!(through.writer.as_deref(), Some(writer.base.as_str()));
+    let results = through.body["results"].as_array().expect("results").clone();
+    assert_eq!(results.len(), 3, "{}", through.body);
+    for r in &results {
+        assert!(r["error"].is_null(), "{r}");
+        assert_eq!(r["household_id"], household.as_str(), "{r}");
+    }
+    assert_eq!(db.count("records"), 5);
+    let again = send("POST", &format!("{}/v1/records/batch", follower.base), Some(&unrwa), Some(&batch));
+    assert_eq!(again.status, 200, "{}", again.body);
+    for (r, first) in again.body["results"].as_array().expect("results").iter().zip(&results) {
+        assert_eq!(r["replayed"], true, "{r}");
+        assert_eq!(r["record_id"], first["record_id"], "{r}");
+    }
+    assert_eq!(db.count("records"), 5);
+    assert!(doubled(&db).is_empty());
+
+    // The admin adds a locality through the writer: the follower's gazetteer has it within a
+    // few seconds (it looks every 2 s).
+    let place = json!({"kind": "locality", "name_en": "Umm al-Khair", "name_ar": "أم الخير", "parent": "PS-HBN",
+                       "locality_kind": "village"});
+    let added = send("POST", &format!("{}/v1/places", writer.base), Some(MASTER), Some(&place));
+    assert_eq!(added.status, 201, "{}", added.body);
+    let code = added.body["place"]["code"].as_str().expect("code").to_owned();
+    let at = Instant::now();
+    loop {
+        let (status, found) = get_json(&format!("{}/v1/places?q=Umm%20al-Khair", follower.base), Some(&unrwa));
+        assert_eq!(status, 200, "{found}");
+        if found.to_string().contains(&code) {
+            break;
+        }
+        assert!(at.elapsed() < Duration::from_secs(5), "the follower did not learn the new place: {found}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let place_seen = at.elapsed();
+    // A key revoked through the writer is refused by the follower within a second.
+    let issued = send(
+        "POST",
+        &format!("{}/v1/keys", writer.base),
+        Some(MASTER),
+        Some(&json!({"agency": "OCHA", "role": "caseworker"})),
+    );
+    assert_eq!(issued.status, 201, "{}", issued.body);
+    let (id, fresh) = (issued.body["key"]["id"].as_str().expect("id"), issued.body["api_key"].as_str().expect("key"));
+    let view = format!("{}/v1/households/{household}", follower.base);
+    assert_eq!(get_json(&view, Some(fresh)).0, 200);
+    let revoked = send("DELETE", &format!("{}/v1/keys/{id}", writer.base), Some(MASTER), None);
+    assert!(matches!(revoked.status, 200 | 204), "{}", revoked.body);
+    let at = Instant::now();
+    while get_json(&view, Some(fresh)).0 != 401 {
+        assert!(at.elapsed() < Duration::from_millis(1500), "the follower still takes a revoked key");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!(
+        "the follower saw the write after {} ms, the new place after {} ms, the revocation after {} ms",
+        seen_after.as_millis(),
+        place_seen.as_millis(),
+        at.elapsed().as_millis()
+    );
 }
 
 /// Three gateways on one PostgreSQL; a client posts records one by one to whichever is the
@@ -548,7 +617,7 @@ fn fault_run(backend: Backend) {
 /// `["ok"]` when the database is consistent: `PRAGMA integrity_check` on SQLite; on both, no
 /// person, record or flag points at a row that is not there, and no household seq or person id
 /// is held twice.
-fn consistency(db: &TestDb) -> Vec<String> {
+pub(crate) fn consistency(db: &TestDb) -> Vec<String> {
     use diesel::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Line {

@@ -140,6 +140,7 @@ impl TestApp {
             data_key: db.is_postgres().then(|| DATA_KEY.into()),
             overlap_policy: Default::default(),
             pool_size: 4,
+            sqlite_max_mb: None,
             match_config: Default::default(),
             rate_limits: Default::default(),
             key_rotation_grace: std::time::Duration::from_secs(24 * 60 * 60),

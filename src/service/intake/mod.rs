@@ -23,14 +23,16 @@ use sha2::{Digest, Sha256};
 
 use super::audit::WriteTurn;
 use super::auth::Principal;
+use super::cluster::Cluster;
 use super::domain::*;
 use super::error::ServiceError;
 use super::index::{Engine, NextIds};
 use super::policy::OverlapPolicy;
 use super::vault::Vault;
 use crate::metrics::Metrics;
-use crate::store::DbConn;
-use writer::Writer;
+use crate::store::{DbConn, DbTarget};
+use std::sync::Weak;
+use writer::{Ended, Writer};
 
 mod correct;
 pub mod order;
@@ -131,75 +133,114 @@ impl Pending {
     }
 }
 
-/// The handle to the writer thread.
 /// What a writer is made of besides its connection and first ids (a follower has those only
 /// once it takes the writer role).
+#[derive(Clone)]
 struct WriterParts {
     engine: Arc<Engine>,
     policy: Arc<OverlapPolicy>,
     metrics: Arc<Metrics>,
     turn: WriteTurn,
     vault: Arc<Vault>,
+    /// Where to open the connection again (SQLite) and this gateway's role (see `run`).
+    target: DbTarget,
+    cluster: Weak<Cluster>,
 }
 
 impl WriterParts {
-    fn writer(self, conn: DbConn, next: NextIds) -> Writer {
-        let WriterParts { engine, policy, metrics, turn, vault } = self;
+    fn writer(&self, conn: DbConn, next: NextIds) -> Writer {
+        let WriterParts { engine, policy, metrics, turn, vault, target, cluster } = self.clone();
         let guard = order::guard(&engine.matcher);
-        Writer { conn, engine, policy, metrics, next, guard, turn, backlog: Default::default(), vault }
+        Writer {
+            conn,
+            engine,
+            policy,
+            metrics,
+            next,
+            guard,
+            turn,
+            backlog: Default::default(),
+            vault,
+            target,
+            cluster,
+            suspect: false,
+        }
     }
 }
 
+/// How the intake thread begins.
+pub enum Start {
+    /// As the writer, its ids continuing from these (SQLite, or PostgreSQL with the lock taken).
+    Writer(NextIds),
+    /// As a follower, until it takes the writer role.
+    Follower,
+}
+
+/// The handle to the writer thread.
 #[derive(Clone)]
 pub struct Intake {
     tx: Sender<Job>,
 }
 
 impl Intake {
-    /// Starts the writer on its own connection; each of its transactions is a `turn` (shared
-    /// with the audit log's writer on SQLite).
+    /// Starts the intake thread on `conn`; each of the writer's transactions is a `turn`
+    /// (shared with the audit log's writer on SQLite).
+    ///
+    /// With a `follower` (PostgreSQL), the thread is the writer only while this gateway holds
+    /// the writer role (see `service::cluster`): until then, and again whenever the role is lost
+    /// (the lock's connection or the writer's own broke: PostgreSQL restarted, the network
+    /// failed), what is sent here is refused (its caller answered 503) and the follower keeps
+    /// the index in step, one tick at a time, until it takes the role again. Without one
+    /// (SQLite: one process, always the writer), a broken connection is opened again.
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         conn: DbConn,
         engine: Arc<Engine>,
         policy: Arc<OverlapPolicy>,
         metrics: Arc<Metrics>,
-        next: NextIds,
         turn: WriteTurn,
         vault: Arc<Vault>,
+        start: Start,
+        target: DbTarget,
+        cluster: &Arc<Cluster>,
+        mut follower: Option<super::cluster::Follower>,
     ) -> Intake {
-        let parts = WriterParts { engine, policy, metrics, turn, vault };
-        Intake::spawn(move |rx| parts.writer(conn, next).run(rx))
-    }
-
-    /// Starts the intake of a follower (see `service::cluster`): until `follower` has taken the
-    /// writer role, what is sent here is refused (its caller answered 503) and the follower
-    /// keeps its index in step, one tick at a time; then the writer runs on this thread, on the
-    /// follower's connection, as [`Intake::start`]'s does.
-    pub fn start_follower(
-        conn: DbConn,
-        engine: Arc<Engine>,
-        policy: Arc<OverlapPolicy>,
-        metrics: Arc<Metrics>,
-        turn: WriteTurn,
-        vault: Arc<Vault>,
-        mut follower: super::cluster::Follower,
-    ) -> Intake {
-        let parts = WriterParts { engine, policy, metrics, turn, vault };
+        let parts = WriterParts { engine, policy, metrics, turn, vault, target, cluster: Arc::downgrade(cluster) };
         Intake::spawn(move |rx| {
             let mut conn = Some(conn);
-            let next = loop {
-                match rx.recv_timeout(super::cluster::TICK) {
-                    // Dropped unanswered: its caller is answered 503 (`Pending::wait`).
-                    Ok(job) => drop(job),
-                    Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
-                    Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
-                }
-                if let Some(next) = follower.tick(&mut conn, &parts.engine) {
-                    break next;
-                }
+            let mut next = match start {
+                Start::Writer(n) => Some(n),
+                Start::Follower => None,
             };
-            let Some(conn) = conn else { return };
-            parts.writer(conn, next).run(rx);
+            loop {
+                let ids = match next.take() {
+                    Some(n) => n,
+                    None => {
+                        let Some(f) = follower.as_mut() else { return };
+                        loop {
+                            match rx.recv_timeout(super::cluster::TICK) {
+                                // Dropped unanswered: its caller is answered 503 (`Pending::wait`).
+                                Ok(job) => drop(job),
+                                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+                            }
+                            if let Some(n) = f.tick(&mut conn, &parts.engine) {
+                                break n;
+                            }
+                        }
+                    }
+                };
+                let Some(c) = conn.take() else { return };
+                match parts.writer(c, ids).run(&rx) {
+                    Ended::Closed => return,
+                    Ended::SteppedDown(c) => {
+                        conn = c;
+                        if let Some(f) = follower.as_mut() {
+                            f.rejoin();
+                        }
+                    }
+                }
+            }
         })
     }
 

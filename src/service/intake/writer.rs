@@ -17,6 +17,7 @@ use super::stored;
 use super::{AgencyRef, GROUP_MAX, Item, ItemResult, Job, Outcome, Submission, TX_BUDGET, TX_ITEMS};
 use crate::metrics::Metrics;
 use crate::service::audit::WriteTurn;
+use crate::service::cluster::Cluster;
 use crate::service::domain::*;
 use crate::service::error::ServiceError;
 use crate::service::ids::{new_id, now};
@@ -24,7 +25,8 @@ use crate::service::index::{Engine, NextIds};
 use crate::service::policy::OverlapPolicy;
 use crate::service::vault::{Column, Vault};
 use crate::store::models::{EvidenceRow, FlagRow, HouseholdRow, PersonRow, RecordGroupRow, RecordRow};
-use crate::store::{DbConn, queries};
+use crate::store::{DbConn, DbTarget, queries};
+use std::sync::Weak;
 
 /// The writer: its own connection, the engine it keeps in step, and the ids it hands out.
 pub(super) struct Writer {
@@ -42,32 +44,55 @@ pub(super) struct Writer {
     pub(super) backlog: VecDeque<Job>,
     /// Seals national IDs, phones and evidence before they are written.
     pub(super) vault: Arc<Vault>,
+    /// Where the connection is opened again (SQLite).
+    pub(super) target: DbTarget,
+    /// This gateway's role: the writer writes only while it holds it.
+    pub(super) cluster: Weak<Cluster>,
+    /// A transaction failed: the connection is looked at before the next job.
+    pub(super) suspect: bool,
 }
 
+/// Why the writer stopped.
+pub(super) enum Ended {
+    /// The gateway is stopping (its queue is gone).
+    Closed,
+    /// The writer role was lost (PostgreSQL), or given up because the connection broke: the
+    /// intake thread follows again, on this connection if it still answers.
+    SteppedDown(Option<DbConn>),
+}
+
+/// How often an idle writer looks at its role.
+const IDLE: std::time::Duration = std::time::Duration::from_millis(200);
+
 impl Writer {
-    pub(super) fn run(mut self, rx: Receiver<Job>) {
+    pub(super) fn run(mut self, rx: &Receiver<Job>) -> Ended {
         loop {
+            if let Some(keep) = self.still_writer() {
+                // Jobs kept back are dropped unanswered: their callers are answered 503.
+                self.backlog.clear();
+                return Ended::SteppedDown(keep.then_some(self.conn));
+            }
             let first = match self.backlog.pop_front() {
                 Some(job) => job,
-                None => match rx.recv() {
+                None => match rx.recv_timeout(IDLE) {
                     Ok(job) => job,
-                    Err(_) => return,
+                    Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+                    Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return Ended::Closed,
                 },
             };
+            // What a job did is not seen here: the connection is looked at after each.
             let first = match first {
-                Job::Exclusive(f) => {
-                    f(&mut self.conn, &self.engine, &self.policy);
-                    continue;
-                }
-                Job::Correct(job) => {
-                    self.correct(*job);
-                    continue;
-                }
-                Job::WithIds(f) => {
-                    f(&mut self.conn, &self.engine, &self.policy, &mut self.next);
-                    continue;
-                }
                 Job::Submit(s) => s,
+                other => {
+                    self.suspect = true;
+                    match other {
+                        Job::Exclusive(f) => f(&mut self.conn, &self.engine, &self.policy),
+                        Job::Correct(job) => self.correct(*job),
+                        Job::WithIds(f) => f(&mut self.conn, &self.engine, &self.policy, &mut self.next),
+                        Job::Submit(_) => unreachable!("taken above"),
+                    }
+                    continue;
+                }
             };
             let mut count = first.items.len();
             let mut group = vec![first];
@@ -95,10 +120,46 @@ impl Writer {
         }
     }
 
+    /// `None` while this writer may go on writing, else whether its connection is worth keeping. A connection under suspicion (a transaction
+    /// failed) is pinged: when it no longer answers, on SQLite it is opened again (one process,
+    /// always the writer); on PostgreSQL the role is given up, so that whoever takes it next
+    /// (maybe this gateway again) fences this connection off and rebuilds its index from the
+    /// database first. A role lost (its lock's connection broke) ends the writer too.
+    fn still_writer(&mut self) -> Option<bool> {
+        let cluster = self.cluster.upgrade()?;
+        let sqlite = self.target.backend == crate::store::Backend::Sqlite;
+        if self.suspect {
+            use diesel::r2d2::R2D2Connection;
+            let broken = self.conn.is_broken() || crate::store::ping(&mut self.conn).is_err();
+            self.suspect = false;
+            if broken && sqlite {
+                match self.target.connect() {
+                    Ok(c) => {
+                        tracing::warn!("the writer's connection broke: opened again");
+                        self.conn = c;
+                    }
+                    // Looked at again before the next job, which is answered 503 meanwhile.
+                    Err(e) => {
+                        tracing::error!(error = %e, "the writer's connection broke and cannot be opened again");
+                        self.suspect = true;
+                    }
+                }
+            } else if broken {
+                tracing::error!("the writer's database connection broke: giving up the writer role until it is back");
+                cluster.step_down();
+                return Some(false);
+            }
+        }
+        if !sqlite && !cluster.is_writer() {
+            return Some(true);
+        }
+        None
+    }
+
     /// Matches and stores a group of submissions, in transactions of at most [`TX_ITEMS`]
     /// items, and answers each submission once all its items are committed (or refused).
     fn group(&mut self, jobs: Vec<Submission>) {
-        let Writer { conn, engine, policy, metrics, next, guard, turn, vault, .. } = self;
+        let Writer { conn, engine, policy, metrics, next, guard, turn, vault, suspect, .. } = self;
         metrics.group_size.observe(jobs.iter().map(|j| j.items.len()).sum::<usize>() as f64);
         let items: usize = jobs.iter().map(|j| j.items.len()).sum();
         let mut results: Vec<Vec<ItemResult>> = jobs.iter().map(|j| Vec::with_capacity(j.items.len())).collect();
@@ -143,8 +204,16 @@ impl Writer {
                     let Some((j, item, pre)) = pending.pop_front() else { break };
                     let pre = run.fresh(guard, &item, pre);
                     let agency = &agencies[j];
+                    // The outage behind a failed item, as first seen: SQLite may roll the whole
+                    // transaction back on SQLITE_FULL, and the savepoint's rollback then fails
+                    // with an error that no longer says why.
+                    let mut seen = None;
                     let r = c.transaction(|sp| {
-                        store_item(sp, engine, policy, metrics, vault, next, agency, &item, pre.clone())
+                        let r = store_item(sp, engine, policy, metrics, vault, next, agency, &item, pre.clone());
+                        if let Err(e) = &r {
+                            seen = crate::store::Outage::of(e);
+                        }
+                        r
                     });
                     out.push((
                         j,
@@ -156,7 +225,12 @@ impl Writer {
                                 }
                                 outcome
                             }
-                            Err(e) => Err(ServiceError::Internal(e.to_string())),
+                            // An outage (full, read-only, lost) is a 503; the item's savepoint
+                            // is rolled back, so nothing of it is stored.
+                            Err(e) => Err(match seen.or_else(|| crate::store::Outage::of(&e)) {
+                                Some(outage) => ServiceError::Store(outage),
+                                None => ServiceError::from(e),
+                            }),
                         },
                     ));
                 }
@@ -165,11 +239,13 @@ impl Writer {
             drop(my_turn);
             if let Err(e) = committed {
                 tracing::error!(error = %e, "a commit failed; its items are answered 503");
+                let why = crate::store::Outage::of(&e);
                 undo.undo(engine);
                 *next = saved_next;
+                *suspect = true;
                 for (_, r) in &mut out {
                     if matches!(r, Ok(Outcome::Created(_))) {
-                        *r = Err(ServiceError::Unavailable);
+                        *r = Err(why.map_or(ServiceError::Unavailable, ServiceError::Store));
                     }
                 }
             } else {
