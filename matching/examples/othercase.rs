@@ -106,7 +106,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
         )?;
         latest.insert(h, (agency, external));
-        if (i + 1) % 50_000 == 0 {
+        if (i + 1).is_multiple_of(50_000) {
             eprintln!("  {} records, {:.0} records/s", i + 1, (i + 1) as f64 / t.elapsed().as_secs_f64());
         }
     }
