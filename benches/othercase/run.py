@@ -8,6 +8,10 @@ prints pairwise linkage and overlap P/R/F1 (scored by `benches/splink/compare.py
 review flags (band `possible`) per 100 records, records/s, and what went wrong: records of
 households served by one agency only that were joined elsewhere, the largest resolved
 household, and with `--show N` the names of N wrong joins and N missed ones.
+
+`REUSE=1` scores the answers already in `$WORK` (default `/tmp/othercase-HH-SEED`) again, also
+those written by the matching crate alone (`cargo run --release -p bawaba-matching --example
+othercase -- $WORK/caseload.jsonl $WORK/answers.jsonl`: minutes of building, not the gateway's).
 """
 
 import json

@@ -828,14 +828,17 @@ impl Index {
     /// the same first and family name (and father's name, when both have one) by skeleton,
     /// born the same year, and the number of such persons expected if names and years were
     /// independent (`year_share`: the share of random pairs born the same year). Reads at most
-    /// `SCAN` entries of the block and scales up. `(0, 0)` without two name parts or a year.
+    /// `SCAN` entries of the block and scales up. Without a birth year, the namesakes of every
+    /// year (`year_share` 1). `(0, 0)` without two name parts.
     pub(crate) fn namesakes(&self, q: &PreparedPerson, year_share: f64) -> (f64, f64) {
         const SCAN: usize = 2048;
         let n = q.parts.len().min(MAX_PARTS);
+        // Without a birth year the namesakes of every year count (a name alone says less).
         let year = q.dob >> 9;
-        if n < 2 || year == 0 || self.alive == 0 {
+        if n < 2 || self.alive == 0 {
             return (0.0, 0.0);
         }
+        let year_share = if year == 0 { 1.0 } else { year_share };
         let sk = |i: usize| q.parts[i].skel;
         let share = |skel: u64, slot: usize| {
             let c = self.concept_map.get(&skel).map_or(0, |&c| self.concept_counts[c as usize][slot]);
@@ -855,12 +858,17 @@ impl Index {
         let father = |x: u64| (x >> 32) & 0xff;
         for &s in list.iter().rev().take(SCAN) {
             let rs = self.sk[s as usize];
-            if (rs & 0xffff) as u32 != year || (n >= 3 && ((rs >> 16) & 0x7) >= 3 && father(rs) != father(qs)) {
+            if (year != 0 && (rs & 0xffff) as u32 != year)
+                || (n >= 3 && ((rs >> 16) & 0x7) >= 3 && father(rs) != father(qs))
+            {
                 continue;
             }
             let r = &self.recs[s as usize];
             let rn = r.n as usize;
-            if r.alive && r.dob >> 9 == year && (n < 3 || rn < 3 || self.toks[r.parts[1] as usize].skel == sk(1)) {
+            if r.alive
+                && (year == 0 || r.dob >> 9 == year)
+                && (n < 3 || rn < 3 || self.toks[r.parts[1] as usize].skel == sk(1))
+            {
                 hh.push(r.household);
             }
         }

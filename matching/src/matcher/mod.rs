@@ -22,8 +22,8 @@
 //! (those the candidate search hit, then the most recent), so the work per record is bounded
 //! however many records a household absorbs. The prior comes from the number of households in
 //! the index (`MatchConfig::population_prior`); a name common with its birth year in this
-//! population (namesakes in other households beyond what its parts' frequencies predict) loses
-//! up to `MatchConfig::combination_cap` bits. A record is one household at most: an uncertain
+//! population (namesakes in other households beyond what its parts' frequencies predict), or
+//! common alone when a birth year is missing, loses up to `MatchConfig::combination_cap` bits. A record is one household at most: an uncertain
 //! candidate beside a likelier one is weighed against both (see `household::one_household`), so
 //! a namesake that scores `possible` beside the household a record plainly joins raises no flag.
 

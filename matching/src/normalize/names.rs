@@ -171,6 +171,8 @@ struct Lists {
     ar_article: Vec<u8>,
     ar_abd: Vec<u8>,
     ar_abu: Vec<u8>,
+    /// بو, the colloquial ابو written without its alef (بو مدين, بو عافية: a family name).
+    ar_bu: Vec<u8>,
     ar_umm: Vec<u8>,
     ar_bin: Vec<Vec<u8>>,
     ar_bani: Vec<Vec<u8>>,
@@ -224,6 +226,7 @@ fn lists() -> &'static Lists {
         ar_article: arc("ال"),
         ar_abd: arc("عبد"),
         ar_abu: arc("ابو"),
+        ar_bu: arc("بو"),
         ar_umm: arc("ام"),
         ar_bin: vec![arc("بن"), arc("ابن")],
         ar_bani: vec![arc("بني"), arc("بنو")],
@@ -475,10 +478,15 @@ pub(crate) fn name_tokens(s: &str) -> Vec<Tok> {
                 continue;
             }
             // ابو + X, Abu + X; ام + X, Umm + X (a kunya when it leads).
-            let abu = (ar && t.code == l.ar_abu) || (!ar && is(&t.code, LAT_ABU));
+            // بو + X is ابو + X written without its alef: in a registry a family name (بو مدين),
+            // one part, and no kunya (a leading بو X is read as the family name first).
+            let bu = ar && t.code == l.ar_bu;
+            let abu = (ar && t.code == l.ar_abu) || (!ar && is(&t.code, LAT_ABU)) || bu;
             let umm = (ar && t.code == l.ar_umm) || (!ar && is(&t.code, LAT_UMM));
             if nx_ok && (abu || umm) {
-                let mut code = if ar {
+                let mut code = if bu {
+                    l.ar_abu.clone()
+                } else if ar {
                     t.code.clone()
                 } else if abu {
                     b"abu".to_vec()
@@ -487,7 +495,7 @@ pub(crate) fn name_tokens(s: &str) -> Vec<Tok> {
                 };
                 code.extend_from_slice(&nx.code);
                 let mut tok = Tok::new(code);
-                tok.kunya = true;
+                tok.kunya = !bu;
                 joined.push(tok);
                 i += 2;
                 continue;
@@ -648,6 +656,13 @@ mod fixpoint {
         assert_eq!(name("Mustafa Bilal Bani Al-Ahmar"), name("Mustafa Bilal Beni Ahmar"));
         assert_eq!(name("مصطفى بلال بنو الأحمر").split(' ').count(), 3);
         assert_eq!(name(&name("Beni Al-Ahmar Mustafa")), name("Beni Al-Ahmar Mustafa"));
+    }
+
+    #[test]
+    fn abu_without_its_alef_is_one_part() {
+        // بو X is ابو X without its alef, one part; leading, it is the family name first.
+        assert_eq!(name("محمد احمد بو مدين"), name("محمد احمد ابو مدين"));
+        assert_eq!(name("بو مدين محمد احمد").split(' ').count(), 3);
     }
 
     #[test]

@@ -137,7 +137,8 @@ pub(crate) struct PView<'a> {
     pub role: Role,
     /// Log2 weight taken off an agreement on the whole name and the birth year, for a name
     /// that is common with that year (namesakes in other households beyond what the name's
-    /// and the year's own frequencies predict); 0 when not known (stored persons).
+    /// and the year's own frequencies predict; of every year for a person with no birth
+    /// year); 0 when not known (stored persons).
     pub common: f32,
 }
 

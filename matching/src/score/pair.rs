@@ -206,8 +206,9 @@ fn common_penalty(a: &PView<'_>, b: &PView<'_>) -> f64 {
 }
 
 /// The part of `common` that applies: names that agree (checked by the caller) with the same
-/// birth year on both sides.
+/// birth year on both sides, or with a birth year missing on either side (then the name alone
+/// is what agrees, and the incoming person's `common` counts namesakes of every year).
 fn combination(common: f64, a: &PView<'_>, b: &PView<'_>) -> f64 {
     let (ya, yb) = (a.dob >> 9, b.dob >> 9);
-    if common > 0.0 && ya != 0 && ya == yb { common } else { 0.0 }
+    if common > 0.0 && (ya == 0 || yb == 0 || ya == yb) { common } else { 0.0 }
 }
