@@ -99,7 +99,7 @@ pub async fn patch_user(
 /// The audit log (admin, auditor), newest first: who, what, which household or record, when,
 /// from where. JSON pages, or every event as CSV.
 #[utoipa::path(tag = "access", params(AuditQuery),
-    responses((status = 200, body = AuditPage, description = "JSON, or text/csv with format=csv"), (status = 400), (status = 401), (status = 403)),
+    responses((status = 200, description = "JSON, or text/csv with format=csv", content((AuditPage = "application/json"), (String = "text/csv"))), (status = 400), (status = 401), (status = 403)),
     security(("bearer" = [])))]
 #[get("/audit")]
 pub async fn audit_log(who: Principal, s: Data<Services>, q: Query<AuditQuery>) -> Result<HttpResponse, ServiceError> {

@@ -101,7 +101,7 @@ pub async fn close_service(
 /// Who does what where (any key): one row per organisation × sector × place with households
 /// reached; JSON, CSV, or HXL (CSV with a hashtag row).
 #[utoipa::path(tag = "directory", params(WhoWhatWhereQuery),
-    responses((status = 200, body = WhoWhatWhere, description = "JSON, or text/csv with format=csv or hxl"),
+    responses((status = 200, description = "JSON, or text/csv with format=csv or hxl", content((WhoWhatWhere = "application/json"), (String = "text/csv"))),
         (status = 400), (status = 401)),
     security(("bearer" = [])))]
 #[get("/directory/3w")]

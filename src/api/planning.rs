@@ -44,7 +44,7 @@ pub async fn needs(who: Principal, s: Data<Services>, q: Query<NeedsQuery>) -> R
 /// sector × group beside need and target, with coverage, gap and status; counts from 1 to 4
 /// suppressed for every role but admin.
 #[utoipa::path(tag = "reports", params(CoverageQuery),
-    responses((status = 200, body = CoverageReport, description = "JSON, or text/csv with format=csv"),
+    responses((status = 200, description = "JSON, or text/csv with format=csv", content((CoverageReport = "application/json"), (String = "text/csv"))),
         (status = 400), (status = 401), (status = 403)),
     security(("bearer" = [])))]
 #[get("/reports/coverage")]

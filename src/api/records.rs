@@ -158,7 +158,7 @@ pub async fn history(who: Principal, s: Data<Services>, id: Path<String>) -> Res
 /// The agency's own records (submitter), in the order they were stored: JSON pages, or every
 /// one as CSV (one line per member).
 #[utoipa::path(tag = "records", params(RecordsQuery),
-    responses((status = 200, body = RecordPage, description = "JSON, or text/csv with format=csv"), (status = 400), (status = 401), (status = 403)),
+    responses((status = 200, description = "JSON, or text/csv with format=csv", content((RecordPage = "application/json"), (String = "text/csv"))), (status = 400), (status = 401), (status = 403)),
     security(("bearer" = [])))]
 #[get("/records")]
 pub async fn list(

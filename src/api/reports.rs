@@ -13,7 +13,7 @@ use crate::service::reports::{self, Format};
 
 /// One row per overlapping pair of records, with totals; JSON pages or the whole CSV.
 #[utoipa::path(tag = "reports", params(ReportQuery),
-    responses((status = 200, body = OverlapReport, description = "JSON, or text/csv with format=csv"), (status = 400), (status = 401), (status = 403)),
+    responses((status = 200, description = "JSON, or text/csv with format=csv", content((OverlapReport = "application/json"), (String = "text/csv"))), (status = 400), (status = 401), (status = 403)),
     security(("bearer" = [])))]
 #[get("/reports/overlaps")]
 pub async fn overlaps(who: Principal, s: Data<Services>, q: Query<ReportQuery>) -> Result<HttpResponse, ServiceError> {
@@ -30,7 +30,7 @@ pub async fn overlaps(who: Principal, s: Data<Services>, q: Query<ReportQuery>) 
 
 /// Totals by agency pair, governorate and type; JSON, or CSV with `format=csv`.
 #[utoipa::path(tag = "reports", params(ReportQuery),
-    responses((status = 200, body = Summary, description = "JSON, or text/csv with format=csv"), (status = 400), (status = 401), (status = 403)),
+    responses((status = 200, description = "JSON, or text/csv with format=csv", content((Summary = "application/json"), (String = "text/csv"))), (status = 400), (status = 401), (status = 403)),
     security(("bearer" = [])))]
 #[get("/reports/summary")]
 pub async fn summary(who: Principal, s: Data<Services>, q: Query<ReportQuery>) -> Result<HttpResponse, ServiceError> {

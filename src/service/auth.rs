@@ -33,46 +33,9 @@ use subtle::ConstantTimeEq;
 use crate::service::error::ServiceError;
 use crate::store::{DbConn, Pool, queries};
 
-/// A key's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// Manages agencies and keys.
-    Admin,
-    /// An agency's system posting records.
-    Submitter,
-    /// Looks households up, reviews flags.
-    Caseworker,
-    /// Reads everything, writes nothing but reviews.
-    Auditor,
-    /// The planning group's lead: reads the directory, needs and coverage, writes needs; sees
-    /// no names.
-    Coordinator,
-}
-
-impl Role {
-    /// The wire and storage form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Submitter => "submitter",
-            Role::Caseworker => "caseworker",
-            Role::Auditor => "auditor",
-            Role::Coordinator => "coordinator",
-        }
-    }
-
-    /// Reads the wire form.
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "submitter" => Some(Role::Submitter),
-            "caseworker" => Some(Role::Caseworker),
-            "auditor" => Some(Role::Auditor),
-            "coordinator" => Some(Role::Coordinator),
-            _ => None,
-        }
-    }
-}
+/// A key's role: the contract's words, one enum for the wire, its OpenAPI schema and the
+/// gateway.
+pub use bawaba_wire::domain::AccessRole as Role;
 
 /// Where a key or a user may look: households with a record in one of these governorates or
 /// localities (place codes). A principal with no scope (`None`) sees everywhere.

@@ -22,11 +22,13 @@ pub struct NewKeyBody {
     /// The agency's code (it must exist).
     pub agency: String,
     /// admin, submitter, caseworker, auditor or coordinator.
+    #[schema(value_type = crate::domain::AccessRole)]
     pub role: String,
     #[serde(default, deserialize_with = "crate::strict::optional_object")]
     pub scope: Option<ScopeBody>,
     /// What the key is for, up to 200 characters.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_label)]
     pub label: Option<String>,
     /// RFC 3339; after it the key stops working.
     #[serde(default)]
@@ -71,8 +73,11 @@ pub struct NewUserBody {
     /// The agency's code (it must exist).
     pub agency: String,
     /// 3 to 64 characters: lower-case letters, digits, `.`, `-`, `_`.
+    #[schema(schema_with = crate::schema::username)]
     pub username: String,
+    #[schema(schema_with = crate::schema::label)]
     pub display_name: String,
+    #[schema(value_type = crate::domain::AccessRole)]
     pub role: String,
     #[serde(default, deserialize_with = "crate::strict::optional_object")]
     pub scope: Option<ScopeBody>,
@@ -109,6 +114,7 @@ pub struct UserList {
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     #[serde(default)]
+    #[schema(value_type = Option<crate::domain::AccessRole>)]
     pub role: Option<String>,
     /// Absent: unchanged; `null`: everywhere; an object: that scope.
     #[serde(default, deserialize_with = "patch_scope")]
@@ -127,8 +133,10 @@ fn patch_scope<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<S
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Events at or after this date (`YYYY-MM-DD`) or time (RFC 3339).
+    #[param(schema_with = crate::schema::day)]
     pub from: Option<String>,
     /// Events up to this date (inclusive) or before this time.
+    #[param(schema_with = crate::schema::day)]
     pub to: Option<String>,
     /// A username, or a key id.
     pub actor: Option<String>,
@@ -137,8 +145,10 @@ pub struct AuditQuery {
     pub household_id: Option<String>,
     pub cursor: Option<String>,
     /// 1 to 1000, default 100 (JSON only; CSV is every event).
+    #[param(schema_with = crate::schema::limit_1000)]
     pub limit: Option<String>,
     /// `json` (default) or `csv`.
+    #[param(schema_with = crate::schema::word::<crate::domain::TableFormat>)]
     pub format: Option<String>,
 }
 

@@ -26,9 +26,12 @@ pub struct CreatedKey {
 #[serde(deny_unknown_fields)]
 pub struct NewAgencyBody {
     /// Short unique code: capital letters, digits, `-` and `_`, 2 to 32 characters.
+    #[schema(schema_with = crate::schema::agency_code)]
     pub code: String,
+    #[schema(schema_with = crate::schema::label)]
     pub name: String,
     /// Role of the new key: admin, submitter, caseworker, auditor or coordinator.
+    #[schema(value_type = crate::domain::AccessRole)]
     pub role: String,
 }
 

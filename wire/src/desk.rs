@@ -96,6 +96,7 @@ pub struct BatchReviewBody {
     pub flags: Vec<String>,
     pub decision: Verdict,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::note)]
     pub note: String,
     /// true: say what would change and change nothing.
     #[serde(default)]
@@ -165,7 +166,8 @@ pub struct UndoAnswer {
 #[serde(deny_unknown_fields)]
 pub struct DrawBody {
     /// How many automatic links to draw, 1 to 100 (default 20).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_count")]
+    #[schema(minimum = 1, maximum = 100)]
     pub size: Option<u32>,
 }
 
@@ -194,6 +196,7 @@ pub struct SpotChecks {
 #[serde(deny_unknown_fields)]
 pub struct SpotAnswerBody {
     /// `same` (the link is right) or `different` (it is wrong).
+    #[schema(schema_with = crate::schema::same_or_different)]
     pub answer: String,
 }
 

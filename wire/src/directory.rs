@@ -152,10 +152,14 @@ pub struct ServiceList {
 pub struct ServicesQuery {
     /// A place's code or any spelling: services serving it (a governorate-wide service serves
     /// each of its localities).
+    #[param(schema_with = crate::schema::filter)]
     pub area: Option<String>,
+    #[param(schema_with = crate::schema::word::<crate::domain::AidType>)]
     pub sector: Option<String>,
+    #[param(schema_with = crate::schema::word::<crate::domain::Group>)]
     pub group: Option<String>,
     pub organization: Option<String>,
+    #[param(schema_with = crate::schema::word::<crate::domain::ServiceStatus>)]
     pub status: Option<String>,
 }
 
@@ -164,13 +168,18 @@ pub struct ServicesQuery {
 #[serde(deny_unknown_fields)]
 pub struct WhoWhatWhereQuery {
     /// Records and services whose period meets `[from, to]`.
+    #[param(schema_with = crate::schema::day)]
     pub from: Option<String>,
+    #[param(schema_with = crate::schema::day)]
     pub to: Option<String>,
     /// Only this governorate (code or any spelling).
+    #[param(schema_with = crate::schema::filter)]
     pub governorate: Option<String>,
+    #[param(schema_with = crate::schema::word::<crate::domain::AidType>)]
     pub sector: Option<String>,
     pub organization: Option<String>,
     /// `json` (default), `csv`, or `hxl` (CSV with the HXL hashtag row under the headers).
+    #[param(schema_with = crate::schema::word::<crate::domain::ThreeWFormat>)]
     pub format: Option<String>,
 }
 

@@ -260,6 +260,63 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// What a key or a user may do: the role, as `POST /v1/agencies`, `/v1/keys` and
+    /// `/v1/users` take it.
+    #[serde(rename_all = "snake_case")]
+    AccessRole {
+        /// Everything, for every agency.
+        Admin => "admin",
+        /// Posts its agency's records.
+        Submitter => "submitter",
+        /// Searches, views and reviews households in its scope.
+        Caseworker => "caseworker",
+        /// Reads reports and the audit log.
+        Auditor => "auditor",
+        /// The planning side: needs, coverage, the directory; no names.
+        Coordinator => "coordinator",
+    }
+}
+
+string_enum! {
+    /// The form of a listing: JSON pages, or every row as CSV.
+    #[serde(rename_all = "snake_case")]
+    TableFormat {
+        /// JSON (the default).
+        Json => "json",
+        /// CSV, written as it is read.
+        Csv => "csv",
+    }
+}
+
+string_enum! {
+    /// The form of the who-does-what-where table.
+    #[serde(rename_all = "snake_case")]
+    ThreeWFormat {
+        /// JSON (the default).
+        Json => "json",
+        /// CSV.
+        Csv => "csv",
+        /// CSV with the HXL hashtag row under the headers.
+        Hxl => "hxl",
+    }
+}
+
+string_enum! {
+    /// Which review status an overlap report keeps.
+    #[serde(rename_all = "snake_case")]
+    ReportStatus {
+        /// Not reviewed yet.
+        Open => "open",
+        /// Confirmed by a reviewer.
+        Confirmed => "confirmed",
+        /// Dismissed by a reviewer.
+        Dismissed => "dismissed",
+        /// Every status.
+        All => "all",
+    }
+}
+
 /// One line of a flag's explanation.
 ///
 /// The stored side (`theirs`) is personal data of whoever posted that person: a viewer who may
@@ -397,5 +454,9 @@ mod tests {
         check(OrgKind::ALL);
         check(ServiceStatus::ALL);
         check(CoverageStatus::ALL);
+        check(AccessRole::ALL);
+        check(TableFormat::ALL);
+        check(ThreeWFormat::ALL);
+        check(ReportStatus::ALL);
     }
 }

@@ -98,10 +98,13 @@ pub struct SearchQuery {
     pub date_of_birth: Option<String>,
     pub phone: Option<String>,
     /// Households with a record in this governorate: a code or any spelling of its name.
+    #[param(schema_with = crate::schema::filter)]
     pub governorate: Option<String>,
     /// Households with a record in this governorate or locality: a code or any spelling.
+    #[param(schema_with = crate::schema::filter)]
     pub area: Option<String>,
     /// 1 to 100, default 10.
+    #[param(schema_with = crate::schema::limit_100)]
     pub limit: Option<String>,
     /// Why a household outside the caller's scope is looked up by its exact `national_id`
     /// ("break the glass"): with it, such households are found too, and the search is audited

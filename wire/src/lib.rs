@@ -23,4 +23,5 @@ pub mod planning;
 pub mod records;
 pub mod reports;
 pub mod review;
+pub mod schema;
 pub mod strict;

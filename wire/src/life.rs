@@ -12,6 +12,7 @@ use crate::records::{StoredAssistance, StoredLocation, StoredMember};
 #[serde(deny_unknown_fields)]
 pub struct WithdrawBody {
     /// Why (aid never delivered, posted by mistake): 1 to 2,000 characters.
+    #[schema(schema_with = crate::schema::reason)]
     pub reason: String,
 }
 
@@ -81,14 +82,18 @@ pub struct VersionEnd {
 #[serde(deny_unknown_fields)]
 pub struct RecordsQuery {
     /// Records whose period ends on or after this day (`YYYY-MM-DD`).
+    #[param(schema_with = crate::schema::day)]
     pub from: Option<String>,
     /// Records whose period starts on or before this day.
+    #[param(schema_with = crate::schema::day)]
     pub to: Option<String>,
     /// `next_cursor` of the page before.
     pub cursor: Option<String>,
     /// JSON page size, 1 to 1,000 (default 100); CSV holds every record.
+    #[param(schema_with = crate::schema::limit_1000)]
     pub limit: Option<String>,
     /// json (default) or csv (one line per member).
+    #[param(schema_with = crate::schema::word::<crate::domain::TableFormat>)]
     pub format: Option<String>,
 }
 
@@ -124,6 +129,7 @@ pub struct SplitBody {
     pub records: Vec<String>,
     /// Why; kept in the audit log.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::note)]
     pub note: String,
 }
 
@@ -144,6 +150,7 @@ pub struct SplitAnswer {
 #[serde(deny_unknown_fields)]
 pub struct EraseBody {
     /// Why (the person asked, a court order): 1 to 2,000 characters.
+    #[schema(schema_with = crate::schema::reason)]
     pub reason: String,
 }
 
@@ -166,6 +173,7 @@ pub struct PageQuery {
     /// `next_cursor` of the page before.
     pub cursor: Option<String>,
     /// Page size, 1 to 1,000 (default 100).
+    #[param(schema_with = crate::schema::limit_1000)]
     pub limit: Option<String>,
 }
 
@@ -188,6 +196,7 @@ pub struct WebhookBody {
     pub url: String,
     /// The key of the signature (`X-Bawaba-Signature: sha256=<hex HMAC-SHA256 of the body>`),
     /// 16 to 256 characters.
+    #[schema(schema_with = crate::schema::secret)]
     pub secret: String,
     /// The agency (code) whose alerts it receives: the admin names one; an agency's own key
     /// may leave it out.

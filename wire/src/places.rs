@@ -42,6 +42,7 @@ pub struct PlaceList {
 #[serde(deny_unknown_fields)]
 pub struct PlacesQuery {
     /// `governorate` or `locality`; absent for both.
+    #[param(schema_with = crate::schema::word::<crate::domain::PlaceKind>)]
     pub kind: Option<String>,
     /// A code, or a name in any spelling or script (or its start).
     pub q: Option<String>,
@@ -83,6 +84,7 @@ pub struct NewPlaceBody {
 #[serde(deny_unknown_fields)]
 pub struct PlaceAliasesBody {
     /// Other spellings to add (1 to 50); one the place already has is ignored.
+    #[schema(schema_with = crate::schema::spellings)]
     pub aliases: Vec<String>,
 }
 

@@ -12,6 +12,7 @@ use crate::domain::{AidType, CoverageStatus};
 pub struct NeedsBody {
     /// 1 to 10,000 needs, each upserted by area × sector × group × period.
     #[serde(deserialize_with = "crate::strict::objects")]
+    #[schema(min_items = 1, max_items = 10000)]
     pub needs: Vec<NeedBody>,
 }
 
@@ -75,13 +76,17 @@ pub struct NeedsList {
 #[serde(deny_unknown_fields)]
 pub struct NeedsQuery {
     /// A place's code or any spelling; a governorate takes its localities' needs too.
+    #[param(schema_with = crate::schema::filter)]
     pub area: Option<String>,
     /// An `assistance.type` value.
+    #[param(schema_with = crate::schema::word::<crate::domain::AidType>)]
     pub sector: Option<String>,
     /// A group; `all` for the needs of every household.
     pub group: Option<String>,
     /// Needs whose period meets `[from, to]`.
+    #[param(schema_with = crate::schema::day)]
     pub from: Option<String>,
+    #[param(schema_with = crate::schema::day)]
     pub to: Option<String>,
 }
 
@@ -90,19 +95,24 @@ pub struct NeedsQuery {
 #[serde(deny_unknown_fields)]
 pub struct CoverageQuery {
     /// Records and needs whose period meets `[from, to]` (`YYYY-MM-DD`).
+    #[param(schema_with = crate::schema::day)]
     pub from: Option<String>,
+    #[param(schema_with = crate::schema::day)]
     pub to: Option<String>,
     /// A governorate (code or any spelling): one row per locality of it. Without it and
     /// without `area`, one row per governorate.
     pub governorate: Option<String>,
     /// One place (code or any spelling): its rows alone.
+    #[param(schema_with = crate::schema::filter)]
     pub area: Option<String>,
     /// An `assistance.type` value.
+    #[param(schema_with = crate::schema::word::<crate::domain::AidType>)]
     pub sector: Option<String>,
     /// A vulnerable group: only households in it. Without it, rows for every household, and
     /// rows per group where a need is entered for that group.
     pub group: Option<String>,
     /// `json` (default) or `csv`.
+    #[param(schema_with = crate::schema::word::<crate::domain::TableFormat>)]
     pub format: Option<String>,
 }
 

@@ -112,26 +112,35 @@ pub struct Unresolved {
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     /// First day (`YYYY-MM-DD`) of the period the overlap must meet.
+    #[param(schema_with = crate::schema::day)]
     pub from: Option<String>,
     /// Last day.
+    #[param(schema_with = crate::schema::day)]
     pub to: Option<String>,
     /// Pairs with a record in this governorate: a code (`PS-HBN`) or any spelling of its name.
+    #[param(schema_with = crate::schema::filter)]
     pub governorate: Option<String>,
     /// Pairs with a record in this governorate or locality: a code or any spelling.
+    #[param(schema_with = crate::schema::filter)]
     pub area: Option<String>,
     /// Aid type.
     #[serde(rename = "type")]
+    #[param(schema_with = crate::schema::word::<crate::domain::AidType>)]
     pub aid_type: Option<String>,
     /// Agency code, on either side.
     pub agency: Option<String>,
     /// certain, probable or possible.
+    #[param(schema_with = crate::schema::word::<crate::domain::Band>)]
     pub band: Option<String>,
     /// Review status of the pairs: open, confirmed, dismissed or all (default: all but
     /// dismissed). Totals count what this keeps.
+    #[param(schema_with = crate::schema::word::<crate::domain::ReportStatus>)]
     pub status: Option<String>,
     /// json (default) or csv.
+    #[param(schema_with = crate::schema::word::<crate::domain::TableFormat>)]
     pub format: Option<String>,
     /// JSON page size, 1 to 10,000 (default 1,000); CSV holds every row.
+    #[param(schema_with = crate::schema::limit_10000)]
     pub limit: Option<String>,
     pub cursor: Option<String>,
 }

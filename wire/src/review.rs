@@ -44,6 +44,7 @@ pub struct ReviewBody {
     pub decision: Verdict,
     /// Why; kept with the review.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::note)]
     pub note: String,
 }
 
@@ -52,16 +53,20 @@ pub struct ReviewBody {
 #[serde(deny_unknown_fields)]
 pub struct FlagQuery {
     /// open, confirmed or dismissed.
+    #[param(schema_with = crate::schema::word::<crate::domain::FlagStatus>)]
     pub status: Option<String>,
     /// overlapping_aid, duplicate_record or possible_same_household.
+    #[param(schema_with = crate::schema::word::<crate::domain::FlagKind>)]
     pub kind: Option<String>,
     /// An agency code: flags on its records or naming it.
     pub agency: Option<String>,
     /// 1 to 1000, default 100.
+    #[param(schema_with = crate::schema::limit_1000)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// `priority`: open flags whose decision matters most first (an uncertain score, an
     /// overlapping amount, age); default: oldest first.
+    #[param(schema_with = crate::schema::flag_order)]
     pub sort: Option<String>,
 }

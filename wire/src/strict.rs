@@ -70,3 +70,13 @@ pub fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<V
     }
     d.deserialize_seq(V(PhantomData))
 }
+
+/// An optional count written as a JSON number: `20` or `20.0` (JSON Schema's `integer` holds
+/// both), refused when it has a fraction, is negative or is over `u32`.
+pub fn optional_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => Ok(Some(n as u32)),
+        Some(n) => Err(de::Error::custom(format!("{n} is not a whole number from 0 to {}", u32::MAX))),
+    }
+}
