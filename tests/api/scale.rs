@@ -36,7 +36,11 @@ impl Gateway {
             .envs(data_key_env(db))
             .envs(env.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(if std::env::var_os("BAWABA_TEST_GATEWAY_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("start bawaba");
         let g = Gateway { child, base };

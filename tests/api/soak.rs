@@ -102,7 +102,10 @@ fn soak() {
     std::thread::scope(|s| {
         s.spawn(|| {
             while began.elapsed() < length {
-                samples.lock().unwrap().push((began.elapsed().as_secs_f64(), rss_mib(pid)));
+                samples
+                    .lock()
+                    .expect("a lock no thread panicked in")
+                    .push((began.elapsed().as_secs_f64(), rss_mib(pid)));
                 let until = Instant::now() + Duration::from_secs(10);
                 while Instant::now() < until && began.elapsed() < length {
                     std::thread::sleep(Duration::from_millis(100));
@@ -123,7 +126,7 @@ fn soak() {
                     let (r, again) = match tail.get(i) {
                         Some(r) => (r, false),
                         None => {
-                            exhausted_at.lock().unwrap().get_or_insert_with(Instant::now);
+                            exhausted_at.lock().expect("a lock no thread panicked in").get_or_insert_with(Instant::now);
                             (&all[(i * 7919) % all.len()], true)
                         }
                     };
@@ -131,7 +134,7 @@ fn soak() {
                     // A record posted again is a replay (200), or 201 when its first post is
                     // still on its way.
                     if !(s == 201 || (again && s == 200)) {
-                        errors.lock().unwrap().push(format!("post {s}: {out}"));
+                        errors.lock().expect("a lock no thread panicked in").push(format!("post {s}: {out}"));
                     }
                     let counter = if again { replays } else { posts };
                     counter.fetch_add(1, Ordering::Relaxed);
@@ -139,7 +142,7 @@ fn soak() {
                         let other = &all[(i * 104_729) % all.len()];
                         let (s, out) = post("/v1/records/check", cw, &other.to_api_json());
                         if s != 200 {
-                            errors.lock().unwrap().push(format!("check {s}: {out}"));
+                            errors.lock().expect("a lock no thread panicked in").push(format!("check {s}: {out}"));
                         }
                         checks.fetch_add(1, Ordering::Relaxed);
                     }
@@ -151,7 +154,7 @@ fn soak() {
                             .set("Authorization", &format!("Bearer {cw}"))
                             .call();
                         if let Err(e) = res {
-                            errors.lock().unwrap().push(format!("search: {e}"));
+                            errors.lock().expect("a lock no thread panicked in").push(format!("search: {e}"));
                         }
                         searches.fetch_add(1, Ordering::Relaxed);
                     }
@@ -162,11 +165,11 @@ fn soak() {
     let elapsed = began.elapsed().as_secs_f64();
     let rss_end = rss_mib(pid);
     let persons_end = persons(&g);
-    let samples = samples.into_inner().unwrap();
-    let exhausted = exhausted_at.into_inner().unwrap().map(|t| t.duration_since(began).as_secs_f64());
+    let samples = samples.into_inner().expect("ok");
+    let exhausted = exhausted_at.into_inner().expect("ok").map(|t| t.duration_since(began).as_secs_f64());
     // Memory once the new records ran out (the index stops growing): the first sample after.
     let plateau = exhausted.and_then(|at| samples.iter().find(|(t, _)| *t >= at + 10.0).map(|(_, m)| *m));
-    let errors = errors.into_inner().unwrap();
+    let errors = errors.into_inner().expect("ok");
     let (posts, replays, checks, searches) =
         (posts.into_inner(), replays.into_inner(), checks.into_inner(), searches.into_inner());
     let requests = posts + replays + checks + searches;

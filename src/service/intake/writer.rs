@@ -248,6 +248,14 @@ impl Writer {
                         *r = Err(why.map_or(ServiceError::Unavailable, ServiceError::Store));
                     }
                 }
+                // A transaction that failed before it took an item (its write lock refused on a
+                // full or read-only file) would be tried again at once, for ever: the items
+                // waiting are answered with its outage instead, each stored not at all.
+                if out.is_empty() {
+                    for (j, _, _) in pending.drain(..) {
+                        out.push((j, Err(why.map_or(ServiceError::Unavailable, ServiceError::Store))));
+                    }
+                }
             } else {
                 timer.observe_duration();
                 for (_, r) in &out {
