@@ -24,14 +24,14 @@ const CONTROL_BUT_NEWLINE: &str = r"\u0000-\u0009\u000b-\u001f\u007f-\u009f";
 /// overrides, zero-width characters, the soft hyphen, the byte-order mark).
 const INVISIBLE: &str = r"\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff";
 
-/// A text of `min..=max` characters whose first and last are neither blank nor `refused`, and
+/// A text of 1 to `max` characters whose first and last are neither blank nor `refused`, and
 /// whose inner ones are not `refused_inside`.
-fn text(min: usize, max: usize, refused: &str, refused_inside: &str) -> Object {
+fn text(max: usize, refused: &str, refused_inside: &str) -> Object {
     let edge = format!(r"[^\s{refused}]");
     let pattern = format!(r"^{edge}([^{refused_inside}]*{edge})?$");
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .min_length(Some(min.max(1)))
+        .min_length(Some(1))
         .max_length(Some(max))
         .pattern(Some(pattern))
         .build()
@@ -39,18 +39,18 @@ fn text(min: usize, max: usize, refused: &str, refused_inside: &str) -> Object {
 
 /// A required name or label: 1 to 200 characters, no control characters.
 pub fn label() -> Object {
-    text(1, 200, CONTROL, CONTROL)
+    text(200, CONTROL, CONTROL)
 }
 
 /// A required reason: 1 to 2,000 characters, no control characters but newlines.
 pub fn reason() -> Object {
-    text(1, 2000, CONTROL, CONTROL_BUT_NEWLINE)
+    text(2000, CONTROL, CONTROL_BUT_NEWLINE)
 }
 
 /// A place's code or spelling, at most `max` characters with no control or invisible characters.
 fn place_text(max: usize) -> Object {
     let refused = format!("{CONTROL}{INVISIBLE}");
-    text(1, max, &refused, &refused)
+    text(max, &refused, &refused)
 }
 
 /// A filter of a query (a place's code or any spelling): at most 200 characters with no control
