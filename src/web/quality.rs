@@ -64,7 +64,10 @@ pub async fn page(ctx: Ctx, s: Data<Services>, q: Query<QualityQuery>) -> Result
                 (l.t("الدقة: نسبة الروابط الصحيحة مما حُكم عليه، مع احتمال مسبق منتظم؛ والمجال فاصل ويلسون بثقة 95٪. فئة «محتمل» لا تُربط تلقائياً: تُقدَّر من قرارات المراجعين.",
                     "Precision: the share of judged links that were right, with a uniform prior; the range is a 95% Wilson interval. The possible band is never linked automatically: it is estimated from reviewers' decisions."))
             }
-            p #open-total { (l.t("فحوص تنتظر إجابة: ", "Spot checks waiting for an answer: ")) (ltr(&words::int(e.spot_checks_open as i64))) }
+            // Who answers checks sees the count with the checks below; who cannot, sees it here.
+            @if checks.is_none() {
+                p #open-total { (l.t("فحوص تنتظر إجابة: ", "Spot checks waiting for an answer: ")) (ltr(&words::int(e.spot_checks_open as i64))) }
+            }
         }
         @if let Some((open, waiting)) = &checks {
             h2 { (l.t("فحوص عمياء للروابط التلقائية", "Blind spot checks of automatic links")) }
@@ -141,11 +144,16 @@ fn bands(l: Lang, bs: &[BandQuality]) -> Markup {
     }
 }
 
-/// The interval as a bar from 0% to 100%, the estimate a dot on it (drawn left to right in both
-/// languages, as the figures beside it read).
+/// The interval as a bar from 0% to 100%, the estimate a dot on it. It runs the way the page
+/// reads, as the pages' other charts do: from the right in Arabic.
 fn interval_bar(l: Lang, p: f64, lo: f64, hi: f64) -> Markup {
     let (w, pad) = (120.0_f64, 4.0_f64);
-    let x = |v: f64| pad + v.clamp(0.0, 1.0) * w;
+    let rtl = l == Lang::Ar;
+    let x = |v: f64| {
+        let v = v.clamp(0.0, 1.0);
+        let along = if rtl { 1.0 - v } else { v };
+        pad + along * w
+    };
     html! {
         svg.interval xmlns="http://www.w3.org/2000/svg" width=(w + 2.0 * pad) height="14" viewBox={ "0 0 " (w + 2.0 * pad) " 14" }
             role="img" aria-label=(format!("{} {} – {}", l.t("المجال", "interval"), pct(lo), pct(hi))) {

@@ -369,6 +369,7 @@ fn spot_check_answers_move_the_quality_estimate(b: Backend) {
     let (s, joined) = app.post("/v1/records", &unrwa, &record("u-1"));
     assert_eq!(s, 201, "{joined}");
     let (_, _, possible) = family(&app, &wfp, &zakat, "1", ["خليل", "ابراهيم", "يوسف", "العمايرة"], "852741963");
+    let em_only = estimate(&app, "0 reviewers' decisions and 0 spot checks");
     let (s, q0) = app.get("/v1/review/quality", &aud);
     assert_eq!(s, 200, "{q0}");
     assert_eq!(band(&q0, "certain")["judged"], 0);
@@ -413,6 +414,9 @@ fn spot_check_answers_move_the_quality_estimate(b: Backend) {
     assert_eq!(band(&q2, "possible")["confirmed"], 1, "{q2}");
     assert_eq!(band(&q2, "possible")["precision_from_decisions"], 1.0);
     assert!(band(&q2, "possible")["precision"].as_f64().expect("p") > 0.5);
+    // `bawaba model estimate` learns m from the decision and the answered check beside EM.
+    let learned = estimate(&app, "1 reviewers' decisions and 1 spot checks");
+    assert_ne!(learned["m"], em_only["m"], "the labelled pairs moved m");
     // Who may: the quality for auditors (and the admin), spot checks for reviewers.
     assert_eq!(app.get("/v1/review/quality", &cw).0, 403);
     assert_eq!(app.get("/v1/review/quality", MASTER).0, 200);
@@ -421,4 +425,16 @@ fn spot_check_answers_move_the_quality_estimate(b: Backend) {
     assert_eq!(s, 400, "{e}");
     assert_eq!(e["error"]["details"][0]["field"], "size");
     assert_eq!(app.post("/v1/review/spot-checks/nope", &aud, &json!({"answer": "same"})).0, 404);
+}
+
+/// Runs `bawaba model estimate` on the test's database; checks what it says it learned from and
+/// returns the model it wrote.
+fn estimate(app: &TestApp, learned_from: &str) -> Value {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("model.json");
+    let out = crate::operations::bawaba(&app.db.url, &["model", "estimate", "--out", path.to_str().expect("path")]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains(&format!("m learned from {learned_from}")), "{said}");
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("model")).expect("json")
 }

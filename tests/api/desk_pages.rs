@@ -282,11 +282,23 @@ fn an_auditor_draws_and_answers_spot_checks_blind_and_sees_the_precision_move() 
     assert_eq!(certain_same_and_different(&app, &aud), (3, 1), "as the API says");
     // 3 right of 4 with a uniform prior: 4/6.
     assert_eq!(shown_precision(&tab, "certain"), "66.7%");
-    assert!(inner(&tab, "#open-total").contains('0'));
+    // The count waiting is shown once, with the checks.
+    assert!(inner(&tab, "#waiting").contains('0'), "{}", inner(&tab, "#waiting"));
+    assert_eq!(count(&tab, "#open-total"), 0, "no second count");
+    // The interval bar runs from the right in Arabic: 66.7% sits left of its middle.
+    let dot = |tab: &Tab| {
+        tab.evaluate("Number(document.querySelector('#quality tr[data-band=certain] svg.interval circle').getAttribute('cx'))", false)
+            .ok()
+            .and_then(|r| r.value)
+            .and_then(|v| v.as_f64())
+            .expect("the estimate's dot")
+    };
+    assert!(dot(&tab) < 64.0, "Arabic: {}", dot(&tab));
     fits(&tab, "quality answered");
     shot(&tab, &shots, "quality-answered-ar");
     go(&tab, &format!("{base}/ui/quality?lang=en"));
     assert!(text(&tab).contains("Precision per band"), "{}", text(&tab));
+    assert!(dot(&tab) > 64.0, "English: {}", dot(&tab));
     shot(&tab, &shots, "quality-en");
     // A fresh draw in English, for the screenshot of a check.
     for i in 4..6 {

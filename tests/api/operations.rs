@@ -46,7 +46,8 @@ fn metrics_are_scraped_and_parsed(b: Backend) {
     );
 }
 
-fn bawaba(db: &str, args: &[&str]) -> std::process::Output {
+/// The `bawaba` binary run on a test's database.
+pub(crate) fn bawaba(db: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_bawaba"))
         .args(args)
         .env("BAWABA_DATABASE_URL", db)
