@@ -106,8 +106,10 @@ pub fn data_key_env(database_url: &str) -> Vec<(&'static str, &'static str)> {
 /// A running gateway.
 pub struct TestApp {
     pub base: String,
-    pub db: TestDb,
+    /// Declared before `db`, so dropped first: the server stops (and flushes its queued audit
+    /// events) before a PostgreSQL test's schema is dropped under it.
     running: Running,
+    pub db: TestDb,
 }
 
 /// The server thread; stopped when dropped.
