@@ -18,15 +18,65 @@
 //!
 //! ```sh
 //! HH=30000 DECISIONS=300 SPOTS=300 cargo run --release -p bawaba-matching --example learn
+//! CASELOAD=/tmp/othercase-20000-7/caseload.jsonl cargo run --release -p bawaba-matching --example learn
 //! ```
+//! `CASELOAD` reads a caseload written by other hands (`benches/othercase/make.py`, its truth
+//! in each line) instead of generating one.
 
 use bawaba_matching::*;
-use bawaba_synth::{Caseload, Config, generate};
+use bawaba_synth::{Config, generate};
 use std::collections::HashMap;
+use std::io::BufRead;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 use common::{Prf, env_usize, prepared};
+#[path = "common/mod.rs"]
+mod othercase;
+
+/// The records to link, in order: each one's members prepared, and its true household.
+struct Caseload {
+    members: Vec<Vec<PreparedPerson>>,
+    truth: Vec<u64>,
+}
+
+impl Caseload {
+    /// The project's generator's caseload.
+    fn generated(households: usize, seed: u64) -> Caseload {
+        let c = generate(&Config { households, seed, ..Config::default() });
+        Caseload {
+            members: c.records.iter().map(prepared).collect(),
+            truth: c.records.iter().map(|r| r.truth.household as u64).collect(),
+        }
+    }
+
+    /// A caseload written by other hands: one JSON line per record with its truth.
+    fn read(path: &str) -> Caseload {
+        let file = std::fs::File::open(path).expect("the caseload");
+        let mut c = Caseload { members: Vec::new(), truth: Vec::new() };
+        for line in std::io::BufReader::new(file).lines() {
+            let line: serde_json::Value = serde_json::from_str(&line.expect("a line")).expect("json");
+            c.members.push(othercase::members(&line));
+            c.truth.push(line["truth"]["household"].as_u64().expect("truth.household"));
+        }
+        c
+    }
+
+    /// Every pair of records of one true household.
+    fn same_household_pairs(&self) -> Vec<(usize, usize)> {
+        let mut by: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (i, &h) in self.truth.iter().enumerate() {
+            by.entry(h).or_default().push(i);
+        }
+        let mut out = Vec::new();
+        for v in by.values() {
+            for (a, &i) in v.iter().enumerate() {
+                out.extend(v[a + 1..].iter().map(|&j| (i, j)));
+            }
+        }
+        out
+    }
+}
 
 /// One case the desk could label: the record, and its best match's paired members as
 /// (record, member, stored record, stored member), and whether the truth says one household.
@@ -50,8 +100,8 @@ fn run(c: &Caseload, m: &Matcher) -> Run {
     let mut person_of: HashMap<PersonId, (usize, usize)> = HashMap::new();
     let (mut next_h, mut next_p) = (0u64, 0u64);
     let mut out = Run { household: Vec::new(), flags: Vec::new(), links: Vec::new() };
-    for (i, r) in c.records.iter().enumerate() {
-        let members = prepared(r);
+    for (i, members) in c.members.iter().enumerate() {
+        let members = members.clone();
         let found = m.match_household(&index, &members, &|_| false, 10);
         let target = found.first().filter(|f| f.band >= Band::Probable).map(|f| f.household);
         if let Some(best) = found.first().filter(|f| f.band >= Band::Possible) {
@@ -62,7 +112,7 @@ fn run(c: &Caseload, m: &Matcher) -> Run {
                     .iter()
                     .filter_map(|p| person_of.get(&p.theirs).map(|&(sj, sk)| (i, p.ours, sj, sk)))
                     .collect();
-                let case = Case { pairs, same: c.records[j].truth.household == r.truth.household };
+                let case = Case { pairs, same: c.truth[j] == c.truth[i] };
                 if best.band == Band::Possible { out.flags.push(case) } else { out.links.push(case) }
             }
         }
@@ -118,8 +168,8 @@ fn labelled(c: &Caseload, cases: &[Case], drawn: &[usize], weight: f64) -> Vec<L
         .flat_map(|&d| {
             let case = &cases[d];
             case.pairs.iter().map(move |&(i, k, j, l)| LabelledPair {
-                ours: prepared(&c.records[i])[k].clone(),
-                theirs: prepared(&c.records[j])[l].clone(),
+                ours: c.members[i][k].clone(),
+                theirs: c.members[j][l].clone(),
                 same: case.same,
                 weight,
             })
@@ -133,10 +183,14 @@ fn main() {
     let decisions = env_usize("DECISIONS", 300);
     let spots = env_usize("SPOTS", 300);
     let strength = env_usize("STRENGTH", 200) as f64;
-    let c = generate(&Config { households: hh, seed, ..Config::default() });
+    let c = match std::env::var("CASELOAD") {
+        Ok(path) => Caseload::read(&path),
+        Err(_) => Caseload::generated(hh, seed),
+    };
     let truth = c.same_household_pairs();
-    let n = c.records.len();
-    println!("caseload: seed {seed}, {} true households, {n} records", c.households.len());
+    let n = c.members.len();
+    let households = c.truth.iter().collect::<std::collections::HashSet<_>>().len();
+    println!("caseload: seed {seed}, {households} true households, {n} records");
     let before = Matcher::default();
     let r0 = run(&c, &before);
     let l0 = pairwise(&r0.household, &truth);

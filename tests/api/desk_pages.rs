@@ -287,11 +287,14 @@ fn an_auditor_draws_and_answers_spot_checks_blind_and_sees_the_precision_move() 
     assert_eq!(count(&tab, "#open-total"), 0, "no second count");
     // The interval bar runs from the right in Arabic: 66.7% sits left of its middle.
     let dot = |tab: &Tab| {
-        tab.evaluate("Number(document.querySelector('#quality tr[data-band=certain] svg.interval circle').getAttribute('cx'))", false)
-            .ok()
-            .and_then(|r| r.value)
-            .and_then(|v| v.as_f64())
-            .expect("the estimate's dot")
+        tab.evaluate(
+            "Number(document.querySelector('#quality tr[data-band=certain] svg.interval circle').getAttribute('cx'))",
+            false,
+        )
+        .ok()
+        .and_then(|r| r.value)
+        .and_then(|v| v.as_f64())
+        .expect("the estimate's dot")
     };
     assert!(dot(&tab) < 64.0, "Arabic: {}", dot(&tab));
     fits(&tab, "quality answered");
