@@ -252,7 +252,7 @@ impl Services {
 
     /// A reader connection (blocking).
     pub(crate) fn conn(&self) -> Result<diesel::r2d2::PooledConnection<crate::store::Manager>, ServiceError> {
-        self.pool.get().map_err(|_| ServiceError::Unavailable)
+        crate::store::checkout(&self.pool).map_err(ServiceError::from)
     }
 
     /// Which backend serves the database: `sqlite` or `postgres`.

@@ -326,6 +326,34 @@ impl DbTarget {
 /// The connection pool type.
 pub type Pool = r2d2::Pool<Manager>;
 
+/// How long a request waits for a reader connection before it looks whether the pool is short
+/// of connections (some found broken and no new one made: the database restarting or gone).
+pub const DEGRADED_CHECKOUT: Duration = Duration::from_secs(2);
+
+/// Why a reader connection could not be had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkout {
+    /// Every connection stayed busy for the pool's whole wait (10 s): the gateway is overloaded.
+    Busy,
+    /// The pool is short of connections and none could be made: the database is unreachable.
+    Degraded,
+}
+
+/// A reader connection for a request. While the database is unreachable every checkout would
+/// wait out the pool's timeout (10 s; a request that needs two would go unanswered by a client
+/// that waits 20): after [`DEGRADED_CHECKOUT`], a pool short of connections is given up on,
+/// while one at full strength and only busy is waited for the rest of the pool's timeout.
+pub fn checkout(pool: &Pool) -> Result<r2d2::PooledConnection<Manager>, Checkout> {
+    if let Ok(c) = pool.get_timeout(DEGRADED_CHECKOUT) {
+        return Ok(c);
+    }
+    if pool.state().connections < pool.max_size() {
+        return Err(Checkout::Degraded);
+    }
+    pool.get_timeout(pool.connection_timeout().saturating_sub(DEGRADED_CHECKOUT).max(Duration::from_millis(1)))
+        .map_err(|_| if pool.state().connections < pool.max_size() { Checkout::Degraded } else { Checkout::Busy })
+}
+
 /// An r2d2 manager that picks the backend from the URL scheme.
 #[derive(Debug)]
 pub struct Manager {

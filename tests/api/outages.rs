@@ -449,3 +449,130 @@ fn postgres_restarted_under_load() {
     assert!(doubled.is_empty(), "{doubled:?}");
     assert_eq!(consistent, ["ok"]);
 }
+
+/// A TCP relay between gateways and PostgreSQL that can cut every connection through it and
+/// refuse new ones, and let them through again: PostgreSQL gone for one gateway, without
+/// disturbing anything else on the server.
+struct Relay {
+    addr: String,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    live: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Relay {
+    fn start(to: &str) -> Relay {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let open = Arc::new(AtomicBool::new(true));
+        let live = Arc::new(Mutex::new(Vec::<std::net::TcpStream>::new()));
+        let (o, l, to) = (open.clone(), live.clone(), to.to_owned());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if !o.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection is refused
+                }
+                let Ok(server) = std::net::TcpStream::connect(&to) else { continue };
+                let mut kept = l.lock().expect("a lock no thread panicked in");
+                for s in [&client, &server] {
+                    kept.push(s.try_clone().expect("clone"));
+                }
+                for (mut from, mut into) in
+                    [(client.try_clone().expect("clone"), server.try_clone().expect("clone")), (server, client)]
+                {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut into);
+                        let _ = into.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Relay { addr, open, live }
+    }
+
+    /// Cuts every connection and refuses new ones (`false`), or lets them through again.
+    fn set_open(&self, open: bool) {
+        self.open.store(open, std::sync::atomic::Ordering::SeqCst);
+        if !open {
+            for s in self.live.lock().expect("a lock no thread panicked in").drain(..) {
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            }
+        }
+    }
+}
+
+/// PostgreSQL cut off from a gateway (every connection broken, new ones refused, through a
+/// relay): reads and writes are answered 503 `unavailable` with `Retry-After` within a few
+/// seconds, not after the pool's 10 s wait for each connection a request needs (a search needs
+/// two: the key's re-check and the search); once PostgreSQL is back, writes are taken again and
+/// what was acknowledged before is found.
+#[test]
+#[cfg_attr(not(pg_tests), ignore = "set BAWABA_TEST_POSTGRES_URL to run against PostgreSQL")]
+fn postgres_cut_off_answers_503_promptly() {
+    if std::env::var("BAWABA_TEST_POSTGRES_URL").is_err() {
+        return;
+    }
+    let db = TestDb::new(Backend::Postgres);
+    // The server's host:port, between the URL's '@' and the next '/'.
+    let authority = db.url.split('@').nth(1).and_then(|r| r.split('/').next()).expect("host:port").to_owned();
+    let relay = Relay::start(&authority);
+    let url = db.url.replacen(&authority, &relay.addr, 1);
+    let g = Gateway::start(&url);
+    let key = agency(&g.base, "WFP", "submitter");
+    let caseworker = agency(&g.base, "OCHA", "caseworker");
+    let records = caseload(23, 40);
+    let first = send("POST", &format!("{}/v1/records", g.base), Some(&key), Some(&records[0]));
+    assert_eq!(first.status, 201, "{}", first.body);
+    let name = records[0]["members"][0]["name"].as_str().expect("a name").replace(' ', "%20");
+    let search = format!("{}/v1/households/search?name={name}", g.base);
+    assert_eq!(send("GET", &search, Some(&caseworker), None).status, 200);
+
+    relay.set_open(false);
+    // Past the keys' re-check (1 s), so that authenticating needs the database too.
+    std::thread::sleep(Duration::from_millis(1_200));
+    let mut slowest = Duration::ZERO;
+    for (i, r) in records[1..4].iter().enumerate() {
+        for (what, a, took) in [
+            {
+                let t = Instant::now();
+                ("search", send("GET", &search, Some(&caseworker), None), t.elapsed())
+            },
+            {
+                let t = Instant::now();
+                ("post", send("POST", &format!("{}/v1/records", g.base), Some(&key), Some(r)), t.elapsed())
+            },
+        ] {
+            assert_eq!(a.status, 503, "{what} {i} after {took:?}: {}", a.body);
+            assert_eq!(a.body["error"]["code"], "unavailable", "{what}: {}", a.body);
+            assert!(a.retry_after.is_some(), "{what}: 503 without Retry-After");
+            slowest = slowest.max(took);
+        }
+    }
+    assert!(slowest < Duration::from_secs(8), "an answer took {slowest:?} while PostgreSQL was gone");
+
+    relay.set_open(true);
+    let back = Instant::now();
+    let stored = loop {
+        let a = send("POST", &format!("{}/v1/records", g.base), Some(&key), Some(&records[10]));
+        if matches!(a.status, 200 | 201) {
+            break a;
+        }
+        assert_eq!(a.status, 503, "{}", a.body);
+        assert!(back.elapsed() < Duration::from_secs(60), "writes not taken again within a minute: {}", a.body);
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let back_in = back.elapsed();
+    for a in [&first, &stored] {
+        let id = a.body["record_id"].as_str().expect("record_id");
+        let (status, body) = get_json(&format!("{}/v1/records/{id}", g.base), Some(&key));
+        assert_eq!(status, 200, "{id}: {body}");
+    }
+    assert!(doubled(&db).is_empty());
+    eprintln!(
+        "postgres cut off: slowest answer meanwhile {} ms (all 503 with Retry-After); writes taken again {} ms after it \
+         was back",
+        slowest.as_millis(),
+        back_in.as_millis()
+    );
+}
