@@ -271,7 +271,7 @@ impl Keys {
             }
             self.unknown.remove(&digest);
         }
-        let mut conn = pool.get().map_err(|_| ServiceError::Unavailable)?;
+        let mut conn = crate::store::checkout(pool).map_err(ServiceError::from)?;
         if cached.is_none() {
             // Re-validations of a known key are not counted: this counts keys looked up.
             self.lookups.inc();

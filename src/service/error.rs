@@ -94,6 +94,15 @@ impl From<StoreError> for ServiceError {
     }
 }
 
+impl From<crate::store::Checkout> for ServiceError {
+    fn from(e: crate::store::Checkout) -> Self {
+        match e {
+            crate::store::Checkout::Busy => ServiceError::Unavailable,
+            crate::store::Checkout::Degraded => ServiceError::Store(Outage::Unreachable),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ServiceError {
     fn from(e: diesel::result::Error) -> Self {
         match Outage::of(&e) {

@@ -250,9 +250,10 @@ impl Services {
         })
     }
 
-    /// A reader connection (blocking).
+    /// A reader connection (blocking; [`crate::store::checkout`]: 2 s while the database is out
+    /// of reach, else up to the pool's 10 s).
     pub(crate) fn conn(&self) -> Result<diesel::r2d2::PooledConnection<crate::store::Manager>, ServiceError> {
-        self.pool.get().map_err(|_| ServiceError::Unavailable)
+        crate::store::checkout(&self.pool).map_err(ServiceError::from)
     }
 
     /// Which backend serves the database: `sqlite` or `postgres`.

@@ -110,6 +110,14 @@ impl Backend {
     }
 }
 
+/// The page cache of each SQLite connection, in KiB. A gateway holds about a dozen connections
+/// (the readers' pool, the writer, the audit log's writer), each filling its cache as it reads:
+/// at 64 MiB apiece the soak's memory grew by as much as SQLite held (measured with
+/// `sqlite3_memory_used`), with no plateau in sight. The hot pages (the B-trees' upper levels, the
+/// records just written) fit in a few MiB; the operating system's file cache holds the rest.
+#[cfg(feature = "sqlite")]
+pub const SQLITE_CACHE_KIB: u32 = 8 * 1024;
+
 /// Creates a new SQLite file readable by its owner only (0600) before SQLite opens it: the
 /// database holds personal data, and SQLite's own files (`-wal`, `-shm`) take the file's mode.
 #[cfg(feature = "sqlite")]
@@ -265,10 +273,10 @@ impl DbTarget {
                 create_private(&self.url)?;
                 let mut c =
                     SqliteConnection::establish(&self.url).map_err(|e| StoreError::Connection(e.to_string()))?;
-                c.batch_execute(
+                c.batch_execute(&format!(
                     "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
-                     PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
-                )?;
+                     PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{SQLITE_CACHE_KIB};"
+                ))?;
                 if let Some(bytes) = self.max_bytes {
                     #[derive(QueryableByName)]
                     struct PageSize {
@@ -317,6 +325,34 @@ impl DbTarget {
 
 /// The connection pool type.
 pub type Pool = r2d2::Pool<Manager>;
+
+/// How long a request waits for a reader connection before it looks whether the pool is short
+/// of connections (some found broken and no new one made: the database restarting or gone).
+pub const DEGRADED_CHECKOUT: Duration = Duration::from_secs(2);
+
+/// Why a reader connection could not be had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkout {
+    /// Every connection stayed busy for the pool's whole wait (10 s): the gateway is overloaded.
+    Busy,
+    /// The pool is short of connections and none could be made: the database is unreachable.
+    Degraded,
+}
+
+/// A reader connection for a request. While the database is unreachable every checkout would
+/// wait out the pool's timeout (10 s; a request that needs two would go unanswered by a client
+/// that waits 20): after [`DEGRADED_CHECKOUT`], a pool short of connections is given up on,
+/// while one at full strength and only busy is waited for the rest of the pool's timeout.
+pub fn checkout(pool: &Pool) -> Result<r2d2::PooledConnection<Manager>, Checkout> {
+    if let Ok(c) = pool.get_timeout(DEGRADED_CHECKOUT) {
+        return Ok(c);
+    }
+    if pool.state().connections < pool.max_size() {
+        return Err(Checkout::Degraded);
+    }
+    pool.get_timeout(pool.connection_timeout().saturating_sub(DEGRADED_CHECKOUT).max(Duration::from_millis(1)))
+        .map_err(|_| if pool.state().connections < pool.max_size() { Checkout::Degraded } else { Checkout::Busy })
+}
 
 /// An r2d2 manager that picks the backend from the URL scheme.
 #[derive(Debug)]

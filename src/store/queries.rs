@@ -259,6 +259,24 @@ pub fn insert_evidence(conn: &mut DbConn, rows: &[EvidenceRow]) -> QResult<()> {
     Ok(())
 }
 
+/// Inserts rows one statement each. diesel writes a multi-row insert of rows with optional
+/// columns on SQLite as one insert per row inside a savepoint of its own; when SQLite then rolls
+/// the whole transaction back on its own (`SQLITE_FULL`), that savepoint's rollback fails and
+/// its error ("no such savepoint") hides the cause. The same inserts without the savepoint fail
+/// with the cause itself, which [`super::Outage::of`] reads.
+#[cfg(feature = "sqlite")]
+fn one_by_one<R>(
+    c: &mut diesel::sqlite::SqliteConnection,
+    rows: &[R],
+    insert: impl Fn(&mut diesel::sqlite::SqliteConnection, &R) -> QResult<usize>,
+) -> QResult<usize> {
+    let mut n = 0;
+    for r in rows {
+        n += insert(c, r)?;
+    }
+    Ok(n)
+}
+
 /// Stores a record.
 pub fn insert_record(conn: &mut DbConn, row: &RecordRow) -> QResult<()> {
     diesel::insert_into(records::table).values(row).execute(conn).map(drop)
@@ -270,7 +288,7 @@ pub fn insert_persons(conn: &mut DbConn, rows: &[PersonRow]) -> QResult<()> {
     for chunk in rows.chunks(50) {
         match conn {
             #[cfg(feature = "sqlite")]
-            DbConn::Sqlite(c) => diesel::insert_into(persons::table).values(chunk).execute(c)?,
+            DbConn::Sqlite(c) => one_by_one(c, chunk, |c, r| diesel::insert_into(persons::table).values(r).execute(c))?,
             #[cfg(feature = "postgres")]
             DbConn::Pg(c) => diesel::insert_into(persons::table).values(chunk).execute(c)?,
         };
@@ -284,7 +302,7 @@ pub fn insert_flags(conn: &mut DbConn, rows: &[FlagRow]) -> QResult<()> {
     for chunk in rows.chunks(50) {
         match conn {
             #[cfg(feature = "sqlite")]
-            DbConn::Sqlite(c) => diesel::insert_into(flags::table).values(chunk).execute(c)?,
+            DbConn::Sqlite(c) => one_by_one(c, chunk, |c, r| diesel::insert_into(flags::table).values(r).execute(c))?,
             #[cfg(feature = "postgres")]
             DbConn::Pg(c) => diesel::insert_into(flags::table).values(chunk).execute(c)?,
         };
@@ -870,7 +888,9 @@ pub fn insert_audits(conn: &mut DbConn, rows: &[AuditRow]) -> QResult<()> {
     for chunk in rows.chunks(100) {
         match conn {
             #[cfg(feature = "sqlite")]
-            DbConn::Sqlite(c) => diesel::insert_into(audit_events::table).values(chunk).execute(c)?,
+            DbConn::Sqlite(c) => {
+                one_by_one(c, chunk, |c, r| diesel::insert_into(audit_events::table).values(r).execute(c))?
+            }
             #[cfg(feature = "postgres")]
             DbConn::Pg(c) => diesel::insert_into(audit_events::table).values(chunk).execute(c)?,
         };

@@ -175,7 +175,21 @@ impl Writer {
         let mut queue = queue.into_iter();
         // Items matched against the index and not yet written, in order (see `order`).
         let mut pending: order::Prematched<usize> = VecDeque::new();
+        // The outage an item or a commit met (full, read-only, lost): what is left of the group
+        // is answered with it and not tried. SQLite may have rolled the whole transaction back
+        // (`SQLITE_FULL`), after which every statement would run in autocommit, stored at once
+        // while the answers and the ids handed out said otherwise.
+        let mut outage: Option<crate::store::Outage> = None;
         loop {
+            if let Some(why) = outage {
+                for (j, _, _) in pending.drain(..) {
+                    results[j].push(Err(ServiceError::Store(why)));
+                }
+                for (j, _) in queue.by_ref() {
+                    results[j].push(Err(ServiceError::Store(why)));
+                }
+                break;
+            }
             if pending.is_empty() {
                 let chunk: Vec<_> = queue.by_ref().take(TX_ITEMS).collect();
                 if chunk.is_empty() {
@@ -195,6 +209,7 @@ impl Writer {
             let mut out: Vec<(usize, ItemResult)> = Vec::with_capacity(pending.len());
             let timer = metrics.commit_seconds.start_timer();
             let my_turn = turn.take();
+            let mut met = None;
             let committed = conn.transaction::<_, diesel::result::Error, _>(|c| {
                 crate::store::lock_for_write(c)?;
                 // A transaction ends after `TX_BUDGET` (or when the matched items run out), so
@@ -215,6 +230,20 @@ impl Writer {
                         }
                         r
                     });
+                    let failed_by = match &r {
+                        Err(e) => seen.or_else(|| crate::store::Outage::of(e)),
+                        Ok(_) => None,
+                    };
+                    // Whether the transaction still stands after a failed item (a connection
+                    // in a transaction counts as "broken" to the pool): SQLite ends it on its
+                    // own on some failures, and what follows would run in autocommit.
+                    let gone = r.is_err() && {
+                        use diesel::r2d2::R2D2Connection;
+                        !c.is_broken()
+                    };
+                    if let (true, Err(e)) = (gone, &r) {
+                        tracing::warn!(error = %e, outage = ?failed_by, "the database ended the transaction on its own");
+                    }
                     out.push((
                         j,
                         match r {
@@ -227,19 +256,31 @@ impl Writer {
                             }
                             // An outage (full, read-only, lost) is a 503; the item's savepoint
                             // is rolled back, so nothing of it is stored.
-                            Err(e) => Err(match seen.or_else(|| crate::store::Outage::of(&e)) {
+                            Err(e) => Err(match failed_by {
                                 Some(outage) => ServiceError::Store(outage),
+                                // The database's doing, not the item's: no 500.
+                                None if gone => ServiceError::Unavailable,
                                 None => ServiceError::from(e),
                             }),
                         },
                     ));
+                    // No item after an outage: the transaction may be gone (see `outage`). What
+                    // is before is committed if it still stands; the commit says if it does not.
+                    if failed_by.is_some() || gone {
+                        met = failed_by;
+                        break;
+                    }
                 }
                 Ok(())
             });
             drop(my_turn);
+            outage = met;
             if let Err(e) = committed {
-                tracing::error!(error = %e, "a commit failed; its items are answered 503");
-                let why = crate::store::Outage::of(&e);
+                // A commit after SQLite rolled back on its own fails as "not in a transaction":
+                // the outage the item met says why.
+                let why = crate::store::Outage::of(&e).or(met);
+                tracing::error!(error = %e, outage = ?why, "a commit failed; its items are answered 503");
+                outage = outage.or(why);
                 undo.undo(engine);
                 *next = saved_next;
                 *suspect = true;
