@@ -11,7 +11,8 @@
 //! half a million rows to rewrite at start (on PostgreSQL that took longer than the start is
 //! waited for).
 //!
-//! `cargo bench --bench planning`; `BENCH_HOUSEHOLDS=20000` for a smaller caseload.
+//! `cargo bench --bench planning`; `BENCH_HOUSEHOLDS=20000` for a smaller caseload;
+//! `BENCH_LOG=bawaba=debug` for the time each report spends reading, counting and writing.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -48,7 +49,8 @@ fn start(db: &str) -> Server {
         .env("BAWABA_LISTEN", format!("127.0.0.1:{port}"))
         .env("BAWABA_MASTER_KEY", MASTER)
         .env("BAWABA_DATA_KEY", DATA_KEY)
-        .env("BAWABA_LOG", "warn")
+        // `BENCH_LOG=bawaba=debug` shows the reports' phases (read, counted, built).
+        .env("BAWABA_LOG", std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".to_owned()))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -187,7 +189,14 @@ fn time(server: &Server, what: &str, path: &str) {
         bytes = body.len();
     }
     ms.sort_by(f64::total_cmp);
-    println!("  {what:<44} median {:>7.1} ms, max {:>7.1} ms ({bytes} bytes)", ms[1], ms[2]);
+    // The machine's load beside each figure: on a shared machine a figure means little without it.
+    let load = std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split(' ').next().map(str::to_owned));
+    println!(
+        "  {what:<44} median {:>7.1} ms, max {:>7.1} ms ({bytes} bytes; load {})",
+        ms[1],
+        ms[2],
+        load.as_deref().unwrap_or("?")
+    );
 }
 
 fn run(label: &str, db: &str, households: usize) {

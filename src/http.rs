@@ -79,6 +79,18 @@ where
     web::block(f).await.map_err(|_| ServiceError::Unavailable)?
 }
 
+/// An answer as JSON, written on the blocking thread that made it: a large one (the 3W over a
+/// whole caseload is megabytes) is not serialised on the async worker, where it would hold up
+/// every other request that worker serves.
+pub fn json_body<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, ServiceError> {
+    serde_json::to_vec(value).map_err(|e| ServiceError::Internal(format!("writing JSON: {e}")))
+}
+
+/// A 200 with a body [`json_body`] wrote.
+pub fn json_ok(body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(body)
+}
+
 /// A body written as it is made: `produce` runs on a blocking thread and hands chunks to
 /// `sink` over a small channel, so a slow reader slows it and a reader that leaves stops it
 /// (`sink` answers `false`). An error after the first chunk can no longer change the status:

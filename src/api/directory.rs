@@ -10,7 +10,7 @@ use bawaba_wire::directory::{
 
 use super::RECORD_LIMIT;
 use super::body::parse_json;
-use crate::http::{blocking, read_body};
+use crate::http::{blocking, json_body, json_ok, read_body};
 use crate::service::Services;
 use crate::service::auth::Principal;
 use crate::service::directory::{self, Format};
@@ -113,7 +113,14 @@ pub async fn who_what_where(
     let q = q.into_inner();
     let format = directory::format(&q)?;
     if format == Format::Json {
-        return Ok(HttpResponse::Ok().json(blocking(move || directory::who_what_where(&s, &who, &q)).await?));
+        let body = blocking(move || {
+            let started = std::time::Instant::now();
+            let body = json_body(&directory::who_what_where(&s, &who, &q)?);
+            tracing::debug!(took = ?started.elapsed(), "3W with its JSON");
+            body
+        })
+        .await?;
+        return Ok(json_ok(body));
     }
     let hxl = format == Format::Hxl;
     let body = blocking(move || directory::who_what_where_csv(&s, &who, &q, hxl)).await?;

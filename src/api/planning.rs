@@ -8,7 +8,7 @@ use bawaba_wire::planning::{CoverageQuery, CoverageReport, NeedsBody, NeedsList,
 
 use super::BATCH_LIMIT;
 use super::body::parse_json;
-use crate::http::{blocking, read_body};
+use crate::http::{blocking, json_body, json_ok, read_body};
 use crate::service::Services;
 use crate::service::auth::Principal;
 use crate::service::error::ServiceError;
@@ -61,5 +61,5 @@ pub async fn coverage(
             .insert_header(("Content-Disposition", "attachment; filename=\"coverage.csv\""))
             .body(body));
     }
-    Ok(HttpResponse::Ok().json(blocking(move || planning::coverage(&s, &who, &q)).await?))
+    Ok(json_ok(blocking(move || json_body(&planning::coverage(&s, &who, &q)?)).await?))
 }

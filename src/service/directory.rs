@@ -474,6 +474,7 @@ pub fn who_what_where(s: &Services, who: &Principal, q: &WhoWhatWhereQuery) -> R
     }
     let organization = nonempty(&q.organization);
     let (from, to) = (from.map(|d| d.to_string()), to.map(|d| d.to_string()));
+    let started = std::time::Instant::now();
     let mut conn = s.conn()?;
     let lines = sql::who_what_where(&mut conn, from.as_deref(), to.as_deref())?;
     let described: HashMap<String, OrganizationRow> =
@@ -569,7 +570,8 @@ pub fn who_what_where(s: &Services, who: &Principal, q: &WhoWhatWhereQuery) -> R
                 suppressed: small(line.reached),
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    tracing::debug!(rows = rows.len(), built = ?started.elapsed(), "3W");
     Ok(WhoWhatWhere { rows })
 }
 

@@ -502,6 +502,7 @@ pub fn coverage_with(
     by_sector: bool,
 ) -> Result<CoverageReport, ServiceError> {
     who.require(READ)?;
+    let started = std::time::Instant::now();
     let req = request(s, q)?;
     let settings = s.coverage;
     let mut conn = s.conn()?;
@@ -558,17 +559,12 @@ pub fn coverage_with(
         }
     }
     // Reached: for the group asked (or every household), then per group that has a need.
-    let mut passes: Vec<(Option<String>, CoverageFilter)> = vec![(base.group.clone(), base.clone())];
-    for gr in &need_groups {
-        passes.push((Some(gr.clone()), CoverageFilter { group: Some(gr.clone()), ..base.clone() }));
-    }
-    let mut total_reached = 0;
-    for (i, (group, filter)) in passes.iter().enumerate() {
+    let groups: Vec<String> = need_groups.into_iter().collect();
+    let counts = sql::coverage_counts(&mut conn, &base, &groups)?;
+    let total_reached = counts.first().map_or(0, |c| c.total);
+    let passes = std::iter::once(base.group.clone()).chain(groups.into_iter().map(Some));
+    for (i, (group, counts)) in passes.zip(counts).enumerate() {
         let only_needed = i > 0;
-        let counts = sql::coverage_counts(&mut conn, filter)?;
-        if i == 0 {
-            total_reached = counts.total;
-        }
         for r in counts.reached {
             let key = (key_area(r.area), r.sector, group.clone());
             if only_needed && !rows.contains_key(&key) {
@@ -587,6 +583,7 @@ pub fn coverage_with(
         }
     }
     drop(conn);
+    let counted = started.elapsed();
 
     let hide = who.role != Role::Admin && settings.suppress_below > 1;
     let small = |n: i64| hide && n >= 1 && n < settings.suppress_below;
@@ -648,6 +645,7 @@ pub fn coverage_with(
         .then(|| round(total_reached as f64 / totals.households_targeted as f64));
     totals.gap =
         (totals.households_in_need > 0 && !small(total_reached)).then(|| totals.households_in_need - total_reached);
+    tracing::debug!(rows = out.len(), ?counted, built = ?started.elapsed(), "coverage report");
     Ok(CoverageReport {
         rows: out,
         totals,

@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use super::DbConn;
 use super::models::{NeedRow, OrganizationRow, RecordGroupRow, ServiceRow};
-use super::queries::{PlaceCondition, Sql};
+use super::queries::{PlaceCondition, RawRow, Sql};
 use super::schema::*;
+use super::{Backend, DbConn};
 
 type QResult<T> = Result<T, diesel::result::Error>;
 
@@ -206,13 +206,25 @@ pub struct Counts {
 }
 
 /// One record the selection holds, as the counts need it: its cell (area, sector and agency
-/// in one text, see [`cell_expr`]) and its resolved household's number.
+/// in one text) and its resolved household's number.
 #[derive(Debug, Clone, QueryableByName)]
 struct ReachRow {
     #[diesel(sql_type = Text)]
     cell: String,
     #[diesel(sql_type = BigInt)]
     hh: i64,
+}
+
+/// As [`ReachRow`], with the groups asked that the record's household falls in (bit `i` for
+/// the `i`th; PostgreSQL, see [`coverage_counts`]).
+#[derive(Debug, Clone, QueryableByName)]
+struct ReachRowGroups {
+    #[diesel(sql_type = Text)]
+    cell: String,
+    #[diesel(sql_type = BigInt)]
+    hh: i64,
+    #[diesel(sql_type = BigInt)]
+    groups: i64,
 }
 
 fn area_expr(level: &Level) -> &'static str {
@@ -239,10 +251,16 @@ fn period_conditions(sql: &mut Sql, from: Option<&str>, to: Option<&str>) {
     }
 }
 
-/// `FROM records r JOIN households h … WHERE …` of what a coverage filter selects.
+/// The resolved household as a number (the survivor's `seq`; merges point every merged
+/// household at the survivor itself, never at another merged one), with the joins it needs:
+/// reading a number is cheaper than reading an id, and counting numbers cheaper than ids.
+const RESOLVED_HH: &str = "COALESCE(m.seq, h.seq)";
+const FROM_RESOLVED: &str =
+    " FROM records r JOIN households h ON h.id = r.household_id LEFT JOIN households m ON m.id = h.merged_into";
+
+/// `FROM records r … WHERE …` of what a coverage filter selects.
 fn coverage_selection(sql: &mut Sql, f: &CoverageFilter) {
-    sql.push(" FROM records r JOIN households h ON h.id = r.household_id");
-    sql.push(RESOLVED_JOIN);
+    sql.push(FROM_RESOLVED);
     if let Some(g) = &f.group {
         sql.push(" JOIN record_groups g ON g.record_id = r.id AND g.grp = ").bind(g);
     }
@@ -267,6 +285,23 @@ fn place_conditions(sql: &mut Sql, places: &[PlaceCondition]) {
                 sql.push("(r.governorate IN ").list(vs).push(" OR r.locality IN ").list(vs).push(")")
             }
         };
+    }
+}
+
+/// Loads a report's rows. On PostgreSQL in a transaction of its own that may hash in memory
+/// (at the default `work_mem` of 4 MB the hashes of a large caseload spill to disk, and a
+/// `IN (SELECT …)` too large for it is run again for every row) and does not compile the query
+/// (JIT costs more than it saves on a scan of under a second).
+fn load_report<R: RawRow>(conn: &mut DbConn, sql: Sql) -> QResult<Vec<R>> {
+    match conn {
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(_) => sql.load(conn),
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(_) => conn.transaction(|c| {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")?;
+            sql.load(c)
+        }),
     }
 }
 
@@ -329,104 +364,166 @@ fn unpart(p: &str) -> Option<String> {
     p.strip_prefix('+').map(str::to_owned)
 }
 
-/// The resolved household as a number (the survivor's `seq`), with the join it needs:
-/// reading a number is cheaper than reading its id, and the same household either way.
-const RESOLVED_HH: &str = "COALESCE(m.seq, h.seq)";
-const RESOLVED_JOIN: &str = " LEFT JOIN households m ON m.id = h.merged_into";
-
 /// Each agency's code by its id.
 fn agency_codes(conn: &mut DbConn) -> QResult<HashMap<String, String>> {
     Ok(agencies::table.select((agencies::id, agencies::code)).load::<(String, String)>(conn)?.into_iter().collect())
 }
 
-/// The counts of one coverage selection: the selected records are read once (a scan of the
-/// covering `records_household` index joined to their households) and counted here, per area
-/// and sector: the distinct resolved households, those reached by two or more agencies, the
-/// records, the agencies present; and the distinct resolved households of the whole selection.
-pub fn coverage_counts(conn: &mut DbConn, f: &CoverageFilter) -> QResult<Counts> {
-    let (area, sector, sep) = (area_expr(&f.level), sector_expr(f), sep(conn));
-    let mut sql = Sql::default();
-    sql.push(&format!(
-        "SELECT {} || {sep} || {sector} || {sep} || r.agency_id AS cell, {RESOLVED_HH} AS hh",
-        part(area)
-    ));
-    coverage_selection(&mut sql, f);
-    let rows: Vec<ReachRow> = sql.load(conn)?;
-    let codes = agency_codes(conn)?;
-    let mut keys = Interner::default();
-    let mut seen: Vec<(u32, i64)> = rows.into_iter().map(|r| (keys.id(r.cell), r.hh)).collect();
-    // Each key: its (area, sector) cell and its agency, numbered.
-    let (mut cell_ids, mut agency_ids) = (HashMap::new(), HashMap::new());
-    let (mut cells, mut agencies) = (Vec::<(Option<String>, String)>::new(), Vec::<String>::new());
-    let split: Vec<(u32, u32)> = keys
-        .into_values()
-        .into_iter()
-        .map(|k| {
-            let mut it = k.rsplitn(3, '\u{1f}');
-            let agency = it.next().unwrap_or_default().to_owned();
-            let sector = it.next().unwrap_or_default().to_owned();
-            let cell = (unpart(it.next().unwrap_or_default()), sector);
-            let c = *cell_ids.entry(cell.clone()).or_insert_with(|| {
-                cells.push(cell);
-                cells.len() as u32 - 1
-            });
-            let a = *agency_ids.entry(agency.clone()).or_insert_with(|| {
-                agencies.push(agency);
-                agencies.len() as u32 - 1
-            });
-            (c, a)
-        })
-        .collect();
-    let mut households: Vec<i64> = seen.iter().map(|(_, hh)| *hh).collect();
-    households.sort_unstable();
-    households.dedup();
-    let total = households.len() as i64;
-    let mut seen: Vec<(u32, i64, u32)> = seen
-        .drain(..)
-        .map(|(k, hh)| {
-            let (cell, agency) = split[k as usize];
-            (cell, hh, agency)
-        })
-        .collect();
-    seen.sort_unstable();
-    let mut reached: Vec<Reached> = cells
-        .iter()
-        .map(|(area, sector)| Reached {
-            area: area.clone(),
-            sector: sector.clone(),
-            households: 0,
-            two_or_more: 0,
-            records: 0,
-        })
-        .collect();
-    let mut present = std::collections::BTreeSet::new();
-    // Sorted by cell, household, agency: a run of one cell and household is one household
-    // reached, by as many agencies as the run holds distinct agency numbers.
-    let mut i = 0;
-    while i < seen.len() {
-        let (cell, hh, first) = seen[i];
-        let mut j = i;
-        let mut several = false;
-        while j < seen.len() && seen[j].0 == cell && seen[j].1 == hh {
-            several |= seen[j].2 != first;
-            present.insert((cell, seen[j].2));
-            j += 1;
-        }
-        let r = &mut reached[cell as usize];
-        r.households += 1;
-        r.two_or_more += i64::from(several);
-        r.records += (j - i) as i64;
-        i = j;
+/// The cells (area, sector) and agencies of a selection's keys, numbered.
+struct Keys {
+    /// Each key's cell and agency.
+    split: Vec<(u32, u32)>,
+    cells: Vec<(Option<String>, String)>,
+    agencies: Vec<String>,
+}
+
+impl Keys {
+    fn new(keys: Interner) -> Self {
+        let (mut cell_ids, mut agency_ids) = (HashMap::new(), HashMap::new());
+        let (mut cells, mut agencies) = (Vec::new(), Vec::new());
+        let split = keys
+            .into_values()
+            .into_iter()
+            .map(|k| {
+                let mut it = k.rsplitn(3, '\u{1f}');
+                let agency = it.next().unwrap_or_default().to_owned();
+                let sector = it.next().unwrap_or_default().to_owned();
+                let cell = (unpart(it.next().unwrap_or_default()), sector);
+                let c = *cell_ids.entry(cell.clone()).or_insert_with(|| {
+                    cells.push(cell);
+                    cells.len() as u32 - 1
+                });
+                let a = *agency_ids.entry(agency.clone()).or_insert_with(|| {
+                    agencies.push(agency);
+                    agencies.len() as u32 - 1
+                });
+                (c, a)
+            })
+            .collect();
+        Keys { split, cells, agencies }
     }
-    let present = present
-        .into_iter()
-        .map(|(cell, agency)| {
-            let (area, sector) = &cells[cell as usize];
-            let id = &agencies[agency as usize];
-            Present { area: area.clone(), sector: sector.clone(), agency: codes.get(id).cloned().unwrap_or_default() }
-        })
-        .collect();
-    Ok(Counts { reached, present, total })
+
+    /// Counts the selected records, each as (its key, its resolved household): per cell the
+    /// distinct households, those reached by two or more agencies, the records, the agencies
+    /// present; and the distinct households of them all. Cells none of them falls in are left
+    /// out.
+    fn count(&self, seen: impl Iterator<Item = (u32, i64)>, codes: &HashMap<String, String>) -> Counts {
+        let mut seen: Vec<(u32, i64, u32)> = seen
+            .map(|(k, hh)| {
+                let (cell, agency) = self.split[k as usize];
+                (cell, hh, agency)
+            })
+            .collect();
+        let mut households: Vec<i64> = seen.iter().map(|(_, hh, _)| *hh).collect();
+        households.sort_unstable();
+        households.dedup();
+        let total = households.len() as i64;
+        drop(households);
+        seen.sort_unstable();
+        let mut reached: Vec<Reached> = self
+            .cells
+            .iter()
+            .map(|(area, sector)| Reached {
+                area: area.clone(),
+                sector: sector.clone(),
+                households: 0,
+                two_or_more: 0,
+                records: 0,
+            })
+            .collect();
+        let n = self.agencies.len();
+        let mut present = vec![false; self.cells.len() * n];
+        // Sorted by cell, household, agency: a run of one cell and household is one household
+        // reached, by as many agencies as the run holds distinct agency numbers.
+        let mut i = 0;
+        while i < seen.len() {
+            let (cell, hh, first) = seen[i];
+            let mut j = i;
+            let mut several = false;
+            while j < seen.len() && seen[j].0 == cell && seen[j].1 == hh {
+                several |= seen[j].2 != first;
+                present[cell as usize * n + seen[j].2 as usize] = true;
+                j += 1;
+            }
+            let r = &mut reached[cell as usize];
+            r.households += 1;
+            r.two_or_more += i64::from(several);
+            r.records += (j - i) as i64;
+            i = j;
+        }
+        let present = present
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| **p)
+            .map(|(i, _)| {
+                let (area, sector) = &self.cells[i / n];
+                let id = &self.agencies[i % n];
+                Present {
+                    area: area.clone(),
+                    sector: sector.clone(),
+                    agency: codes.get(id).cloned().unwrap_or_default(),
+                }
+            })
+            .collect();
+        reached.retain(|r| r.households > 0);
+        Counts { reached, present, total }
+    }
+}
+
+/// The counts of one coverage selection (`f`), and of the same selection narrowed to each of
+/// `groups` in turn (records whose household falls in it): the selected records are read
+/// and counted here, per area and sector: the distinct resolved households, those reached by
+/// two or more agencies, the records, the agencies present; and the distinct resolved
+/// households of the whole selection. The first counts are `f`'s, then one per group.
+///
+/// On SQLite one scan of the covering `records_household` index joined to the households,
+/// then one small read per group through `record_groups_grp`. On PostgreSQL one scan for all
+/// (it read a group's records by scanning every record again): each record carries the groups
+/// asked that it falls in, as bits.
+pub fn coverage_counts(conn: &mut DbConn, f: &CoverageFilter, groups: &[String]) -> QResult<Vec<Counts>> {
+    let (area, sector, sep) = (area_expr(&f.level), sector_expr(f), sep(conn));
+    let started = std::time::Instant::now();
+    let codes = agency_codes(conn)?;
+    let select =
+        format!("SELECT {} || {sep} || {sector} || {sep} || r.agency_id AS cell, {RESOLVED_HH} AS hh", part(area));
+    let mut keys = Interner::default();
+    // Each pass: its records, as (key, household).
+    let mut read: Vec<Vec<(u32, i64)>> = Vec::with_capacity(1 + groups.len());
+    if matches!(conn.backend(), Backend::Postgres) && !groups.is_empty() {
+        // Six groups at most (`Group`): the bits of an i64 hold them.
+        debug_assert!(groups.len() < 63);
+        let mut sql = Sql::default();
+        sql.push(&select).push(", CAST(0");
+        for (i, g) in groups.iter().enumerate() {
+            sql.push(" + CASE WHEN r.id IN (SELECT record_id FROM record_groups WHERE grp = ")
+                .bind(g)
+                .push(&format!(") THEN {} ELSE 0 END", 1i64 << i));
+        }
+        sql.push(" AS BIGINT) AS groups");
+        coverage_selection(&mut sql, f);
+        let rows: Vec<ReachRowGroups> = load_report(conn, sql)?;
+        let rows: Vec<(u32, i64, i64)> = rows.into_iter().map(|r| (keys.id(r.cell), r.hh, r.groups)).collect();
+        read.push(rows.iter().map(|(k, hh, _)| (*k, *hh)).collect());
+        for i in 0..groups.len() {
+            let bit = 1i64 << i;
+            read.push(rows.iter().filter(|r| r.2 & bit != 0).map(|(k, hh, _)| (*k, *hh)).collect());
+        }
+    } else {
+        let mut passes = vec![f.clone()];
+        passes.extend(groups.iter().map(|g| CoverageFilter { group: Some(g.clone()), ..f.clone() }));
+        for p in &passes {
+            let mut sql = Sql::default();
+            sql.push(&select);
+            coverage_selection(&mut sql, p);
+            let rows: Vec<ReachRow> = load_report(conn, sql)?;
+            read.push(rows.into_iter().map(|r| (keys.id(r.cell), r.hh)).collect());
+        }
+    }
+    let read_in = started.elapsed();
+    let keys = Keys::new(keys);
+    let out: Vec<Counts> = read.into_iter().map(|seen| keys.count(seen.into_iter(), &codes)).collect();
+    tracing::debug!(passes = out.len(), ?read_in, counted = ?started.elapsed(), "coverage counts");
+    Ok(out)
 }
 
 /// One line of the 3W from the records: an agency, a sector and a place, with the distinct
@@ -443,22 +540,31 @@ pub struct WhoWhatWhere {
 }
 
 /// One record as the 3W counts it: its line (agency, sector, governorate and locality in one
-/// text), its resolved household's number and its period as `YYYYMMDD` numbers.
+/// text), its resolved household's number and its period as written (turning it into numbers
+/// in SQL cost a third of the query; here it is a few digits read).
 #[derive(Debug, Clone, QueryableByName)]
 struct WhoWhatWhereRow {
     #[diesel(sql_type = Text)]
     line: String,
     #[diesel(sql_type = BigInt)]
     hh: i64,
-    #[diesel(sql_type = BigInt)]
-    first: i64,
-    #[diesel(sql_type = BigInt)]
-    last: i64,
+    #[diesel(sql_type = Text)]
+    first: String,
+    #[diesel(sql_type = Text)]
+    last: String,
 }
 
 /// `20260301` as `2026-03-01`.
 fn day(n: i64) -> String {
     format!("{:04}-{:02}-{:02}", n / 10_000, n / 100 % 100, n % 100)
+}
+
+/// `2026-03-01` as `20260301` (a period as stored is a date, checked when posted).
+fn day_number(d: &str) -> i64 {
+    d.bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'-')
+        .filter(u8::is_ascii_digit)
+        .fold(0, |n, b| n * 10 + i64::from(b - b'0'))
 }
 
 /// The 3W's lines from the records whose period meets `[from, to]`: the records are read once
@@ -467,36 +573,35 @@ pub fn who_what_where(conn: &mut DbConn, from: Option<&str>, to: Option<&str>) -
     let sep = sep(conn);
     let mut sql = Sql::default();
     sql.push(&format!(
-        "SELECT r.agency_id || {sep} || r.assistance_type || {sep} || {} || {sep} || {} AS line, \
-         {RESOLVED_HH} AS hh, CAST(REPLACE(r.period_start, '-', '') AS BIGINT) AS first, \
-         CAST(REPLACE(r.period_end, '-', '') AS BIGINT) AS last \
-         FROM records r JOIN households h ON h.id = r.household_id{RESOLVED_JOIN} WHERE r.withdrawn_at IS NULL",
+        "SELECT r.agency_id || {sep} || r.assistance_type || {sep} || {} || {sep} || {} AS line, {RESOLVED_HH} AS hh, \
+         r.period_start AS first, r.period_end AS last{FROM_RESOLVED} WHERE r.withdrawn_at IS NULL",
         part("r.governorate_code"),
         part("r.locality_code"),
     ));
     period_conditions(&mut sql, from, to);
-    let rows: Vec<WhoWhatWhereRow> = sql.load(conn)?;
+    let started = std::time::Instant::now();
     let codes = agency_codes(conn)?;
     let mut lines = Interner::default();
-    let mut spans: Vec<(i64, i64)> = Vec::new();
-    let mut seen: Vec<(u32, i64)> = Vec::with_capacity(rows.len());
-    for r in rows {
-        let line = lines.id(r.line);
-        match spans.get_mut(line as usize) {
-            Some((first, last)) => {
-                *first = (*first).min(r.first);
-                *last = (*last).max(r.last);
-            }
-            None => spans.push((r.first, r.last)),
-        }
-        seen.push((line, r.hh));
+    let mut rows: Vec<(u32, i64, i64, i64)> = load_report::<WhoWhatWhereRow>(conn, sql)?
+        .into_iter()
+        .map(|r| (lines.id(r.line), r.hh, day_number(&r.first), day_number(&r.last)))
+        .collect();
+    let read = started.elapsed();
+    let n = rows.len();
+    let mut spans: Vec<(i64, i64)> = vec![(i64::MAX, i64::MIN); lines.0.len()];
+    for &(line, _, first, last) in &rows {
+        let (a, b) = &mut spans[line as usize];
+        *a = (*a).min(first);
+        *b = (*b).max(last);
     }
+    let mut seen: Vec<(u32, i64)> = rows.drain(..).map(|(line, hh, _, _)| (line, hh)).collect();
     seen.sort_unstable();
     seen.dedup();
     let mut reached = vec![0i64; spans.len()];
     for (line, _) in seen {
         reached[line as usize] += 1;
     }
+    tracing::debug!(rows = n, ?read, counted = ?started.elapsed(), "3W counts");
     Ok(lines
         .into_values()
         .into_iter()
