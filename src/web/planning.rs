@@ -39,6 +39,10 @@ fn take(q: &mut PageQuery, k: &str) -> Option<String> {
     q.remove(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty() && v.len() <= 200)
 }
 
+/// The most rows the who-does-what-where page draws: a national 3W has tens of thousands (one per
+/// organisation, sector, place and period); the filters narrow it and the downloads hold all.
+const W3_ROWS: usize = 500;
+
 const MAP_W: f64 = 360.0;
 const MAP_H: f64 = 560.0;
 
@@ -550,7 +554,14 @@ pub async fn three_w(ctx: Ctx, s: Data<Services>, q: Query<PageQuery>) -> Result
             " "
             a.button.secondary #w3-hxl href={ "/ui/3w.csv?format=hxl" (amp) } download="3w-hxl.csv" { (l.t("تنزيل HXL", "Download HXL")) }
         }
-        (three_w_table(l, &rows))
+        @if rows.len() > W3_ROWS {
+            p.muted #w3-shown {
+                (l.t("تُعرض أول ", "Showing the first ")) (ltr(&words::int(W3_ROWS as i64)))
+                (l.t(" من ", " of ")) (ltr(&words::int(rows.len() as i64)))
+                (l.t(" صفاً: ضيّق الشروط، أو نزّل الجدول كله.", " rows: narrow the filters, or download the whole table."))
+            }
+        }
+        (three_w_table(l, &rows[..rows.len().min(W3_ROWS)]))
     };
     Ok(layout::page(&ctx, Nav::Who, title, body))
 }

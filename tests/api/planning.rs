@@ -18,6 +18,7 @@ both_backends!(
     directory_is_written_by_its_own_agency_or_the_admin,
     three_w_answers_in_json_csv_and_hxl,
     who_signs_in_without_a_page_lands_on_their_own,
+    the_3w_page_draws_a_bounded_table,
 );
 
 /// Heads of distinct households (none matches another).
@@ -576,6 +577,52 @@ fn who_signs_in_without_a_page_lands_on_their_own(b: Backend) {
         let mut asked = Client::new(&app);
         assert_eq!(asked.sign_in(key, "/ui/3w").location.as_deref(), Some("/ui/3w"));
     }
+}
+
+/// A national 3W has tens of thousands of rows: the page draws the first few hundred and says
+/// how many there are, and the download still holds every row.
+fn the_3w_page_draws_a_bounded_table(b: Backend) {
+    use crate::pages::Client;
+    let app = TestApp::start(b);
+    let key = app.agency("WFP", "submitter");
+    let coordinator = app.agency("MOSD", "coordinator");
+    let (s, places) = app.get("/v1/places?kind=locality", &key);
+    assert_eq!(s, 200, "{places}");
+    let places = places["places"].as_array().expect("places");
+    // One 3W row per organisation, sector and locality: 2 sectors × 300 localities.
+    let localities: Vec<(&str, &str)> =
+        places.iter().filter_map(|p| Some((p["name_ar"].as_str()?, p["parent"].as_str()?))).take(300).collect();
+    assert_eq!(localities.len(), 300, "the gazetteer has 300 localities");
+    let records: Vec<Value> = localities
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (name, parent))| {
+            ["cash", "food"].into_iter().map(move |aid| {
+                let mut r = rec(&format!("w3-{aid}-{i}"), i % HEADS.len(), aid, name);
+                r["location"]["governorate"] = json!(parent);
+                r
+            })
+        })
+        .collect();
+    let (s, out) = app.post("/v1/records/batch", &key, &json!({"records": records}));
+    assert_eq!(s, 200, "{out}");
+    let (s, all) = app.get("/v1/directory/3w", &coordinator);
+    assert_eq!(s, 200, "{all}");
+    let total = all["rows"].as_array().expect("rows").len();
+    assert!(total >= 600, "a row per sector and locality: {total}");
+    let mut c = Client::signed_in(&app, &coordinator);
+    let page = c.get("/ui/3w");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let drawn = page.body.matches("<tr>").count() - 1; // less the header row
+    assert_eq!(drawn, 500, "the page draws the first 500 rows");
+    assert!(page.body.contains("id=\"w3-shown\""), "and says so");
+    assert!(page.body.contains(&format!("{total}")), "naming how many there are");
+    let csv = c.get("/ui/3w.csv?format=csv");
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.body.lines().count(), total + 1, "the download holds every row");
+    // Narrowed to one governorate, the table is whole and says nothing of a cut.
+    let one = c.get("/ui/3w?governorate=PS-HBN");
+    assert!(!one.body.contains("id=\"w3-shown\""), "a narrowed 3W is drawn whole");
 }
 
 mod chromium {
