@@ -328,6 +328,21 @@ pub(super) fn infer_sexes(
     (sa, sb)
 }
 
+/// The head and spouse of one record with exactly one of their sexes known are a man and a
+/// woman: the other's sex is filled in before scoring (a wife recorded without her sex is not
+/// compared with a man as if she might be one).
+pub(super) fn couple_sexes(v: &mut [PView<'_>]) {
+    let anchors: Vec<usize> = (0..v.len()).filter(|&x| v[x].role.is_adult_anchor()).collect();
+    if let [x, y] = anchors[..] {
+        let other = |z: Sex| if z == Sex::M { Sex::F } else { Sex::M };
+        match (v[x].sex, v[y].sex) {
+            (Some(a), None) => v[y].sex = Some(other(a)),
+            (None, Some(b)) => v[x].sex = Some(other(b)),
+            _ => {}
+        }
+    }
+}
+
 /// A signature of a person view: equal for the same interned tokens and fields.
 pub(super) fn signature(v: &PView<'_>) -> u64 {
     use std::hash::{Hash, Hasher};

@@ -140,6 +140,9 @@ pub(crate) struct PView<'a> {
     /// and the year's own frequencies predict; of every year for a person with no birth
     /// year); 0 when not known (stored persons).
     pub common: f32,
+    /// Persons in the index (0 for an empty one): the denominator of a woman's first name's
+    /// frequency (see [`reading`]).
+    pub people: f32,
 }
 
 /// Result of comparing two tokens.
