@@ -1,5 +1,7 @@
 //! Names: folding into the compact one-byte alphabet, the word lists of the rules (titles,
-//! articles, compounds, kunya, بن/bin), tokenisation, and decoding back to text.
+//! articles, compounds, kunya, بن/bin), tokenisation, and decoding back to text. Latin
+//! particles are matched by shape where romanisers vowel them freely (بني as Benee, Bunou…;
+//! الدين as Al-Dean, El-Deen), not by a closed list alone.
 
 use std::borrow::Cow;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
