@@ -343,8 +343,8 @@ pub(super) fn generations_apart(a: &PView<'_>, b: &PView<'_>) -> bool {
 /// woman: the other's sex is filled in before scoring (a wife recorded without her sex is not
 /// compared with a man as if she might be one).
 pub(super) fn couple_sexes(v: &mut [PView<'_>]) {
-    let anchors: Vec<usize> = (0..v.len()).filter(|&x| v[x].role.is_adult_anchor()).collect();
-    if let [x, y] = anchors[..] {
+    let mut anchors = (0..v.len()).filter(|&x| v[x].role.is_adult_anchor());
+    if let (Some(x), Some(y), None) = (anchors.next(), anchors.next(), anchors.next()) {
         let other = |z: Sex| if z == Sex::M { Sex::F } else { Sex::M };
         match (v[x].sex, v[y].sex) {
             (Some(a), None) => v[y].sex = Some(other(a)),
