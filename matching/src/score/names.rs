@@ -141,14 +141,7 @@ pub(crate) fn name_weight_among(
 ) -> f64 {
     let slot = usize::from(f == ModelField::Family);
     let li = c.level as usize;
-    // Across scripts a name cannot agree exactly: a transliteration that agrees is what a true
-    // match shows, so it takes the m of every agreeing level (exact and variant), not the m of
-    // a spelling variant within one script.
-    let m = if c.level == NameLevel::Variant && c.label == "transliteration" {
-        cfg.m.field(f)[NameLevel::Exact as usize] + cfg.m.field(f)[li]
-    } else {
-        cfg.m.field(f)[li]
-    };
+    let m = cfg.m.field(f)[li];
     let u = match c.level {
         NameLevel::Exact | NameLevel::Variant => {
             // Term frequency, smoothed towards the default u by `tf_prior_weight` pseudo-slots.
