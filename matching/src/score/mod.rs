@@ -4,8 +4,7 @@
 //! family ↔ family); a part missing on either side weighs nothing. A three-part name is also
 //! tried as first + father + grandfather (family left out) against a longer one, at a small
 //! cost, and the better reading kept. Tokens in different scripts meet through the name table
-//! or, failing that, the consonant skeleton; across scripts a name cannot agree exactly, so
-//! a transliteration that agrees by skeleton takes the m of every agreeing level. A woman's
+//! or, failing that, the consonant skeleton. A woman's
 //! first name is weighed by its frequency among women's first names (about half the persons),
 //! not among every given-name slot (fathers' and grandfathers' names are men's). The scoring
 //! path allocates nothing unless evidence is asked for.
