@@ -792,7 +792,8 @@ impl Index {
                 total,
             };
         }
-        PView { toks, n, nid: r.nid, dob: r.dob, phone: r.phone, sex: r.sex, role: r.role, common: 0.0 }
+        let people = self.alive as f32;
+        PView { toks, n, nid: r.nid, dob: r.dob, phone: r.phone, sex: r.sex, role: r.role, common: 0.0, people }
     }
 
     /// The scorer's view of a prepared (incoming) person, with term frequencies from the index.
@@ -820,7 +821,8 @@ impl Index {
             toks[i] =
                 TokView { code: &t.code, skel: t.skel, skel_full: t.skel_full, groups: t.groups, id, tf, ctf, total };
         }
-        PView { toks, n, nid: p.nid, dob: p.dob, phone: p.phone, sex: p.sex, role: p.role, common: 0.0 }
+        let people = self.alive as f32;
+        PView { toks, n, nid: p.nid, dob: p.dob, phone: p.phone, sex: p.sex, role: p.role, common: 0.0, people }
     }
 
     /// How common a person's full name is together with the birth year, against what the

@@ -32,7 +32,7 @@ impl Matcher {
                     score::pair_weight_min(cfg, a, b, PAIR_MIN - 1.0) + score::role_weight(a.role, b.role).0
                 };
                 row[j] = w;
-                if w >= PAIR_MIN {
+                if w >= PAIR_MIN && !generations_apart(a, b) {
                     cands.push((w, i, j));
                 }
             }
@@ -326,6 +326,32 @@ pub(super) fn infer_sexes(
     couple(ours, &mut sa);
     couple(theirs, &mut sb);
     (sa, sb)
+}
+
+/// Two persons born five years apart or more (both birth dates known) who share no ID and no
+/// phone are not paired as one person, however alike their names: in a clan a son is named
+/// after his grandfather and carries his father's name, so a name agreeing across a generation
+/// is what namesakes look like, and their names' weights (each part's frequency taken as if
+/// independent of the others) would outweigh the dates. Such a pair is left unpaired.
+pub(super) fn generations_apart(a: &PView<'_>, b: &PView<'_>) -> bool {
+    score::dob_level(a.dob, b.dob) == Some(score::DOB_FAR)
+        && !(a.nid != 0 && a.nid == b.nid)
+        && !(a.phone != 0 && a.phone == b.phone)
+}
+
+/// The head and spouse of one record with exactly one of their sexes known are a man and a
+/// woman: the other's sex is filled in before scoring (a wife recorded without her sex is not
+/// compared with a man as if she might be one).
+pub(super) fn couple_sexes(v: &mut [PView<'_>]) {
+    let mut anchors = (0..v.len()).filter(|&x| v[x].role.is_adult_anchor());
+    if let (Some(x), Some(y), None) = (anchors.next(), anchors.next(), anchors.next()) {
+        let other = |z: Sex| if z == Sex::M { Sex::F } else { Sex::M };
+        match (v[x].sex, v[y].sex) {
+            (Some(a), None) => v[y].sex = Some(other(a)),
+            (None, Some(b)) => v[x].sex = Some(other(b)),
+            _ => {}
+        }
+    }
 }
 
 /// A signature of a person view: equal for the same interned tokens and fields.

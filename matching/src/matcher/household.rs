@@ -69,6 +69,7 @@ impl Matcher {
             let (found, expected) = index.namesakes(p, cfg.year_share());
             v.common = cfg.combination_penalty(found, expected) as f32;
         }
+        assess::couple_sexes(&mut views);
         let views = views;
         // Candidate (member, slot) hits.
         let mut hits: Vec<(u32, u16)> = Vec::new();
@@ -180,8 +181,10 @@ impl Matcher {
         a: &[PreparedPerson],
         b: &[PreparedPerson],
     ) -> Option<HouseholdMatch> {
-        let va: Vec<PView<'_>> = a.iter().map(|p| index.view_of(p)).collect();
-        let vb: Vec<PView<'_>> = b.iter().map(|p| index.view_of(p)).collect();
+        let mut va: Vec<PView<'_>> = a.iter().map(|p| index.view_of(p)).collect();
+        let mut vb: Vec<PView<'_>> = b.iter().map(|p| index.view_of(p)).collect();
+        assess::couple_sexes(&mut va);
+        assess::couple_sexes(&mut vb);
         let prior = self.config.population_prior_log2(index.households());
         let (l, pairs) = self.assess(prior, &va, &vb);
         let p = posterior(l);

@@ -2,7 +2,11 @@
 //!
 //! A household match is decided on its strongest member pairs. The members of the two
 //! households are paired greedily by pair weight (each member used once), regardless of role,
-//! so a wife recorded as head by one agency and as spouse by another still pairs. The household
+//! so a wife recorded as head by one agency and as spouse by another still pairs. Two persons
+//! born five years apart or more (sharing no ID or phone) are never paired on their names: a
+//! son named after his grandfather carries his father's name, so across a generation a name
+//! agreement is what namesakes look like. An incoming couple's unknown sex is filled in from
+//! the partner's before scoring. The household
 //! log-odds are the prior plus the best head/spouse ↔ head/spouse pair plus a fraction of every
 //! further pair; without any such anchor pair (children or other members only) the pairs are
 //! capped and a penalty applies, so one child who now heads a household of his own does not join

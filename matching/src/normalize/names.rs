@@ -1,5 +1,7 @@
 //! Names: folding into the compact one-byte alphabet, the word lists of the rules (titles,
-//! articles, compounds, kunya, بن/bin), tokenisation, and decoding back to text.
+//! articles, compounds, kunya, بن/bin), tokenisation, and decoding back to text. Latin
+//! particles are matched by shape where romanisers vowel them freely (بني as Benee, Bunou…;
+//! الدين as Al-Dean, El-Deen), not by a closed list alone.
 
 use std::borrow::Cow;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
@@ -242,7 +244,8 @@ const LAT_TITLES: &[&str] = &[
     "hajjah", "hajjeh", "haja", "alhaj", "alhajj", "alhajja", "alhajji", "sheikh", "shaikh", "sheikha", "shaikha",
     "sheik", "shaykh",
 ];
-const LAT_ARTICLES: &[&str] = &["al", "el", "il", "ul"];
+// آل (the family of) is written Aal; in Arabic it folds to the article ال.
+const LAT_ARTICLES: &[&str] = &["al", "el", "il", "ul", "aal"];
 const LAT_SUN_ARTICLES: &[&str] = &[
     "ash", "as", "at", "ath", "ad", "adh", "ar", "az", "an", "ed", "ud", "es", "et", "er", "ez", "en", "esh", "ez",
     "ul",
@@ -252,6 +255,8 @@ const LAT_ABD: &[&str] = &[
     "abdou",
 ];
 const LAT_ABU: &[&str] = &["abu", "abou", "abo", "aboo", "abou"];
+/// بو + X written in Latin (Bou Mediene, Bo Madin): the family name ابو X without its alef.
+const LAT_BU: &[&str] = &["bu", "bou", "bo", "boo"];
 const LAT_UMM: &[&str] = &["um", "umm", "om", "oum", "omm"];
 const LAT_BIN: &[&str] = &["bin", "ben", "ibn", "bn"];
 const LAT_BANI: &[&str] = &[
@@ -266,6 +271,42 @@ const LAT_DIN: &[&str] = &[
 
 fn is(tok: &[u8], list: &[&str]) -> bool {
     list.iter().any(|w| w.as_bytes() == tok)
+}
+
+fn vowel(c: u8, more: &[u8]) -> bool {
+    matches!(c, b'a' | b'e' | b'i' | b'o' | b'u') || more.contains(&c)
+}
+
+/// Latin بني / بنو: the listed spellings, or, not leading the name, any `b` + a vowel or none +
+/// `n` + one to three vowels (Banee, Binou, Bunee, Bonu…: romanisers vowel it freely). `bin`
+/// and `ben` (son of) end in `n` and are not taken.
+fn is_lat_bani(t: &[u8], leading: bool) -> bool {
+    if is(t, LAT_BANI) {
+        return true;
+    }
+    if leading || t.len() > 6 || t.first() != Some(&b'b') {
+        return false;
+    }
+    let rest = &t[1..];
+    let rest = if rest.first().is_some_and(|&c| vowel(c, b"")) { &rest[1..] } else { rest };
+    let Some(tail) = rest.strip_prefix(b"n") else { return false };
+    (1..=3).contains(&tail.len()) && tail.iter().all(|&c| vowel(c, b"yw"))
+}
+
+/// Latin الدين after a name: the listed spellings, or the article (al, el, ad, ed, ud, ud…)
+/// joined to `d` + one or two vowels + `n` (+ `e`): Al-Dean, El-Deen, Eddyn.
+fn is_lat_din(t: &[u8]) -> bool {
+    if is(t, LAT_DIN) {
+        return true;
+    }
+    let Some(rest) =
+        [&b"al"[..], b"el", b"ad", b"ed", b"ud", b"id", b"ul", b"il"].iter().find_map(|p| t.strip_prefix(*p))
+    else {
+        return false;
+    };
+    let rest = rest.strip_suffix(b"e").unwrap_or(rest);
+    let Some(mid) = rest.strip_prefix(b"d").and_then(|r| r.strip_suffix(b"n")) else { return false };
+    (1..=2).contains(&mid.len()) && mid.iter().all(|&c| vowel(c, b"y"))
 }
 
 /// Canonical Latin form of a token that begins with an `abd` compound prefix:
@@ -478,13 +519,13 @@ pub(crate) fn name_tokens(s: &str) -> Vec<Tok> {
                 continue;
             }
             // ابو + X, Abu + X; ام + X, Umm + X (a kunya when it leads).
-            // بو + X is ابو + X written without its alef: in a registry a family name (بو مدين),
+            // بو + X (Bou X) is ابو + X written without its alef: in a registry a family name (بو مدين),
             // one part, and no kunya (a leading بو X is read as the family name first).
-            let bu = ar && t.code == l.ar_bu;
+            let bu = (ar && t.code == l.ar_bu) || (!ar && is(&t.code, LAT_BU));
             let abu = (ar && t.code == l.ar_abu) || (!ar && is(&t.code, LAT_ABU)) || bu;
             let umm = (ar && t.code == l.ar_umm) || (!ar && is(&t.code, LAT_UMM));
             if nx_ok && (abu || umm) {
-                let mut code = if bu {
+                let mut code = if bu && ar {
                     l.ar_abu.clone()
                 } else if ar {
                     t.code.clone()
@@ -502,7 +543,7 @@ pub(crate) fn name_tokens(s: &str) -> Vec<Tok> {
             }
             // بني / بنو + X, Bani + X: a clan's family name ("the sons of X"), one part, its
             // article dropped so that بنو الأحمر, Bani Ahmar and Beni Al-Ahmar are one name.
-            let bani = (ar && l.ar_bani.contains(&t.code)) || (!ar && is(&t.code, LAT_BANI));
+            let bani = (ar && l.ar_bani.contains(&t.code)) || (!ar && is_lat_bani(&t.code, joined.is_empty()));
             if nx_ok && bani {
                 let mut code = if ar { l.ar_bani[0].clone() } else { b"bani".to_vec() };
                 let article: &[u8] = if ar { &l.ar_article } else { b"al" };
@@ -527,7 +568,7 @@ pub(crate) fn name_tokens(s: &str) -> Vec<Tok> {
             let suffix = if ar {
                 l.ar_suffix.contains(&t.code) || (t.code == l.ar_zahra && prev.code == l.ar_fatima)
             } else {
-                is(&t.code, LAT_ALLAH) || is(&t.code, LAT_DIN)
+                is(&t.code, LAT_ALLAH) || is_lat_din(&t.code)
             };
             if suffix && !(ar && prev.code == l.ar_abd) {
                 if ar {
@@ -666,6 +707,29 @@ mod fixpoint {
         // بو X is ابو X without its alef, one part; leading, it is the family name first.
         assert_eq!(name("محمد احمد بو مدين"), name("محمد احمد ابو مدين"));
         assert_eq!(name("بو مدين محمد احمد").split(' ').count(), 3);
+    }
+
+    /// Latin particles as romanisers write them: بني/بنو vowelled freely, بو as Bou/Bo/Bu, آل
+    /// as Aal, الدين as Al-Dean or El-Deen; each one part as in Arabic.
+    #[test]
+    fn latin_particles_in_their_many_spellings_are_one_part() {
+        for (a, b) in [
+            ("Mhammad Benee Rasheed", "Mhammad Bani Rasheed"),
+            ("Ahmad Bunou Zaid", "Ahmad Bani Zaid"),
+            ("Ahmad Binou Zaid", "Ahmad Bani Zaid"),
+            ("Adel Bou Mediene", "Adel Abu Mediene"),
+            ("Adel Bo Mediene", "Adel Abu Mediene"),
+            ("Hussein Aal Mayd", "Hussein Al-Mayd"),
+            ("Alaa Al-Dean Sultan", "Alaa Eddin Sultan"),
+            ("Nour El Deen Sultan", "Nour Eddin Sultan"),
+        ] {
+            assert_eq!(name(a), name(b), "{a}");
+            assert_eq!(name(a).split(' ').count(), 2, "{a}");
+        }
+        // A leading token is a first name, not بني (Bana, a woman's name).
+        assert_eq!(name("Bana Ahmad Zaid").split(' ').count(), 3);
+        // Bin and Ben (son of) are not بني.
+        assert_eq!(name("Nour Ali Bin Zaid"), name("Nour Ali Zaid"));
     }
 
     #[test]

@@ -89,6 +89,9 @@ pub(super) fn nid_weight(cfg: &MatchConfig, a: u64, b: u64, level: usize) -> f64
     x
 }
 
+/// Level index of birth dates five years apart or more.
+pub(crate) const DOB_FAR: usize = 7;
+
 /// Level index of a date-of-birth comparison (see [`crate::config::LevelProbabilities`]).
 pub(crate) fn dob_level(a: u32, b: u32) -> Option<usize> {
     let (Some(x), Some(y)) = (PartialDate::unpack(a), PartialDate::unpack(b)) else {
@@ -121,7 +124,7 @@ pub(crate) fn dob_level(a: u32, b: u32) -> Option<usize> {
         return Some(if m_eq || d_eq { 4 } else { 6 });
     }
     if x.year.abs_diff(y.year) >= 5 {
-        return Some(7);
+        return Some(DOB_FAR);
     }
     if x.year.abs_diff(y.year) == 1 && m_eq && d_eq {
         return Some(5);

@@ -4,8 +4,10 @@
 //! family ↔ family); a part missing on either side weighs nothing. A three-part name is also
 //! tried as first + father + grandfather (family left out) against a longer one, at a small
 //! cost, and the better reading kept. Tokens in different scripts meet through the name table
-//! or, failing that, the consonant skeleton. The scoring path allocates nothing unless
-//! evidence is asked for.
+//! or, failing that, the consonant skeleton. A woman's
+//! first name is weighed by its frequency among women's first names (about half the persons),
+//! not among every given-name slot (fathers' and grandfathers' names are men's). The scoring
+//! path allocates nothing unless evidence is asked for.
 
 mod fields;
 mod names;
@@ -140,6 +142,9 @@ pub(crate) struct PView<'a> {
     /// and the year's own frequencies predict; of every year for a person with no birth
     /// year); 0 when not known (stored persons).
     pub common: f32,
+    /// Persons in the index (0 for an empty one): the denominator of a woman's first name's
+    /// frequency (see [`reading`]).
+    pub people: f32,
 }
 
 /// Result of comparing two tokens.

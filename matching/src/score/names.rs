@@ -126,6 +126,19 @@ fn compare(a: &TokView<'_>, b: &TokView<'_>, with_sim: bool) -> TokCmp {
 
 /// The weight of a name comparison for one part.
 pub(crate) fn name_weight(cfg: &MatchConfig, f: ModelField, c: &TokCmp, a: &TokView<'_>, b: &TokView<'_>) -> f64 {
+    name_weight_among(cfg, f, c, a, b, None)
+}
+
+/// [`name_weight`] with the term frequency taken among `among` name slots instead of all the
+/// index's given-name (or family-name) slots, when fewer.
+pub(crate) fn name_weight_among(
+    cfg: &MatchConfig,
+    f: ModelField,
+    c: &TokCmp,
+    a: &TokView<'_>,
+    b: &TokView<'_>,
+    among: Option<f64>,
+) -> f64 {
     let slot = usize::from(f == ModelField::Family);
     let li = c.level as usize;
     let m = cfg.m.field(f)[li];
@@ -134,6 +147,7 @@ pub(crate) fn name_weight(cfg: &MatchConfig, f: ModelField, c: &TokCmp, a: &TokV
             // Term frequency, smoothed towards the default u by `tf_prior_weight` pseudo-slots.
             let count = if c.concept { a.ctf[slot].max(b.ctf[slot]) } else { a.tf[slot].max(b.tf[slot]) };
             let total = f64::from(a.total[slot].max(b.total[slot]));
+            let total = among.map_or(total, |x| x.min(total));
             let alpha = cfg.tf_prior_weight;
             let u0 = cfg.u.field(f)[li];
             ((f64::from(count) + alpha * u0) / (total + alpha)).max(cfg.tf_floor)
@@ -285,6 +299,12 @@ pub(super) fn reading(
     let mut any_differs = false;
     let mut father: Option<NameLevel> = None;
     let part_max = if min.is_finite() { name_max(cfg) } else { 0.0 };
+    // A woman's first name is never a father's or grandfather's name: its frequency is among
+    // women's first names (about half the persons), not among every given-name slot of the
+    // index (first, father's and grandfather's names, mostly men's), which would make فاطمة
+    // look several times rarer than it is.
+    let woman = a.sex == Some(Sex::F) || b.sex == Some(Sex::F);
+    let women = (woman && a.people.max(b.people) > 0.0).then(|| f64::from(a.people.max(b.people)) / 2.0);
     for (k, &(f, i, j)) in pairs.iter().enumerate() {
         // Early exit: even if every remaining part agreed on a rare name, `min` is out of reach.
         if min.is_finite() && k >= 2 && total + (pairs.len() - k) as f64 * part_max < min {
@@ -292,7 +312,7 @@ pub(super) fn reading(
         }
         let (ta, tb) = (&a.toks[i], &b.toks[j]);
         let c = if detail.is_some() { compare_tokens(ta, tb) } else { compare_levels(ta, tb) };
-        let mut x = name_weight(cfg, f, &c, ta, tb);
+        let mut x = name_weight_among(cfg, f, &c, ta, tb, if f == ModelField::First { women } else { None });
         any_differs |= c.level == NameLevel::Different;
         match f {
             ModelField::First => first_differs = c.level == NameLevel::Different,
