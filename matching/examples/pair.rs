@@ -8,10 +8,9 @@
 //! (`Matcher::compare_households`) and prints the score and every pair's evidence.
 
 use bawaba_matching::*;
-use std::io::BufRead;
 
 mod common;
-use common::members;
+use common::{index_before, members, read_lines};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -19,26 +18,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: pair CASELOAD.jsonl ANSWERS.jsonl K J".into());
     };
     let (k, j): (usize, usize) = (k.parse()?, j.parse()?);
-    let read = |p: &str| -> Result<Vec<serde_json::Value>, Box<dyn std::error::Error>> {
-        let mut v = Vec::new();
-        for line in std::io::BufReader::new(std::fs::File::open(p)?).lines().take(k.max(j) + 1) {
-            v.push(serde_json::from_str(&line?)?);
-        }
-        Ok(v)
-    };
-    let (cases, answers) = (read(cases)?, read(answers)?);
-    let mut index = Index::new();
-    let mut person = 0u64;
-    for (line, answer) in cases.iter().zip(&answers).take(k) {
-        let Some(h) = answer["household_id"].as_str().and_then(|h| h.trim_start_matches('h').parse::<u64>().ok())
-        else {
-            continue;
-        };
-        for p in members(line) {
-            person += 1;
-            index.insert(person, h, p);
-        }
-    }
+    let (cases, answers) = (read_lines(cases, k.max(j) + 1)?, read_lines(answers, k.max(j) + 1)?);
+    let index = index_before(&cases, &answers, k);
     // Every score is shown, however low.
     let m = Matcher::new(MatchConfig { possible: 0.0, ..MatchConfig::default() });
     println!("line {k}: {}", cases[k]["body"]["members"]);

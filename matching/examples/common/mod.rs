@@ -1,4 +1,5 @@
 //! What the examples that read an othercase caseload (`benches/othercase`) share.
+#![allow(dead_code)] // each example that includes this module uses its own part of it
 
 use bawaba_matching::*;
 
@@ -30,4 +31,32 @@ pub fn members(line: &serde_json::Value) -> Vec<PreparedPerson> {
         }));
     }
     out
+}
+
+/// The first `n` lines of a JSON Lines file (a caseload or its answers).
+pub fn read_lines(path: &str, n: usize) -> Result<Vec<serde_json::Value>, Box<dyn std::error::Error>> {
+    use std::io::BufRead;
+    let mut v = Vec::new();
+    for line in std::io::BufReader::new(std::fs::File::open(path)?).lines().take(n) {
+        v.push(serde_json::from_str(&line?)?);
+    }
+    Ok(v)
+}
+
+/// The index as it stood before line `k`: the members of every earlier line, in the household
+/// its answer gave it (`"household_id": "h<number>"`).
+pub fn index_before(cases: &[serde_json::Value], answers: &[serde_json::Value], k: usize) -> Index {
+    let mut index = Index::new();
+    let mut person = 0u64;
+    for (line, answer) in cases.iter().zip(answers).take(k) {
+        let Some(h) = answer["household_id"].as_str().and_then(|h| h.trim_start_matches('h').parse::<u64>().ok())
+        else {
+            continue;
+        };
+        for p in members(line) {
+            person += 1;
+            index.insert(person, h, p);
+        }
+    }
+    index
 }
