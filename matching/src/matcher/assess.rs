@@ -370,7 +370,9 @@ pub(super) fn signature(v: &PView<'_>) -> u64 {
 /// what the household's other versions of them said (same first, father's and family names by
 /// skeleton, same kind of member, no other ID), so that a field one record left out cannot
 /// hide what another record says against an incoming person. A birth date is taken only when
-/// the versions agree on its year (the fullest one), an ID only when they agree.
+/// the versions agree on its year (the fullest one), an ID only when they agree, and a name
+/// without a father's name takes the fullest version's name when the versions agree on the
+/// father (so a short version cannot pair where the full one says "another father").
 ///
 /// Borrows `theirs` as it is unless some person gains a value (no copy on the common path).
 fn with_versions<'a, 'b>(theirs: &'b [PView<'a>]) -> std::borrow::Cow<'b, [PView<'a>]> {
@@ -380,13 +382,23 @@ fn with_versions<'a, 'b>(theirs: &'b [PView<'a>]) -> std::borrow::Cow<'b, [PView
     }
     let year = |d: u32| d >> 9;
     for (j, v) in theirs.iter().enumerate() {
-        if v.dob != 0 && v.nid != 0 {
+        if v.dob != 0 && v.nid != 0 && v.n >= 3 {
             continue;
         }
         let (mut dob, mut dob_clash, mut nid, mut nid_clash) = (0u32, false, 0u64, false);
+        // The fullest name among the versions that give a father's name, when this one gives
+        // none and they agree on it.
+        let (mut fuller, mut fuller_clash): (Option<usize>, bool) = (None, false);
         for (k, w) in theirs.iter().enumerate() {
             if k == j || !same_person(v, w) {
                 continue;
+            }
+            if v.n < 3 && w.n >= 3 {
+                match fuller {
+                    Some(f) if theirs[f].toks[1].skel != w.toks[1].skel => fuller_clash = true,
+                    Some(f) if theirs[f].n >= w.n => {}
+                    _ => fuller = Some(k),
+                }
             }
             if v.dob == 0 && w.dob != 0 {
                 if dob != 0 && year(dob) != year(w.dob) {
@@ -406,6 +418,11 @@ fn with_versions<'a, 'b>(theirs: &'b [PView<'a>]) -> std::borrow::Cow<'b, [PView
         }
         if !nid_clash && nid != 0 {
             out.to_mut()[j].nid = nid;
+        }
+        if let (Some(f), false) = (fuller, fuller_clash) {
+            let o = &mut out.to_mut()[j];
+            o.toks = theirs[f].toks;
+            o.n = theirs[f].n;
         }
     }
     out
