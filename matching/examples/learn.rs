@@ -26,7 +26,6 @@
 use bawaba_matching::*;
 use bawaba_synth::{Config, generate};
 use std::collections::HashMap;
-use std::io::BufRead;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -52,14 +51,11 @@ impl Caseload {
 
     /// A caseload written by other hands: one JSON line per record with its truth.
     fn read(path: &str) -> Caseload {
-        let file = std::fs::File::open(path).expect("the caseload");
-        let mut c = Caseload { members: Vec::new(), truth: Vec::new() };
-        for line in std::io::BufReader::new(file).lines() {
-            let line: serde_json::Value = serde_json::from_str(&line.expect("a line")).expect("json");
-            c.members.push(othercase::members(&line));
-            c.truth.push(line["truth"]["household"].as_u64().expect("truth.household"));
+        let lines = othercase::read_lines(path, usize::MAX).expect("the caseload");
+        Caseload {
+            members: lines.iter().map(othercase::members).collect(),
+            truth: lines.iter().map(|l| l["truth"]["household"].as_u64().expect("truth.household")).collect(),
         }
-        c
     }
 
     /// Every pair of records of one true household.
