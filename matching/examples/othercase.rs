@@ -3,6 +3,7 @@
 //!
 //! ```sh
 //! cargo run --release -p bawaba-matching --example othercase -- CASELOAD.jsonl ANSWERS.jsonl
+//! CSV=caseload.csv cargo run …   # also the flat file for benches/splink/splink_run.py
 //! REUSE=1 WORK=DIR python3 benches/othercase/run.py HH SEED   # scores ANSWERS.jsonl (in DIR)
 //! ```
 //! The gateway's linkage loop as `examples/quality.rs` runs it (in file order: match, join the
@@ -31,7 +32,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: othercase CASELOAD.jsonl ANSWERS.jsonl".into());
     };
     let mut w = std::io::BufWriter::new(std::fs::File::create(answers)?);
-    let m = Matcher::default();
+    // `CSV=path` also writes the file `benches/splink/splink_run.py` reads (Splink on the same records).
+    let mut csv = match std::env::var("CSV") {
+        Ok(path) => {
+            let mut c = std::io::BufWriter::new(std::fs::File::create(path)?);
+            writeln!(c, "{}", common::SPLINK_HEADER)?;
+            Some(c)
+        }
+        Err(_) => None,
+    };
+    // `POPULATION=households`: the registry's expected size (`MatchConfig::expected_households`).
+    let expected_households = std::env::var("POPULATION").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let m = Matcher::new(MatchConfig { expected_households, ..MatchConfig::default() });
     let mut index = Index::new();
     // Each household's latest record: (agency, external_id).
     let mut latest: HashMap<HouseholdId, (String, String)> = HashMap::new();
@@ -40,6 +52,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (i, line) in std::io::BufReader::new(std::fs::File::open(cases)?).lines().enumerate() {
         let line: serde_json::Value = serde_json::from_str(&line?)?;
         let ours = members(&line);
+        if let Some(c) = csv.as_mut() {
+            fn s(v: &serde_json::Value) -> &str {
+                v.as_str().unwrap_or_default()
+            }
+            let a = &line["body"]["assistance"];
+            let ms = &line["body"]["members"];
+            let record = common::SplinkRecord {
+                truth: line["truth"]["household"].as_u64().unwrap_or_default(),
+                agency: s(&line["agency"]),
+                aid_type: s(&a["type"]),
+                period_start: s(&a["period_start"]),
+                period_end: a["period_end"].as_str().unwrap_or(s(&a["period_start"])),
+                dates_of_birth: [ms[0]["date_of_birth"].as_str(), ms[1]["date_of_birth"].as_str()],
+            };
+            writeln!(c, "{}", common::splink_row(i, &record, &ours))?;
+        }
         let found = m.match_household_brief(&index, &ours, &|_| false, MATCH_LIMIT);
         let target = found.first().filter(|f| f.band >= Band::Probable).map(|f| f.household);
         let mut flags = Vec::new();
@@ -85,6 +113,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     w.flush()?;
+    if let Some(mut c) = csv {
+        c.flush()?;
+    }
     eprintln!("{:.1} s", t.elapsed().as_secs_f64());
     Ok(())
 }

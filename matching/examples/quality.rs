@@ -32,6 +32,8 @@ use std::time::Instant;
 #[path = "../tests/common/mod.rs"]
 mod common;
 use common::{Prf, env_usize, prepared};
+#[path = "common/mod.rs"]
+mod othercase;
 
 /// `MATCH_LIMIT` of the gateway.
 const MATCH_LIMIT: usize = 10;
@@ -147,46 +149,19 @@ fn pairwise_link(pred: &[u64], truth: &[(usize, usize)]) -> Prf {
 
 fn write_csv(c: &Caseload, path: &str) -> std::io::Result<()> {
     let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
-    writeln!(
-        w,
-        "unique_id,truth_household,agency,aid_type,period_start,period_end,first_name,father_name,grandfather_name,\
-         family_name,first_name_sk,family_name_sk,full_name,date_of_birth,national_id,phone,sex,spouse_first_name,\
-         spouse_family_name,spouse_date_of_birth,spouse_national_id,n_members"
-    )?;
-    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    writeln!(w, "{}", othercase::SPLINK_HEADER)?;
     for (i, r) in c.records.iter().enumerate() {
-        let p = prepared(r);
-        let part = |k: usize, x: NamePart| p.get(k).and_then(|m| m.part(x)).unwrap_or_default();
-        let sk = |s: &str| phonetic::skeleton(s);
-        let head = p.first();
-        let spouse = p.get(1).filter(|m| m.role() == Role::Spouse);
-        let opt = |s: Option<String>| s.unwrap_or_default();
-        writeln!(
-            w,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            i,
-            r.truth.household,
-            r.agency,
-            r.assistance.kind,
-            r.assistance.period_start,
-            r.assistance.last_day(),
-            q(&part(0, NamePart::First)),
-            q(&part(0, NamePart::Father)),
-            q(&part(0, NamePart::Grandfather)),
-            q(&part(0, NamePart::Family)),
-            q(&sk(&part(0, NamePart::First))),
-            q(&sk(&part(0, NamePart::Family))),
-            q(&head.map(|h| h.normalized_name()).unwrap_or_default()),
-            opt(r.members.first().and_then(|m| m.date_of_birth.clone())),
-            opt(head.and_then(|h| h.national_id())),
-            opt(head.and_then(|h| h.phone())),
-            opt(head.and_then(|h| h.sex()).map(|s| s.as_str().to_string())),
-            q(&spouse.and_then(|m| m.part(NamePart::First)).unwrap_or_default()),
-            q(&spouse.and_then(|m| m.part(NamePart::Family)).unwrap_or_default()),
-            opt(spouse.and_then(|_| r.members.get(1).and_then(|m| m.date_of_birth.clone()))),
-            opt(spouse.and_then(|m| m.national_id())),
-            r.members.len(),
-        )?;
+        let last = r.assistance.last_day();
+        let dob = |k: usize| r.members.get(k).and_then(|m| m.date_of_birth.as_deref());
+        let record = othercase::SplinkRecord {
+            truth: r.truth.household as u64,
+            agency: &r.agency,
+            aid_type: &r.assistance.kind,
+            period_start: &r.assistance.period_start,
+            period_end: last,
+            dates_of_birth: [dob(0), dob(1)],
+        };
+        writeln!(w, "{}", othercase::splink_row(i, &record, &prepared(r)))?;
     }
     w.flush()
 }
