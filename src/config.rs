@@ -189,6 +189,14 @@ pub struct ServeArgs {
     /// `bawaba model estimate`; defaults when absent.
     #[arg(long, env = "BAWABA_MATCH_CONFIG")]
     pub match_config: Option<PathBuf>,
+    /// The households this registry covers once full (its catchment: a directorate's families,
+    /// a country's). The matcher's prior that a record is one given stored household is taken
+    /// at this size at least, so the first records posted are judged as the last will be (two
+    /// namesakes born the same year are not one family because the other has not been posted
+    /// yet). Default: the match configuration's `expected_households`, else the households
+    /// stored.
+    #[arg(long, env = "BAWABA_EXPECTED_HOUSEHOLDS", value_name = "N")]
+    pub expected_households: Option<usize>,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "BAWABA_WORKERS")]
     pub workers: Option<usize>,

@@ -55,7 +55,10 @@ fn main() -> anyhow::Result<()> {
                 overlap_policy: args.overlap_policy.clone(),
                 pool_size: args.pool_size,
                 sqlite_max_mb: args.sqlite_max_mb,
-                match_config: model::load_config(args.match_config.as_deref())?,
+                match_config: model::with_expected_households(
+                    model::load_config(args.match_config.as_deref())?,
+                    args.expected_households,
+                ),
                 rate_limits: args.rate_limits(),
                 key_rotation_grace: std::time::Duration::from_secs(args.key_rotation_grace),
                 webhooks: args.webhooks(),

@@ -41,8 +41,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Err(_) => None,
     };
-    // `POPULATION=households`: the registry's expected size (`MatchConfig::expected_households`).
-    let expected_households = std::env::var("POPULATION").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    // The registry is expected to hold at most one household per record of the file, as `bawaba
+    // dedup` takes it (`MatchConfig::expected_households`); `POPULATION` sets another size.
+    let expected_households = match std::env::var("POPULATION").ok().and_then(|v| v.parse().ok()) {
+        Some(n) => n,
+        None => std::io::BufReader::new(std::fs::File::open(cases)?).lines().count(),
+    };
     let m = Matcher::new(MatchConfig { expected_households, ..MatchConfig::default() });
     let mut index = Index::new();
     // Each household's latest record: (agency, external_id).

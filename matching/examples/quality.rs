@@ -190,6 +190,9 @@ fn main() {
     let true_overlaps = c.true_overlaps_same_type();
     let mut config = MatchConfig::default();
     config.max_block = env_usize("MAX_BLOCK", config.max_block);
+    // The whole caseload is one file, as `bawaba dedup` takes it: the registry is expected to
+    // hold at most one household per record (`POPULATION` to set another size, 0 for none).
+    config.expected_households = env_usize("POPULATION", c.records.len());
     let m = Matcher::new(config);
     let o = run(&c, &m);
     let n = c.records.len();

@@ -207,6 +207,11 @@ pub struct MatchConfig {
     /// households (the size the weights were first tuned at); a constant of the model, like m,
     /// not of the population.
     pub repeat_rate: f64,
+    /// The households the registry is expected to hold once full (0: unknown). The population
+    /// prior is taken at this size at least, so that the first records of a registry (or of a
+    /// file deduplicated at once) are judged as the last will be: two namesakes born the same
+    /// year are not one household because the other family has not been posted yet.
+    pub expected_households: usize,
     /// Smallest u for a name agreement from term frequencies (caps the weight of rare names).
     pub tf_floor: f64,
     /// Pseudo-count of name slots with which term frequencies are smoothed towards `u`
@@ -265,6 +270,7 @@ impl Default for MatchConfig {
             u: LevelProbabilities::default_u(),
             prior: 1e-4,
             repeat_rate: 2.5,
+            expected_households: 0,
             tf_floor: 2e-5,
             tf_prior_weight: 2000.0,
             lineage_dependence: 0.5,
@@ -303,6 +309,7 @@ impl MatchConfig {
     /// The prior probability that an incoming record (person) is one given stored household
     /// (person) of a population of `population`.
     pub fn population_prior(&self, population: usize) -> f64 {
+        let population = population.max(self.expected_households);
         let p = if population == 0 { self.prior } else { self.prior.min(self.repeat_rate / population as f64) };
         p.clamp(1e-12, 1.0 - 1e-12)
     }

@@ -20,6 +20,14 @@ pub fn load_config(path: Option<&Path>) -> Result<MatchConfig, ServiceError> {
     })
 }
 
+/// The configuration with the registry's expected size (`--expected-households`) when given.
+pub fn with_expected_households(mut config: MatchConfig, households: Option<usize>) -> MatchConfig {
+    if let Some(n) = households {
+        config.expected_households = n;
+    }
+    config
+}
+
 /// What a re-estimation looked at and produced.
 pub struct Estimate {
     pub persons: usize,

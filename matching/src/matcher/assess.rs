@@ -149,8 +149,8 @@ impl Matcher {
             c
         };
         // Adults unpaired on both sides that are not plainly different (a pair weight short of
-        // a pair but not against it: a name written very differently) are left out of the
-        // count: they may be one person.
+        // a pair but not against it: a name written very differently; not born a generation
+        // apart) are left out of the count: they may be one person.
         let (mut used_a, mut used_b) = (used_a.clone(), used_b.clone());
         // Only adults unpaired on both sides can clash: nothing to look at when all of ours
         // are paired.
@@ -180,7 +180,9 @@ impl Matcher {
                 if used_b[j] || !b.role.is_adult_anchor() || (sa[i].is_some() && sb[j].is_some() && sa[i] != sb[j]) {
                     continue;
                 }
-                if score::pair_weight_min(cfg, a, b, cfg.clash_below) >= cfg.clash_below {
+                // Born a generation apart, they are two people however alike their names (a
+                // wife of 1972 and one of 1991 are two wives).
+                if !generations_apart(a, b) && score::pair_weight_min(cfg, a, b, cfg.clash_below) >= cfg.clash_below {
                     used_a[i] = true;
                     used_b[j] = true;
                     break;

@@ -203,20 +203,26 @@ pub(super) fn names(
 /// Log2 cost of reading a name in another order than written.
 pub(super) const ROTATION_COST: f64 = 1.0;
 
-/// `a` read with its first part moved to the end, when `a` looks written family name first
-/// against `b`: its first part is `b`'s family name and its second `b`'s first name (by
-/// skeleton, so across scripts), and its first part is not also `b`'s first name.
+/// `a` read with its family name moved from the front to the end, when `a` looks written
+/// family name first against `b`: its first part (or its first two: a family name of two words,
+/// `مرازيق البقوم صالح سامي` for `صالح سامي مرازيق البقوم`) is `b`'s family name (its last part,
+/// or its last two) and the next part `b`'s first name (by skeleton, so across scripts), and its
+/// first part is not also `b`'s first name.
 pub(super) fn family_first_view<'a>(a: &PView<'a>, b: &PView<'a>) -> Option<PView<'a>> {
     let (na, nb) = (a.n, b.n);
     if na < 2 || nb < 2 {
         return None;
     }
     let like = |x: &TokView<'_>, y: &TokView<'_>| x.skel != 0 && (x.skel == y.skel || x.skel_full == y.skel_full);
-    if !like(&a.toks[0], &b.toks[nb - 1]) || !like(&a.toks[1], &b.toks[0]) || like(&a.toks[0], &b.toks[0]) {
+    if like(&a.toks[0], &b.toks[0]) {
         return None;
     }
+    // How many parts the family name in front has.
+    let k = (1..=2).find(|&k| {
+        na > k && nb > k && (0..k).all(|i| like(&a.toks[i], &b.toks[nb - k + i])) && like(&a.toks[k], &b.toks[0])
+    })?;
     let mut r = *a;
-    r.toks[..na].rotate_left(1);
+    r.toks[..na].rotate_left(k);
     Some(r)
 }
 
