@@ -226,7 +226,7 @@ pub struct DismissedPairRow {
 
 /// Who looked at or changed what, and when.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub struct AuditRow {
     pub id: String,
     pub at: String,

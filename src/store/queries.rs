@@ -188,16 +188,6 @@ pub fn delete_sessions_before(conn: &mut DbConn, before: &str) -> QResult<()> {
 
 // ---- records ----
 
-/// An agency's record by its own reference.
-pub fn record_by_external(conn: &mut DbConn, agency_id: &str, external_id: &str) -> QResult<Option<RecordRow>> {
-    records::table
-        .filter(records::agency_id.eq(agency_id))
-        .filter(records::external_id.eq(external_id))
-        .select(RecordRow::as_select())
-        .first(conn)
-        .optional()
-}
-
 /// A record by id.
 pub fn record(conn: &mut DbConn, id: &str) -> QResult<Option<RecordRow>> {
     records::table.find(id).select(RecordRow::as_select()).first(conn).optional()
@@ -274,24 +264,6 @@ macro_rules! insert_rows {
 pub fn insert_evidence(conn: &mut DbConn, rows: &[EvidenceRow]) -> QResult<()> {
     insert_rows!(conn, match_evidence::table, rows);
     Ok(())
-}
-
-/// Inserts rows one statement each. diesel writes a multi-row insert of rows with optional
-/// columns on SQLite as one insert per row inside a savepoint of its own; when SQLite then rolls
-/// the whole transaction back on its own (`SQLITE_FULL`), that savepoint's rollback fails and
-/// its error ("no such savepoint") hides the cause. The same inserts without the savepoint fail
-/// with the cause itself, which [`super::Outage::of`] reads.
-#[cfg(feature = "sqlite")]
-fn one_by_one<R>(
-    c: &mut diesel::sqlite::SqliteConnection,
-    rows: &[R],
-    insert: impl Fn(&mut diesel::sqlite::SqliteConnection, &R) -> QResult<usize>,
-) -> QResult<usize> {
-    let mut n = 0;
-    for r in rows {
-        n += insert(c, r)?;
-    }
-    Ok(n)
 }
 
 /// Stores a record.
@@ -947,19 +919,9 @@ pub fn list_audit(conn: &mut DbConn, f: &AuditFilter) -> QResult<Vec<AuditRow>> 
     q.order(audit_events::id.desc()).limit(f.limit).load(conn)
 }
 
-/// Records several accesses.
+/// Records several accesses, one multi-row statement (see `insert_rows!`).
 pub fn insert_audits(conn: &mut DbConn, rows: &[AuditRow]) -> QResult<()> {
-    // Multi-row inserts are backend-specific in diesel, so the connection is matched here.
-    for chunk in rows.chunks(100) {
-        match conn {
-            #[cfg(feature = "sqlite")]
-            DbConn::Sqlite(c) => {
-                one_by_one(c, chunk, |c, r| diesel::insert_into(audit_events::table).values(r).execute(c))?
-            }
-            #[cfg(feature = "postgres")]
-            DbConn::Pg(c) => diesel::insert_into(audit_events::table).values(chunk).execute(c)?,
-        };
-    }
+    insert_rows!(conn, audit_events::table, rows);
     Ok(())
 }
 
