@@ -7,6 +7,8 @@
 //! 1M people). `LOAD_HOUSEHOLDS=20000 cargo bench --bench load` runs a smaller one.
 //! `LOAD_SINGLE` (default 20,000) records are kept back and posted one by one at the end, with
 //! `LOAD_CLIENTS` (default 32) concurrent clients; `LOAD_SEARCHES` (default 2,000) searches.
+//! `BAWABA_BIN` names another gateway binary to run (the one before a change, say). The
+//! machine's load average is printed beside the figures: they mean little without it.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -36,7 +38,9 @@ const MASTER: &str = "load-run-master-key-0123456789abcdef";
 fn start(db: &str) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
     let base = format!("http://127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_bawaba"))
+    // `BAWABA_BIN` runs another build (say, the one before a change) under the same load.
+    let bin = std::env::var("BAWABA_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_bawaba").to_owned());
+    let child = Command::new(bin)
         .arg("serve")
         .env("BAWABA_DATABASE_URL", db)
         .env("BAWABA_LISTEN", format!("127.0.0.1:{port}"))
@@ -92,6 +96,22 @@ fn server_percentiles(metrics: &str, route: &str) -> Option<(f64, f64)> {
     let total = buckets.last()?.1;
     let at = |p: f64| buckets.iter().find(|(_, c)| *c >= total * p).map(|(le, _)| le * 1000.0).unwrap_or(f64::NAN);
     Some((at(0.5), at(0.99)))
+}
+
+/// A process's resident memory, in MiB.
+fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmRSS:")?.trim().strip_suffix("kB")?.trim().parse().ok()))
+        .map_or(f64::NAN, |kb: f64| kb / 1024.0)
+}
+
+/// The machine's one-minute load average.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn main() {
@@ -170,7 +190,7 @@ fn main() {
         }
     });
     let elapsed = t.elapsed();
-    println!("batches of up to 1,000 records, 2 clients:");
+    println!("batches of up to 1,000 records, 2 clients (load average {}):", load_average());
     report("  records via POST /v1/records/batch", bulk.len(), elapsed, Vec::new());
     report("  batch requests", batches.len(), elapsed, lat.into_inner().expect("lat"));
     println!("  {} of {} records flagged", flagged.load(Ordering::Relaxed), bulk.len());
@@ -207,7 +227,7 @@ fn main() {
             });
         }
     });
-    println!("single posts, {clients} concurrent clients:");
+    println!("single posts, {clients} concurrent clients (load average {}):", load_average());
     report("  records via POST /v1/records", tail.len(), t.elapsed(), lat.into_inner().expect("lat"));
     println!("  {} refused as invalid", refused.load(Ordering::Relaxed));
 
@@ -247,7 +267,7 @@ fn main() {
             });
         }
     });
-    println!("household search by name, 4 clients:");
+    println!("household search by name, 4 clients (load average {}):", load_average());
     report("  searches", names.len(), t.elapsed(), lat.into_inner().expect("lat"));
 
     let metrics = agent
@@ -274,10 +294,26 @@ fn main() {
             metrics.lines().find_map(|l| l.strip_prefix(&format!("{name}_count "))?.parse().ok()).unwrap_or(0.0);
         println!("server-side {label}: mean {:.4} over {count} observations", sum / count.max(1.0));
     }
+    let after_intake = rss_mib(server.child.id());
     drop(server);
     // Start-up time with everything stored: the index is rebuilt from the database.
     let t = Instant::now();
     let server = start(&db);
-    println!("restart with {people} people stored: healthy after {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "restart with {people} people stored: healthy after {:.1} s (load average {})",
+        t.elapsed().as_secs_f64(),
+        load_average()
+    );
+    println!(
+        "gateway resident memory: {after_intake:.0} MiB after intake, {:.0} MiB after the restart",
+        rss_mib(server.child.id())
+    );
+    let bytes: u64 = std::fs::read_dir(dir.path())
+        .map_or(0, |d| d.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum());
+    println!(
+        "database files: {:.0} MB, {:.0} bytes per record",
+        bytes as f64 / 1e6,
+        bytes as f64 / caseload.records.len().max(1) as f64
+    );
     drop(server);
 }

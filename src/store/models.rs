@@ -63,7 +63,7 @@ pub struct UserSessionRow {
 
 /// A resolved household; `seq` is its integer id in the in-memory index.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = households)]
+#[diesel(table_name = households, treat_none_as_default_value = false)]
 pub struct HouseholdRow {
     pub id: String,
     pub seq: i64,
@@ -72,8 +72,8 @@ pub struct HouseholdRow {
 }
 
 /// An assistance record as stored, with the first answer given for it (for replays).
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = records)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
+#[diesel(table_name = records, treat_none_as_default_value = false)]
 pub struct RecordRow {
     pub id: String,
     pub agency_id: String,
@@ -97,7 +97,7 @@ pub struct RecordRow {
 /// One member as one record gave it. `national_id` and `phone` are stored sealed (AES-256-GCM,
 /// see `service::vault`), never in clear.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = persons)]
+#[diesel(table_name = persons, treat_none_as_default_value = false)]
 pub struct PersonRow {
     pub id: i64,
     pub record_id: String,
@@ -120,7 +120,7 @@ pub struct PersonRow {
 
 /// A flag raised on a record; `evidence` is JSON text.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = flags)]
+#[diesel(table_name = flags, treat_none_as_default_value = false)]
 pub struct FlagRow {
     pub id: String,
     pub record_id: String,
@@ -226,7 +226,7 @@ pub struct DismissedPairRow {
 
 /// Who looked at or changed what, and when.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub struct AuditRow {
     pub id: String,
     pub at: String,

@@ -25,3 +25,4 @@ mod readme;
 mod scale;
 mod soak;
 mod workflow;
+mod write_path;

@@ -2,9 +2,10 @@
 //!
 //! Steps 3 to 5 run on one writer thread that owns its own connection and takes submissions
 //! in groups (group commit): each item is matched against the index, which already holds the
-//! items before it in the group, and written inside its own savepoint; the group is committed
-//! in transactions of at most `TX_ITEMS` items and about `TX_BUDGET` long (so a 10,000-record
-//! batch never holds the database for long); only then are the answers sent. So two agencies posting the same family
+//! items before it in the group; the group is written in transactions of at most `TX_ITEMS`
+//! items and about `TX_BUDGET` long (so a 10,000-record batch never holds the database for
+//! long), each writing its items' rows with one multi-row statement per table (an item of a
+//! transaction that fails is taken again alone); only then are the answers sent. So two agencies posting the same family
 //! at the same instant are serialised and the second is flagged, while a burst of posts costs
 //! one commit. Reads never take this path, not even their audit events (see `service::audit`).
 //!
@@ -47,7 +48,8 @@ pub use plan::{Plan, plan, plan_without_evidence};
 const GROUP_MAX: usize = 2_000;
 /// Most items written in one transaction: a large batch is committed in several, so that the
 /// short writes of others (on SQLite, the audit log's) never wait long behind it. Each item stays all or
-/// nothing (its own savepoint), and a re-sent batch replays what was committed.
+/// nothing (a transaction that fails for one item is taken again an item at a time), and a
+/// re-sent batch replays what was committed.
 const TX_ITEMS: usize = 100;
 /// How long one transaction keeps writing items before it commits (it always writes one): on
 /// SQLite, the longest the audit log's writer waits behind a batch, whatever the items cost.

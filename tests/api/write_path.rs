@@ -1,0 +1,76 @@
+//! Issue 10's write path: a transaction writes its items' rows with one statement per table,
+//! and a transaction that fails for one of its items is rolled back (the index with it) and
+//! its items taken again one per transaction, so one bad item cannot sink the others.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::support::{Backend, TestApp, record};
+
+both_backends!(one_bad_item_cannot_sink_its_transaction);
+
+fn same_family(i: usize) -> Value {
+    let mut r = record(&format!("w-{i}"));
+    r["assistance"]["amount"] = json!(100 + i);
+    r
+}
+
+/// A trigger refusing one external id: an item the database refuses after the gateway took it
+/// (what PostgreSQL does with a value it cannot store).
+fn poison(app: &TestApp) {
+    use diesel::connection::SimpleConnection;
+    let sql = if app.db.is_postgres() {
+        "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN \
+           IF NEW.external_id = 'w-3' THEN RAISE EXCEPTION 'poisoned record'; END IF; RETURN NEW; \
+         END $$ LANGUAGE plpgsql; \
+         CREATE TRIGGER poison BEFORE INSERT ON records FOR EACH ROW EXECUTE FUNCTION poison();"
+    } else {
+        "CREATE TRIGGER poison BEFORE INSERT ON records WHEN NEW.external_id = 'w-3' \
+         BEGIN SELECT RAISE(ABORT, 'poisoned record'); END;"
+    };
+    app.db.connect().batch_execute(sql).expect("trigger");
+}
+
+fn one_bad_item_cannot_sink_its_transaction(b: Backend) {
+    let app = TestApp::start(b);
+    let key = app.agency("WFP", "submitter");
+    poison(&app);
+    let batch: Vec<Value> = (0..6).map(same_family).collect();
+    let (s, out) = app.post("/v1/records/batch", &key, &json!({"records": batch}));
+    assert_eq!(s, 200, "{out}");
+    let r = out["results"].as_array().expect("results");
+    assert_eq!(r.len(), 6);
+    assert!(r[3]["record_id"].is_null() && !r[3]["error"].is_null(), "the poisoned item is refused: {}", r[3]);
+    for i in [0, 1, 2, 4, 5] {
+        assert!(r[i]["error"].is_null() && r[i]["record_id"].is_string(), "item {i} is stored: {}", r[i]);
+        assert_eq!(r[i]["household_id"], r[0]["household_id"], "one household");
+    }
+    // The others are matched as if the refused one had never come: nothing of it is counted.
+    assert_eq!(r[4]["flags"][0]["matched_records"], json!(3), "{}", r[4]);
+    assert_eq!(r[4]["flags"][0]["matched_record_id"], r[2]["record_id"], "{}", r[4]);
+    assert_eq!(r[5]["flags"][0]["matched_records"], json!(4), "{}", r[5]);
+    assert_eq!(r[5]["flags"][0]["matched_record_id"], r[4]["record_id"], "{}", r[5]);
+    assert_eq!(app.db.count("records"), 5);
+    assert_eq!(app.db.count("persons"), 10);
+    assert_eq!(app.db.count("households"), 1);
+    assert_eq!(app.db.count("flags"), 4);
+    assert_eq!(app.db.count("match_evidence"), 4);
+
+    // Sent again: the stored ones replay their first answers, the poisoned one is still refused,
+    // and nothing is stored twice.
+    let (s, again) = app.post("/v1/records/batch", &key, &json!({"records": batch}));
+    assert_eq!(s, 200, "{again}");
+    let a = again["results"].as_array().expect("results");
+    for i in [0, 1, 2, 4, 5] {
+        assert_eq!(a[i]["replayed"], true, "{}", a[i]);
+        assert_eq!(a[i]["record_id"], r[i]["record_id"]);
+        assert_eq!(a[i]["flags"], r[i]["flags"], "a replay answers as the first time");
+    }
+    assert!(a[3]["record_id"].is_null() && !a[3]["error"].is_null(), "{}", a[3]);
+    assert_eq!(app.db.count("records"), 5);
+
+    // A single post after all that is stored as usual, matched with the five.
+    let (s, one) = app.post("/v1/records", &key, &same_family(6));
+    assert_eq!(s, 201, "{one}");
+    assert_eq!(one["flags"][0]["matched_records"], json!(5), "{one}");
+}
