@@ -1253,6 +1253,33 @@ mod tests {
     }
 
     #[test]
+    fn a_huge_block_yields_a_bounded_number_of_candidates() {
+        // 6,000 namesakes of one clan (one first+family block, a few father and year blocks),
+        // some removed again: a query gets at most 2 × max_block candidates from each of its
+        // keys however large the blocks grow, and still gets some (narrowed, not dropped).
+        let fathers = ["احمد", "علي", "حسن"];
+        let mut ix = Index::new();
+        for k in 0..6000u64 {
+            let name = format!("محمد {} محمود الشاعر", fathers[k as usize % 3]);
+            let dob = format!("{}-0{}-1{}", 1960 + k % 3, 1 + k % 9, k % 10);
+            ix.insert(k, k / 4, prepare(&PersonInput::new(Role::Head, &name).dob(&dob)));
+        }
+        for k in (0..6000u64).step_by(7) {
+            ix.remove_person(k);
+        }
+        let max_block = 50;
+        let q = prepare(&PersonInput::new(Role::Head, "محمد احمد محمود الشاعر").dob("1961-02-13"));
+        let mut ks = [(KeyKind::Family, 0u64); 10];
+        let keys = Index::keys_of_prepared(&q, &mut ks);
+        let mut c = Vec::new();
+        ix.candidates(&q, max_block, false, &mut c);
+        assert!(c.len() <= keys * 2 * max_block, "{} candidates from {keys} keys", c.len());
+        assert!(c.iter().all(|&s| ix.recs[s as usize].alive));
+        assert!(ix.blocks.values().any(|p| p.as_slice().len() > 10 * max_block));
+        assert!(!c.is_empty());
+    }
+
+    #[test]
     fn consecutive_ids_and_phones_are_not_candidates() {
         // A series of IDs and phones, each one digit from many others, under distinct names.
         let names = ["علي حسن النجار", "خالد يوسف الحلو", "سامي عمر المصري", "رائد وليد شعت"];
