@@ -55,6 +55,12 @@ pub struct DedupArgs {
     /// The matching configuration, as `serve --match-config`; defaults when absent.
     #[arg(long, env = "BAWABA_MATCH_CONFIG")]
     pub match_config: Option<PathBuf>,
+    /// The households the list's population holds (the matcher's prior is taken at this size
+    /// at least, as `serve --expected-households`) [default: the match configuration's
+    /// `expected_households`, else the number of records in the file, the most households it
+    /// can hold: the first records are judged as the last].
+    #[arg(long, env = "BAWABA_EXPECTED_HOUSEHOLDS", value_name = "N")]
+    pub expected_households: Option<usize>,
     /// Draw no progress bar (it is drawn only on a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
@@ -64,8 +70,12 @@ pub struct DedupArgs {
 pub fn run(args: &DedupArgs) -> anyhow::Result<Totals> {
     let started = Instant::now();
     let read = read(args)?;
-    let config = model::load_config(args.match_config.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let n = read.inputs.len();
+    let mut config = model::load_config(args.match_config.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if config.expected_households == 0 {
+        config.expected_households = n;
+    }
+    let config = model::with_expected_households(config, args.expected_households);
     let bar = if args.no_progress { ProgressBar::hidden() } else { ProgressBar::new(n as u64) };
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} records, {per_sec}, {eta} left")
