@@ -72,10 +72,11 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<Totals> {
     let read = read(args)?;
     let n = read.inputs.len();
     let mut config = model::load_config(args.match_config.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if config.expected_households == 0 {
-        config.expected_households = n;
-    }
-    let config = model::with_expected_households(config, args.expected_households);
+    // The file is the population: at most one household per record, unless told otherwise.
+    config.expected_households = args.expected_households.unwrap_or(match config.expected_households {
+        0 => n,
+        set => set,
+    });
     let bar = if args.no_progress { ProgressBar::hidden() } else { ProgressBar::new(n as u64) };
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} records, {per_sec}, {eta} left")

@@ -10,30 +10,16 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use super::models::{NeedRow, OrganizationRow, RecordGroupRow, ServiceRow};
+use super::models::{NeedRow, OrganizationRow, ServiceRow};
 use super::queries::{PlaceCondition, RawRow, Sql};
 use super::schema::*;
 use super::{Backend, DbConn};
 
 type QResult<T> = Result<T, diesel::result::Error>;
 
-/// Stores the groups of a record.
 /// Forgets the groups a record put its household in (before a correction writes them again).
 pub fn delete_record_groups(conn: &mut DbConn, record_id: &str) -> QResult<()> {
     diesel::delete(record_groups::table.filter(record_groups::record_id.eq(record_id))).execute(conn)?;
-    Ok(())
-}
-
-pub fn insert_record_groups(conn: &mut DbConn, rows: &[RecordGroupRow]) -> QResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    match conn {
-        #[cfg(feature = "sqlite")]
-        DbConn::Sqlite(c) => diesel::insert_into(record_groups::table).values(rows).execute(c)?,
-        #[cfg(feature = "postgres")]
-        DbConn::Pg(c) => diesel::insert_into(record_groups::table).values(rows).execute(c)?,
-    };
     Ok(())
 }
 

@@ -266,17 +266,6 @@ pub fn insert_evidence(conn: &mut DbConn, rows: &[EvidenceRow]) -> QResult<()> {
     Ok(())
 }
 
-/// Stores a record.
-pub fn insert_record(conn: &mut DbConn, row: &RecordRow) -> QResult<()> {
-    diesel::insert_into(records::table).values(row).execute(conn).map(drop)
-}
-
-/// Stores members.
-pub fn insert_persons(conn: &mut DbConn, rows: &[PersonRow]) -> QResult<()> {
-    insert_rows!(conn, persons::table, rows);
-    Ok(())
-}
-
 /// Stores flags.
 pub fn insert_flags(conn: &mut DbConn, rows: &[FlagRow]) -> QResult<()> {
     insert_rows!(conn, flags::table, rows);
