@@ -47,6 +47,7 @@ pub fn server_with(
             .app_data(openapi.clone())
             .app_data(api::query_config())
             .app_data(api::path_config())
+            .wrap(actix_web::middleware::from_fn(api::role_gate))
             .wrap(actix_web::middleware::from_fn(http::rate_limit))
             .wrap(actix_web::middleware::from_fn(http::writer_hint))
             .wrap_fn(|req, srv| {

@@ -12,6 +12,7 @@
 //! configured). Passwords are hashed with argon2id (the `argon2` crate, its default cost), each
 //! with its own random salt.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 
 use argon2::Argon2;
@@ -391,19 +392,24 @@ pub fn change_password(s: &Services, who: &Principal, current: &str, new: &str) 
     Ok(())
 }
 
-/// Every route with the roles it allows (read from the role lists beside the use cases) and
-/// what a scope does to it, as the Markdown table the README holds between
-/// `<!-- access-table:start -->` and `<!-- access-table:end -->` (a test keeps the two the same,
-/// and checks that every route of the OpenAPI document is in it).
-pub fn route_table() -> String {
+/// One route (or a group of pages: their methods and paths joined by ", "), the roles it allows
+/// and what a scope does to it.
+pub type RouteAccess = (&'static str, &'static [Role], &'static str);
+
+/// Every role there is.
+pub const ANY: &[Role] = &[Role::Admin, Role::Submitter, Role::Caseworker, Role::Auditor, Role::Coordinator];
+
+/// Every route with the roles it allows, read from the role lists beside the use cases (the
+/// same lists the use cases check), and what a scope does to it. A test asks every route with
+/// a key of every role and holds the answers to this list.
+pub fn routes() -> &'static [RouteAccess] {
     use super::{
         agencies, audit, households, life, places, planning, quality, records, reports, review, search, webhooks,
     };
-    const ANY: &[Role] = &[Role::Admin, Role::Submitter, Role::Caseworker, Role::Auditor, Role::Coordinator];
     const NO_SCOPE: &str = "not narrowed by scope";
     const OWN: &str = "the agency's own records; not narrowed by scope";
     const PAIRS: &str = "pairs with a record in scope; totals count only those";
-    let rows: &[(&str, &[Role], &str)] = &[
+    const ROWS: &[RouteAccess] = &[
         ("POST /v1/agencies", agencies::ADMIN, NO_SCOPE),
         ("GET /v1/agencies", agencies::ADMIN, NO_SCOPE),
         ("GET /v1/whoami", ANY, NO_SCOPE),
@@ -498,8 +504,31 @@ pub fn route_table() -> String {
         ("POST /ui/directory/…", ANY, "the admin, or the organisation's own keys"),
         ("GET /ui/password, POST /ui/password", ANY, "named users only (not keys)"),
     ];
+    ROWS
+}
+
+/// The roles a route allows, by its method and its pattern as mounted (`/v1/records/{record_id}`):
+/// the rows of `routes()` that name one API route, so the list the README shows is the list
+/// the gateway enforces, at its edge, before a request's body is read. `None` for a route the
+/// list does not name that way (the pages, the documents) or that needs no key.
+pub fn roles_of(method: &str, pattern: &str) -> Option<&'static [Role]> {
+    static BY_ROUTE: std::sync::LazyLock<HashMap<(&'static str, &'static str), &'static [Role]>> =
+        std::sync::LazyLock::new(|| {
+            routes()
+                .iter()
+                .filter(|(route, roles, _)| !route.contains(", ") && !route.contains(" /ui/") && !roles.is_empty())
+                .filter_map(|(route, roles, _)| Some((route.split_once(' ')?, *roles)))
+                .collect()
+        });
+    BY_ROUTE.get(&(method, pattern)).copied()
+}
+
+/// `routes()` as the Markdown table the README holds between `<!-- access-table:start -->` and
+/// `<!-- access-table:end -->` (a test keeps the two the same, and checks that every route of
+/// the OpenAPI document is in it).
+pub fn route_table() -> String {
     let mut out = String::from("| route | roles | scope |\n|---|---|---|\n");
-    for (route, roles, scope) in rows {
+    for (route, roles, scope) in routes() {
         let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         let roles = if roles.is_empty() { "—".to_owned() } else { roles.join(", ") };
         out.push_str(&format!("| `{route}` | {roles} | {scope} |\n"));

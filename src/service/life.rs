@@ -491,6 +491,13 @@ pub fn split(
         let done = conn.transaction::<_, ServiceError, _>(|c| {
             crate::store::lock_for_write(c)?;
             let home = queries::household(c, &hid)?.ok_or(ServiceError::NotFound("household"))?;
+            // A scoped caller splits only a household with a record in its scope; any other
+            // is not there (as for its view).
+            if let Some(scope) = who.scope_codes()
+                && !queries::household_in_scope(c, &home.id, &scope)?
+            {
+                return Err(ServiceError::NotFound("household"));
+            }
             let all = queries::record_ids_of_household(c, &home.id)?;
             let stray: Vec<FieldProblem> = listed
                 .iter()

@@ -542,8 +542,116 @@ fn the_audit_log_names_who_read_what(b: Backend) {
     assert_eq!(browser.get("/ui/audit").status, 403, "a caseworker may not read it");
 }
 
+/// A path of `access::routes()` with its placeholders filled: `ids` gives a real id for a
+/// placeholder, anything else gets one that names nothing.
+fn filled(path: &str, ids: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').expect("a closed placeholder") + open;
+        out.push_str(&rest[..open]);
+        let name = &rest[open + 1..close];
+        out.push_str(ids.iter().find(|(n, _)| *n == name).map_or("x0000000000000000", |(_, id)| id));
+        rest = &rest[close + 1..];
+    }
+    out + rest
+}
+
+/// Every API route of `access::routes()` (the list the README's table is made from), asked with
+/// a key of every role: a role the list leaves out is refused 403 and nothing is stored; a role
+/// it holds gets past the role check, to whatever the request deserves (200, 400, 404…). Then
+/// a caseworker scoped to Khan Younis asks every route that names a Yatta household, record or
+/// flag: 404 each time, as for one that does not exist.
+fn every_route_answers_each_role_as_listed(b: Backend) {
+    use bawaba::service::access::{ANY, routes};
+    use bawaba::service::auth::Role;
+    let w = world(b);
+    let app = &w.app;
+    let keys = [
+        (Role::Admin, MASTER.to_owned()),
+        (Role::Submitter, w.wfp.clone()),
+        (Role::Caseworker, app.agency("MOSD", "caseworker")),
+        (Role::Auditor, app.agency("AUD", "auditor")),
+        (Role::Coordinator, app.agency("PLAN", "coordinator")),
+    ];
+    let (_, flags) = app.get("/v1/flags?limit=100", &keys[3].1);
+    let flag_of = |household: &str| -> String {
+        let f = flags["flags"].as_array().expect("flags").iter().find(|f| f["household_id"] == household);
+        f.expect("a flag of the household")["flag_id"].as_str().expect("flag id").to_owned()
+    };
+    let yatta_flag = flag_of(&w.yatta_household);
+    let yatta = [
+        ("household_id", w.yatta_household.as_str()),
+        ("record_id", w.yatta_record.as_str()),
+        ("flag_id", yatta_flag.as_str()),
+    ];
+    let mut asked = 0;
+    let api: Vec<_> = routes()
+        .iter()
+        .filter(|(route, _, _)| !route.contains(", ") && !route.contains(" /ui/"))
+        .map(|(route, roles, scope)| {
+            let (method, path) = route.split_once(' ').expect("METHOD /path");
+            (method, path, *roles, *scope)
+        })
+        .collect();
+    assert!(api.len() > 50, "{} API routes listed", api.len());
+    for &(method, path, roles, scope) in &api {
+        // Reads name real households, records and flags; changes name none, so an allowed
+        // role's request changes nothing that the next rows ask about.
+        let url = if method == "GET" { filled(path, &yatta) } else { filled(path, &[]) };
+        let body = (method != "GET" && method != "DELETE").then(|| json!({}));
+        if roles.is_empty() {
+            assert_eq!(app.req(method, &url, None, None).0, 200, "{method} {path} answers anyone");
+            continue;
+        }
+        for (role, key) in &keys {
+            let before = app.db.counts();
+            let (s, e) = app.req(method, &url, Some(key), body.as_ref());
+            asked += 1;
+            assert_ne!(s, 401, "{method} {url} as {role:?}: {e}");
+            if roles.contains(role) {
+                // The directory's changes are the admin's or the organisation's own: another
+                // agency's key gets past the role check and is refused for the organisation.
+                let theirs = roles == ANY && scope.contains("own keys");
+                assert!(s != 403 || theirs, "{method} {url} is listed for {role:?} but refused: {e}");
+            } else {
+                assert_eq!(s, 403, "{method} {url} is not listed for {role:?}: {e}");
+                assert_eq!(e["error"]["code"], "forbidden", "{method} {url} as {role:?}");
+                assert_eq!(app.db.counts()[..4], before[..4], "{method} {url} as {role:?} was refused but stored");
+            }
+        }
+    }
+    assert!(asked > 250, "{asked} requests");
+
+    // Out of scope is not there: every route that names one household, record or flag.
+    let khan_younis = key(app, "MOSD", "caseworker", Some(json!({"localities": ["PS-KYS-KHAN-YOUNIS"]})));
+    let everywhere = key(app, "MOSD", "caseworker", None);
+    let review = json!({"decision": "confirm", "note": "seen"});
+    let split = json!({"records": [w.yatta_record], "note": "two families"});
+    let mut named = 0;
+    for &(method, path, roles, _) in &api {
+        if !roles.contains(&Role::Caseworker) || !yatta.iter().any(|(n, _)| path.contains(&format!("{{{n}}}"))) {
+            continue;
+        }
+        let body = match (method, path.ends_with("/review"), path.ends_with("/split")) {
+            ("POST", true, _) => Some(&review),
+            ("POST", _, true) => Some(&split),
+            _ => None,
+        };
+        let url = filled(path, &yatta);
+        let (s, e) = app.req(method, &url, Some(&khan_younis), body);
+        assert_eq!(s, 404, "{method} {url} outside the key's scope: {e}");
+        if method == "GET" {
+            assert_eq!(app.req(method, &url, Some(&everywhere), None).0, 200, "{method} {url} in scope");
+        }
+        named += 1;
+    }
+    assert!(named >= 6, "{named} routes name a household, record or flag");
+}
+
 crate::both_backends!(
     scope_decides_what_each_role_sees,
+    every_route_answers_each_role_as_listed,
     keys_are_listed_revoked_at_once_rotated_and_expire,
     users_sign_in_survive_a_restart_and_are_disabled,
     the_audit_log_names_who_read_what,
