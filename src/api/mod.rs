@@ -2,7 +2,9 @@
 //! Handlers stay thin: they extract the caller ([`Principal`], from the bearer key) and the
 //! body or query as the wire types ([`bawaba_wire`]), call one use case of [`crate::service`]
 //! off the async workers, and render its answer; the use case checks the role, validates and
-//! audits. Errors are mapped to statuses once, in [`crate::http`].
+//! audits. In front of them, [`role_gate`] holds the caller's role to the route's role list
+//! (`service::access::routes`, the README's table) before the body is read. Errors are mapped
+//! to statuses once, in [`crate::http`].
 //!
 //! Routes: each handler's path and method are written once, in its actix route attribute
 //! (`#[post("/records")]`), which `#[utoipa::path]` reads too; [`mount`] mounts the handlers and,
