@@ -3,7 +3,8 @@
 //! several gateways in one process each see their own figures.
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 
 /// The gateway's metrics.
@@ -31,6 +32,12 @@ pub struct Metrics {
     /// Requests refused over a rate limit, by budget (`key`, `address`, `operations`,
     /// `sign_in`).
     pub rate_limited: IntCounterVec,
+    /// Persons in the matching index, and the index's heap bytes (set when the metrics are
+    /// read): the index's cost per person is the one over the other.
+    pub index_persons: IntGauge,
+    pub index_bytes: IntGauge,
+    /// How long the last rebuild of the engine from the database took at start, in seconds.
+    pub engine_load_seconds: Gauge,
 }
 
 const LATENCY_BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
@@ -80,7 +87,14 @@ impl Metrics {
         registry.register(Box::new(prematch_seconds.clone()))?;
         registry.register(Box::new(commit_seconds.clone()))?;
         registry.register(Box::new(key_lookups.clone()))?;
+        let index_persons = IntGauge::new("index_persons", "Persons in the matching index")?;
+        let index_bytes = IntGauge::new("index_bytes", "Heap bytes the matching index holds (approximate)")?;
+        let engine_load_seconds =
+            Gauge::new("engine_load_seconds", "Rebuilding the engine from the database at start, in seconds")?;
         registry.register(Box::new(rate_limited.clone()))?;
+        registry.register(Box::new(index_persons.clone()))?;
+        registry.register(Box::new(index_bytes.clone()))?;
+        registry.register(Box::new(engine_load_seconds.clone()))?;
         Ok(Metrics {
             registry,
             requests,
@@ -93,6 +107,9 @@ impl Metrics {
             commit_seconds,
             key_lookups,
             rate_limited,
+            index_persons,
+            index_bytes,
+            engine_load_seconds,
         })
     }
 

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use super::domain::{AidType, MemberRole, NewMember, Sex, stored_date};
 use super::overlap::Aid;
-use super::vault::Vault;
+use super::vault::{Column, Vault};
 use crate::store::{DbConn, StoreError, queries};
 
 /// The engine's state, behind one lock: readers share it, the writer takes it briefly.
@@ -283,6 +283,9 @@ impl Engine {
     /// Rebuilds the engine from the database: households, persons (prepared in parallel),
     /// dismissed pairs and every record's aid.
     pub fn load(conn: &mut DbConn, matcher: Matcher, vault: &Vault) -> Result<(Engine, NextIds), StoreError> {
+        let t = std::time::Instant::now();
+        // Milliseconds by phase: households, waiting for persons, preparing, adding, finishing, aid.
+        let mut ms = [0u128; 6];
         let households = queries::all_households(conn)?;
         let mut seq_to_id = HashMap::with_capacity(households.len());
         let mut id_to_seq = HashMap::with_capacity(households.len());
@@ -297,40 +300,80 @@ impl Engine {
         }
         // The index is built page by page: the persons of one page are prepared, interned and
         // dropped before the next is read, so a restart never holds every person prepared at
-        // once (that made the rebuilt engine take more memory than the one intake grew).
+        // once (that made the rebuilt engine take more memory than the one intake grew). The
+        // next page is read on a thread of its own meanwhile, so the database and the two
+        // cores preparing work at once; at most one page waits.
         let mut builder = Index::builder();
         let mut metas = Vec::new();
-        let mut after = 0i64;
-        loop {
-            let page = queries::persons_page(conn, after, 50_000)?;
-            let Some((last, _)) = page.last() else { break };
-            after = last.id;
-            let prepared: Vec<_> = page
-                .par_iter()
-                .filter_map(|(row, _)| {
-                    // An erased person (no name left) is matched with no one.
-                    if row.name.is_empty() {
-                        return None;
+        ms[0] = t.elapsed().as_millis();
+        std::thread::scope(|scope| -> Result<(), StoreError> {
+            let (pages, next_page) = std::sync::mpsc::sync_channel(1);
+            let reader = &mut *conn;
+            scope.spawn(move || {
+                let mut after = 0i64;
+                loop {
+                    let page = queries::persons_for_index(reader, after, 50_000);
+                    let last = page.as_ref().ok().and_then(|p| p.last().map(|row| row.id));
+                    // The empty page (or the error) ends the run; so does a reader who left.
+                    if pages.send(page).is_err() {
+                        break;
                     }
-                    let seq = *id_to_seq.get(row.household_id.as_str())?;
-                    // A value that does not open (damage) is matched without, and said so.
-                    let row = vault.open_person(row.clone()).unwrap_or_else(|e| {
-                        tracing::error!(person = row.id, error = %e, "a stored person's ID or phone does not open");
-                        crate::store::models::PersonRow { national_id: None, phone: None, ..row.clone() }
-                    });
-                    Some((row.id as u64, seq, matching::prepare(&person_input(&member_of_row(&row)))))
-                })
-                .collect();
-            builder.add(prepared);
-            for (row, agency_code) in &page {
-                metas.push((
-                    row.id as u64,
-                    agency_code.clone(),
-                    MemberRole::parse(&row.role).unwrap_or(MemberRole::Other),
-                ));
+                    match last {
+                        Some(id) => after = id,
+                        None => break,
+                    }
+                }
+            });
+            loop {
+                let t = std::time::Instant::now();
+                let page =
+                    next_page.recv().map_err(|_| StoreError::Connection("the persons' reader stopped".into()))??;
+                ms[1] += t.elapsed().as_millis();
+                if page.is_empty() {
+                    return Ok(());
+                }
+                let t = std::time::Instant::now();
+                let (prepared, page_metas): (Vec<_>, Vec<_>) = page
+                    .into_par_iter()
+                    .map(|row| {
+                        let role = MemberRole::parse(&row.role).unwrap_or(MemberRole::Other);
+                        let meta = (row.id as u64, row.agency_code, role);
+                        // An erased person (no name left) is matched with no one.
+                        if row.name.is_empty() {
+                            return (None, meta);
+                        }
+                        let Some(&seq) = id_to_seq.get(row.household_id.as_str()) else { return (None, meta) };
+                        // A value that does not open (damage) is matched without, and said so.
+                        let opened = vault
+                            .open_opt(Column::NationalId, row.national_id.as_deref())
+                            .and_then(|id| Ok((id, vault.open_opt(Column::Phone, row.phone.as_deref())?)));
+                        let (national_id, phone) = opened.unwrap_or_else(|e| {
+                            tracing::error!(person = row.id, error = %e, "a stored person's ID or phone does not open");
+                            (None, None)
+                        });
+                        let member = NewMember {
+                            role,
+                            name: row.name,
+                            national_id,
+                            date_of_birth: row.date_of_birth,
+                            sex: row.sex.as_deref().and_then(Sex::parse),
+                            phone,
+                            groups: Vec::new(),
+                        };
+                        (Some((meta.0, seq, matching::prepare(&person_input(&member)))), meta)
+                    })
+                    .unzip();
+                ms[2] += t.elapsed().as_millis();
+                let t = std::time::Instant::now();
+                builder.add(prepared.into_iter().flatten().collect());
+                metas.extend(page_metas);
+                ms[3] += t.elapsed().as_millis();
             }
-        }
+        })?;
+        let t = std::time::Instant::now();
         let index = builder.finish();
+        ms[4] = t.elapsed().as_millis();
+        let t = std::time::Instant::now();
         let mut dismissed = HashSet::new();
         for (a, b) in queries::dismissed_pairs(conn)? {
             if let (Some(&a), Some(&b)) = (id_to_seq.get(a.as_str()), id_to_seq.get(b.as_str())) {
@@ -361,6 +404,18 @@ impl Engine {
                 state.add_aid(seq, &r.id, slot, t, stored_date(&r.period_start), stored_date(&r.period_end));
             }
         }
+        ms[5] = t.elapsed().as_millis();
+        // Where a start's time goes (the reader's wait is time the database was slower than
+        // the cores preparing).
+        tracing::debug!(
+            households = ms[0],
+            waited_for_persons = ms[1],
+            prepare = ms[2],
+            add = ms[3],
+            finish = ms[4],
+            aid = ms[5],
+            "engine rebuilt, ms by phase"
+        );
         let next = NextIds { household: max_seq as u64 + 1, person: max_person as u64 + 1 };
         Ok((Engine { matcher, state: RwLock::new(state) }, next))
     }

@@ -196,17 +196,22 @@ impl Services {
         let marks = cluster::marks(&mut conn)?;
         let (engine, next) = Engine::load(&mut conn, Matcher::new(settings.match_config.clone()), &vault)?;
         let engine = Arc::new(engine);
+        let loaded = started.elapsed();
+        let metrics = Arc::new(Metrics::new().map_err(|e| StoreError::Connection(format!("metrics: {e}")))?);
+        metrics.engine_load_seconds.set(loaded.as_secs_f64());
         {
             let state = engine.state.read();
+            let (persons, bytes) = (state.index.persons(), state.index.memory_bytes());
             tracing::info!(
-                persons = state.index.persons(),
+                persons,
                 households = state.index.households(),
-                ms = started.elapsed().as_millis() as u64,
+                index_mib = bytes >> 20,
+                bytes_per_person = bytes / persons.max(1),
+                ms = loaded.as_millis() as u64,
                 "index rebuilt"
             );
         }
         let policy = Arc::new(settings.overlap_policy.clone());
-        let metrics = Arc::new(Metrics::new().map_err(|e| StoreError::Connection(format!("metrics: {e}")))?);
         let turn = WriteTurn::new(target.backend == Backend::Sqlite);
         let audit = AuditLog::start(&target, turn.clone())?;
         // On PostgreSQL the intake thread follows whenever this gateway does not hold the role.
@@ -297,6 +302,11 @@ impl Services {
     /// Prometheus text of the gateway's metrics (admin, auditor).
     pub fn metrics_text(&self, who: &auth::Principal) -> Result<String, ServiceError> {
         who.require(METRICS)?;
+        {
+            let state = self.engine.state.read();
+            self.metrics.index_persons.set(state.index.persons() as i64);
+            self.metrics.index_bytes.set(state.index.memory_bytes() as i64);
+        }
         Ok(self.metrics.render())
     }
 }

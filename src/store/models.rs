@@ -118,6 +118,22 @@ pub struct PersonRow {
     pub groups: Option<String>,
 }
 
+/// A stored person as the matching index is rebuilt from it (`queries::persons_for_index`):
+/// its national ID and phone still sealed.
+#[derive(Debug, Clone, Queryable)]
+pub struct IndexPersonRow {
+    pub id: i64,
+    pub household_id: String,
+    pub role: String,
+    pub name: String,
+    pub national_id: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub sex: Option<String>,
+    pub phone: Option<String>,
+    /// The code of the agency that posted the person.
+    pub agency_code: String,
+}
+
 /// A flag raised on a record; `evidence` is JSON text.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = flags, treat_none_as_default_value = false)]

@@ -739,6 +739,28 @@ pub fn persons_page(conn: &mut DbConn, after: i64, limit: i64) -> QResult<Vec<(P
         .load(conn)
 }
 
+/// A page of persons as the matching index is built from them at start, after `after`, in id
+/// order: only the columns matching reads, and the code of the agency that posted each.
+pub fn persons_for_index(conn: &mut DbConn, after: i64, limit: i64) -> QResult<Vec<IndexPersonRow>> {
+    persons::table
+        .inner_join(records::table.inner_join(agencies::table))
+        .filter(persons::id.gt(after))
+        .order(persons::id.asc())
+        .limit(limit)
+        .select((
+            persons::id,
+            persons::household_id,
+            persons::role,
+            persons::name,
+            persons::national_id,
+            persons::date_of_birth,
+            persons::sex,
+            persons::phone,
+            agencies::code,
+        ))
+        .load(conn)
+}
+
 /// A page of every record's aid in the order they were stored, after `(created_at, id)`.
 pub fn aid_page(conn: &mut DbConn, after: Option<&(String, String)>, limit: i64) -> QResult<Vec<AidRow>> {
     // A withdrawn record's aid is out of overlap checks.
@@ -1511,9 +1533,23 @@ pub fn data_key_check(conn: &mut DbConn) -> QResult<Option<String>> {
     data_key::table.find(1).select(data_key::check_value).first(conn).optional()
 }
 
+/// Whether a whole pass of sealing has found nothing left in clear (`set_wholly_sealed`).
+pub fn wholly_sealed(conn: &mut DbConn) -> QResult<bool> {
+    let at: Option<Option<String>> = data_key::table.find(1).select(data_key::sealed_at).first(conn).optional()?;
+    Ok(matches!(at, Some(Some(_))))
+}
+
+/// Marks the database wholly sealed, at `at`.
+pub fn set_wholly_sealed(conn: &mut DbConn, at: &str) -> QResult<()> {
+    diesel::update(data_key::table.find(1)).set(data_key::sealed_at.eq(at)).execute(conn)?;
+    Ok(())
+}
+
 /// Stores the check value sealed with the data key.
 pub fn set_data_key_check(conn: &mut DbConn, value: &str) -> QResult<()> {
-    diesel::insert_into(data_key::table).values((data_key::id.eq(1), data_key::check_value.eq(value))).execute(conn)?;
+    diesel::insert_into(data_key::table)
+        .values((data_key::id.eq(1), data_key::check_value.eq(value), data_key::sealed_at.eq(None::<String>)))
+        .execute(conn)?;
     Ok(())
 }
 

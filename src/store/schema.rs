@@ -216,6 +216,7 @@ diesel::table! {
     data_key (id) {
         id -> Integer,
         check_value -> Text,
+        sealed_at -> Nullable<Text>,
     }
 }
 

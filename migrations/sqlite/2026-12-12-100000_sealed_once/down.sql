@@ -1,0 +1,1 @@
+ALTER TABLE data_key DROP COLUMN sealed_at;
