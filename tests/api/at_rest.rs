@@ -274,6 +274,10 @@ fn rows_stored_in_clear_are_sealed_at_start(b: Backend) {
     let hashes =
         diesel::sql_query("SELECT body_hash AS national_id FROM records").load::<Sealed>(&mut c).expect("hashes");
     assert!(hashes.iter().all(|h| h.national_id.as_deref().is_some_and(|h| h.starts_with("k1:"))), "keyed");
+    // And the database is marked wholly sealed, so later starts do not read every row again.
+    let marked =
+        diesel::sql_query("SELECT sealed_at AS national_id FROM data_key").load::<Sealed>(&mut c).expect("mark");
+    assert!(marked.len() == 1 && marked[0].national_id.is_some(), "sealed_at is set");
 }
 
 /// The key file the gateway makes beside a SQLite database is its owner's only, holds 64 hex
