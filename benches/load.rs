@@ -7,7 +7,8 @@
 //! 1M people). `LOAD_HOUSEHOLDS=20000 cargo bench --bench load` runs a smaller one.
 //! `LOAD_SINGLE` (default 20,000) records are kept back and posted one by one at the end, with
 //! `LOAD_CLIENTS` (default 32) concurrent clients; `LOAD_SEARCHES` (default 2,000) searches.
-//! `BAWABA_BIN` names another gateway binary to run (the one before a change, say). The
+//! `BAWABA_BIN` names another gateway binary to run (the one before a change, say);
+//! `LOAD_KEEP=dir` keeps the database in `dir` (to look at its query plans after). The
 //! machine's load average is printed beside the figures: they mean little without it.
 
 use std::process::{Child, Command, Stdio};
@@ -82,7 +83,18 @@ fn report(what: &str, n: usize, elapsed: Duration, mut lat_ms: Vec<f64>) {
 
 /// The server's histogram of one route, as (p50, p99) upper bucket bounds in ms.
 fn server_percentiles(metrics: &str, route: &str) -> Option<(f64, f64)> {
-    let prefix = format!("bawaba_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"");
+    histogram_percentiles(metrics, &format!("bawaba_http_request_duration_seconds_bucket{{route=\"{route}\","))
+}
+
+/// A histogram's (p50, p99) upper bucket bounds in ms (in the histogram's unit × 1000), its
+/// bucket lines being those that start with `prefix` followed by `le="…"`.
+fn histogram_percentiles(metrics: &str, prefix: &str) -> Option<(f64, f64)> {
+    bucket_percentiles(&buckets(metrics, prefix))
+}
+
+/// A histogram's cumulative buckets, (upper bound, count), lowest first.
+fn buckets(metrics: &str, prefix: &str) -> Vec<(f64, f64)> {
+    let prefix = format!("{prefix}le=\"");
     let mut buckets: Vec<(f64, f64)> = metrics
         .lines()
         .filter_map(|l| l.strip_prefix(&prefix))
@@ -93,9 +105,39 @@ fn server_percentiles(metrics: &str, route: &str) -> Option<(f64, f64)> {
         })
         .collect();
     buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    buckets
+}
+
+fn bucket_percentiles(buckets: &[(f64, f64)]) -> Option<(f64, f64)> {
     let total = buckets.last()?.1;
+    if total <= 0.0 {
+        return None;
+    }
     let at = |p: f64| buckets.iter().find(|(_, c)| *c >= total * p).map(|(le, _)| le * 1000.0).unwrap_or(f64::NAN);
     Some((at(0.5), at(0.99)))
+}
+
+/// What a histogram gained between two readings of the metrics: its buckets, sum and count.
+fn histogram_between(before: &str, after: &str, name: &str) -> (Vec<(f64, f64)>, f64, f64) {
+    let prefix = format!("{name}_bucket{{");
+    let (b0, b1) = (buckets(before, &prefix), buckets(after, &prefix));
+    let gained =
+        b1.iter().map(|(le, c)| (*le, c - b0.iter().find(|(l, _)| l == le).map_or(0.0, |(_, c0)| *c0))).collect();
+    let value = |m: &str, what: &str| -> f64 {
+        m.lines().find_map(|l| l.strip_prefix(&format!("{name}_{what} "))?.parse().ok()).unwrap_or(0.0)
+    };
+    (gained, value(after, "sum") - value(before, "sum"), value(after, "count") - value(before, "count"))
+}
+
+/// The gateway's metrics, as text.
+fn metrics_text(agent: &ureq::Agent, base: &str) -> String {
+    agent
+        .get(&format!("{base}/metrics"))
+        .set("Authorization", &format!("Bearer {MASTER}"))
+        .call()
+        .expect("metrics")
+        .into_string()
+        .expect("text")
 }
 
 /// A process's resident memory, in MiB.
@@ -131,7 +173,12 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("load.db").to_string_lossy().into_owned();
+    let keep = std::env::var("LOAD_KEEP").ok().map(std::path::PathBuf::from);
+    if let Some(k) = &keep {
+        std::fs::create_dir_all(k).expect("LOAD_KEEP dir");
+    }
+    let home = keep.as_deref().unwrap_or(dir.path());
+    let db = home.join("load.db").to_string_lossy().into_owned();
     let server = start(&db);
     let agent = ureq::AgentBuilder::new().max_idle_connections(clients * 2).build();
     let mut keys = std::collections::HashMap::new();
@@ -196,6 +243,7 @@ fn main() {
     println!("  {} of {} records flagged", flagged.load(Ordering::Relaxed), bulk.len());
 
     // Concurrent single posts of the rest.
+    let before_single = metrics_text(&agent, &server.base);
     let next = AtomicUsize::new(0);
     let refused = AtomicUsize::new(0);
     let lat = Mutex::new(Vec::with_capacity(tail.len()));
@@ -230,6 +278,24 @@ fn main() {
     println!("single posts, {clients} concurrent clients (load average {}):", load_average());
     report("  records via POST /v1/records", tail.len(), t.elapsed(), lat.into_inner().expect("lat"));
     println!("  {} refused as invalid", refused.load(Ordering::Relaxed));
+    // The writer's side of the single posts alone (the histograms hold the batches' too).
+    let after_single = metrics_text(&agent, &server.base);
+    let route_prefix = "bawaba_http_request_duration_seconds_bucket{route=\"/v1/records\",";
+    let (b0, b1) = (buckets(&before_single, route_prefix), buckets(&after_single, route_prefix));
+    let gained: Vec<(f64, f64)> =
+        b1.iter().map(|(le, c)| (*le, c - b0.iter().find(|(l, _)| l == le).map_or(0.0, |(_, c0)| *c0))).collect();
+    if let Some((p50, p99)) = bucket_percentiles(&gained) {
+        println!("  server-side POST /v1/records: p50 ≤ {p50} ms, p99 ≤ {p99} ms (histogram bucket bounds)");
+    }
+    let (_, size_sum, groups) = histogram_between(&before_single, &after_single, "bawaba_intake_group_size");
+    let (commits, commit_sum, n) =
+        histogram_between(&before_single, &after_single, "bawaba_intake_commit_duration_seconds");
+    let (p50, p99) = bucket_percentiles(&commits).unwrap_or((f64::NAN, f64::NAN));
+    println!(
+        "  writer: {groups} groups of {:.1} items on average; {n} commits of {:.2} ms on average, p50 ≤ {p50} ms, p99 ≤ {p99} ms",
+        size_sum / groups.max(1.0),
+        commit_sum / n.max(1.0) * 1000.0,
+    );
 
     // Searches: a member's name as another agency may have spelt it, best first.
     let lat = Mutex::new(Vec::with_capacity(searches));
@@ -270,13 +336,7 @@ fn main() {
     println!("household search by name, 4 clients (load average {}):", load_average());
     report("  searches", names.len(), t.elapsed(), lat.into_inner().expect("lat"));
 
-    let metrics = agent
-        .get(&format!("{}/metrics", server.base))
-        .set("Authorization", &format!("Bearer {MASTER}"))
-        .call()
-        .expect("metrics")
-        .into_string()
-        .expect("text");
+    let metrics = metrics_text(&agent, &server.base);
     for route in ["/v1/records", "/v1/records/batch", "/v1/households/search"] {
         if let Some((p50, p99)) = server_percentiles(&metrics, route) {
             println!("server-side {route}: p50 ≤ {p50} ms, p99 ≤ {p99} ms (histogram bucket bounds)");
@@ -294,6 +354,9 @@ fn main() {
             metrics.lines().find_map(|l| l.strip_prefix(&format!("{name}_count "))?.parse().ok()).unwrap_or(0.0);
         println!("server-side {label}: mean {:.4} over {count} observations", sum / count.max(1.0));
     }
+    if let Some((p50, p99)) = histogram_percentiles(&metrics, "bawaba_intake_commit_duration_seconds_bucket{") {
+        println!("server-side one group commit: p50 ≤ {p50} ms, p99 ≤ {p99} ms (histogram bucket bounds)");
+    }
     let after_intake = rss_mib(server.child.id());
     drop(server);
     // Start-up time with everything stored: the index is rebuilt from the database.
@@ -308,8 +371,8 @@ fn main() {
         "gateway resident memory: {after_intake:.0} MiB after intake, {:.0} MiB after the restart",
         rss_mib(server.child.id())
     );
-    let bytes: u64 = std::fs::read_dir(dir.path())
-        .map_or(0, |d| d.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum());
+    let bytes: u64 =
+        std::fs::read_dir(home).map_or(0, |d| d.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum());
     println!(
         "database files: {:.0} MB, {:.0} bytes per record",
         bytes as f64 / 1e6,

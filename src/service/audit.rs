@@ -18,7 +18,9 @@
 //! taking requests, then writes every queued event before the process exits ([`AuditLog::flush`]).
 //! If the log cannot be written (the database refuses), events stay queued and are retried;
 //! once the queue is full, reads that must be audited answer 503 rather than go unrecorded.
-//! Work already on the intake writer, and the command line, write directly ([`audit`]).
+//! Work already on the intake writer, and the command line, write directly ([`audit`]); so does
+//! intake for each record it stores (`record.create`), in the record's own transaction
+//! (`Intake::send`): the event is stored with the record or not at all, at no extra commit.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -36,6 +36,12 @@ fn redact_outcome(who: &Principal, outcome: &mut Outcome) {
     }
 }
 
+/// The audit event of a record `who` stores, written by intake in the record's transaction
+/// (each record of a batch gets its own, as a single post does).
+fn created(who: &Principal) -> crate::store::models::AuditRow {
+    super::audit::event(who, "record.create", None, None)
+}
+
 /// Validates and stores one record (blocking).
 pub fn submit(s: &Services, who: &Principal, body: RecordBody) -> Result<Outcome, ServiceError> {
     who.require(SUBMIT)?;
@@ -45,20 +51,10 @@ pub fn submit(s: &Services, who: &Principal, body: RecordBody) -> Result<Outcome
     let pending = {
         let places = s.places.read();
         let item = validate::record(body, &places)?;
-        s.intake.send(agency, vec![item])
+        s.intake.send(agency, Some(created(who)), vec![item])
     };
     let mut out = pending.wait();
     let mut outcome = out.pop().unwrap_or(Err(ServiceError::Unavailable))?;
-    if let Outcome::Created(a) = &outcome {
-        // The record is stored: a full audit queue does not turn that into an error.
-        let _ = record(
-            s,
-            who,
-            "record.create",
-            a.record_id.as_deref(),
-            a.household_id.clone().map(|h| format!("household={h}")),
-        );
-    }
     redact_outcome(who, &mut outcome);
     Ok(outcome)
 }
@@ -103,7 +99,7 @@ pub fn submit_batch(
                 Err(e) => slots.push(Some(e)),
             }
         }
-        s.intake.send(agency, items)
+        s.intake.send(agency, Some(created(who)), items)
     };
     let mut stored = pending.wait().into_iter();
     Ok(slots
@@ -111,16 +107,6 @@ pub fn submit_batch(
         .map(|slot| match slot {
             Some(err) => Err(err),
             None => stored.next().unwrap_or(Err(ServiceError::Unavailable)).map(|mut outcome| {
-                // Each record stored is audited as a single post is (a full queue loses none).
-                if let Outcome::Created(a) = &outcome {
-                    let _ = record(
-                        s,
-                        who,
-                        "record.create",
-                        a.record_id.as_deref(),
-                        a.household_id.clone().map(|h| format!("household={h}")),
-                    );
-                }
                 redact_outcome(who, &mut outcome);
                 outcome
             }),

@@ -272,8 +272,9 @@ pub fn insert_flags(conn: &mut DbConn, rows: &[FlagRow]) -> QResult<()> {
     Ok(())
 }
 
-/// The rows of new records (their new households, members, groups, evidence and flags), as
-/// intake writes them: several records' at once, one statement per table.
+/// The rows of new records (their new households, members, groups, evidence, flags and the
+/// audit events of their creation), as intake writes them: several records' at once, one
+/// statement per table.
 #[derive(Debug, Default)]
 pub struct NewRows {
     pub households: Vec<HouseholdRow>,
@@ -282,12 +283,13 @@ pub struct NewRows {
     pub groups: Vec<RecordGroupRow>,
     pub evidence: Vec<EvidenceRow>,
     pub flags: Vec<FlagRow>,
+    pub audits: Vec<AuditRow>,
 }
 
 /// Stores new records' rows, one multi-row statement per table (of at most
 /// [`ROWS_PER_INSERT`] rows), in the order their references need: households, records,
-/// members, groups, evidence, flags. Six round trips for a transaction's records, where a
-/// statement per table and record cost as many per record.
+/// members, groups, evidence, flags, audit events. Seven round trips for a transaction's
+/// records, where a statement per table and record cost as many per record.
 pub fn insert_new_rows(conn: &mut DbConn, rows: &NewRows) -> QResult<()> {
     insert_rows!(conn, households::table, &rows.households);
     insert_rows!(conn, records::table, &rows.records);
@@ -295,6 +297,7 @@ pub fn insert_new_rows(conn: &mut DbConn, rows: &NewRows) -> QResult<()> {
     insert_rows!(conn, record_groups::table, &rows.groups);
     insert_rows!(conn, match_evidence::table, &rows.evidence);
     insert_rows!(conn, flags::table, &rows.flags);
+    insert_rows!(conn, audit_events::table, &rows.audits);
     Ok(())
 }
 

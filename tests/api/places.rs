@@ -458,6 +458,9 @@ fn existing_records_resolve_when_the_gateway_starts_on_the_new_schema(b: Backend
         use diesel::connection::SimpleConnection;
         let mut c = db.connect();
         // The later migrations that index the codes go first.
+        c.batch_execute(include_str!("../../migrations/sqlite/2026-12-12-090000_write_indexes/down.sql"))
+            .expect("down write indexes");
+        c.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261212090000'").expect("forget");
         c.batch_execute(include_str!("../../migrations/sqlite/2026-12-11-160000_rest_reach/down.sql"))
             .expect("down reach");
         c.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261211160000'").expect("forget");

@@ -31,6 +31,7 @@ use super::index::{Engine, NextIds};
 use super::policy::OverlapPolicy;
 use super::vault::Vault;
 use crate::metrics::Metrics;
+use crate::store::models::AuditRow;
 use crate::store::{DbConn, DbTarget};
 use std::sync::Weak;
 use writer::{Ended, Writer};
@@ -99,6 +100,9 @@ pub type ItemResult = Result<Outcome, ServiceError>;
 
 struct Submission {
     agency: AgencyRef,
+    /// The audit event of each record this submission stores, its target and detail left to
+    /// fill (see [`Intake::send`]).
+    audit: Option<AuditRow>,
     items: Vec<Item>,
     reply: Sender<Vec<ItemResult>>,
 }
@@ -111,7 +115,8 @@ pub type Exclusive = Box<dyn FnOnce(&mut DbConn, &Engine, &OverlapPolicy) + Send
 pub type WithIds = Box<dyn FnOnce(&mut DbConn, &Engine, &OverlapPolicy, &mut NextIds) + Send>;
 
 enum Job {
-    Submit(Submission),
+    /// Boxed: a submission is large (its audit event) beside the other jobs.
+    Submit(Box<Submission>),
     Exclusive(Exclusive),
     WithIds(WithIds),
     /// A stored record corrected (see [`correct`]): taken alone, between groups.
@@ -258,18 +263,23 @@ impl Intake {
     }
 
     /// Submits items in order and waits for their outcomes (blocking: call off the async workers).
-    pub fn submit(&self, agency: AgencyRef, items: Vec<Item>) -> Vec<ItemResult> {
-        self.send(agency, items).wait()
+    pub fn submit(&self, agency: AgencyRef, audit: Option<AuditRow>, items: Vec<Item>) -> Vec<ItemResult> {
+        self.send(agency, audit, items).wait()
     }
 
     /// Hands items to the writer, in order, without waiting (never blocks: a full queue answers
     /// 503 at once). Intake validates under the gazetteer's read lock and sends before letting
     /// go of it (see `service::places`).
-    pub fn send(&self, agency: AgencyRef, items: Vec<Item>) -> Pending {
+    ///
+    /// Each record stored is audited with `audit` (its id, time, target and detail made for the
+    /// record: `household=…`), written in the record's own transaction: one commit for both,
+    /// where the audit log's writer took a turn at the write lock and a sync of its own after
+    /// each group, and no record stored without its event.
+    pub fn send(&self, agency: AgencyRef, audit: Option<AuditRow>, items: Vec<Item>) -> Pending {
         let n = items.len();
         let (reply, answer) = bounded(1);
         // A full queue answers at once (503 with Retry-After) rather than holding a worker.
-        let sent = self.tx.try_send(Job::Submit(Submission { agency, items, reply })).is_ok();
+        let sent = self.tx.try_send(Job::Submit(Box::new(Submission { agency, audit, items, reply }))).is_ok();
         Pending { n, answer: sent.then_some(answer) }
     }
 

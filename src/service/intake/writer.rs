@@ -30,7 +30,7 @@ use crate::service::ids::{new_id, now};
 use crate::service::index::{Engine, NextIds};
 use crate::service::policy::OverlapPolicy;
 use crate::service::vault::{Column, Vault};
-use crate::store::models::{EvidenceRow, FlagRow, HouseholdRow, PersonRow, RecordGroupRow, RecordRow};
+use crate::store::models::{AuditRow, EvidenceRow, FlagRow, HouseholdRow, PersonRow, RecordGroupRow, RecordRow};
 use crate::store::queries::NewRows;
 use crate::store::{DbConn, DbTarget, queries};
 use std::sync::Weak;
@@ -89,7 +89,7 @@ impl Writer {
             };
             // What a job did is not seen here: the connection is looked at after each.
             let first = match first {
-                Job::Submit(s) => s,
+                Job::Submit(s) => *s,
                 other => {
                     self.suspect = true;
                     match other {
@@ -114,7 +114,7 @@ impl Writer {
                 match next {
                     Some(Job::Submit(s)) => {
                         count += s.items.len();
-                        group.push(s);
+                        group.push(*s);
                     }
                     Some(other) => {
                         self.backlog.push_back(other);
@@ -173,10 +173,12 @@ impl Writer {
         let items: usize = jobs.iter().map(|j| j.items.len()).sum();
         let mut results: Vec<Vec<ItemResult>> = jobs.iter().map(|j| Vec::with_capacity(j.items.len())).collect();
         let mut agencies = Vec::with_capacity(jobs.len());
+        let mut audits = Vec::with_capacity(jobs.len());
         let mut replies = Vec::with_capacity(jobs.len());
         let mut queue = Vec::with_capacity(items);
         for (j, job) in jobs.into_iter().enumerate() {
             agencies.push(job.agency);
+            audits.push(job.audit);
             replies.push(job.reply);
             queue.extend(job.items.into_iter().map(|item| (j, item)));
         }
@@ -230,8 +232,14 @@ impl Writer {
             // says why.
             let mut seen = None;
             let committed = conn.transaction::<_, diesel::result::Error, _>(|c| {
-                let step =
-                    Step { agencies: &agencies, run: &mut run, undo: &mut undo, out: &mut out, taken: &mut taken };
+                let step = Step {
+                    agencies: &agencies,
+                    audits: &audits,
+                    run: &mut run,
+                    undo: &mut undo,
+                    out: &mut out,
+                    taken: &mut taken,
+                };
                 let r = take(c, &parts, next, step, &mut slice);
                 if let Err(e) = &r {
                     seen = crate::store::Outage::of(e);
@@ -321,6 +329,8 @@ struct Parts<'a> {
 /// What one transaction of a group works on besides its items.
 struct Step<'a> {
     agencies: &'a [AgencyRef],
+    /// Each submission's audit event for the records it stores (see `Intake::send`).
+    audits: &'a [Option<AuditRow>],
     run: &'a mut Run,
     undo: &'a mut Undo,
     /// Each item's outcome, as the transaction takes it (valid once it commits).
@@ -361,7 +371,7 @@ fn take(
     step: Step<'_>,
     slice: &mut std::vec::IntoIter<(usize, Item, Option<Vec<HouseholdMatch>>)>,
 ) -> Result<(), diesel::result::Error> {
-    let Step { agencies, run, undo, out, taken } = step;
+    let Step { agencies, audits, run, undo, out, taken } = step;
     crate::store::lock_for_write(c)?;
     let mut stored: HashMap<(String, String), RecordRow> = HashMap::new();
     let mut asked: Vec<(&str, Vec<&str>)> = Vec::new();
@@ -389,6 +399,15 @@ fn take(
             None => {
                 let pre = run.fresh(p.guard, &item, pre);
                 let (answer, staged) = stage(p, next, agency, &item, pre, &mut rows)?;
+                if let Some(event) = &audits[j] {
+                    rows.audits.push(AuditRow {
+                        id: new_id(),
+                        at: now(),
+                        target: answer.record_id.clone(),
+                        detail: answer.household_id.as_ref().map(|h| format!("household={h}")),
+                        ..event.clone()
+                    });
+                }
                 run.note(&staged.person_ids, staged.household_seq, &item);
                 apply(p.engine, staged, agency, &item, Some(undo));
                 Ok(Outcome::Created(answer))
