@@ -1075,8 +1075,8 @@ impl Index {
     }
 
     /// One block's candidates (see [`Index::candidates`]); `screen`, a query's sketch, leaves
-    /// out a block's persons that cannot be plausible (in a block within the bound only: an
-    /// oversized one is narrowed as it always was).
+    /// out a block's persons that cannot be plausible (an oversized block is narrowed as it
+    /// always was, and only what the narrowing keeps is screened: the same persons are kept).
     fn collect(
         &self,
         kind: KeyKind,
@@ -1129,12 +1129,20 @@ impl Index {
                     let tight = (q.dob != 0 && q.dob == r.dob)
                         || (q.nid != 0 && q.nid == r.nid)
                         || (q.phone != 0 && q.phone == r.phone);
+                    // Counted as before; handed on only when it may be plausible (the screen
+                    // as within the bound, with the ID and phone sharers known exactly), so the
+                    // matcher's pre-screen sees the same persons pass.
+                    let keep = by_ids || screen.is_none_or(|qs| may_be_plausible(qs, rs));
                     if tight && near < max_block {
                         near += 1;
-                        out.push(s);
+                        if keep {
+                            out.push(s);
+                        }
                     } else if recent < max_block {
                         recent += 1;
-                        out.push(s);
+                        if keep {
+                            out.push(s);
+                        }
                     }
                     if near == max_block && recent == max_block {
                         break;
