@@ -12,12 +12,15 @@
 //! ID or the phone, then the most recent, so one block yields at most `2 × max_block`
 //! candidates however large it grows.
 //!
-//! Every slot also has an eight-byte sketch in one array (`sk`: birth year, a few bits of the
-//! date, a byte of each name part's skeleton, four bits of the ID and of the phone). Reading a
-//! block, the matcher screens its persons by sketch first and reads a person's record only when
+//! Every slot also has an eight-byte sketch (`sk`: birth year, a few bits of the date, a byte
+//! of each name part's skeleton, four bits of the ID and of the phone), kept in one array and
+//! again beside the slot in each of its postings. Reading a block, the matcher screens its
+//! persons by sketch first, reading the list in order, and reads a person's record only when
 //! the sketch says it may pass: a necessary condition of the exact check, so the candidates are
-//! the ones the exact checks alone would give, but a large block costs eight bytes a person
-//! instead of a cache miss on an 80-byte record.
+//! the ones the exact checks alone would give, but a large block costs twelve bytes a person
+//! read in sequence instead of a cache miss on an 80-byte record. In an oversized block, the
+//! persons sharing the query's ID or phone are found exactly through those keys' own blocks,
+//! so the sketch's ID and phone bits (which let one person in eight through) are not needed.
 //!
 //! A household holds each person once as written: a member written again exactly (same name
 //! tokens, ID, date, phone, sex and role: the same family posted again for another round of
@@ -88,32 +91,56 @@ pub(crate) struct Rec {
     pub primary: u32,
 }
 
+/// One entry of a posting list: a slot and its sketch (see [`sketch`]), kept beside it so a
+/// block is screened by reading its list in order, not each slot's sketch wherever it lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub slot: u32,
+    /// The sketch in two halves: twelve bytes an entry, not sixteen.
+    sk: [u32; 2],
+}
+
+impl Entry {
+    fn new(slot: u32, sk: u64) -> Self {
+        Entry { slot, sk: [sk as u32, (sk >> 32) as u32] }
+    }
+
+    /// The slot's sketch.
+    pub(crate) fn sk(self) -> u64 {
+        u64::from(self.sk[0]) | u64::from(self.sk[1]) << 32
+    }
+}
+
 /// A posting list.
 #[derive(Debug, Clone)]
 pub(crate) enum Posting {
-    One(u32),
-    Many(Vec<u32>),
+    One(Entry),
+    Many(Vec<Entry>),
 }
 
 impl Posting {
-    pub(crate) fn as_slice(&self) -> &[u32] {
+    pub(crate) fn entries(&self) -> &[Entry] {
         match self {
             Posting::One(v) => std::slice::from_ref(v),
             Posting::Many(v) => v,
         }
     }
-    fn push(&mut self, s: u32) {
+    /// The slots, oldest first.
+    pub(crate) fn slots(&self) -> impl DoubleEndedIterator<Item = u32> + ExactSizeIterator + '_ {
+        self.entries().iter().map(|e| e.slot)
+    }
+    fn push(&mut self, e: Entry) {
         match self {
-            Posting::One(v) => *self = Posting::Many(vec![*v, s]),
-            Posting::Many(v) => v.push(s),
+            Posting::One(v) => *self = Posting::Many(vec![*v, e]),
+            Posting::Many(v) => v.push(e),
         }
     }
     /// Removes a slot; true when the list became empty.
     fn remove(&mut self, s: u32) -> bool {
         match self {
-            Posting::One(v) => *v == s,
+            Posting::One(v) => v.slot == s,
             Posting::Many(v) => {
-                v.retain(|&x| x != s);
+                v.retain(|x| x.slot != s);
                 match v.len() {
                     0 => true,
                     1 => {
@@ -423,10 +450,11 @@ impl IndexBuilder {
             while j < entries.len() && entries[j].0 == kh {
                 j += 1;
             }
+            let entry = |e: &(u64, u32)| Entry::new(e.1, ix.sk[e.1 as usize]);
             let posting = if j - i == 1 {
-                Posting::One(entries[i].1)
+                Posting::One(entry(&entries[i]))
             } else {
-                Posting::Many(entries[i..j].iter().map(|e| e.1).collect())
+                Posting::Many(entries[i..j].iter().map(entry).collect())
             };
             ix.blocks.insert(kh, posting);
             i = j;
@@ -483,12 +511,13 @@ impl Index {
     fn post(&mut self, slot: u32) {
         let mut ks = [(KeyKind::Family, 0u64); 10];
         let k = self.rec_keys(&self.recs[slot as usize], &mut ks);
+        let e = Entry::new(slot, self.sk[slot as usize]);
         for &(_, h) in &ks[..k] {
             match self.blocks.get_mut(&h) {
                 // A new slot cannot be in a posting yet, and a person's keys are distinct.
-                Some(p) => p.push(slot),
+                Some(p) => p.push(e),
                 None => {
-                    self.blocks.insert(h, Posting::One(slot));
+                    self.blocks.insert(h, Posting::One(e));
                 }
             }
         }
@@ -630,7 +659,7 @@ impl Index {
             .values()
             .map(|p| match p {
                 Posting::One(_) => 0,
-                Posting::Many(v) => v.capacity() * 4 + 16,
+                Posting::Many(v) => v.capacity() * std::mem::size_of::<Entry>() + 16,
             })
             .sum();
         let toks: usize = self.toks.iter().map(|t| t.code.len() + std::mem::size_of::<TokInfo>()).sum();
@@ -853,13 +882,13 @@ impl Index {
         let Some(p) = self.blocks.get(&key(KeyKind::FirstFamily, sk(0), sk(n - 1))) else {
             return (0.0, expected);
         };
-        let list = p.as_slice();
+        let list = p.entries();
         let mut hh: Vec<HouseholdId> = Vec::new();
         // The year and the father's name are read from the sketches first.
         let qs = Self::sketch_of(q);
         let father = |x: u64| (x >> 32) & 0xff;
-        for &s in list.iter().rev().take(SCAN) {
-            let rs = self.sk[s as usize];
+        for &e in list.iter().rev().take(SCAN) {
+            let (s, rs) = (e.slot, e.sk());
             if (year != 0 && (rs & 0xffff) as u32 != year)
                 || (n >= 3 && ((rs >> 16) & 0x7) >= 3 && father(rs) != father(qs))
             {
@@ -1046,8 +1075,8 @@ impl Index {
     }
 
     /// One block's candidates (see [`Index::candidates`]); `screen`, a query's sketch, leaves
-    /// out a block's persons that cannot be plausible (in a block within the bound only: an
-    /// oversized one is narrowed as it always was).
+    /// out a block's persons that cannot be plausible (an oversized block is narrowed as it
+    /// always was, and only what the narrowing keeps is screened: the same persons are kept).
     fn collect(
         &self,
         kind: KeyKind,
@@ -1061,15 +1090,15 @@ impl Index {
             return self.collect_family_typo(q, h, out);
         }
         if let Some(p) = self.blocks.get(&h) {
-            let list = p.as_slice();
+            let list = p.entries();
             if list.len() <= max_block {
                 match screen {
                     Some(qs) => out.extend(
                         list.iter()
-                            .copied()
-                            .filter(|&s| may_be_plausible(qs, self.sk[s as usize]) && self.recs[s as usize].alive),
+                            .filter(|e| may_be_plausible(qs, e.sk()) && self.recs[e.slot as usize].alive)
+                            .map(|e| e.slot),
                     ),
-                    None => out.extend(list.iter().copied().filter(|&s| self.recs[s as usize].alive)),
+                    None => out.extend(p.slots().filter(|&s| self.recs[s as usize].alive)),
                 }
             } else {
                 // Narrowed by a second key; what still exceeds the bound keeps the persons that
@@ -1077,12 +1106,19 @@ impl Index {
                 // at most `2 × max_block` from one block, however large it grows.
                 let start = out.len();
                 let (mut near, mut recent) = (0, 0);
-                let (qs, ids) = (Self::sketch_of(q), (q.nid != 0, q.phone != 0));
-                for &s in list.iter().rev() {
+                let qs = Self::sketch_of(q);
+                // Those sharing the ID or the phone are known exactly (few, from those keys'
+                // own blocks), so the sketches are read for the names, year and date alone: the
+                // ID's and phone's four bits would let one entry in eight through to its record.
+                let shared = self.sharing_ids(q, h);
+                let (no_ids, dob) = ((false, false), q.dob != 0);
+                for &e in list.iter().rev() {
                     // The sketches first: most of a large block is left out without reading it.
-                    let rs = self.sk[s as usize];
-                    if !may_pass_second_key(kind, qs, rs, ids)
-                        || (recent == max_block && !may_be_tight(qs, rs, ids, q.dob != 0))
+                    let (s, rs) = (e.slot, e.sk());
+                    let by_ids = !shared.is_empty() && shared.contains(&s);
+                    if !by_ids
+                        && (!may_pass_second_key(kind, qs, rs, no_ids)
+                            || (recent == max_block && !may_be_tight(qs, rs, no_ids, dob)))
                     {
                         continue;
                     }
@@ -1093,12 +1129,20 @@ impl Index {
                     let tight = (q.dob != 0 && q.dob == r.dob)
                         || (q.nid != 0 && q.nid == r.nid)
                         || (q.phone != 0 && q.phone == r.phone);
+                    // Counted as before; handed on only when it may be plausible (the screen
+                    // as within the bound, with the ID and phone sharers known exactly), so the
+                    // matcher's pre-screen sees the same persons pass.
+                    let keep = by_ids || screen.is_none_or(|qs| may_be_plausible(qs, rs));
                     if tight && near < max_block {
                         near += 1;
-                        out.push(s);
+                        if keep {
+                            out.push(s);
+                        }
                     } else if recent < max_block {
                         recent += 1;
-                        out.push(s);
+                        if keep {
+                            out.push(s);
+                        }
                     }
                     if near == max_block && recent == max_block {
                         break;
@@ -1107,6 +1151,33 @@ impl Index {
                 debug_assert!(out.len() - start <= 2 * max_block);
             }
         }
+    }
+
+    /// The slots of block `h` whose person shares the query's national ID or phone: read from
+    /// the ID's and the phone's own blocks (every slot in a posting is in all its keys'), each
+    /// kept when its keys include `h`.
+    fn sharing_ids(&self, q: &PreparedPerson, h: u64) -> Vec<u32> {
+        let mut found = Vec::new();
+        let mut ks = [(KeyKind::Family, 0u64); 10];
+        let ids =
+            [(q.nid, key(KeyKind::NationalId, q.nid, 0)), (q.phone, key(KeyKind::Phone, q.phone % 1_000_000_000, 0))];
+        for (i, (v, k)) in ids.into_iter().enumerate() {
+            if v == 0 {
+                continue;
+            }
+            let Some(p) = self.blocks.get(&k) else { continue };
+            for s in p.slots() {
+                let r = &self.recs[s as usize];
+                let same = if i == 0 { r.nid == v } else { r.phone == v };
+                if same && r.alive && !found.contains(&s) {
+                    let n = self.rec_keys(r, &mut ks);
+                    if ks[..n].iter().any(|&(_, x)| x == h) {
+                        found.push(s);
+                    }
+                }
+            }
+        }
+        found
     }
 }
 
@@ -1119,15 +1190,15 @@ impl Index {
         let Some(p) = self.blocks.get(&h) else {
             return;
         };
-        let list = p.as_slice();
+        let len = p.entries().len();
         let qy = q.dob >> 9;
         let ours_turned = self.tok_map.get(&q.parts[0].code).is_some_and(|&id| self.mostly_family(id));
-        out.extend(list.iter().copied().filter(|&s| {
+        out.extend(p.slots().filter(|&s| {
             let r = &self.recs[s as usize];
             // Theirs turned round: its first part is mostly a family name.
             r.alive
                 && (ours_turned || (r.n >= 2 && self.mostly_family(r.parts[0])))
-                && (list.len() <= TURNED_BLOCK
+                && (len <= TURNED_BLOCK
                     || (q.nid != 0 && q.nid == r.nid)
                     || (q.phone != 0 && q.phone == r.phone)
                     || (qy != 0 && (r.dob >> 9) != 0 && qy.abs_diff(r.dob >> 9) <= 1))
@@ -1153,7 +1224,7 @@ impl Index {
         let ours = q.parts[n - 1].skel;
         let mut a = [0u8; 16];
         let na = crate::phonetic::unpack(ours, &mut a);
-        out.extend(p.as_slice().iter().copied().filter(|&s| {
+        out.extend(p.slots().filter(|&s| {
             let r = &self.recs[s as usize];
             let rn = r.n as usize;
             if !r.alive || rn < 2 {
@@ -1275,7 +1346,7 @@ mod tests {
         ix.candidates(&q, max_block, false, &mut c);
         assert!(c.len() <= keys * 2 * max_block, "{} candidates from {keys} keys", c.len());
         assert!(c.iter().all(|&s| ix.recs[s as usize].alive));
-        assert!(ix.blocks.values().any(|p| p.as_slice().len() > 10 * max_block));
+        assert!(ix.blocks.values().any(|p| p.entries().len() > 10 * max_block));
         assert!(!c.is_empty());
     }
 

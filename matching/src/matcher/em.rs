@@ -104,7 +104,7 @@ fn block_pairs(index: &Index, kind: KeyKind) -> f64 {
                 && seen.insert(h)
                 && let Some(p) = index.blocks.get(&h)
             {
-                let n = p.as_slice().iter().filter(|&&s| index.recs[s as usize].alive).count() as f64;
+                let n = p.slots().filter(|&s| index.recs[s as usize].alive).count() as f64;
                 total += n * (n - 1.0) / 2.0;
             }
         }
@@ -126,8 +126,7 @@ pub(super) fn sample_pairs(index: &Index, kind: KeyKind, max: usize) -> Vec<(u32
             let Some(p) = index.blocks.get(&h) else {
                 continue;
             };
-            let list: Vec<u32> =
-                p.as_slice().iter().copied().filter(|&s| index.recs[s as usize].alive).take(60).collect();
+            let list: Vec<u32> = p.slots().filter(|&s| index.recs[s as usize].alive).take(60).collect();
             for x in 0..list.len() {
                 for y in x + 1..list.len() {
                     out.push((list[x], list[y]));
