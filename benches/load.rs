@@ -7,7 +7,8 @@
 //! 1M people). `LOAD_HOUSEHOLDS=20000 cargo bench --bench load` runs a smaller one.
 //! `LOAD_SINGLE` (default 20,000) records are kept back and posted one by one at the end, with
 //! `LOAD_CLIENTS` (default 32) concurrent clients; `LOAD_SEARCHES` (default 2,000) searches.
-//! `BAWABA_BIN` names another gateway binary to run (the one before a change, say);
+//! The restart reports the start-up time and the matching index's bytes per person (from the
+//! gateway's `/metrics`). `BAWABA_BIN` names another gateway binary to run (the one before a change, say);
 //! `LOAD_KEEP=dir` keeps the database in `dir` (to look at its query plans after). The
 //! machine's load average is printed beside the figures: they mean little without it.
 
@@ -370,6 +371,18 @@ fn main() {
     println!(
         "gateway resident memory: {after_intake:.0} MiB after intake, {:.0} MiB after the restart",
         rss_mib(server.child.id())
+    );
+    // The index's own cost and the rebuild's share of the start, as the gateway reports them.
+    let metrics = metrics_text(&agent, &server.base);
+    let gauge = |name: &str| -> f64 {
+        metrics.lines().find_map(|l| l.strip_prefix(&format!("{name} "))?.trim().parse().ok()).unwrap_or(f64::NAN)
+    };
+    let (persons, index_bytes) = (gauge("bawaba_index_persons"), gauge("bawaba_index_bytes"));
+    println!(
+        "matching index: {persons:.0} persons, {:.0} MiB, {:.0} bytes per person; rebuilt in {:.1} s of the start",
+        index_bytes / (1 << 20) as f64,
+        index_bytes / persons.max(1.0),
+        gauge("bawaba_engine_load_seconds")
     );
     let bytes: u64 =
         std::fs::read_dir(home).map_or(0, |d| d.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum());
