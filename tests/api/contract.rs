@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Backend, MASTER, TestApp};
+use crate::support::{Backend, TestApp};
 
 #[test]
 fn openapi_document() {
@@ -53,7 +53,8 @@ fn error_bodies() {
         ),
     );
     note("bad query", app.get("/v1/households/search?limit=0", &key));
-    note("bad report filter", app.get("/v1/reports/overlaps?from=2026-13-01", MASTER));
+    let auditor = app.agency("AUD", "auditor");
+    note("bad report filter", app.get("/v1/reports/overlaps?from=2026-13-01", &auditor));
     note("method not allowed", app.req("DELETE", "/v1/records", Some(&key), None));
     insta::assert_json_snapshot!("error_bodies", seen);
 }
