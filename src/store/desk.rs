@@ -154,6 +154,9 @@ pub struct SpotCheckRow {
 
 /// Records that joined a household older than themselves (an automatic link, or a merge),
 /// newest first, at most `limit`; in the scope when one is given. (record id, household id)
+/// A record is one when its household holds a record stored before it (ids are time-ordered);
+/// the household's creation time alone does not tell, as a record posted in the same
+/// millisecond as the one that made its household has the same time.
 pub fn linked_records(
     conn: &mut DbConn,
     scope: Option<&super::queries::ScopeCodes>,
@@ -161,7 +164,11 @@ pub fn linked_records(
 ) -> QResult<Vec<(String, String)>> {
     let mut q = records::table
         .inner_join(households::table.on(households::id.eq(records::household_id)))
-        .filter(households::created_at.lt(records::created_at))
+        .filter(households::created_at.le(records::created_at))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "EXISTS (SELECT 1 FROM records earlier WHERE earlier.household_id = records.household_id \
+             AND earlier.id < records.id)",
+        ))
         .filter(records::withdrawn_at.is_null())
         .select((records::id, records::household_id))
         .order(records::id.desc())
@@ -259,7 +266,11 @@ pub fn household_flags_raised(conn: &mut DbConn) -> QResult<i64> {
 pub fn automatic_links(conn: &mut DbConn) -> QResult<i64> {
     records::table
         .inner_join(households::table.on(households::id.eq(records::household_id)))
-        .filter(households::created_at.lt(records::created_at))
+        .filter(households::created_at.le(records::created_at))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "EXISTS (SELECT 1 FROM records earlier WHERE earlier.household_id = records.household_id \
+             AND earlier.id < records.id)",
+        ))
         .filter(records::withdrawn_at.is_null())
         .count()
         .get_result(conn)
