@@ -507,17 +507,27 @@ pub fn routes() -> &'static [RouteAccess] {
     ROWS
 }
 
-/// The roles a route allows, by its method and its pattern as mounted (`/v1/records/{record_id}`):
-/// the rows of `routes()` that name one API route, so the list the README shows is the list
-/// the gateway enforces, at its edge, before a request's body is read. `None` for a route the
-/// list does not name that way (the pages, the documents) or that needs no key.
+/// The rows of `routes()` that name one API route, as (method, path as mounted, roles, scope):
+/// not the pages, nor a row that groups several routes.
+pub fn api_routes() -> impl Iterator<Item = (&'static str, &'static str, &'static [Role], &'static str)> {
+    routes().iter().filter(|(route, _, _)| !route.contains(", ") && !route.contains(" /ui/")).filter_map(
+        |(route, roles, scope)| {
+            let (method, path) = route.split_once(' ')?;
+            Some((method, path, *roles, *scope))
+        },
+    )
+}
+
+/// The roles a route allows, by its method and its pattern as mounted (`/v1/records/{record_id}`),
+/// from `api_routes()`, so the list the README shows is the list the gateway enforces, at its
+/// edge, before a request's body is read. `None` for a route the list does not name that way
+/// (the pages, the documents) or that needs no key.
 pub fn roles_of(method: &str, pattern: &str) -> Option<&'static [Role]> {
     static BY_ROUTE: std::sync::LazyLock<HashMap<(&'static str, &'static str), &'static [Role]>> =
         std::sync::LazyLock::new(|| {
-            routes()
-                .iter()
-                .filter(|(route, roles, _)| !route.contains(", ") && !route.contains(" /ui/") && !roles.is_empty())
-                .filter_map(|(route, roles, _)| Some((route.split_once(' ')?, *roles)))
+            api_routes()
+                .filter(|(_, _, roles, _)| !roles.is_empty())
+                .map(|(method, path, roles, _)| ((method, path), roles))
                 .collect()
         });
     BY_ROUTE.get(&(method, pattern)).copied()
