@@ -251,6 +251,9 @@ pub struct MatchConfig {
     pub extra_pair_factor: f64,
     /// Posting lists longer than this are narrowed by a second key instead of being read whole.
     pub max_block: usize,
+    /// A search's `max_block` (the larger of the two is taken): a block longer than this keeps
+    /// the persons whose names and birth year agree most with the query's.
+    pub search_block: usize,
     /// Smallest probability a search result may have.
     pub search_floor: f64,
     /// Most log2 weight taken off an agreement on the whole name and the birth year when that
@@ -286,6 +289,7 @@ impl Default for MatchConfig {
             nid_far_factor: 2.0,
             extra_pair_factor: 0.5,
             max_block: 200,
+            search_block: 500,
             search_floor: 0.001,
             combination_cap: 6.0,
         }

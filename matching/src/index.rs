@@ -11,6 +11,8 @@
 //! never dropped; what still exceeds the bound keeps those sharing the full date of birth, the
 //! ID or the phone, then the most recent, so one block yields at most `2 × max_block`
 //! candidates however large it grows.
+//! A search, which has no household to narrow by, keeps instead the persons of an oversized
+//! block whose sketches (below) agree with the query on the most name parts and the birth year.
 //!
 //! Every slot also has an eight-byte sketch (`sk`: birth year, a few bits of the date, a byte
 //! of each name part's skeleton, four bits of the ID and of the phone), kept in one array and
@@ -34,6 +36,7 @@ use crate::prepare::{MAX_PARTS, PTok, PreparedPerson};
 use crate::score::{NO_ID, PView, TokView};
 use crate::{HouseholdId, PersonId, Role, Sex};
 use rayon::prelude::*;
+use thin_vec::{ThinVec, thin_vec};
 
 /// Blocking key kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,11 +114,12 @@ impl Entry {
     }
 }
 
-/// A posting list.
+/// A posting list: sixteen bytes beside its key in the map (a list's length and capacity live
+/// in its own allocation), since most keys hold one person and the map has millions of them.
 #[derive(Debug, Clone)]
 pub(crate) enum Posting {
     One(Entry),
-    Many(Vec<Entry>),
+    Many(ThinVec<Entry>),
 }
 
 impl Posting {
@@ -131,7 +135,7 @@ impl Posting {
     }
     fn push(&mut self, e: Entry) {
         match self {
-            Posting::One(v) => *self = Posting::Many(vec![*v, e]),
+            Posting::One(v) => *self = Posting::Many(thin_vec![*v, e]),
             Posting::Many(v) => v.push(e),
         }
     }
@@ -193,6 +197,16 @@ pub struct Index {
 /// Hash of a blocking key.
 pub(crate) fn key(kind: KeyKind, a: u64, b: u64) -> u64 {
     mix(mix((kind as u64) << 56 ^ a).wrapping_add(b.rotate_left(29)) ^ b)
+}
+
+/// The heap a hash map holds at a given capacity: hashbrown keeps a power of two of buckets
+/// at most 7/8 full, each an entry and a control byte.
+fn map_bytes(capacity: usize, entry: usize) -> usize {
+    if capacity == 0 {
+        return 0;
+    }
+    let buckets = (capacity * 8).div_ceil(7).next_power_of_two();
+    buckets * (entry + 1)
 }
 
 /// One byte of a skeleton: equal skeletons give equal bytes.
@@ -293,6 +307,21 @@ pub(crate) fn may_pass_second_key(kind: KeyKind, q: u64, r: u64, ids: (bool, boo
         }
         KeyKind::FirstDob | KeyKind::NationalId | KeyKind::Phone => true,
     }
+}
+
+/// On how many of the first, father's, grandfather's and family name (each where both sides
+/// have it) and the birth year (within a year) the sketches `q` and `r` agree: 0 to 5.
+pub(crate) fn sketch_agreement(q: u64, r: u64) -> usize {
+    let n = |x: u64| ((x >> 16) & 0x7) as usize;
+    let year = |x: u64| (x & 0xffff) as u32;
+    let byte = |x: u64, k: u32| (x >> k) & 0xff;
+    let (qn, rn, qy, ry) = (n(q), n(r), year(q), year(r));
+    let both = |least: usize| qn >= least && rn >= least;
+    usize::from(both(1) && byte(q, 24) == byte(r, 24))
+        + usize::from(both(3) && byte(q, 32) == byte(r, 32))
+        + usize::from(both(4) && byte(q, 40) == byte(r, 40))
+        + usize::from(both(2) && byte(q, 48) == byte(r, 48))
+        + usize::from(qy != 0 && ry != 0 && qy.abs_diff(ry) <= 1)
 }
 
 /// Whether a stored person with sketch `r` may share with the query (sketch `q`, `ids` as for
@@ -442,7 +471,14 @@ impl IndexBuilder {
             .collect();
         entries.par_sort_unstable();
         entries.dedup();
-        ix.blocks.reserve(entries.len() / 2);
+        // Room for exactly the distinct keys: the map is the index's largest part, and a guess
+        // above a power of two doubles it.
+        let keys = 1 + entries.windows(2).filter(|w| w[0].0 != w[1].0).count();
+        ix.blocks.reserve(keys);
+        // Persons were added page by page, so their arrays grew by doubling.
+        ix.recs.shrink_to_fit();
+        ix.sk.shrink_to_fit();
+        ix.names.shrink_to_fit();
         let mut i = 0;
         while i < entries.len() {
             let kh = entries[i].0;
@@ -654,29 +690,46 @@ impl Index {
 
     /// Approximate heap bytes held by the index.
     pub fn memory_bytes(&self) -> usize {
+        self.memory_parts().iter().map(|p| p.1).sum()
+    }
+
+    /// [`Index::memory_bytes`] part by part: what each structure of the index holds.
+    pub fn memory_parts(&self) -> [(&'static str, usize); 7] {
         let postings: usize = self
             .blocks
             .values()
             .map(|p| match p {
                 Posting::One(_) => 0,
-                Posting::Many(v) => v.capacity() * std::mem::size_of::<Entry>() + 16,
+                // The list, its length and capacity, and the allocator's header.
+                Posting::Many(v) => v.capacity() * std::mem::size_of::<Entry>() + 16 + 16,
             })
             .sum();
         let toks: usize = self.toks.iter().map(|t| t.code.len() + std::mem::size_of::<TokInfo>()).sum();
-        let hh: usize = self.households.values().map(|v| v.capacity() * 4 + 16 + 40).sum::<usize>()
-            + self.people.values().map(|v| v.capacity() * 4 + 16 + 40).sum::<usize>()
-            + self.shadows.values().map(|v| v.capacity() * 4 + 16 + 36).sum::<usize>();
-        self.recs.capacity() * std::mem::size_of::<Rec>()
-            + self.sk.capacity() * 8
-            + self.names.capacity()
-            + self.blocks.capacity() * (8 + std::mem::size_of::<Posting>() + 1)
-            + postings
-            + toks
-            + self.tok_map.capacity() * 40
-            + self.by_id.capacity() * 13
-            + self.concept_map.capacity() * 13
-            + self.concept_counts.capacity() * 8
-            + hh
+        // A vector's heap, with the allocator's header rounded in.
+        fn vecs<K>(m: &FxMap<K, Vec<u32>>) -> usize {
+            m.values().map(|v| if v.capacity() == 0 { 0 } else { v.capacity() * 4 + 16 }).sum()
+        }
+        let entry = std::mem::size_of::<(u64, Vec<u32>)>();
+        let hh = vecs(&self.households)
+            + vecs(&self.people)
+            + vecs(&self.shadows)
+            + map_bytes(self.households.capacity(), entry)
+            + map_bytes(self.people.capacity(), entry)
+            + map_bytes(self.shadows.capacity(), std::mem::size_of::<(u32, Vec<u32>)>());
+        [
+            ("persons", self.recs.capacity() * std::mem::size_of::<Rec>() + self.sk.capacity() * 8),
+            ("names", self.names.capacity()),
+            ("block map", map_bytes(self.blocks.capacity(), std::mem::size_of::<(u64, Posting)>())),
+            ("block lists", postings),
+            (
+                "tokens",
+                toks + map_bytes(self.tok_map.capacity(), std::mem::size_of::<(Box<[u8]>, u32)>())
+                    + self.concept_counts.capacity() * 8
+                    + map_bytes(self.concept_map.capacity(), std::mem::size_of::<(u64, u32)>()),
+            ),
+            ("person ids", map_bytes(self.by_id.capacity(), std::mem::size_of::<(PersonId, u32)>())),
+            ("households", hh),
+        ]
     }
 
     fn intern(&mut self, t: &PTok, slot: usize) -> u32 {
@@ -970,12 +1023,15 @@ impl Index {
             if kind == KeyKind::FirstDob && q.parts.len() > 2 {
                 continue;
             }
+            if search && kind != KeyKind::FirstFatherYear {
+                self.collect_search(q, h, max_block, out);
+                continue;
+            }
             let screen = screen.filter(|_| !matches!(kind, KeyKind::NationalId | KeyKind::Phone));
             self.collect(kind, q, h, max_block, screen, out);
         }
         if search && q.parts.len() == 1 {
-            let h = key(KeyKind::Family, q.parts[0].skel, 0);
-            self.collect(KeyKind::Family, q, h, max_block, None, out);
+            self.collect_search(q, key(KeyKind::Family, q.parts[0].skel, 0), max_block, out);
         }
         // Names written family name first, on either side: the first+family key as the other
         // order gives it (ours turned round; theirs with our family name as its first part and
@@ -1156,6 +1212,44 @@ impl Index {
     /// The slots of block `h` whose person shares the query's national ID or phone: read from
     /// the ID's and the phone's own blocks (every slot in a posting is in all its keys'), each
     /// kept when its keys include `h`.
+    /// A search's reading of one block: whole within the bound. Beyond it, the persons whose
+    /// sketches agree with the query on the most name parts and the birth year, the newest
+    /// first among equals: a name typed alone has no household to narrow it by, and the most
+    /// alike are the ones a search ranks first. A person sharing the query's ID or phone comes
+    /// through that key's own block.
+    fn collect_search(&self, q: &PreparedPerson, h: u64, max_block: usize, out: &mut Vec<u32>) {
+        let Some(p) = self.blocks.get(&h) else { return };
+        let list = p.entries();
+        if list.len() <= max_block {
+            out.extend(p.slots().filter(|&s| self.recs[s as usize].alive));
+            return;
+        }
+        let qs = Self::sketch_of(q);
+        let mut at = [0usize; 6];
+        for e in list {
+            at[sketch_agreement(qs, e.sk())] += 1;
+        }
+        // The lowest level whose persons, with every higher level's, still fit.
+        let mut level = at.len();
+        let mut kept = 0;
+        while level > 0 && kept + at[level - 1] <= max_block {
+            level -= 1;
+            kept += at[level];
+        }
+        // Room left for the newest of the level just below.
+        let mut room = max_block - kept;
+        for e in list.iter().rev() {
+            let a = sketch_agreement(qs, e.sk());
+            let take = a >= level || (a + 1 == level && room > 0);
+            if take && a < level {
+                room -= 1;
+            }
+            if take && self.recs[e.slot as usize].alive {
+                out.push(e.slot);
+            }
+        }
+    }
+
     fn sharing_ids(&self, q: &PreparedPerson, h: u64) -> Vec<u32> {
         let mut found = Vec::new();
         let mut ks = [(KeyKind::Family, 0u64); 10];
@@ -1348,6 +1442,30 @@ mod tests {
         assert!(c.iter().all(|&s| ix.recs[s as usize].alive));
         assert!(ix.blocks.values().any(|p| p.entries().len() > 10 * max_block));
         assert!(!c.is_empty());
+    }
+
+    #[test]
+    fn a_search_keeps_the_most_alike_of_an_oversized_block() {
+        // 3,000 namesakes with a first and family name in common; the one whose father and
+        // grandfather are the query's was stored first (so the newest would leave him out).
+        let mut ix = Index::new();
+        ix.insert(0, 0, prepare(&PersonInput::new(Role::Head, "محمد سليم عبدالله الشاعر").dob("1970")));
+        let fathers = ["احمد", "علي", "حسن", "خليل", "يوسف", "سالم"];
+        for k in 1..3000u64 {
+            let name = format!("محمد {} محمود الشاعر", fathers[k as usize % 6]);
+            ix.insert(k, k, prepare(&PersonInput::new(Role::Head, &name).dob(&format!("{}", 1950 + k % 40))));
+        }
+        let q = prepare(&PersonInput::new(Role::Head, "محمد سليم عبدالله الشاعر"));
+        let h = key(KeyKind::FirstFamily, q.parts[0].skel, q.parts[3].skel);
+        assert!(ix.blocks[&h].entries().len() > 2000);
+        let mut c = Vec::new();
+        ix.collect_search(&q, h, 100, &mut c);
+        assert_eq!(c.len(), 100);
+        assert!(c.contains(&0), "the namesake alike on father and grandfather is kept");
+        // Within the bound the block is read whole.
+        c.clear();
+        ix.collect_search(&q, h, 5000, &mut c);
+        assert_eq!(c.len(), 3000);
     }
 
     #[test]

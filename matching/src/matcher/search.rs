@@ -40,7 +40,7 @@ impl Matcher {
         }
         let qv = index.view_of(&q);
         let mut slots = Vec::new();
-        index.candidates(&q, cfg.max_block.max(2000), true, &mut slots);
+        index.candidates(&q, cfg.max_block.max(cfg.search_block), true, &mut slots);
         slots.sort_unstable();
         slots.dedup();
         let score_one = |&s: &u32| (s, score::pair_weight(cfg, &qv, &index.view(s), None));
