@@ -9,12 +9,14 @@
 //! `LOAD_CLIENTS` (default 32) concurrent clients; `LOAD_SEARCHES` (default 2,000) searches.
 //! The restart reports the start-up time and the matching index's bytes per person (from the
 //! gateway's `/metrics`). `BAWABA_BIN` names another gateway binary to run (the one before a change, say);
-//! `LOAD_KEEP=dir` keeps the database in `dir` (to look at its query plans after). The
+//! `LOAD_KEEP=dir` keeps the database in `dir` (to look at its query plans after). Each write
+//! phase also reports the largest the SQLite write-ahead log grew to (watched every 10 ms) and
+//! the checkpoints the gateway ran (`service::wal`). The
 //! machine's load average is printed beside the figures: they mean little without it.
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -157,6 +159,55 @@ fn load_average() -> String {
         .unwrap_or_default()
 }
 
+/// Watches the size of SQLite's write-ahead log every 10 ms: [`WalWatch::take`] gives the
+/// largest seen since the last call. Stops when dropped.
+struct WalWatch {
+    largest: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+}
+
+impl WalWatch {
+    fn start(db: &str) -> WalWatch {
+        let (largest, stop) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicBool::new(false)));
+        let (l, st, wal) = (largest.clone(), stop.clone(), format!("{db}-wal"));
+        std::thread::spawn(move || {
+            while !st.load(Ordering::Relaxed) {
+                l.fetch_max(std::fs::metadata(&wal).map_or(0, |m| m.len()), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        });
+        WalWatch { largest, stop }
+    }
+
+    /// The largest size seen since the last call, in MB.
+    fn take(&self) -> f64 {
+        self.largest.swap(0, Ordering::Relaxed) as f64 / 1e6
+    }
+}
+
+impl Drop for WalWatch {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The checkpoints of the write-ahead log between two readings of the metrics, by kind.
+fn checkpoints(before: &str, after: &str) -> String {
+    ["passive", "restart"]
+        .iter()
+        .map(|kind| {
+            let value = |m: &str, what: &str| -> f64 {
+                let prefix = format!("bawaba_wal_checkpoint_duration_seconds_{what}{{kind=\"{kind}\"}} ");
+                m.lines().find_map(|l| l.strip_prefix(&prefix)?.parse().ok()).unwrap_or(0.0)
+            };
+            let n = value(after, "count") - value(before, "count");
+            let sum = value(after, "sum") - value(before, "sum");
+            format!("{n:.0} {kind} of {:.1} ms on average", sum / n.max(1.0) * 1000.0)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
     let households = env_usize("LOAD_HOUSEHOLDS", 200_000);
@@ -181,6 +232,7 @@ fn main() {
     let home = keep.as_deref().unwrap_or(dir.path());
     let db = home.join("load.db").to_string_lossy().into_owned();
     let server = start(&db);
+    let wal = WalWatch::start(&db);
     let agent = ureq::AgentBuilder::new().max_idle_connections(clients * 2).build();
     let mut keys = std::collections::HashMap::new();
     for a in &caseload.agencies {
@@ -214,6 +266,8 @@ fn main() {
     let next = AtomicUsize::new(0);
     let lat = Mutex::new(Vec::new());
     let flagged = AtomicUsize::new(0);
+    let before_batch = metrics_text(&agent, &server.base);
+    wal.take();
     let t = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..2 {
@@ -242,6 +296,12 @@ fn main() {
     report("  records via POST /v1/records/batch", bulk.len(), elapsed, Vec::new());
     report("  batch requests", batches.len(), elapsed, lat.into_inner().expect("lat"));
     println!("  {} of {} records flagged", flagged.load(Ordering::Relaxed), bulk.len());
+    let after_batch = metrics_text(&agent, &server.base);
+    println!(
+        "  write-ahead log at most {:.0} MB; checkpoints: {}",
+        wal.take(),
+        checkpoints(&before_batch, &after_batch)
+    );
 
     // Concurrent single posts of the rest.
     let before_single = metrics_text(&agent, &server.base);
@@ -279,6 +339,7 @@ fn main() {
     println!("single posts, {clients} concurrent clients (load average {}):", load_average());
     report("  records via POST /v1/records", tail.len(), t.elapsed(), lat.into_inner().expect("lat"));
     println!("  {} refused as invalid", refused.load(Ordering::Relaxed));
+    let single_wal = wal.take();
     // The writer's side of the single posts alone (the histograms hold the batches' too).
     let after_single = metrics_text(&agent, &server.base);
     let route_prefix = "bawaba_http_request_duration_seconds_bucket{route=\"/v1/records\",";
@@ -296,6 +357,10 @@ fn main() {
         "  writer: {groups} groups of {:.1} items on average; {n} commits of {:.2} ms on average, p50 ≤ {p50} ms, p99 ≤ {p99} ms",
         size_sum / groups.max(1.0),
         commit_sum / n.max(1.0) * 1000.0,
+    );
+    println!(
+        "  write-ahead log at most {single_wal:.0} MB; checkpoints: {}",
+        checkpoints(&before_single, &after_single)
     );
 
     // Searches: a member's name as another agency may have spelt it, best first.

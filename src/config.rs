@@ -208,6 +208,11 @@ pub struct ServeArgs {
     /// `unavailable` ("the database is full") and nothing of them is stored. Default: no cap.
     #[arg(long, env = "BAWABA_SQLITE_MAX_MB")]
     pub sqlite_max_mb: Option<u64>,
+    /// SQLite only: the size in MiB past which the write-ahead log is wholly copied into the
+    /// database and started again, in a turn between two of the writer's transactions; the
+    /// gateway's own thread copies it as it grows (no commit waits for a checkpoint).
+    #[arg(long, env = "BAWABA_SQLITE_WAL_MB", default_value_t = crate::service::wal::DEFAULT_MB)]
+    pub sqlite_wal_mb: u64,
     /// Seconds a rotated key keeps working beside its replacement (`POST /v1/keys/{id}/rotate`).
     #[arg(long, env = "BAWABA_KEY_ROTATION_GRACE", default_value_t = 24 * 60 * 60)]
     pub key_rotation_grace: u64,

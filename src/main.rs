@@ -60,6 +60,7 @@ fn main() -> anyhow::Result<()> {
                 overlap_policy: args.overlap_policy.clone(),
                 pool_size: args.pool_size,
                 sqlite_max_mb: args.sqlite_max_mb,
+                sqlite_wal_mb: args.sqlite_wal_mb,
                 match_config: model::with_expected_households(
                     model::load_config(args.match_config.as_deref())?,
                     args.expected_households,

@@ -38,6 +38,12 @@ pub struct Metrics {
     pub index_bytes: IntGauge,
     /// How long the last rebuild of the engine from the database took at start, in seconds.
     pub engine_load_seconds: Gauge,
+    /// SQLite: checkpoints of the write-ahead log by kind, in seconds (see `service::wal`):
+    /// `passive` beside the writer, `restart` the copy of the rest in a turn at the write lock,
+    /// after which the log starts again.
+    pub checkpoint_seconds: HistogramVec,
+    /// SQLite: frames (pages) in the write-ahead log at the last checkpoint.
+    pub wal_frames: IntGauge,
 }
 
 const LATENCY_BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
@@ -95,6 +101,14 @@ impl Metrics {
         registry.register(Box::new(index_persons.clone()))?;
         registry.register(Box::new(index_bytes.clone()))?;
         registry.register(Box::new(engine_load_seconds.clone()))?;
+        let checkpoint_seconds = HistogramVec::new(
+            HistogramOpts::new("wal_checkpoint_duration_seconds", "Checkpoints of SQLite's write-ahead log, by kind")
+                .buckets(LATENCY_BUCKETS.to_vec()),
+            &["kind"],
+        )?;
+        let wal_frames = IntGauge::new("wal_frames", "Frames in SQLite's write-ahead log at the last checkpoint")?;
+        registry.register(Box::new(checkpoint_seconds.clone()))?;
+        registry.register(Box::new(wal_frames.clone()))?;
         Ok(Metrics {
             registry,
             requests,
@@ -110,6 +124,8 @@ impl Metrics {
             index_persons,
             index_bytes,
             engine_load_seconds,
+            checkpoint_seconds,
+            wal_frames,
         })
     }
 

@@ -39,6 +39,7 @@ pub mod search;
 pub mod sessions;
 pub mod validate;
 pub mod vault;
+pub mod wal;
 pub mod webhooks;
 
 use std::net::IpAddr;
@@ -107,6 +108,8 @@ pub struct Settings {
     pub pool_size: u32,
     /// SQLite: the most the file may grow to, in MiB (`--sqlite-max-mb`); none by default.
     pub sqlite_max_mb: Option<u64>,
+    /// SQLite: the write-ahead log's bound, in MiB (`--sqlite-wal-mb`, see [`wal`]).
+    pub sqlite_wal_mb: u64,
     pub match_config: MatchConfig,
     pub rate_limits: RateLimits,
     /// How long a rotated key keeps working beside its replacement (default 24 h).
@@ -151,6 +154,10 @@ impl Services {
             // Gateways starting at once on one PostgreSQL database migrate one after another.
             let _migrating = crate::store::roles::MigrationLock::take(&target)?;
             target.migrate()?;
+        }
+        // Checkpoints are the gateway's from here on (see `wal`), not each commit's.
+        if target.backend == Backend::Sqlite {
+            target.wal_bytes = Some(settings.sqlite_wal_mb.max(1).saturating_mul(1 << 20));
         }
         let advertise = settings.advertise.clone().unwrap_or_else(|| "unknown".into());
         let cluster = cluster::join(&target, &advertise)?;
@@ -214,6 +221,7 @@ impl Services {
         let policy = Arc::new(settings.overlap_policy.clone());
         let turn = WriteTurn::new(target.backend == Backend::Sqlite);
         let audit = AuditLog::start(&target, turn.clone())?;
+        let turn_for_wal = turn.clone();
         // On PostgreSQL the intake thread follows whenever this gateway does not hold the role.
         let follower = (target.backend == Backend::Postgres)
             .then(|| cluster::Follower::new(target.clone(), &cluster, vault.clone(), places.clone(), marks));
@@ -232,6 +240,7 @@ impl Services {
         );
         let keys = Keys::new(settings.master_key.as_deref(), metrics.key_lookups.clone());
         let alive = access::alive();
+        wal::start(&target, turn_for_wal, metrics.clone(), Arc::downgrade(&alive))?;
         access::flush_keys_used_every(keys.clone(), audit.clone(), Arc::downgrade(&alive));
         webhooks::start_dispatcher(pool.clone(), vault.clone(), settings.webhooks, Arc::downgrade(&alive));
         Ok(Services {

@@ -235,6 +235,12 @@ pub struct DbTarget {
     /// SQLite: the most the file may grow to, in bytes (`PRAGMA max_page_count` on every
     /// connection); past it a write fails with `SQLITE_FULL` ([`Outage::Full`]).
     pub max_bytes: Option<u64>,
+    /// SQLite: the gateway checkpoints the write-ahead log itself, on a thread of its own that
+    /// takes turns with the writers (`service::wal`), and no connection does on commit
+    /// (`wal_autocheckpoint = 0`); a log that grew past this many bytes is cut back to it when
+    /// it starts again (`journal_size_limit`). `None`: SQLite's own checkpoints on commit (the
+    /// command line, tests that open the file).
+    pub wal_bytes: Option<u64>,
 }
 
 impl DbTarget {
@@ -251,10 +257,10 @@ impl DbTarget {
 
     fn parse_any(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(DbTarget { backend: Backend::Postgres, url: url.to_owned(), max_bytes: None });
+            return Ok(DbTarget { backend: Backend::Postgres, url: url.to_owned(), max_bytes: None, wal_bytes: None });
         }
         if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-            return Ok(DbTarget { backend: Backend::Sqlite, url: path.to_owned(), max_bytes: None });
+            return Ok(DbTarget { backend: Backend::Sqlite, url: path.to_owned(), max_bytes: None, wal_bytes: None });
         }
         if let Some((scheme, _)) = url.split_once("://")
             && !scheme.is_empty()
@@ -262,7 +268,7 @@ impl DbTarget {
         {
             return Err(StoreError::UnknownScheme(scheme.to_owned()));
         }
-        Ok(DbTarget { backend: Backend::Sqlite, url: url.to_owned(), max_bytes: None })
+        Ok(DbTarget { backend: Backend::Sqlite, url: url.to_owned(), max_bytes: None, wal_bytes: None })
     }
 
     /// Opens one connection, set up as every connection of the pool is.
@@ -277,6 +283,9 @@ impl DbTarget {
                     "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
                      PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{SQLITE_CACHE_KIB};"
                 ))?;
+                if let Some(bytes) = self.wal_bytes {
+                    c.batch_execute(&format!("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {bytes};"))?;
+                }
                 if let Some(bytes) = self.max_bytes {
                     #[derive(QueryableByName)]
                     struct PageSize {

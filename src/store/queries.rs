@@ -706,6 +706,40 @@ pub fn checkpoint(conn: &mut DbConn) -> QResult<()> {
     Ok(())
 }
 
+/// What a checkpoint did, in frames (pages) of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
+pub struct WalFrames {
+    /// 1 when it could not finish (a reader still in the log, another checkpoint under way).
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub busy: i32,
+    /// Frames in the log.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub log: i32,
+    /// Frames of the log now in the database file.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub checkpointed: i32,
+}
+
+/// SQLite's page size, in bytes.
+pub fn page_size(conn: &mut DbConn) -> QResult<i64> {
+    #[derive(QueryableByName)]
+    struct PageSize {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        page_size: i64,
+    }
+    Ok(diesel::sql_query("PRAGMA page_size").get_result::<PageSize>(conn)?.page_size)
+}
+
+/// On SQLite, copies what it can of the write-ahead log into the database file, waiting for
+/// no writer or reader (`PRAGMA wal_checkpoint(PASSIVE)`; see `service::wal`); `None` on
+/// PostgreSQL, which has no such log to keep.
+pub fn wal_checkpoint(conn: &mut DbConn) -> QResult<Option<WalFrames>> {
+    if conn.backend() != super::Backend::Sqlite {
+        return Ok(None);
+    }
+    diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result::<WalFrames>(conn).map(Some)
+}
+
 // ---- households ----
 
 /// Stores a new household.

@@ -143,6 +143,7 @@ impl TestApp {
             overlap_policy: Default::default(),
             pool_size: 4,
             sqlite_max_mb: None,
+            sqlite_wal_mb: bawaba::service::wal::DEFAULT_MB,
             match_config: Default::default(),
             rate_limits: Default::default(),
             key_rotation_grace: std::time::Duration::from_secs(24 * 60 * 60),
