@@ -141,6 +141,10 @@ pub fn run(
     let engine = Engine::empty(Matcher::new(config));
     {
         let mut state = engine.state.write();
+        // Grown once for the persons (each record's members); households, fewer than records
+        // in a list worth deduplicating, start at half the records and may grow once more.
+        let persons = inputs.iter().map(|i| i.body.members.len()).sum();
+        state.reserve(persons, inputs.len() / 2);
         for code in &agencies {
             // Offline an agency's code is its id too.
             state.agency_slot(Some(code), code);

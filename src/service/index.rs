@@ -68,6 +68,16 @@ impl EngineState {
         }
     }
 
+    /// Makes room for about `persons` persons in `households` households (offline
+    /// deduplication knows its file's size): capacity only.
+    pub fn reserve(&mut self, persons: usize, households: usize) {
+        self.index.reserve(persons, households);
+        self.seq_to_id.reserve(households);
+        self.id_to_seq.reserve(households);
+        self.aid.reserve(households);
+        self.person_meta.reserve(persons);
+    }
+
     /// The household id of an index seq.
     pub fn household_id(&self, seq: u64) -> Option<&str> {
         self.seq_to_id.get(&seq).map(|s| &**s)

@@ -67,7 +67,10 @@ impl Run {
     /// The prematch to use for `item`, or `None` (match it again, alone) when it may be the
     /// same household as an earlier item of the run.
     pub fn fresh(&self, guard: &Matcher, item: &Item, pre: Option<Vec<HouseholdMatch>>) -> Option<Vec<HouseholdMatch>> {
-        if guard.match_household_brief(&self.index, &item.prepared, &|_| false, 1).is_empty() { pre } else { None }
+        // Most items share no block with the run's: then the guard has nothing to score.
+        let clear = !self.index.may_match(&item.prepared)
+            || guard.match_household_brief(&self.index, &item.prepared, &|_| false, 1).is_empty();
+        if clear { pre } else { None }
     }
 
     /// Notes a taken item's members, stored under `person_ids` in household `household_seq`.
