@@ -79,7 +79,7 @@ pub fn start(target: &DbTarget, turn: WriteTurn, metrics: Arc<Metrics>, alive: W
 impl Wal {
     /// One look: a passive copy, and when the log is past its bound, the restart.
     fn look(&mut self) {
-        let Some((mut frames, mut took)) = self.checkpoint("passive") else { return };
+        let Some((frames, mut took)) = self.checkpoint("passive") else { return };
         if i64::from(frames.log) < self.bound {
             return;
         }
@@ -87,15 +87,12 @@ impl Wal {
             if took < SHORT {
                 break;
             }
-            let Some(again) = self.checkpoint("passive") else { return };
-            (frames, took) = again;
+            let Some((_, again)) = self.checkpoint("passive") else { return };
+            took = again;
         }
         let turn = self.turn.clone();
         let _turn = turn.take();
-        if let Some((f, _)) = self.checkpoint("restart") {
-            frames = f;
-        }
-        self.metrics.wal_frames.set(i64::from(frames.log));
+        self.checkpoint("restart");
     }
 
     /// One checkpoint, timed; `None` when it failed (tried again at the next look: a log that

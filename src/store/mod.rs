@@ -286,17 +286,12 @@ impl DbTarget {
                 if let Some(bytes) = self.wal_bytes {
                     c.batch_execute(&format!("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {bytes};"))?;
                 }
+                let mut c = DbConn::Sqlite(c);
                 if let Some(bytes) = self.max_bytes {
-                    #[derive(QueryableByName)]
-                    struct PageSize {
-                        #[diesel(sql_type = diesel::sql_types::BigInt)]
-                        page_size: i64,
-                    }
-                    let page = diesel::sql_query("PRAGMA page_size").get_result::<PageSize>(&mut c)?.page_size;
-                    let pages = (bytes / page.max(512) as u64).max(1);
+                    let pages = (bytes / queries::page_size(&mut c)?.max(512) as u64).max(1);
                     c.batch_execute(&format!("PRAGMA max_page_count = {pages};"))?;
                 }
-                Ok(DbConn::Sqlite(c))
+                Ok(c)
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres => {
