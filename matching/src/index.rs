@@ -133,6 +133,14 @@ impl Posting {
     pub(crate) fn slots(&self) -> impl DoubleEndedIterator<Item = u32> + ExactSizeIterator + '_ {
         self.entries().iter().map(|e| e.slot)
     }
+    /// The heap a list holds: its entries, its length and capacity, and the allocator's header
+    /// (none for a single entry, kept in the map).
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Posting::One(_) => 0,
+            Posting::Many(v) => v.capacity() * std::mem::size_of::<Entry>() + 16 + 16,
+        }
+    }
     fn push(&mut self, e: Entry) {
         match self {
             Posting::One(v) => *self = Posting::Many(thin_vec![*v, e]),
@@ -188,6 +196,9 @@ pub struct Index {
     /// A primary slot's duplicates (the same person written identically by later records).
     pub(crate) shadows: FxMap<u32, Vec<u32>>,
     pub(crate) blocks: FxMap<u64, Posting>,
+    /// The heap of the postings' lists (`Posting::heap_bytes`, summed), kept as they change so
+    /// that the memory estimate never walks millions of lists.
+    list_bytes: usize,
     pub(crate) names: String,
     pub(crate) alive: usize,
     /// Total given-name slots and family-name slots (term-frequency denominators).
@@ -346,6 +357,41 @@ fn slot_of(i: usize, n: usize) -> usize {
     usize::from(n >= 2 && i + 1 == n)
 }
 
+/// The first+family keys a name is read by in the other order (names written family name
+/// first, on either side): ours turned round (its second part as first name, its first as
+/// family name), asked only when `ours_turned`; and theirs, a stored name whose first part is
+/// our family name and whose last is our father's (or, with four parts, our grandfather's)
+/// name. `None` where the name is too short.
+pub(crate) fn turned_keys(q: &PreparedPerson, ours_turned: bool) -> [Option<u64>; 3] {
+    let n = q.parts.len().min(MAX_PARTS);
+    if n < 2 {
+        return [None; 3];
+    }
+    let sk = |i: usize| q.parts[i].skel;
+    let k = |first: u64, fam: u64| (first != 0 && fam != 0).then(|| key(KeyKind::FirstFamily, first, fam));
+    [
+        if ours_turned { k(sk(1), sk(0)) } else { None },
+        k(sk(n - 1), sk(1)),
+        if n >= 4 { k(sk(n - 1), sk(2)) } else { None },
+    ]
+}
+
+/// The lineage keys of a name: as a child (four parts), the first+father key its father's
+/// record is stored under (our father's and grandfather's names, our family name); as an adult
+/// (three parts or more), the lineage key its children's records are stored under (our first
+/// and father's names, our family name).
+pub(crate) fn lineage_keys(q: &PreparedPerson) -> [Option<(KeyKind, u64)>; 2] {
+    let n = q.parts.len().min(MAX_PARTS);
+    if n < 3 {
+        return [None; 2];
+    }
+    let sk = |i: usize| q.parts[i].skel;
+    let fam = sk(n - 1);
+    let child = (n >= 4).then(|| (KeyKind::FirstFather, key(KeyKind::FirstFather, sk(1) ^ sk(2).rotate_left(20), fam)));
+    let adult = (KeyKind::Lineage, key(KeyKind::Lineage, sk(0) ^ sk(1).rotate_left(20), fam));
+    [child, Some(adult)]
+}
+
 /// The blocking keys of a person, from its skeletons and fields.
 pub(crate) fn keys_of(skel: &[u64], nid: u64, phone: u64, dob: u32, out: &mut [(KeyKind, u64); 10]) -> usize {
     let mut k = 0;
@@ -497,6 +543,7 @@ impl IndexBuilder {
             } else {
                 Posting::Many(entries[i..j].iter().map(entry).collect())
             };
+            ix.list_bytes += posting.heap_bytes();
             ix.blocks.insert(kh, posting);
             i = j;
         }
@@ -524,6 +571,7 @@ impl Index {
         self.people.clear();
         self.shadows.clear();
         self.blocks.clear();
+        self.list_bytes = 0;
         self.names.clear();
         self.alive = 0;
         self.slots = [0, 0];
@@ -557,25 +605,12 @@ impl Index {
             if ks[..k].iter().any(|&(kind, h)| for_matching(kind) && self.blocks.contains_key(&h)) {
                 return true;
             }
-            let n = q.parts.len().min(MAX_PARTS);
-            if n < 2 {
-                return false;
-            }
-            let sk = |i: usize| q.parts[i].skel;
-            let fam = sk(n - 1);
-            // Turned first+family keys (either order), and the lineage keys.
-            let mut more = [key(KeyKind::FirstFamily, sk(1), sk(0)), key(KeyKind::FirstFamily, fam, sk(1)), 0, 0, 0];
-            let mut m = 2;
-            if n >= 3 {
-                more[2] = key(KeyKind::Lineage, sk(0) ^ sk(1).rotate_left(20), fam);
-                m = 3;
-            }
-            if n >= 4 {
-                more[3] = key(KeyKind::FirstFamily, fam, sk(2));
-                more[4] = key(KeyKind::FirstFather, sk(1) ^ sk(2).rotate_left(20), fam);
-                m = 5;
-            }
-            more[..m].iter().any(|h| self.blocks.contains_key(h))
+            // Turned first+family keys (ours turned whether or not it reads so), and the
+            // lineage keys of either role: the same formulas `candidates` and
+            // `lineage_candidates` read, a superset of what they read.
+            let turned = turned_keys(q, true).into_iter().flatten();
+            let lineage = lineage_keys(q).into_iter().flatten().map(|(_, h)| h);
+            turned.chain(lineage).any(|h| self.blocks.contains_key(&h))
         })
     }
 
@@ -606,7 +641,11 @@ impl Index {
         for &(_, h) in &ks[..k] {
             match self.blocks.get_mut(&h) {
                 // A new slot cannot be in a posting yet, and a person's keys are distinct.
-                Some(p) => p.push(e),
+                Some(p) => {
+                    let before = p.heap_bytes();
+                    p.push(e);
+                    self.list_bytes = self.list_bytes + p.heap_bytes() - before;
+                }
                 None => {
                     self.blocks.insert(h, Posting::One(e));
                 }
@@ -619,10 +658,15 @@ impl Index {
         let mut ks = [(KeyKind::Family, 0u64); 10];
         let k = self.rec_keys(&self.recs[slot as usize], &mut ks);
         for &(_, h) in &ks[..k] {
-            if let Some(p) = self.blocks.get_mut(&h)
-                && p.remove(slot)
-            {
-                self.blocks.remove(&h);
+            if let Some(p) = self.blocks.get_mut(&h) {
+                let before = p.heap_bytes();
+                let empty = p.remove(slot);
+                // An emptied list goes with its key.
+                let after = if empty { 0 } else { p.heap_bytes() };
+                self.list_bytes = self.list_bytes + after - before;
+                if empty {
+                    self.blocks.remove(&h);
+                }
             }
         }
     }
@@ -750,15 +794,6 @@ impl Index {
 
     /// [`Index::memory_bytes`] part by part: what each structure of the index holds.
     pub fn memory_parts(&self) -> [(&'static str, usize); 7] {
-        let postings: usize = self
-            .blocks
-            .values()
-            .map(|p| match p {
-                Posting::One(_) => 0,
-                // The list, its length and capacity, and the allocator's header.
-                Posting::Many(v) => v.capacity() * std::mem::size_of::<Entry>() + 16 + 16,
-            })
-            .sum();
         let toks: usize = self.toks.iter().map(|t| t.code.len() + std::mem::size_of::<TokInfo>()).sum();
         // A vector's heap, with the allocator's header rounded in.
         fn vecs<K>(m: &FxMap<K, Vec<u32>>) -> usize {
@@ -775,7 +810,7 @@ impl Index {
             ("persons", self.recs.capacity() * std::mem::size_of::<Rec>() + self.sk.capacity() * 8),
             ("names", self.names.capacity()),
             ("block map", map_bytes(self.blocks.capacity(), std::mem::size_of::<(u64, Posting)>())),
-            ("block lists", postings),
+            ("block lists", self.list_bytes),
             (
                 "tokens",
                 toks + map_bytes(self.tok_map.capacity(), std::mem::size_of::<(Box<[u8]>, u32)>())
@@ -1088,22 +1123,12 @@ impl Index {
         if search && q.parts.len() == 1 {
             self.collect_search(q, key(KeyKind::Family, q.parts[0].skel, 0), max_block, out);
         }
-        // Names written family name first, on either side: the first+family key as the other
-        // order gives it (ours turned round; theirs with our family name as its first part and
-        // our father's or grandfather's name as its last).
-        let n = q.parts.len().min(MAX_PARTS);
-        if n >= 2 {
-            let sk = |i: usize| q.parts[i].skel;
-            // Ours turned round only when its first part is mostly a family name in the index.
+        // Names written family name first, on either side (see `turned_keys`); ours turned
+        // round only when its first part is mostly a family name in the index.
+        if q.parts.len() >= 2 {
             let ours_turned = self.tok_map.get(&q.parts[0].code).is_some_and(|&id| self.mostly_family(id));
-            let mut turned = [(if ours_turned { sk(1) } else { 0 }, sk(0)), (sk(n - 1), sk(1)), (0, 0)];
-            if n >= 4 {
-                turned[2] = (sk(n - 1), sk(2));
-            }
-            for (first, fam) in turned {
-                if first != 0 && fam != 0 {
-                    self.collect_turned(q, key(KeyKind::FirstFamily, first, fam), out);
-                }
+            for h in turned_keys(q, ours_turned).into_iter().flatten() {
+                self.collect_turned(q, h, out);
             }
         }
     }
@@ -1158,20 +1183,16 @@ impl Index {
     /// stored adults whose first (and father) names are the child's father (and grandfather)
     /// names, in the same family.
     pub(crate) fn lineage_candidates(&self, q: &PreparedPerson, max_block: usize, out: &mut Vec<u32>) {
-        let n = q.parts.len().min(MAX_PARTS);
-        if n < 2 {
-            return;
-        }
-        let sk = |i: usize| q.parts[i].skel;
-        let fam = sk(n - 1);
-        if q.role == Role::Child {
-            if n >= 4 {
-                let h = key(KeyKind::FirstFather, sk(1) ^ sk(2).rotate_left(20), fam);
-                self.collect(KeyKind::FirstFather, q, h, max_block, None, out);
-            }
-        } else if q.sex != Some(Sex::F) && n >= 3 {
-            let h = key(KeyKind::Lineage, sk(0) ^ sk(1).rotate_left(20), fam);
-            self.collect(KeyKind::Lineage, q, h, max_block, None, out);
+        let [father, adult] = lineage_keys(q);
+        let read = if q.role == Role::Child {
+            father
+        } else if q.sex != Some(Sex::F) {
+            adult
+        } else {
+            None
+        };
+        if let Some((kind, h)) = read {
+            self.collect(kind, q, h, max_block, None, out);
         }
     }
 
@@ -1427,6 +1448,32 @@ mod tests {
         c.sort_unstable();
         c.dedup();
         assert!(c.contains(&0) && c.contains(&2), "{c:?}");
+    }
+
+    #[test]
+    fn the_lists_bytes_are_kept_as_they_change() {
+        let walked = |ix: &Index| ix.blocks.values().map(Posting::heap_bytes).sum::<usize>();
+        let firsts = ["محمد", "احمد", "علي", "حسن", "خالد"];
+        let mut ix = Index::new();
+        let mut all = Vec::new();
+        for i in 0..60u64 {
+            let name = format!("{} {} محمود الشاعر", firsts[i as usize % 5], firsts[(i / 5) as usize % 5]);
+            let p = prepare(&PersonInput::new(Role::Head, &name).dob(&format!("19{}-01-01", 50 + i % 40)));
+            ix.insert(i, i / 3, p.clone());
+            all.push((i, i / 3, p));
+            assert_eq!(ix.list_bytes, walked(&ix));
+        }
+        assert!(ix.list_bytes > 0);
+        let built = Index::build(all);
+        assert_eq!(built.list_bytes, walked(&built));
+        for i in (0..60).step_by(2) {
+            ix.remove_person(i);
+            assert_eq!(ix.list_bytes, walked(&ix));
+        }
+        for i in (1..60).step_by(2) {
+            ix.remove_person(i);
+        }
+        assert_eq!((ix.list_bytes, ix.blocks.len()), (0, 0));
     }
 
     #[test]
