@@ -200,9 +200,32 @@ pub struct Index {
     /// that the memory estimate never walks millions of lists.
     list_bytes: usize,
     pub(crate) names: String,
+    /// This index's identity: a new one for every index made, cloned or cleared, since each
+    /// interns its tokens under its own ids.
+    identity: Identity,
     pub(crate) alive: usize,
     /// Total given-name slots and family-name slots (term-frequency denominators).
     pub(crate) slots: [u64; 2],
+}
+
+/// An index's identity (never 0), for remembering comparisons of its interned tokens: a
+/// clone gets a new one, as its tokens may then be interned apart from the original's.
+#[derive(Debug)]
+struct Identity(u32);
+
+impl Default for Identity {
+    fn default() -> Self {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        // Wrapping past u32::MAX (four billion indexes) skips 0, which means "none".
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Identity(if id == 0 { NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) } else { id })
+    }
+}
+
+impl Clone for Identity {
+    fn clone(&self) -> Self {
+        Identity::default()
+    }
 }
 
 /// Distinct blocking keys per person once an index holds a large population (1.75 at 200,000
@@ -562,6 +585,7 @@ impl Index {
     pub fn clear(&mut self) {
         self.tok_map.clear();
         self.toks.clear();
+        self.identity = Identity::default();
         self.concept_map.clear();
         self.concept_counts.clear();
         self.recs.clear();
@@ -959,6 +983,7 @@ impl Index {
                 skel_full: info.skel_full,
                 groups: info.groups,
                 id,
+                index: self.identity.0,
                 tf,
                 ctf,
                 total,
@@ -990,8 +1015,17 @@ impl Index {
                     (NO_ID, [0.0; 2], ctf)
                 }
             };
-            toks[i] =
-                TokView { code: &t.code, skel: t.skel, skel_full: t.skel_full, groups: t.groups, id, tf, ctf, total };
+            toks[i] = TokView {
+                code: &t.code,
+                skel: t.skel,
+                skel_full: t.skel_full,
+                groups: t.groups,
+                id,
+                index: self.identity.0,
+                tf,
+                ctf,
+                total,
+            };
         }
         let people = self.alive as f32;
         PView { toks, n, nid: p.nid, dob: p.dob, phone: p.phone, sex: p.sex, role: p.role, common: 0.0, people }

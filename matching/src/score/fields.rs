@@ -13,9 +13,43 @@ pub(crate) fn nid_level(a: u64, b: u64) -> Option<usize> {
     if a == b {
         return Some(0);
     }
+    if a < NINE_DIGITS && b < NINE_DIGITS {
+        // Nine digits each (as written, with leading zeros): one substitution or one adjacent
+        // transposition, read off the numbers without writing their digits out.
+        let near = match differing_digits(a, b) {
+            (1, _) => true,
+            (2, [(i, x, y), (j, p, q)]) => j == i + 1 && x == q && y == p,
+            _ => false,
+        };
+        return Some(if near { 1 } else { 2 });
+    }
     let (da, la) = digits(a);
     let (db, lb) = digits(b);
     Some(if one_edit(&da[..la], &db[..lb]) { 1 } else { 2 })
+}
+
+/// National IDs below this have nine digits (with leading zeros).
+const NINE_DIGITS: u64 = 1_000_000_000;
+
+/// How many digit positions two numbers differ in, counting three at most, and the first two
+/// (position from the last digit, digit of `a`, digit of `b`).
+fn differing_digits(mut a: u64, mut b: u64) -> (usize, [(u32, u64, u64); 2]) {
+    let mut found = [(0, 0, 0); 2];
+    let (mut n, mut at) = (0, 0);
+    while a != b {
+        let (x, y) = (a % 10, b % 10);
+        if x != y {
+            if n == 2 {
+                return (3, found);
+            }
+            found[n] = (at, x, y);
+            n += 1;
+        }
+        a /= 10;
+        b /= 10;
+        at += 1;
+    }
+    (n, found)
 }
 
 /// Whether two digit strings are at most one edit apart (OSA distance ≤ 1). Strings of one
@@ -76,15 +110,15 @@ fn check_digit_ok(d: &[u8; 20]) -> bool {
 /// both are valid and differ in three digits or more (not a slip: another person's number).
 pub(super) fn nid_weight(cfg: &MatchConfig, a: u64, b: u64, level: usize) -> f64 {
     let x = w(cfg, ModelField::NationalId, level);
-    if level == 2 && x < 0.0 && a < 1_000_000_000 && b < 1_000_000_000 {
-        let (da, _) = digits(a);
-        let (db, _) = digits(b);
-        if check_digit_ok(&da)
-            && check_digit_ok(&db)
-            && da[..9].iter().zip(&db[..9]).filter(|(p, q)| p != q).count() >= 3
-        {
-            return x * cfg.nid_far_factor;
-        }
+    if level == 2
+        && x < 0.0
+        && a < NINE_DIGITS
+        && b < NINE_DIGITS
+        && differing_digits(a, b).0 >= 3
+        && check_digit_ok(&digits(a).0)
+        && check_digit_ok(&digits(b).0)
+    {
+        return x * cfg.nid_far_factor;
     }
     x
 }
@@ -208,6 +242,29 @@ mod tests {
         assert_eq!(nid_level(401234563, 912345678), Some(2));
         assert_eq!(nid_level(0, 912345678), None);
         assert_eq!(phone_level(970599123456, 972569123456), Some(1));
+    }
+
+    #[test]
+    fn nine_digit_ids_are_read_as_their_digits_are() {
+        // The shortcut for nine-digit IDs gives the level the digit strings give.
+        let ids =
+            [401234563u64, 401243563, 401234567, 410234563, 401234536, 41234563, 1234563, 401235463, 912345678, 18, 81];
+        for a in ids {
+            for b in ids {
+                let (da, la) = digits(a);
+                let (db, lb) = digits(b);
+                let slow = if a == b {
+                    0
+                } else if one_edit(&da[..la], &db[..lb]) {
+                    1
+                } else {
+                    2
+                };
+                assert_eq!(nid_level(a, b), Some(slow), "{a} {b}");
+                let apart = da[..9].iter().zip(&db[..9]).filter(|(p, q)| p != q).count();
+                assert_eq!(differing_digits(a, b).0, apart.min(3), "{a} {b}");
+            }
+        }
     }
 
     #[test]

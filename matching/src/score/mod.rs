@@ -104,6 +104,9 @@ pub(crate) struct TokView<'a> {
     pub groups: &'a [u32],
     /// Interned id in the index, `u32::MAX` if unknown.
     pub id: u32,
+    /// Which index `id` is of ([`crate::index::Index`]'s identity; 0 for none): a token's
+    /// comparisons are remembered by its id within one index (`names::compare_levels`).
+    pub index: u32,
     /// Occurrences of the token in the index as a given name / as a family name.
     pub tf: [f32; 2],
     /// Occurrences of the token's concept (skeleton) likewise.
@@ -121,6 +124,7 @@ impl TokView<'_> {
         skel_full: 0,
         groups: &[],
         id: NO_ID,
+        index: 0,
         tf: [0.0; 2],
         ctf: [0.0; 2],
         total: [0.0; 2],

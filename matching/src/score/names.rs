@@ -21,8 +21,74 @@ pub(crate) fn compare_tokens(a: &TokView<'_>, b: &TokView<'_>) -> TokCmp {
 /// as [`compare_tokens`], but `sim` is not computed where the level does not need it (an
 /// Arabic edit distance stops at the largest cost the level can still depend on). The hot path
 /// of scoring.
+///
+/// Remembered: two tokens of one index are compared once per thread while the memo keeps
+/// them (see [`Memo`]); the same pairs of names come up again and again (a household's
+/// family name against each member of each candidate household, the common given names
+/// against each other).
 pub(crate) fn compare_levels(a: &TokView<'_>, b: &TokView<'_>) -> TokCmp {
-    compare(a, b, false)
+    if a.id == NO_ID || b.id == NO_ID || a.index == 0 || a.index != b.index {
+        return compare(a, b, false);
+    }
+    MEMO.with_borrow_mut(|m| m.compare(a, b))
+}
+
+/// Labels of a token comparison, so a remembered one is a byte.
+const LABELS: [&str; 6] = ["exact", "different", "transliteration", "similar", "spelling_variant", "one_typo"];
+
+thread_local! {
+    static MEMO: std::cell::RefCell<Memo> = const { std::cell::RefCell::new(Memo { slots: Vec::new() }) };
+}
+
+/// Token comparisons by interned ids (and the index they are of), in a table of
+/// `Memo::SLOTS` entries where a comparison's slot is its ids' hash and a newer one replaces
+/// an older: small enough to stay in the core's cache, and a token's comparison never changes
+/// (an index's ids are never given again; another index has another identity).
+struct Memo {
+    slots: Vec<MemoSlot>,
+}
+
+#[derive(Clone, Copy)]
+struct MemoSlot {
+    a: u32,
+    b: u32,
+    /// The index's identity; 0 for an empty slot.
+    index: u32,
+    level: NameLevel,
+    concept: bool,
+    label: u8,
+    sim: f64,
+}
+
+impl Memo {
+    const SLOTS: usize = 1 << 14;
+
+    fn compare(&mut self, a: &TokView<'_>, b: &TokView<'_>) -> TokCmp {
+        if self.slots.is_empty() {
+            let empty =
+                MemoSlot { a: 0, b: 0, index: 0, level: NameLevel::Different, concept: false, label: 0, sim: 0.0 };
+            self.slots = vec![empty; Self::SLOTS];
+        }
+        let h = (u64::from(a.id) << 32 | u64::from(b.id)) ^ u64::from(a.index).rotate_left(17);
+        let at = (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::SLOTS.trailing_zeros())) as usize;
+        let s = self.slots[at];
+        if s.index == a.index && s.a == a.id && s.b == b.id {
+            return TokCmp { level: s.level, sim: s.sim, label: LABELS[usize::from(s.label)], concept: s.concept };
+        }
+        let c = compare(a, b, false);
+        if let Some(label) = LABELS.iter().position(|&l| l == c.label) {
+            self.slots[at] = MemoSlot {
+                a: a.id,
+                b: b.id,
+                index: a.index,
+                level: c.level,
+                concept: c.concept,
+                label: label as u8,
+                sim: c.sim,
+            };
+        }
+        c
+    }
 }
 
 fn compare(a: &TokView<'_>, b: &TokView<'_>, with_sim: bool) -> TokCmp {
@@ -304,7 +370,8 @@ pub(super) fn reading(
     let mut first_differs = false;
     let mut any_differs = false;
     let mut father: Option<NameLevel> = None;
-    let part_max = if min.is_finite() { name_max(cfg) } else { 0.0 };
+    // Read only at the third part and after (a name of two parts never needs it).
+    let mut part_max = None;
     // A woman's first name is never a father's or grandfather's name: its frequency is among
     // women's first names (about half the persons), not among every given-name slot of the
     // index (first, father's and grandfather's names, mostly men's), which would make فاطمة
@@ -313,7 +380,10 @@ pub(super) fn reading(
     let women = (woman && a.people.max(b.people) > 0.0).then(|| f64::from(a.people.max(b.people)) / 2.0);
     for (k, &(f, i, j)) in pairs.iter().enumerate() {
         // Early exit: even if every remaining part agreed on a rare name, `min` is out of reach.
-        if min.is_finite() && k >= 2 && total + (pairs.len() - k) as f64 * part_max < min {
+        if min.is_finite()
+            && k >= 2
+            && total + (pairs.len() - k) as f64 * *part_max.get_or_insert_with(|| name_max(cfg)) < min
+        {
             return (min - 1.0, false);
         }
         let (ta, tb) = (&a.toks[i], &b.toks[j]);
