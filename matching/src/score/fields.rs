@@ -90,20 +90,20 @@ pub(crate) fn nid_valid(v: u64) -> bool {
     if v == 0 || v >= 1_000_000_000 {
         return false;
     }
-    check_digit_ok(&digits(v).0)
+    check_digit_ok(v)
 }
 
-/// The check-digit rule of [`nid_valid`] over a number's nine digits.
-fn check_digit_ok(d: &[u8; 20]) -> bool {
-    let sum: u32 = d[..9]
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| {
-            let x = u32::from(c - b'0') * if i % 2 == 0 { 1 } else { 2 };
-            x / 10 + x % 10
-        })
-        .sum();
-    sum.is_multiple_of(10)
+/// The check-digit rule of [`nid_valid`] over a number below 10^9, read as nine digits
+/// (with leading zeros), from its last digit: weights 1, 2, 1, 2 … from the left are, over
+/// nine digits, 1 at the last digit, 2 at the one before, and so on.
+fn check_digit_ok(mut v: u64) -> bool {
+    let mut sum = 0;
+    for place in 0..9 {
+        let x = (v % 10) * if place % 2 == 0 { 1 } else { 2 };
+        sum += x / 10 + x % 10;
+        v /= 10;
+    }
+    sum % 10 == 0
 }
 
 /// The weight of a national ID level: a different ID weighs `nid_far_factor` times more when
@@ -115,8 +115,8 @@ pub(super) fn nid_weight(cfg: &MatchConfig, a: u64, b: u64, level: usize) -> f64
         && a < NINE_DIGITS
         && b < NINE_DIGITS
         && differing_digits(a, b).0 >= 3
-        && check_digit_ok(&digits(a).0)
-        && check_digit_ok(&digits(b).0)
+        && check_digit_ok(a)
+        && check_digit_ok(b)
     {
         return x * cfg.nid_far_factor;
     }
@@ -262,6 +262,14 @@ mod tests {
                 };
                 assert_eq!(nid_level(a, b), Some(slow), "{a} {b}");
                 let apart = da[..9].iter().zip(&db[..9]).filter(|(p, q)| p != q).count();
+                // The check digit by the rule as written, from the left.
+                let rule: u32 = da[..9]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| u32::from(c - b'0') * if i % 2 == 0 { 1 } else { 2 })
+                    .map(|x| x / 10 + x % 10)
+                    .sum();
+                assert_eq!(check_digit_ok(a), rule % 10 == 0, "{a}");
                 assert_eq!(differing_digits(a, b).0, apart.min(3), "{a} {b}");
             }
         }
