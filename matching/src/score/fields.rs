@@ -103,7 +103,7 @@ fn check_digit_ok(mut v: u64) -> bool {
         sum += x / 10 + x % 10;
         v /= 10;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// The weight of a national ID level: a different ID weighs `nid_far_factor` times more when
@@ -269,7 +269,7 @@ mod tests {
                     .map(|(i, &c)| u32::from(c - b'0') * if i % 2 == 0 { 1 } else { 2 })
                     .map(|x| x / 10 + x % 10)
                     .sum();
-                assert_eq!(check_digit_ok(a), rule % 10 == 0, "{a}");
+                assert_eq!(check_digit_ok(a), rule.is_multiple_of(10), "{a}");
                 assert_eq!(differing_digits(a, b).0, apart.min(3), "{a} {b}");
             }
         }
