@@ -1103,15 +1103,17 @@ impl Index {
             return true;
         }
         let (qn, rn) = (q.parts.len(), r.n as usize);
+        // Each reads a token of the stored person (memory far from its record): read only
+        // what the kind asks, after the year (on the record itself).
         let skel = |i: usize| self.toks[r.parts[i] as usize].skel;
-        let first = qn >= 1 && rn >= 1 && q.parts[0].skel == skel(0);
-        let father = qn >= 3 && rn >= 3 && q.parts[1].skel == skel(1);
+        let first = || qn >= 1 && rn >= 1 && q.parts[0].skel == skel(0);
+        let father = || qn >= 3 && rn >= 3 && q.parts[1].skel == skel(1);
         let (qy, ry) = (q.dob >> 9, r.dob >> 9);
         let year = qy != 0 && ry != 0 && qy.abs_diff(ry) <= 1;
         match kind {
-            KeyKind::FirstFamily | KeyKind::Family => father || year,
-            KeyKind::FamilyYear => first || father,
-            KeyKind::Lineage => first || year,
+            KeyKind::FirstFamily | KeyKind::Family => year || father(),
+            KeyKind::FamilyYear => first() || father(),
+            KeyKind::Lineage => year || first(),
             KeyKind::FirstFather => year || (qn >= 4 && rn >= 4 && q.parts[2].skel == skel(2)),
             KeyKind::FirstFatherYear => {
                 (qn >= 4 && rn >= 4 && q.parts[2].skel == skel(2))
