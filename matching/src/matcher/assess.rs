@@ -26,13 +26,17 @@ impl Matcher {
         let mut row = vec![f64::NEG_INFINITY; m];
         for (i, a) in ours.iter().enumerate() {
             for (j, b) in theirs.iter().enumerate() {
+                // Born a generation apart, two persons are no pair whatever their weight: not
+                // scored (a person's copies, equal in every field, are apart from `a` alike).
                 let w = if first_of[j] < j {
                     row[first_of[j]]
+                } else if generations_apart(a, b) {
+                    f64::NEG_INFINITY
                 } else {
                     score::pair_weight_min(cfg, a, b, PAIR_MIN - 1.0) + score::role_weight(a.role, b.role).0
                 };
                 row[j] = w;
-                if w >= PAIR_MIN && !generations_apart(a, b) {
+                if w >= PAIR_MIN {
                     cands.push((w, i, j));
                 }
             }
