@@ -375,6 +375,17 @@ pub(crate) fn may_be_tight(q: u64, r: u64, ids: (bool, bool), dob: bool) -> bool
         || (ids.1 && nibble(q, 60) == nibble(r, 60))
 }
 
+/// Whether a stored person with sketch `r` may share the query's ID or phone or be born within
+/// a year of it (both years known), read from the sketches alone: a necessary condition.
+fn may_be_near(q: u64, r: u64, ids: (bool, bool)) -> bool {
+    let nibble = |x: u64, k: u32| (x >> k) & 0xf;
+    let year = |x: u64| (x & 0xffff) as u32;
+    let (qy, ry) = (year(q), year(r));
+    (ids.0 && nibble(q, 56) == nibble(r, 56))
+        || (ids.1 && nibble(q, 60) == nibble(r, 60))
+        || (qy != 0 && ry != 0 && qy.abs_diff(ry) <= 1)
+}
+
 /// Slot role of part `i` among `n`: 0 given name, 1 family name.
 fn slot_of(i: usize, n: usize) -> usize {
     usize::from(n >= 2 && i + 1 == n)
@@ -1401,7 +1412,11 @@ impl Index {
         let len = p.entries().len();
         let qy = q.dob >> 9;
         let ours_turned = self.tok_map.get(&q.parts[0].code).is_some_and(|&id| self.mostly_family(id));
-        out.extend(p.slots().filter(|&s| {
+        // Past the bound, the sketches first (the year, the ID's and phone's bits): most of a
+        // large block is left out without reading its persons.
+        let (qs, ids) = (Self::sketch_of(q), (q.nid != 0, q.phone != 0));
+        let slots = p.entries().iter().filter(|e| len <= TURNED_BLOCK || may_be_near(qs, e.sk(), ids)).map(|e| e.slot);
+        out.extend(slots.filter(|&s| {
             let r = &self.recs[s as usize];
             // Theirs turned round: its first part is mostly a family name.
             r.alive
@@ -1552,6 +1567,11 @@ mod tests {
                 let tight = (q.dob != 0 && q.dob == r.dob) || by_ids;
                 if tight {
                     assert!(may_be_tight(qs, rs, ids, q.dob != 0), "{q:?} {s}");
+                }
+                // What a large turned block keeps besides its names.
+                let (qy, ry) = (q.dob >> 9, r.dob >> 9);
+                if by_ids || (qy != 0 && ry != 0 && qy.abs_diff(ry) <= 1) {
+                    assert!(may_be_near(qs, rs, ids), "{q:?} {s}");
                 }
             }
         }
