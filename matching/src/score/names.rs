@@ -42,8 +42,9 @@ thread_local! {
 
 /// Token comparisons by interned ids (and the index they are of), in a table of
 /// `Memo::SLOTS` entries where a comparison's slot is its ids' hash and a newer one replaces
-/// an older: small enough to stay in the core's cache, and a token's comparison never changes
-/// (an index's ids are never given again; another index has another identity).
+/// an older: small enough to stay in the core's cache (384 KiB for each thread that scores), and
+/// a token's comparison never changes (an index's ids are never given again; another index has
+/// another identity).
 struct Memo {
     slots: Vec<MemoSlot>,
 }
@@ -528,6 +529,41 @@ pub(super) fn name_max(cfg: &MatchConfig) -> f64 {
 mod tests {
     use super::*;
     use crate::{Index, PersonInput, prepare};
+
+    #[test]
+    fn remembered_comparisons_are_those_of_their_own_index() {
+        assert_eq!(std::mem::size_of::<MemoSlot>() * Memo::SLOTS, 384 << 10, "the size its docs give");
+        // Two indexes whose tokens 0 and 1 are one name in two scripts in the first and two
+        // names in the second: the same ids, compared through one thread's memo, give each
+        // index's own answer; a clone is another index, and so is an index cleared.
+        let ix = |names: [&str; 2]| {
+            let mut ix = Index::new();
+            for (i, n) in names.iter().enumerate() {
+                ix.insert(i as u64, i as u64, prepare(&PersonInput::new(crate::Role::Head, n)));
+            }
+            ix
+        };
+        let level = |ix: &Index| {
+            let (a, b) = (ix.view(0), ix.view(1));
+            assert_eq!((a.toks[0].id, b.toks[0].id), (0, 1));
+            let remembered = compare_levels(&a.toks[0], &b.toks[0]).level;
+            assert_eq!(remembered, compare(&a.toks[0], &b.toks[0], false).level);
+            remembered
+        };
+        let one = ix(["محمد", "Mohammed"]);
+        let two = ix(["محمد", "خالد"]);
+        let mut cleared = one.clone();
+        for _ in 0..2 {
+            assert_ne!(level(&one), NameLevel::Different);
+            assert_eq!(level(&two), NameLevel::Different);
+            assert_ne!(level(&one.clone()), NameLevel::Different);
+        }
+        cleared.clear();
+        for (i, n) in ["محمد", "خالد"].iter().enumerate() {
+            cleared.insert(i as u64, i as u64, prepare(&PersonInput::new(crate::Role::Head, n)));
+        }
+        assert_eq!(level(&cleared), NameLevel::Different);
+    }
 
     #[test]
     fn levels_alone_agree_with_the_full_comparison() {
