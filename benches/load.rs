@@ -251,7 +251,7 @@ fn intake(
     let next = AtomicUsize::new(0);
     let lat = Mutex::new(Vec::new());
     let flagged = AtomicUsize::new(0);
-    let before_batch = metrics_text(&agent, &server.base);
+    let before_batch = metrics_text(agent, &server.base);
     wal.take();
     let t = Instant::now();
     std::thread::scope(|s| {
@@ -281,7 +281,7 @@ fn intake(
     report("  records via POST /v1/records/batch", bulk.len(), elapsed, Vec::new());
     report("  batch requests", batches.len(), elapsed, lat.into_inner().expect("lat"));
     println!("  {} of {} records flagged", flagged.load(Ordering::Relaxed), bulk.len());
-    let after_batch = metrics_text(&agent, &server.base);
+    let after_batch = metrics_text(agent, &server.base);
     println!(
         "  write-ahead log at most {:.0} MB; checkpoints: {}",
         wal.take(),
@@ -289,7 +289,7 @@ fn intake(
     );
 
     // Concurrent single posts of the rest.
-    let before_single = metrics_text(&agent, &server.base);
+    let before_single = metrics_text(agent, &server.base);
     let next = AtomicUsize::new(0);
     let refused = AtomicUsize::new(0);
     let lat = Mutex::new(Vec::with_capacity(tail.len()));
@@ -326,7 +326,7 @@ fn intake(
     println!("  {} refused as invalid", refused.load(Ordering::Relaxed));
     let single_wal = wal.take();
     // The writer's side of the single posts alone (the histograms hold the batches' too).
-    let after_single = metrics_text(&agent, &server.base);
+    let after_single = metrics_text(agent, &server.base);
     let route_prefix = "bawaba_http_request_duration_seconds_bucket{route=\"/v1/records\",";
     let (b0, b1) = (buckets(&before_single, route_prefix), buckets(&after_single, route_prefix));
     let gained: Vec<(f64, f64)> =
