@@ -188,8 +188,24 @@ fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, Servic
     let mut agency_ids: Vec<String> = records.iter().map(|r| r.agency_id.clone()).collect();
     agency_ids.sort_unstable();
     agency_ids.dedup();
-    let codes: HashMap<String, String> =
-        queries::agencies_by_ids(&mut conn, &agency_ids)?.into_iter().map(|a| (a.id, a.code)).collect();
+    // Agencies' codes never change: the engine knows those of every agency with a stored
+    // record; the database is asked for any it does not.
+    let mut codes: HashMap<String, String> = HashMap::with_capacity(agency_ids.len());
+    let mut unknown: Vec<String> = Vec::new();
+    {
+        let state = s.engine.state.read();
+        for id in agency_ids {
+            match state.agency_by_id(&id).and_then(|slot| state.agency(slot)) {
+                Some((_, code)) => {
+                    codes.insert(id, code.to_owned());
+                }
+                None => unknown.push(id),
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        codes.extend(queries::agencies_by_ids(&mut conn, &unknown)?.into_iter().map(|a| (a.id, a.code)));
+    }
     let record_agency: HashMap<&str, &str> = records.iter().map(|r| (r.id.as_str(), r.agency_id.as_str())).collect();
     let in_scope = |hid: &str| {
         records
