@@ -9,7 +9,8 @@
 //! `LOAD_CLIENTS` (default 32) concurrent clients; `LOAD_SEARCHES` (default 2,000) searches.
 //! The restart reports the start-up time and the matching index's bytes per person (from the
 //! gateway's `/metrics`). `BAWABA_BIN` names another gateway binary to run (the one before a change, say);
-//! `LOAD_KEEP=dir` keeps the database in `dir` (to look at its query plans after). Each write
+//! `LOAD_KEEP=dir` keeps the database in `dir` (to look at its query plans after); with
+//! `LOAD_REUSE=1` too, a database already kept there is only searched (no intake, no restart). Each write
 //! phase also reports the largest the SQLite write-ahead log grew to (watched every 10 ms) and
 //! the checkpoints the gateway ran (`service::wal`). The
 //! machine's load average is printed beside the figures: they mean little without it.
@@ -208,32 +209,16 @@ fn checkpoints(before: &str, after: &str) -> String {
         .join(", ")
 }
 
-fn main() {
-    // `cargo bench` passes `--bench`; nothing else to parse.
-    let households = env_usize("LOAD_HOUSEHOLDS", 200_000);
-    let single = env_usize("LOAD_SINGLE", 20_000);
-    let clients = env_usize("LOAD_CLIENTS", 32);
-    let searches = env_usize("LOAD_SEARCHES", 2_000);
-    let t = Instant::now();
-    let caseload = bawaba_synth::generate(&bawaba_synth::Config { households, ..bawaba_synth::Config::large(7) });
-    let people: usize = caseload.records.iter().map(|r| r.members.len()).sum();
-    println!(
-        "caseload: {} households, {} records, {} people in records, generated in {:.1} s",
-        caseload.households.len(),
-        caseload.records.len(),
-        people,
-        t.elapsed().as_secs_f64()
-    );
-    let dir = tempfile::tempdir().expect("temp dir");
-    let keep = std::env::var("LOAD_KEEP").ok().map(std::path::PathBuf::from);
-    if let Some(k) = &keep {
-        std::fs::create_dir_all(k).expect("LOAD_KEEP dir");
-    }
-    let home = keep.as_deref().unwrap_or(dir.path());
-    let db = home.join("load.db").to_string_lossy().into_owned();
-    let server = start(&db);
-    let wal = WalWatch::start(&db);
-    let agent = ureq::AgentBuilder::new().max_idle_connections(clients * 2).build();
+/// The intake phases: the caseload's agencies, its records in batches, then the rest one by one.
+fn intake(
+    caseload: &bawaba_synth::Caseload,
+    server: &Server,
+    db: &str,
+    agent: &ureq::Agent,
+    single: usize,
+    clients: usize,
+) {
+    let wal = WalWatch::start(db);
     let mut keys = std::collections::HashMap::new();
     for a in &caseload.agencies {
         let created: Value = agent
@@ -266,7 +251,7 @@ fn main() {
     let next = AtomicUsize::new(0);
     let lat = Mutex::new(Vec::new());
     let flagged = AtomicUsize::new(0);
-    let before_batch = metrics_text(&agent, &server.base);
+    let before_batch = metrics_text(agent, &server.base);
     wal.take();
     let t = Instant::now();
     std::thread::scope(|s| {
@@ -296,7 +281,7 @@ fn main() {
     report("  records via POST /v1/records/batch", bulk.len(), elapsed, Vec::new());
     report("  batch requests", batches.len(), elapsed, lat.into_inner().expect("lat"));
     println!("  {} of {} records flagged", flagged.load(Ordering::Relaxed), bulk.len());
-    let after_batch = metrics_text(&agent, &server.base);
+    let after_batch = metrics_text(agent, &server.base);
     println!(
         "  write-ahead log at most {:.0} MB; checkpoints: {}",
         wal.take(),
@@ -304,7 +289,7 @@ fn main() {
     );
 
     // Concurrent single posts of the rest.
-    let before_single = metrics_text(&agent, &server.base);
+    let before_single = metrics_text(agent, &server.base);
     let next = AtomicUsize::new(0);
     let refused = AtomicUsize::new(0);
     let lat = Mutex::new(Vec::with_capacity(tail.len()));
@@ -341,7 +326,7 @@ fn main() {
     println!("  {} refused as invalid", refused.load(Ordering::Relaxed));
     let single_wal = wal.take();
     // The writer's side of the single posts alone (the histograms hold the batches' too).
-    let after_single = metrics_text(&agent, &server.base);
+    let after_single = metrics_text(agent, &server.base);
     let route_prefix = "bawaba_http_request_duration_seconds_bucket{route=\"/v1/records\",";
     let (b0, b1) = (buckets(&before_single, route_prefix), buckets(&after_single, route_prefix));
     let gained: Vec<(f64, f64)> =
@@ -362,7 +347,40 @@ fn main() {
         "  write-ahead log at most {single_wal:.0} MB; checkpoints: {}",
         checkpoints(&before_single, &after_single)
     );
+}
 
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    let households = env_usize("LOAD_HOUSEHOLDS", 200_000);
+    let single = env_usize("LOAD_SINGLE", 20_000);
+    let clients = env_usize("LOAD_CLIENTS", 32);
+    let searches = env_usize("LOAD_SEARCHES", 2_000);
+    let t = Instant::now();
+    let caseload = bawaba_synth::generate(&bawaba_synth::Config { households, ..bawaba_synth::Config::large(7) });
+    let people: usize = caseload.records.iter().map(|r| r.members.len()).sum();
+    println!(
+        "caseload: {} households, {} records, {} people in records, generated in {:.1} s",
+        caseload.households.len(),
+        caseload.records.len(),
+        people,
+        t.elapsed().as_secs_f64()
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let keep = std::env::var("LOAD_KEEP").ok().map(std::path::PathBuf::from);
+    if let Some(k) = &keep {
+        std::fs::create_dir_all(k).expect("LOAD_KEEP dir");
+    }
+    let home = keep.as_deref().unwrap_or(dir.path());
+    let db = home.join("load.db").to_string_lossy().into_owned();
+    // `LOAD_REUSE=1` with `LOAD_KEEP`: the database kept by an earlier run is searched again,
+    // with no intake (the same caseload, so the same names are searched).
+    let reuse =
+        keep.is_some() && std::env::var("LOAD_REUSE").is_ok_and(|v| v == "1") && std::path::Path::new(&db).exists();
+    let server = start(&db);
+    let agent = ureq::AgentBuilder::new().max_idle_connections(clients * 2).build();
+    if !reuse {
+        intake(&caseload, &server, &db, &agent, single, clients);
+    }
     // Searches: a member's name as another agency may have spelt it, best first.
     let lat = Mutex::new(Vec::with_capacity(searches));
     let next = AtomicUsize::new(0);
@@ -408,6 +426,12 @@ fn main() {
             println!("server-side {route}: p50 ≤ {p50} ms, p99 ≤ {p99} ms (histogram bucket bounds)");
         }
     }
+    let route_value = |route: &str, what: &str| -> f64 {
+        let prefix = format!("bawaba_http_request_duration_seconds_{what}{{route=\"{route}\"}} ");
+        metrics.lines().find_map(|l| l.strip_prefix(&prefix)?.trim().parse().ok()).unwrap_or(0.0)
+    };
+    let (sum, count) = (route_value("/v1/households/search", "sum"), route_value("/v1/households/search", "count"));
+    println!("server-side /v1/households/search: mean {:.2} ms over {count} requests", sum / count.max(1.0) * 1000.0);
     for (name, label) in [
         ("bawaba_prematch_duration_seconds", "parallel pre-match, per record"),
         ("bawaba_match_duration_seconds", "planning one record on the writer (overlaps)"),
@@ -422,6 +446,9 @@ fn main() {
     }
     if let Some((p50, p99)) = histogram_percentiles(&metrics, "bawaba_intake_commit_duration_seconds_bucket{") {
         println!("server-side one group commit: p50 ≤ {p50} ms, p99 ≤ {p99} ms (histogram bucket bounds)");
+    }
+    if reuse {
+        return;
     }
     let after_intake = rss_mib(server.child.id());
     drop(server);

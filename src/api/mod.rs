@@ -63,7 +63,12 @@ impl FromRequest for Principal {
         Box::pin(async move {
             let services = services.ok_or_else(|| ServiceError::Internal("services missing".into()))?;
             let key = key.ok_or(ServiceError::Unauthorized)?;
-            let mut who = blocking(move || services.authenticate(&key)).await?;
+            // A key checked a moment ago is answered here; only a look-up in the database
+            // goes to a blocking thread.
+            let mut who = match services.authenticate_cached(&key) {
+                Some(found) => found?,
+                None => blocking(move || services.authenticate(&key)).await?,
+            };
             // The audit log says where each request came from.
             who.address = address;
             Ok(who)

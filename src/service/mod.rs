@@ -290,6 +290,12 @@ impl Services {
         self.keys.authenticate(&self.pool, key)
     }
 
+    /// The principal behind a presented key when no database need be asked (never blocks; see
+    /// [`auth::Keys::authenticate_cached`]); `None`: call [`Services::authenticate`].
+    pub fn authenticate_cached(&self, key: &str) -> Option<Result<auth::Principal, ServiceError>> {
+        self.keys.authenticate_cached(key)
+    }
+
     /// Charges a request to its budget (see [`limits`]), or refuses it with `rate_limited`. A
     /// request presenting a key this gateway knows is charged to that key; any other to its
     /// client address; `/healthz` and `/metrics` (`operations`) to a budget of their own per

@@ -19,7 +19,6 @@ use super::evidence::{evidence, round3};
 use super::households::aid_entry;
 use super::places::PlaceFilters;
 use super::validate::{check_name, limit, nonempty, place_filter};
-use crate::store::models::RecordBrief;
 use crate::store::queries;
 use bawaba_matching::normalize;
 
@@ -103,17 +102,20 @@ pub fn search_with_aid(s: &Services, who: &Principal, q: &SearchQuery) -> Result
     let ids: Vec<String> = found.candidates.iter().map(|c| c.household_id.clone()).collect();
     // A submitter counts only the flags on its own records, as its household view shows them.
     let only_agency = if who.sees_others_values() { None } else { who.agency_id.as_deref() };
-    let open: HashMap<String, usize> = if ids.is_empty() {
-        HashMap::new()
+    let (open, records): (HashMap<String, usize>, _) = if ids.is_empty() {
+        (HashMap::new(), Vec::new())
     } else {
-        queries::open_flag_counts(&mut *s.conn()?, &ids, only_agency)?.into_iter().collect()
+        let mut conn = s.conn()?;
+        (
+            queries::open_flag_counts(&mut conn, &ids, only_agency)?.into_iter().collect(),
+            queries::records_of_households(&mut conn, &ids)?,
+        )
     };
     Ok(found
         .candidates
         .into_iter()
         .map(|c| {
-            let aid_history = found
-                .records
+            let aid_history = records
                 .iter()
                 .filter(|r| r.household_id == c.household_id)
                 .map(|r| aid_entry(who, r, &found.codes))
@@ -124,10 +126,9 @@ pub fn search_with_aid(s: &Services, who: &Principal, q: &SearchQuery) -> Result
         .collect())
 }
 
-/// What a search found, with what was read to find it.
+/// What a search found, with the agencies' codes (by id) of every record it read.
 struct Found {
     candidates: Vec<Candidate>,
-    records: Vec<RecordBrief>,
     codes: HashMap<String, String>,
 }
 
@@ -180,13 +181,31 @@ fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, Servic
     };
     if found.is_empty() {
         record(s, who, "household.search", None, Some(format!("by={used} households=")))?;
-        return Ok(Found { candidates: vec![], records: vec![], codes: HashMap::new() });
+        return Ok(Found { candidates: vec![], codes: HashMap::new() });
     }
     let ids: Vec<String> = found.iter().map(|(id, _)| id.clone()).collect();
-    let records = queries::records_of_households(&mut conn, &ids)?;
-    let agency_ids: Vec<String> = records.iter().map(|r| r.agency_id.clone()).collect();
-    let codes: HashMap<String, String> =
-        queries::agencies_by_ids(&mut conn, &agency_ids)?.into_iter().map(|a| (a.id, a.code)).collect();
+    let records = queries::record_places_of_households(&mut conn, &ids)?;
+    let mut agency_ids: Vec<String> = records.iter().map(|r| r.agency_id.clone()).collect();
+    agency_ids.sort_unstable();
+    agency_ids.dedup();
+    // Agencies' codes never change: the engine knows those of every agency with a stored
+    // record; the database is asked for any it does not.
+    let mut codes: HashMap<String, String> = HashMap::with_capacity(agency_ids.len());
+    let mut unknown: Vec<String> = Vec::new();
+    {
+        let state = s.engine.state.read();
+        for id in agency_ids {
+            match state.agency_by_id(&id).and_then(|slot| state.agency(slot)) {
+                Some((_, code)) => {
+                    codes.insert(id, code.to_owned());
+                }
+                None => unknown.push(id),
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        codes.extend(queries::agencies_by_ids(&mut conn, &unknown)?.into_iter().map(|a| (a.id, a.code)));
+    }
     let record_agency: HashMap<&str, &str> = records.iter().map(|r| (r.id.as_str(), r.agency_id.as_str())).collect();
     let in_scope = |hid: &str| {
         records
@@ -225,7 +244,7 @@ fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, Servic
         )?;
     }
     let ids: Vec<String> = found.iter().map(|(id, _)| id.clone()).collect();
-    let persons = queries::persons_of_households(&mut conn, &ids)?;
+    let persons = queries::members_of_households(&mut conn, &ids)?;
     let full = who.role != Role::Submitter;
     let evidences: Vec<_> = {
         let state = s.engine.state.read();
@@ -260,5 +279,5 @@ fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, Servic
             Candidate { household_id: hid, score: round3(m.score), band: band_of(m.band), members, evidence }
         })
         .collect();
-    Ok(Found { candidates, records, codes })
+    Ok(Found { candidates, codes })
 }

@@ -204,6 +204,30 @@ pub struct RecordBrief {
     pub withdrawn_at: Option<String>,
 }
 
+/// Where a record is and whose it is: what a search reads of each record of the households it
+/// found (all of it held in the index `records_household`).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = records)]
+pub struct RecordWhere {
+    pub id: String,
+    pub agency_id: String,
+    pub household_id: String,
+    pub governorate: Option<String>,
+    pub locality: Option<String>,
+    pub governorate_code: Option<String>,
+    pub locality_code: Option<String>,
+}
+
+/// A member as a search shows it (all of it held in the index `persons_household`).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = persons)]
+pub struct MemberBrief {
+    pub household_id: String,
+    pub record_id: String,
+    pub role: String,
+    pub name: String,
+}
+
 /// A record's aid, as the in-memory engine keeps it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = records)]

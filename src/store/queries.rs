@@ -1084,12 +1084,13 @@ pub fn household_in_scope(conn: &mut DbConn, household_id: &str, scope: &ScopeCo
     Ok(n > 0)
 }
 
-/// Persons by household ids (for search results).
-pub fn persons_of_households(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<PersonRow>> {
+/// The members of households (for search results), by household, record and position: read
+/// from the index `persons_household` alone.
+pub fn members_of_households(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<MemberBrief>> {
     persons::table
         .filter(persons::household_id.eq_any(ids))
         .order((persons::household_id.asc(), persons::record_id.asc(), persons::position.asc()))
-        .select(PersonRow::as_select())
+        .select(MemberBrief::as_select())
         .load(conn)
 }
 
@@ -1405,6 +1406,18 @@ pub fn record_briefs(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<RecordBri
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         out.extend(records::table.filter(records::id.eq_any(chunk)).select(RecordBrief::as_select()).load(conn)?);
+    }
+    Ok(out)
+}
+
+/// Where the records of several households are and whose they are (in no set order): read
+/// from the index `records_household` alone.
+pub fn record_places_of_households(conn: &mut DbConn, ids: &[String]) -> QResult<Vec<RecordWhere>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            records::table.filter(records::household_id.eq_any(chunk)).select(RecordWhere::as_select()).load(conn)?,
+        );
     }
     Ok(out)
 }

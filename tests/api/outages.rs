@@ -47,19 +47,30 @@ fn a_full_database_answers_503_and_writes_nothing_by_halves() {
         let g = Gateway::start(&db.url);
         agency(&g.base, "WFP", "submitter")
     };
-    // The cap: a little over what the database holds now, so that the batch meets it half-way.
-    let cap_mb = sqlite_bytes(&db).div_ceil(1 << 20) + 1;
+    // The cap: a little over what the database holds now, so that the batch meets it half-way
+    // (past its first transaction of 400 items, short of its last). How many MiB that is depends
+    // on what a record takes, so the cap starts 1 MiB over and grows a MiB at a time while the
+    // batch's first transaction does not fit (refused whole, it leaves the database as it was).
+    let base_mb = sqlite_bytes(&db).div_ceil(1 << 20);
     let records = caseload(11, 1500);
     let batch = json!({ "records": records });
-    let first = {
+    let mut cap_mb = base_mb;
+    let first = loop {
+        cap_mb += 1;
+        assert!(cap_mb <= base_mb + 8, "no cap up to {cap_mb} MiB stored the batch's first transaction");
         let g = Gateway::start_with(&db.url, &[("BAWABA_SQLITE_MAX_MB", &cap_mb.to_string())]);
         let a = send("POST", &format!("{}/v1/records/batch", g.base), Some(&key), Some(&batch));
         assert_eq!(a.status, 200, "{}", a.body);
         let results = a.body["results"].as_array().expect("results").clone();
         assert_eq!(results.len(), records.len());
+        if results.iter().all(|r| !r["error"].is_null()) {
+            assert_eq!(db.count("records"), 0, "a refused batch stored nothing");
+            continue;
+        }
         // Single posts now: stored while they fit (a batch's transaction refused as a whole
-        // frees what it had taken), then answered 503, unavailable, saying the database is full.
-        let singles = caseload(11, records.len() + 300).split_off(records.len());
+        // frees what it had taken, room for fewer than its 400 items), then answered 503,
+        // unavailable, saying the database is full.
+        let singles = caseload(11, records.len() + 500).split_off(records.len());
         let mut fitted = 0;
         let one = loop {
             let a = send("POST", &format!("{}/v1/records", g.base), Some(&key), Some(&singles[fitted]));
@@ -80,7 +91,7 @@ fn a_full_database_answers_503_and_writes_nothing_by_halves() {
         // Reads still work.
         let (status, _) = get_json(&format!("{}/readyz", g.base), None);
         assert_eq!(status, 200);
-        (results, fitted)
+        break (results, fitted);
     };
     let (first, fitted) = first;
     let stored: Vec<&Value> = first.iter().filter(|r| r["error"].is_null()).collect();
