@@ -7,8 +7,9 @@
 //! another process stops working within that second, here too (a key revoked through this
 //! process is dropped from the cache at once). A key past its `expires_at` is refused whatever
 //! the cache holds. What the cache answers is answered on the async worker
-//! ([`Keys::authenticate_cached`]); only a look-up in the database goes to a blocking thread. When a key was last used is kept in memory and written in batches
-//! ([`Keys::take_used`], flushed every [`LAST_USED_FLUSH`]), never with a write per request.
+//! ([`Keys::authenticate_cached`]); only a look-up in the database goes to a blocking thread.
+//! When a key was last used is kept in memory and written in batches ([`Keys::take_used`],
+//! flushed every [`LAST_USED_FLUSH`]), never with a write per request.
 //!
 //! Unknown keys are cached too, for
 //! [`UNKNOWN_TTL`] and at most [`UNKNOWN_CAPACITY`] of them, so that a flood of one bad key
