@@ -80,27 +80,32 @@ fn one_bad_item_cannot_sink_its_transaction(b: Backend) {
 /// two minutes, more than the database), so the checkpoint thread restarts it in a turn at the
 /// write lock once it is past its bound (`service::wal`). Here the bound is 1 MiB; two clients
 /// post batches back to back for about ten seconds while the `-wal` file's size is watched: the
-/// log starts again many times and stays smaller than the database it logs (a log never
-/// started again holds every page written, more than the database), past its bound by what the
+/// log starts again many times, stays smaller than the database it logs (a log never started
+/// again holds every page written, more than the database) and grows no larger while the second
+/// half of the records is written than while the first was. It is past its bound by what the
 /// writer appends while the thread copies (it looks four times a second, and the writer appends
-/// tens of MB a second: about 27 MiB here, beside a database of 57 MiB).
+/// tens of MB a second, and copies take longer as the database grows: about 49 MiB in the
+/// first half and 62 MiB in the second here, beside a database of 125 MiB, with the 2026-11-30
+/// matcher, whose faster batches took it past the fixed 48 MiB this test used to allow).
 #[test]
 fn the_write_ahead_log_stays_bounded_under_sustained_writes() {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let app = TestApp::start_with(crate::support::TestDb::new(Backend::Sqlite), |s| s.sqlite_wal_mb = 1);
     let key = app.agency("WFP", "submitter");
     let caseload =
-        bawaba_synth::generate(&bawaba_synth::Config { households: 6_000, ..bawaba_synth::Config::small(41) });
+        bawaba_synth::generate(&bawaba_synth::Config { households: 12_000, ..bawaba_synth::Config::small(41) });
     let batches: Vec<Vec<Value>> =
         caseload.records.chunks(250).map(|c| c.iter().map(|r| r.to_api_json()).collect()).collect();
     let wal = std::path::PathBuf::from(format!("{}-wal", app.db.url));
-    let (done, next, largest, stored) =
-        (AtomicBool::new(false), AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
+    let (done, next, stored) = (AtomicBool::new(false), AtomicUsize::new(0), AtomicUsize::new(0));
+    // The largest log while the first half of the batches is posted, and while the second is.
+    let largest = [AtomicUsize::new(0), AtomicUsize::new(0)];
     std::thread::scope(|s| {
         s.spawn(|| {
             while !done.load(Ordering::Relaxed) {
                 let bytes = std::fs::metadata(&wal).map_or(0, |m| m.len() as usize);
-                largest.fetch_max(bytes, Ordering::Relaxed);
+                let half = usize::from(next.load(Ordering::Relaxed) > batches.len() / 2);
+                largest[half].fetch_max(bytes, Ordering::Relaxed);
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
         });
@@ -130,20 +135,27 @@ fn the_write_ahead_log_stays_bounded_under_sustained_writes() {
         .lines()
         .find_map(|l| l.strip_prefix("bawaba_wal_checkpoint_duration_seconds_count{kind=\"restart\"} ")?.parse().ok())
         .unwrap_or(0.0);
-    let largest = largest.load(Ordering::Relaxed);
+    let [first, second] = [&largest[0], &largest[1]].map(|l| l.load(Ordering::Relaxed));
+    let largest = first.max(second);
     let database = std::fs::metadata(&app.db.url).map_or(0, |m| m.len() as usize);
     let mib = |b: usize| b as f64 / (1 << 20) as f64;
     eprintln!(
-        "{} records; the log restarted {restarts} times, its file at most {:.1} MiB beside a database of {:.1} MiB",
+        "{} records; the log restarted {restarts} times, its file at most {:.1} MiB in the first half and {:.1} MiB in \
+         the second, beside a database of {:.1} MiB",
         caseload.records.len(),
-        mib(largest),
+        mib(first),
+        mib(second),
         mib(database)
     );
     assert!(restarts >= 5.0, "the log was restarted {restarts} times");
+    // Bounded: no larger while the second half is written than while the first was (a log
+    // never started again holds every page written, twice as much by the end), and smaller
+    // than the database it logs.
     assert!(
-        largest < database && largest < 48 << 20,
-        "the write-ahead log grew to {:.1} MiB beside a database of {:.1} MiB",
-        mib(largest),
+        largest < database && second < first + first / 2,
+        "the write-ahead log grew to {:.1} MiB, then {:.1} MiB, beside a database of {:.1} MiB",
+        mib(first),
+        mib(second),
         mib(database)
     );
     assert_eq!(app.db.count("records"), stored.load(Ordering::Relaxed) as i64, "every record answered stored is");
