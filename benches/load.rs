@@ -121,15 +121,18 @@ fn bucket_percentiles(buckets: &[(f64, f64)]) -> Option<(f64, f64)> {
     Some((at(0.5), at(0.99)))
 }
 
+/// The value of the metrics line `series` (a name, with its labels if any), 0 when absent.
+fn metric(metrics: &str, series: &str) -> f64 {
+    metrics.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok()).unwrap_or(0.0)
+}
+
 /// What a histogram gained between two readings of the metrics: its buckets, sum and count.
 fn histogram_between(before: &str, after: &str, name: &str) -> (Vec<(f64, f64)>, f64, f64) {
     let prefix = format!("{name}_bucket{{");
     let (b0, b1) = (buckets(before, &prefix), buckets(after, &prefix));
     let gained =
         b1.iter().map(|(le, c)| (*le, c - b0.iter().find(|(l, _)| l == le).map_or(0.0, |(_, c0)| *c0))).collect();
-    let value = |m: &str, what: &str| -> f64 {
-        m.lines().find_map(|l| l.strip_prefix(&format!("{name}_{what} "))?.parse().ok()).unwrap_or(0.0)
-    };
+    let value = |m: &str, what: &str| metric(m, &format!("{name}_{what}"));
     (gained, value(after, "sum") - value(before, "sum"), value(after, "count") - value(before, "count"))
 }
 
@@ -426,11 +429,10 @@ fn main() {
             println!("server-side {route}: p50 ≤ {p50} ms, p99 ≤ {p99} ms (histogram bucket bounds)");
         }
     }
-    let route_value = |route: &str, what: &str| -> f64 {
-        let prefix = format!("bawaba_http_request_duration_seconds_{what}{{route=\"{route}\"}} ");
-        metrics.lines().find_map(|l| l.strip_prefix(&prefix)?.trim().parse().ok()).unwrap_or(0.0)
+    let search = |what: &str| {
+        metric(&metrics, &format!("bawaba_http_request_duration_seconds_{what}{{route=\"/v1/households/search\"}}"))
     };
-    let (sum, count) = (route_value("/v1/households/search", "sum"), route_value("/v1/households/search", "count"));
+    let (sum, count) = (search("sum"), search("count"));
     println!("server-side /v1/households/search: mean {:.2} ms over {count} requests", sum / count.max(1.0) * 1000.0);
     for (name, label) in [
         ("bawaba_prematch_duration_seconds", "parallel pre-match, per record"),
@@ -438,10 +440,7 @@ fn main() {
         ("bawaba_intake_commit_duration_seconds", "one group commit"),
         ("bawaba_intake_group_size", "items per group"),
     ] {
-        let sum: f64 =
-            metrics.lines().find_map(|l| l.strip_prefix(&format!("{name}_sum "))?.parse().ok()).unwrap_or(0.0);
-        let count: f64 =
-            metrics.lines().find_map(|l| l.strip_prefix(&format!("{name}_count "))?.parse().ok()).unwrap_or(0.0);
+        let (sum, count) = (metric(&metrics, &format!("{name}_sum")), metric(&metrics, &format!("{name}_count")));
         println!("server-side {label}: mean {:.4} over {count} observations", sum / count.max(1.0));
     }
     if let Some((p50, p99)) = histogram_percentiles(&metrics, "bawaba_intake_commit_duration_seconds_bucket{") {

@@ -378,12 +378,9 @@ pub(crate) fn may_be_tight(q: u64, r: u64, ids: (bool, bool), dob: bool) -> bool
 /// Whether a stored person with sketch `r` may share the query's ID or phone or be born within
 /// a year of it (both years known), read from the sketches alone: a necessary condition.
 fn may_be_near(q: u64, r: u64, ids: (bool, bool)) -> bool {
-    let nibble = |x: u64, k: u32| (x >> k) & 0xf;
     let year = |x: u64| (x & 0xffff) as u32;
     let (qy, ry) = (year(q), year(r));
-    (ids.0 && nibble(q, 56) == nibble(r, 56))
-        || (ids.1 && nibble(q, 60) == nibble(r, 60))
-        || (qy != 0 && ry != 0 && qy.abs_diff(ry) <= 1)
+    may_be_tight(q, r, ids, false) || (qy != 0 && ry != 0 && qy.abs_diff(ry) <= 1)
 }
 
 /// Slot role of part `i` among `n`: 0 given name, 1 family name.

@@ -7,10 +7,11 @@
 //! the audit log's own thread on its own connection ([`AuditLog`]), several to a transaction:
 //! woken by an event, it lingers 10 ms for those that follow, so a busy gateway commits tens of
 //! times a second, not once a read (on SQLite each commit makes every reader drop its page
-//! cache). A read never waits on intake. On PostgreSQL that writer takes no lock intake holds. SQLite has one write lock and does not hand it over fairly (a connection
-//! waiting for it beside a long batch may wait without end), so there the intake writer and the
-//! audit writer take turns ([`WriteTurn`]): the audit writer waits at most one of intake's
-//! bounded transactions, and the reader waits for neither.
+//! cache). A read never waits on intake. On PostgreSQL that writer takes no lock intake holds.
+//! SQLite has one write lock and does not hand it over fairly (a connection waiting for it
+//! beside a long batch may wait without end), so there the intake writer and the audit writer
+//! take turns ([`WriteTurn`]): the audit writer waits at most one of intake's bounded
+//! transactions, and the reader waits for neither.
 //!
 //! What can be lost: an event is queued when its read answers and stored a moment later (the
 //! writer's linger of 10 ms, the time of one small transaction, plus on SQLite at most one
@@ -27,7 +28,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
+use crossbeam_channel::{Receiver, Sender, bounded};
 use parking_lot::{Mutex, MutexGuard};
 
 use std::collections::HashMap;
@@ -196,7 +197,8 @@ impl AuditWriter {
                 while waiting.is_empty() && events.len() < BATCH_MAX {
                     match rx.recv_deadline(until) {
                         Ok(m) => take(m, &mut events, &mut used, &mut waiting),
-                        Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                        // The time is up, or every sender is gone (the loop's `recv` then ends).
+                        Err(_) => break,
                     }
                 }
             }

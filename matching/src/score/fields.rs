@@ -87,7 +87,7 @@ pub(super) fn digits(mut v: u64) -> ([u8; 20], usize) {
 /// weights 1, 2, 1, 2 … from the left, the digits of the products summed, total ≡ 0 mod 10).
 #[cfg(test)]
 pub(crate) fn nid_valid(v: u64) -> bool {
-    if v == 0 || v >= 1_000_000_000 {
+    if v == 0 || v >= NINE_DIGITS {
         return false;
     }
     check_digit_ok(v)
