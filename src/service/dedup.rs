@@ -183,6 +183,9 @@ pub fn run(
         });
         // Owned here, so a panic below lets the producer's `send` fail instead of waiting.
         let validated = validated;
+        // Items taken are freed on another thread, a chunk at a time: off the one that takes.
+        let (spent, freed) = crossbeam_channel::unbounded::<Vec<Item>>();
+        scope.spawn(move || freed.into_iter().for_each(drop));
         loop {
             let items = validated.recv().ok();
             let last = items.is_none();
@@ -209,6 +212,7 @@ pub fn run(
                 let chunk: Vec<(usize, Item)> = pending.drain(..pending.len().min(CHUNK)).collect();
                 // The guard looks only at what the index did not hold when the chunk was matched.
                 run.restart();
+                let mut used = Vec::with_capacity(CHUNK);
                 for (n, item, pre) in order::prematch_brief(&engine, chunk) {
                     let pre = run.fresh(&guard, &item, pre);
                     let agency = AgencyRef { id: agencies[n].clone(), code: agencies[n].clone() };
@@ -236,8 +240,11 @@ pub fn run(
                         flags,
                         error: None,
                     });
+                    used.push(item);
                     taken += 1;
                 }
+                // Dropped here if the freeing thread is gone (it goes only when `spent` does).
+                let _ = spent.send(used);
                 progress(taken);
             }
             if last {
