@@ -171,7 +171,7 @@ fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, Servic
     // households where a person has exactly that ID, in scope or not.
     let glass: HashSet<String> = match (&who.scope, &p.national_id, &p.reason) {
         (Some(_), Some(id), Some(_)) => match s.vault.national_id_hash(id) {
-            Some(h) => queries::households_by_hash(&mut conn, Some(&h), None)?
+            Some(h) => queries::households_by_national_id_hash(&mut conn, &h)?
                 .into_iter()
                 .map(|h| s.engine.state.read().resolve(&h).to_owned())
                 .collect(),

@@ -5,7 +5,7 @@
 //!
 //! - a **lookup key**: a person's national ID and phone are stored beside their sealed value as
 //!   the keyed hash (HMAC-SHA256) of their normalised form (`persons.national_id_hash`,
-//!   `persons.phone_hash`, indexed), so an exact look-up in SQL needs no clear value and the
+//!   indexed, and `persons.phone_hash`), so an exact look-up in SQL needs no clear value and the
 //!   hash cannot be reversed by trying every ID without the key;
 //! - a **sealing key**: what an authorised person must read back (a member's national ID and
 //!   phone, the evidence of a match, a reviewer's note) is sealed with AES-256-GCM, a random

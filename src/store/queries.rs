@@ -1626,17 +1626,10 @@ pub fn set_person_sealed(conn: &mut DbConn, row: &PersonRow) -> QResult<()> {
         .map(drop)
 }
 
-/// The households of the persons whose national ID (when given) or phone (when given) has
-/// this look-up hash.
-pub fn households_by_hash(conn: &mut DbConn, national_id: Option<&str>, phone: Option<&str>) -> QResult<Vec<String>> {
-    let mut q = persons::table.select(persons::household_id).distinct().into_boxed();
-    if let Some(h) = national_id {
-        q = q.filter(persons::national_id_hash.eq(h.to_owned()));
-    }
-    if let Some(h) = phone {
-        q = q.filter(persons::phone_hash.eq(h.to_owned()));
-    }
-    q.load(conn)
+/// The households of the persons whose national ID has this look-up hash (through
+/// `persons_national_id_hash`; the phone's hash has no index: nothing looks it up).
+pub fn households_by_national_id_hash(conn: &mut DbConn, hash: &str) -> QResult<Vec<String>> {
+    persons::table.select(persons::household_id).distinct().filter(persons::national_id_hash.eq(hash)).load(conn)
 }
 
 /// A page of match evidence (id, body) after the id `after`.

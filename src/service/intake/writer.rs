@@ -7,7 +7,9 @@
 //! PostgreSQL, round trips were the whole cost). A transaction that fails for one of its items
 //! is taken again one item per transaction, so one bad item cannot sink the others; one that
 //! fails for the database's reason (full, read-only, lost) is answered 503 with what follows.
-//! Each submission is answered after its last commit.
+//! Each submission is answered after its last commit. While a transaction writes its rows and
+//! commits (the writer thread alone, on one core), the next chunk is matched on the pool, its
+//! items in the index by then ([`Ahead`]); a chunk holds about what one transaction takes.
 
 use std::sync::Arc;
 
@@ -166,6 +168,7 @@ impl Writer {
     /// Matches and stores a group of submissions, in transactions of at most [`TX_ITEMS`]
     /// items, and answers each submission once all its items are committed (or refused).
     fn group(&mut self, jobs: Vec<Submission>) {
+        let shared = Arc::clone(&self.engine);
         let Writer { conn, engine, policy, metrics, next, guard, turn, vault, suspect, .. } = self;
         let (engine, metrics): (&Engine, &Metrics) = (engine, metrics);
         let parts = Parts { engine, policy, metrics, vault, guard };
@@ -183,9 +186,13 @@ impl Writer {
             queue.extend(job.items.into_iter().map(|item| (j, item)));
         }
         let mut run = Run::default();
-        let mut queue = queue.into_iter();
+        let mut queue: VecDeque<(usize, Item)> = queue.into();
         // Items matched against the index and not yet written, in order (see `order`).
         let mut pending: order::Prematched<usize> = VecDeque::new();
+        // The next chunk, being matched on the pool while a transaction writes its rows (see
+        // `Ahead`), and how many items a chunk holds: about what one transaction takes.
+        let mut ahead: Option<Ahead> = None;
+        let mut chunk_items = TX_ITEMS;
         // The outage an item or a commit met (full, read-only, lost): what is left of the group
         // is answered with it and not tried. SQLite may have rolled the whole transaction back
         // (`SQLITE_FULL`), after which every statement would run in autocommit, stored at once
@@ -199,21 +206,29 @@ impl Writer {
                 for (j, _, _) in pending.drain(..) {
                     results[j].push(Err(ServiceError::Store(why)));
                 }
-                for (j, _) in queue.by_ref() {
+                for (j, _) in queue.drain(..) {
                     results[j].push(Err(ServiceError::Store(why)));
                 }
                 break;
             }
             if pending.is_empty() {
-                let chunk: Vec<_> = queue.by_ref().take(TX_ITEMS).collect();
-                if chunk.is_empty() {
-                    break;
-                }
-                let started = std::time::Instant::now();
-                pending = order::prematch(engine, chunk);
+                let (matched, took) = match ahead.take() {
+                    // Matched while the last transaction wrote: after its items were in the
+                    // index, and nothing was taken since.
+                    Some(a) => a.wait(),
+                    None => {
+                        let chunk: Vec<_> = queue.drain(..chunk_items.min(queue.len())).collect();
+                        if chunk.is_empty() {
+                            break;
+                        }
+                        let started = std::time::Instant::now();
+                        (order::prematch(engine, chunk), started.elapsed())
+                    }
+                };
+                pending = matched;
                 // The guard looks only at what the index did not hold when the chunk was matched.
                 run.restart();
-                let per_item = started.elapsed().as_secs_f64() / pending.len() as f64;
+                let per_item = took.as_secs_f64() / pending.len().max(1) as f64;
                 for _ in 0..pending.len() {
                     metrics.prematch_seconds.observe(per_item);
                 }
@@ -240,7 +255,19 @@ impl Writer {
                     out: &mut out,
                     taken: &mut taken,
                 };
-                let r = take(c, &parts, next, step, &mut slice);
+                let r = take(c, &parts, next, step, &mut slice).and_then(|rows| {
+                    // Every item matched so far is now in the index: the next chunk is matched
+                    // on the pool while this transaction writes its rows and commits. A
+                    // transaction cut short by its budget says how many items the next takes.
+                    if slice.len() > 0 {
+                        chunk_items = out.len().max(1);
+                    } else if pending.is_empty() && !queue.is_empty() {
+                        chunk_items = (chunk_items + chunk_items / 4 + 1).min(TX_ITEMS);
+                        let chunk = queue.drain(..chunk_items.min(queue.len())).collect();
+                        ahead = Some(Ahead::start(&shared, chunk));
+                    }
+                    queries::insert_new_rows(c, &rows)
+                });
                 if let Err(e) = &r {
                     seen = crate::store::Outage::of(e);
                 }
@@ -267,6 +294,13 @@ impl Writer {
                     }
                 }
                 Err(e) => {
+                    // The next chunk was matched against items now taken back: it goes back
+                    // to the queue, to be matched again.
+                    if let Some(a) = ahead.take() {
+                        for (j, item, _) in a.wait().0.into_iter().rev() {
+                            queue.push_front((j, item));
+                        }
+                    }
                     // Nothing of the transaction is stored: the engine and the ids go back.
                     undo.undo(engine);
                     *next = saved_next;
@@ -313,6 +347,31 @@ impl Writer {
         for (reply, r) in replies.into_iter().zip(results) {
             let _ = reply.send(r);
         }
+    }
+}
+
+/// A chunk of items being matched on the pool (`order::prematch`) while the writer's
+/// transaction writes its rows and commits: on SQLite the writer thread alone writes, and
+/// matching the next chunk only after the commit left the other core idle meanwhile.
+struct Ahead(crossbeam_channel::Receiver<(order::Prematched<usize>, std::time::Duration)>);
+
+impl Ahead {
+    fn start(engine: &Arc<Engine>, chunk: Vec<(usize, Item)>) -> Ahead {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let engine = Arc::clone(engine);
+        rayon::spawn(move || {
+            let started = std::time::Instant::now();
+            let matched = order::prematch(&engine, chunk);
+            let _ = tx.send((matched, started.elapsed()));
+        });
+        Ahead(rx)
+    }
+
+    /// The chunk, matched, and how long that took.
+    fn wait(self) -> (order::Prematched<usize>, std::time::Duration) {
+        // A panic on the pool (the chunk is lost with it) stops the writer, as a panic of
+        // matching on the writer's own call would.
+        self.0.recv().expect("the pool matched the chunk")
     }
 }
 
@@ -370,7 +429,7 @@ fn take(
     next: &mut NextIds,
     step: Step<'_>,
     slice: &mut std::vec::IntoIter<(usize, Item, Option<Vec<HouseholdMatch>>)>,
-) -> Result<(), diesel::result::Error> {
+) -> Result<NewRows, diesel::result::Error> {
     let Step { agencies, audits, run, undo, out, taken } = step;
     crate::store::lock_for_write(c)?;
     let mut stored: HashMap<(String, String), RecordRow> = HashMap::new();
@@ -416,7 +475,7 @@ fn take(
         out.push((j, outcome));
         taken.push((j, item));
     }
-    queries::insert_new_rows(c, &rows)
+    Ok(rows)
 }
 
 /// The answer stored for a record, its evidence put back from the flags' rows.
