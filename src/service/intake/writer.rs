@@ -353,7 +353,7 @@ impl Writer {
 /// A chunk of items being matched on the pool (`order::prematch`) while the writer's
 /// transaction writes its rows and commits: on SQLite the writer thread alone writes, and
 /// matching the next chunk only after the commit left the other core idle meanwhile.
-struct Ahead(crossbeam_channel::Receiver<(order::Prematched<usize>, std::time::Duration)>);
+struct Ahead(crossbeam_channel::Receiver<(std::thread::Result<order::Prematched<usize>>, std::time::Duration)>);
 
 impl Ahead {
     fn start(engine: &Arc<Engine>, chunk: Vec<(usize, Item)>) -> Ahead {
@@ -361,17 +361,19 @@ impl Ahead {
         let engine = Arc::clone(engine);
         rayon::spawn(move || {
             let started = std::time::Instant::now();
-            let matched = order::prematch(&engine, chunk);
+            // Caught here and raised again on the writer's thread: a panic left on the pool
+            // would abort the process (rayon's default for a spawned job).
+            let matched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| order::prematch(&engine, chunk)));
             let _ = tx.send((matched, started.elapsed()));
         });
         Ahead(rx)
     }
 
-    /// The chunk, matched, and how long that took.
+    /// The chunk, matched, and how long that took. A panic of matching on the pool is raised
+    /// here, as one on the writer's own call to match would be.
     fn wait(self) -> (order::Prematched<usize>, std::time::Duration) {
-        // A panic on the pool (the chunk is lost with it) stops the writer, as a panic of
-        // matching on the writer's own call would.
-        self.0.recv().expect("the pool matched the chunk")
+        let (matched, took) = self.0.recv().expect("the pool's job sends before it ends");
+        (matched.unwrap_or_else(|e| std::panic::resume_unwind(e)), took)
     }
 }
 
