@@ -168,12 +168,13 @@ impl Writer {
     /// Matches and stores a group of submissions, in transactions of at most [`TX_ITEMS`]
     /// items, and answers each submission once all its items are committed (or refused).
     fn group(&mut self, jobs: Vec<Submission>) {
-        let shared = Arc::clone(&self.engine);
         let Writer { conn, engine, policy, metrics, next, guard, turn, vault, suspect, .. } = self;
-        let (engine, metrics): (&Engine, &Metrics) = (engine, metrics);
+        // The engine shared, for the chunk matched ahead on the pool (`Ahead`).
+        let shared: &Arc<Engine> = engine;
+        let (engine, metrics): (&Engine, &Metrics) = (shared, metrics);
         let parts = Parts { engine, policy, metrics, vault, guard };
-        metrics.group_size.observe(jobs.iter().map(|j| j.items.len()).sum::<usize>() as f64);
         let items: usize = jobs.iter().map(|j| j.items.len()).sum();
+        metrics.group_size.observe(items as f64);
         let mut results: Vec<Vec<ItemResult>> = jobs.iter().map(|j| Vec::with_capacity(j.items.len())).collect();
         let mut agencies = Vec::with_capacity(jobs.len());
         let mut audits = Vec::with_capacity(jobs.len());
@@ -264,7 +265,7 @@ impl Writer {
                     } else if pending.is_empty() && !queue.is_empty() {
                         chunk_items = (chunk_items + chunk_items / 4 + 1).min(TX_ITEMS);
                         let chunk = queue.drain(..chunk_items.min(queue.len())).collect();
-                        ahead = Some(Ahead::start(&shared, chunk));
+                        ahead = Some(Ahead::start(shared, chunk));
                     }
                     queries::insert_new_rows(c, &rows)
                 });
