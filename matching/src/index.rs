@@ -5,7 +5,8 @@
 //! string arena. Each person is filed under several blocking keys — national ID; phone; first +
 //! family skeletons; family skeleton + birth year; father + grandfather + family skeletons;
 //! first + father + family skeletons; family skeleton alone (search only) —
-//! and the candidates of a query are the union of its keys' postings. Skeletons are shared by
+//! and the candidates of a query are the union of its keys' postings; the national ID's block
+//! also answers an exact look-up ([`Index::households_with_national_id`]). Skeletons are shared by
 //! Arabic and Latin spellings, so every name key is also a cross-script key. A posting longer
 //! than `MatchConfig::max_block` is narrowed by a second key (father, birth year, ID, phone),
 //! never dropped; what still exceeds the bound keeps those sharing the full date of birth, the
@@ -819,6 +820,26 @@ impl Index {
         self.by_id.get(&person).map(|&s| self.recs[s as usize].household)
     }
 
+    /// The households holding a person with exactly this national ID (written any way: it is
+    /// normalised as [`prepare`](crate::prepare) normalises it), each once, in ascending order;
+    /// none for something that is not an ID. Read from the ID's own block, which files every
+    /// person of the index with that ID but shadows, and a shadow lives in its primary's
+    /// household. The normalised ID is its number (up to 15 digits), so equal numbers are equal
+    /// IDs: the block's key is a hash, and only the persons whose number is the ID's count.
+    pub fn households_with_national_id(&self, national_id: &str) -> Vec<HouseholdId> {
+        let Some(nid) = crate::normalize::national_id_u64(national_id) else { return Vec::new() };
+        let Some(posting) = self.blocks.get(&key(KeyKind::NationalId, nid, 0)) else { return Vec::new() };
+        let mut out: Vec<HouseholdId> = posting
+            .slots()
+            .map(|s| &self.recs[s as usize])
+            .filter(|r| r.alive && r.nid == nid)
+            .map(|r| r.household)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Approximate heap bytes held by the index. Read on every metrics scrape: it walks the
     /// tokens' and households' tables (sizes kept beside their keys), never the block lists
     /// (their bytes are kept as they change).
@@ -1465,6 +1486,41 @@ impl Index {
 mod tests {
     use super::*;
     use crate::{PersonInput, prepare};
+
+    #[test]
+    fn households_by_exact_national_id() {
+        let person = |name: &str, id: Option<&'static str>| {
+            let mut inp = PersonInput::new(Role::Head, name);
+            inp.national_id = id;
+            prepare(&inp)
+        };
+        let mut ix = Index::new();
+        // One ID in two households, written two ways; a near ID; the same person written again
+        // in the first household (a shadow).
+        ix.insert(1, 10, person("محمد احمد محمود الشاعر", Some("401234563")));
+        ix.insert(2, 11, person("Mohammed Ahmad Al-Shaer", Some("401-234-563")));
+        ix.insert(3, 12, person("علي حسن النجار", Some("401234536")));
+        ix.insert(4, 10, person("محمد احمد محمود الشاعر", Some("401234563")));
+        assert_eq!(ix.households_with_national_id("401234563"), vec![10, 11]);
+        assert_eq!(ix.households_with_national_id("٤٠١٢٣٤٥٦٣"), vec![10, 11], "any script");
+        assert_eq!(ix.households_with_national_id("401234536"), vec![12]);
+        assert!(ix.households_with_national_id("999999999").is_empty());
+        assert!(ix.households_with_national_id("no id").is_empty());
+        // The first removed, its shadow stands for the person in the block.
+        ix.remove_person(1);
+        assert_eq!(ix.households_with_national_id("401234563"), vec![10, 11]);
+        ix.remove_person(4);
+        assert_eq!(ix.households_with_national_id("401234563"), vec![11]);
+        // Merged: under the household that holds it now; built at once: the same.
+        ix.reassign_household(11, 12);
+        assert_eq!(ix.households_with_national_id("401234563"), vec![12]);
+        let built = Index::build(vec![
+            (1, 10, person("محمد احمد محمود الشاعر", Some("401234563"))),
+            (4, 10, person("محمد احمد محمود الشاعر", Some("401234563"))),
+            (2, 11, person("Mohammed Ahmad Al-Shaer", Some("401234563"))),
+        ]);
+        assert_eq!(built.households_with_national_id("0401234563"), vec![10, 11]);
+    }
 
     #[test]
     fn insert_remove_build_agree() {

@@ -96,6 +96,25 @@ impl EngineState {
         id
     }
 
+    /// The households (ids, merges followed) where the engine holds a person with exactly this
+    /// national ID: every person row with that ID but erased ones (an erased person has no ID
+    /// left) and one whose sealed ID did not open at start (held without it, and logged). A
+    /// withdrawn record's members stay in the engine (only its aid leaves), and a person written
+    /// again in the same household (a shadow) shares its household with the one it repeats.
+    /// Candidates: a caller that must not be wrong confirms them against the stored keyed hash
+    /// (`queries::persons_with_national_id_hash`).
+    pub fn households_with_national_id(&self, national_id: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .index
+            .households_with_national_id(national_id)
+            .into_iter()
+            .filter_map(|seq| self.household_id(seq).map(|id| self.resolve(id).to_owned()))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Whether a reviewer kept these two households apart.
     pub fn is_dismissed(&self, a: u64, b: u64) -> bool {
         self.dismissed.contains(&(a.min(b), a.max(b)))

@@ -604,7 +604,21 @@ pub fn erase(
             let first = queries::person(c, pid)?.ok_or(ServiceError::NotFound("person"))?;
             let mut rows = vec![first.clone()];
             if let Some(h) = &first.national_id_hash {
-                rows.extend(queries::persons_by_national_id_hash(c, h)?.into_iter().filter(|p| p.id != first.id));
+                // Every other row with the same ID: the engine holds every stored person but
+                // the erased (see `households_with_national_id`; on the writer, between groups,
+                // it is in step with the database), so the households it files under the ID,
+                // and the person's own, hold them all; their rows are read and confirmed by the
+                // keyed hash through the households' index (the hash has none).
+                let mut households = match vault.open_person(first.clone())?.national_id {
+                    Some(id) => engine.state.read().households_with_national_id(&id),
+                    None => Vec::new(),
+                };
+                households.push(first.household_id.clone());
+                households.sort_unstable();
+                households.dedup();
+                rows.extend(
+                    queries::persons_with_national_id_hash(c, &households, h)?.into_iter().filter(|p| p.id != first.id),
+                );
             }
             let mut needles = Needles::default();
             for r in &rows {

@@ -168,13 +168,17 @@ fn find(s: &Services, who: &Principal, p: &SearchParams) -> Result<Found, Servic
     .collect();
     let used = used.join(",");
     // Break the glass: a scoped caller looking a national ID up with a reason finds the
-    // households where a person has exactly that ID, in scope or not.
+    // households where a person has exactly that ID, in scope or not. The engine names them
+    // (the ID's block); the stored keyed hash confirms each, so only a stored person with
+    // exactly that ID ever opens a household outside scope.
     let glass: HashSet<String> = match (&who.scope, &p.national_id, &p.reason) {
         (Some(_), Some(id), Some(_)) => match s.vault.national_id_hash(id) {
-            Some(h) => queries::households_by_national_id_hash(&mut conn, &h)?
-                .into_iter()
-                .map(|h| s.engine.state.read().resolve(&h).to_owned())
-                .collect(),
+            Some(h) => {
+                let named = s.engine.state.read().households_with_national_id(id);
+                let confirmed = queries::persons_with_national_id_hash(&mut conn, &named, &h)?;
+                let state = s.engine.state.read();
+                confirmed.into_iter().map(|p| state.resolve(&p.household_id).to_owned()).collect()
+            }
             None => HashSet::new(),
         },
         _ => HashSet::new(),

@@ -4,9 +4,12 @@
 //! derived from it with HMAC-SHA256 under fixed labels:
 //!
 //! - a **lookup key**: a person's national ID and phone are stored beside their sealed value as
-//!   the keyed hash (HMAC-SHA256) of their normalised form (`persons.national_id_hash`,
-//!   indexed, and `persons.phone_hash`), so an exact look-up in SQL needs no clear value and the
-//!   hash cannot be reversed by trying every ID without the key;
+//!   the keyed hash (HMAC-SHA256) of their normalised form (`persons.national_id_hash` and
+//!   `persons.phone_hash`), so an exact comparison in SQL needs no clear value and the hash
+//!   cannot be reversed by trying every ID without the key. Neither hash is indexed (at a
+//!   million people their random keys made every insert dirty a page of its own): an exact
+//!   look-up by ID asks the engine which households hold the ID and confirms them by the hash
+//!   (`EngineState::households_with_national_id`);
 //! - a **sealing key**: what an authorised person must read back (a member's national ID and
 //!   phone, the evidence of a match, a reviewer's note) is sealed with AES-256-GCM, a random
 //!   96-bit nonce per value, and the column it belongs to as associated data, so a sealed value

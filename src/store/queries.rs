@@ -641,9 +641,23 @@ pub fn person(conn: &mut DbConn, id: i64) -> QResult<Option<PersonRow>> {
     persons::table.find(id).select(PersonRow::as_select()).first(conn).optional()
 }
 
-/// Every person row with this national ID's keyed hash.
-pub fn persons_by_national_id_hash(conn: &mut DbConn, hash: &str) -> QResult<Vec<PersonRow>> {
-    persons::table.filter(persons::national_id_hash.eq(hash)).select(PersonRow::as_select()).load(conn)
+/// The person rows of these households whose national ID has this keyed hash, read through
+/// the households' index (`persons_household`): the hash has no index of its own (at a million
+/// people its random keys made every insert dirty a page; the engine finds the households, see
+/// `EngineState::households_with_national_id`), so the households must be given.
+pub fn persons_with_national_id_hash(conn: &mut DbConn, households: &[String], hash: &str) -> QResult<Vec<PersonRow>> {
+    let mut out = Vec::new();
+    for chunk in households.chunks(500) {
+        out.extend(
+            persons::table
+                .filter(persons::household_id.eq_any(chunk))
+                .filter(persons::national_id_hash.eq(hash))
+                .order(persons::id.asc())
+                .select(PersonRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
 }
 
 /// Removes a person row's name, national ID, phone and birth date (and their look-up hashes),
@@ -1624,12 +1638,6 @@ pub fn set_person_sealed(conn: &mut DbConn, row: &PersonRow) -> QResult<()> {
         ))
         .execute(conn)
         .map(drop)
-}
-
-/// The households of the persons whose national ID has this look-up hash (through
-/// `persons_national_id_hash`; the phone's hash has no index: nothing looks it up).
-pub fn households_by_national_id_hash(conn: &mut DbConn, hash: &str) -> QResult<Vec<String>> {
-    persons::table.select(persons::household_id).distinct().filter(persons::national_id_hash.eq(hash)).load(conn)
 }
 
 /// A page of match evidence (id, body) after the id `after`.

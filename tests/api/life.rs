@@ -16,6 +16,7 @@ both_backends!(
     export_pages_own_records_as_json_and_csv,
     split_pair_is_not_joined_again,
     erased_person_leaves_no_trace,
+    an_id_is_found_in_every_household_and_record_that_holds_it,
     webhook_retries_in_order_and_survives_a_restart,
 );
 
@@ -519,6 +520,96 @@ fn erased_person_leaves_no_trace(b: Backend) {
             assert!(!bytes.windows(needle.len()).any(|w| w == needle), "the database file still holds {v}");
         }
     }
+}
+
+/// The national ID has no index in the database: a break-the-glass search and an erasure ask
+/// the engine which households hold it. Both must still find it everywhere it is stored: in two
+/// households (a split), in a withdrawn record, and written again in the same household (a
+/// shadow, in none of the engine's blocks), whether the engine grew with the writes or was
+/// rebuilt at a start.
+fn an_id_is_found_in_every_household_and_record_that_holds_it(b: Backend) {
+    for restart in [false, true] {
+        id_everywhere(b, restart);
+    }
+}
+
+fn id_everywhere(b: Backend, restart: bool) {
+    let mut app = TestApp::start(b);
+    let w = app.agency("WFP", "submitter");
+    let u = app.agency("UNRWA", "submitter");
+    let z = app.agency("ZAKAT", "submitter");
+    let auditor = app.agency("AUDIT", "auditor");
+    app.agency("MOSD", "caseworker");
+    // A caseworker in Khan Younis: every record here is in Yatta, outside its scope.
+    let (s, k) = app.post(
+        "/v1/keys",
+        MASTER,
+        &json!({"agency": "MOSD", "role": "caseworker", "label": "far",
+                "scope": {"localities": ["PS-KYS-KHAN-YOUNIS"]}}),
+    );
+    assert_eq!(s, 201, "{k}");
+    let far = id(&k, "api_key");
+    let posted: Vec<Value> = [(&w, "w-1"), (&u, "u-1"), (&z, "z-1")]
+        .into_iter()
+        .map(|(key, ext)| {
+            let (s, v) = app.post("/v1/records", key, &record(ext));
+            assert_eq!(s, 201, "{v}");
+            v
+        })
+        .collect();
+    let home = id(&posted[0], "household_id");
+    assert!(posted.iter().all(|p| p["household_id"] == home.as_str()), "one family: {posted:?}");
+    let [w1, u1, z1] = [0, 1, 2].map(|i| id(&posted[i], "record_id"));
+    let [pw, pu, pz] = [(&w, &w1), (&u, &u1), (&z, &z1)]
+        .map(|(key, rid)| id(&app.get(&format!("/v1/records/{rid}"), key).1["members"][0], "person_id"));
+    // ZAKAT's record split off: the same ID in two households.
+    let (s, out) = app.post(&format!("/v1/households/{home}/split"), &auditor, &json!({"records": [z1]}));
+    assert_eq!(s, 200, "{out}");
+    let other = id(&out, "new_household_id");
+    // WFP's record withdrawn: its members keep the ID. UNRWA's head, written as WFP's was, is
+    // the shadow of WFP's.
+    let (s, out) = app.req("DELETE", &format!("/v1/records/{w1}"), Some(&w), Some(&json!({"reason": "not delivered"})));
+    assert_eq!(s, 200, "{out}");
+    if restart {
+        let db = app.stop();
+        app = TestApp::start_on(db);
+    }
+
+    let glass = |id: &str| -> Vec<String> {
+        let q = format!("/v1/households/search?national_id={id}&reason=referral");
+        let (s, found) = app.get(&q, &far);
+        assert_eq!(s, 200, "{found}");
+        let mut v: Vec<String> = found["candidates"]
+            .as_array()
+            .expect("candidates")
+            .iter()
+            .map(|c| c["household_id"].as_str().expect("id").to_owned())
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let mut both = vec![home.clone(), other.clone()];
+    both.sort_unstable();
+    assert_eq!(glass("401234563"), both, "the exact ID, in both households");
+    assert_eq!(glass("401-234-563"), both, "written another way");
+    assert!(glass("401234536").is_empty(), "a near ID breaks no glass");
+
+    // Erased from the household split off: the withdrawn record's row and the shadow go too,
+    // and no one else (the spouses have no ID).
+    let (s, out) = app.post(&format!("/v1/persons/{pz}/erase"), MASTER, &json!({"reason": "asked"}));
+    assert_eq!(s, 200, "{out}");
+    let mut erased: Vec<String> =
+        out["person_ids"].as_array().expect("ids").iter().map(|p| p.as_str().expect("id").to_owned()).collect();
+    erased.sort_unstable();
+    let mut want = vec![pw, pu, pz];
+    want.sort_unstable();
+    assert_eq!(erased, want, "restart={restart}: {out}");
+    for (key, rid) in [(&w, &w1), (&u, &u1), (&z, &z1)] {
+        let (_, rec) = app.get(&format!("/v1/records/{rid}"), key);
+        assert!(!rec.to_string().contains("401234563"), "{rec}");
+        assert!(rec.to_string().contains("فاطمة"), "the spouse stays: {rec}");
+    }
+    assert!(glass("401234563").is_empty(), "nothing left to find");
 }
 
 fn without_ours(v: &mut Value) {

@@ -457,8 +457,11 @@ fn existing_records_resolve_when_the_gateway_starts_on_the_new_schema(b: Backend
         use diesel::RunQueryDsl;
         use diesel::connection::SimpleConnection;
         let mut c = db.connect();
-        // The later migrations that index the codes go first (the phone's index, which the
-        // write indexes' own way back drops, comes back before it).
+        // The later migrations that index the codes go first (the national ID's and the
+        // phone's indexes, which the write indexes' own way back drops, come back before it).
+        c.batch_execute(include_str!("../../migrations/sqlite/2026-12-15-100000_no_national_id_index/down.sql"))
+            .expect("down no national ID index");
+        c.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261215100000'").expect("forget");
         c.batch_execute(include_str!("../../migrations/sqlite/2026-12-14-100000_no_phone_index/down.sql"))
             .expect("down no phone index");
         c.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261214100000'").expect("forget");
