@@ -39,6 +39,10 @@ pub struct EngineState {
     aid: HashMap<u64, Vec<Aid>>,
     /// The order the next record's aid takes.
     next_aid: u64,
+    /// Persons stored with a name whose national ID the engine does not hold, as the rebuild at
+    /// start found them: their sealed ID or phone did not open (damage, logged), or their
+    /// household was not known. An exact look-up by ID reads these rows besides (usually none).
+    pub unheld: Vec<i64>,
 }
 
 /// The agency (a slot in `agency_codes`, `u32::MAX` when unknown) and role of one stored person.
@@ -65,6 +69,7 @@ impl EngineState {
             slot_by_id: HashMap::new(),
             aid: HashMap::new(),
             next_aid: 0,
+            unheld: Vec::new(),
         }
     }
 
@@ -98,7 +103,7 @@ impl EngineState {
 
     /// The households (ids, merges followed) where the engine holds a person with exactly this
     /// national ID: every person row with that ID but erased ones (an erased person has no ID
-    /// left) and one whose sealed ID did not open at start (held without it, and logged). A
+    /// left) and the few the rebuild could not hold with their ID (`unheld`). A
     /// withdrawn record's members stay in the engine (only its aid leaves), and a person written
     /// again in the same household (a shadow) shares its household with the one it repeats.
     /// Candidates: a caller that must not be wrong confirms them against the stored keyed hash
@@ -334,6 +339,7 @@ impl Engine {
         // cores preparing work at once; at most one page waits.
         let mut builder = Index::builder();
         let mut metas = Vec::new();
+        let unheld = parking_lot::Mutex::new(Vec::new());
         ms[0] = t.elapsed().as_millis();
         std::thread::scope(|scope| -> Result<(), StoreError> {
             let (pages, next_page) = std::sync::mpsc::sync_channel(1);
@@ -371,13 +377,17 @@ impl Engine {
                         if row.name.is_empty() {
                             return (None, meta);
                         }
-                        let Some(&seq) = id_to_seq.get(row.household_id.as_str()) else { return (None, meta) };
+                        let Some(&seq) = id_to_seq.get(row.household_id.as_str()) else {
+                            unheld.lock().push(row.id);
+                            return (None, meta);
+                        };
                         // A value that does not open (damage) is matched without, and said so.
                         let opened = vault
                             .open_opt(Column::NationalId, row.national_id.as_deref())
                             .and_then(|id| Ok((id, vault.open_opt(Column::Phone, row.phone.as_deref())?)));
                         let (national_id, phone) = opened.unwrap_or_else(|e| {
                             tracing::error!(person = row.id, error = %e, "a stored person's ID or phone does not open");
+                            unheld.lock().push(row.id);
                             (None, None)
                         });
                         let member = NewMember {
@@ -410,7 +420,10 @@ impl Engine {
             }
         }
         let (max_seq, max_person) = queries::max_ids(conn)?;
-        let mut state = EngineState { index, seq_to_id, id_to_seq, redirects, dismissed, ..EngineState::empty() };
+        let mut unheld = unheld.into_inner();
+        unheld.sort_unstable();
+        let mut state =
+            EngineState { index, seq_to_id, id_to_seq, redirects, dismissed, unheld, ..EngineState::empty() };
         for a in queries::list_agencies(conn)? {
             state.agency_slot(Some(&a.id), &a.code);
         }

@@ -605,13 +605,18 @@ pub fn erase(
             let mut rows = vec![first.clone()];
             if let Some(h) = &first.national_id_hash {
                 // Every other row with the same ID: the engine holds every stored person but
-                // the erased (see `households_with_national_id`; on the writer, between groups,
-                // it is in step with the database), so the households it files under the ID,
-                // and the person's own, hold them all; their rows are read and confirmed by the
-                // keyed hash through the households' index (the hash has none).
-                let mut households = match vault.open_person(first.clone())?.national_id {
-                    Some(id) => engine.state.read().households_with_national_id(&id),
-                    None => Vec::new(),
+                // the erased and its `unheld` (see `households_with_national_id`; on the
+                // writer, between groups, it is in step with the database), so the households
+                // it files under the ID, and the person's own, hold them all but those; their
+                // rows are read and confirmed by the keyed hash through the households' index
+                // (the hash has none), and the unheld ones by id.
+                let (mut households, unheld) = {
+                    let state = engine.state.read();
+                    let households = match vault.open_person(first.clone())?.national_id {
+                        Some(id) => state.households_with_national_id(&id),
+                        None => Vec::new(),
+                    };
+                    (households, state.unheld.clone())
                 };
                 households.push(first.household_id.clone());
                 households.sort_unstable();
@@ -619,10 +624,24 @@ pub fn erase(
                 rows.extend(
                     queries::persons_with_national_id_hash(c, &households, h)?.into_iter().filter(|p| p.id != first.id),
                 );
+                for id in unheld {
+                    if let Some(p) = queries::person(c, id)?
+                        && p.national_id_hash.as_ref() == Some(h)
+                        && !rows.iter().any(|r| r.id == p.id)
+                    {
+                        rows.push(p);
+                    }
+                }
             }
             let mut needles = Needles::default();
             for r in &rows {
-                needles.add(&vault.open_person(r.clone())?);
+                // A row whose sealed values do not open (damage, logged at start) is erased all
+                // the same; its name and birth date (stored as given) are still looked for.
+                let opened = vault.open_person(r.clone()).unwrap_or_else(|e| {
+                    tracing::warn!(person = r.id, error = %e, "erasing a person whose ID or phone does not open");
+                    crate::store::models::PersonRow { national_id: None, phone: None, ..r.clone() }
+                });
+                needles.add(&opened);
             }
             let mut records: Vec<String> = rows.iter().map(|r| r.record_id.clone()).collect();
             records.sort_unstable();
