@@ -53,6 +53,22 @@ const PACKED: &str = "enc2:";
 /// How hard evidence is packed: a match's evidence (about 7 KB of JSON, the same keys and
 /// levels for every member pair) packs to about a tenth.
 const PACK_LEVEL: i32 = 3;
+
+/// Packs evidence with a compressor kept per thread: making a new one for each value (what
+/// `zstd::bulk::compress` does) allocated and cleared its tables every time, about as much as
+/// the compression itself on the writer's thread.
+fn pack(clear: &[u8]) -> Option<Vec<u8>> {
+    thread_local! {
+        static PACKER: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    PACKER.with_borrow_mut(|packer| {
+        if packer.is_none() {
+            *packer = zstd::bulk::Compressor::new(PACK_LEVEL).ok();
+        }
+        packer.as_mut()?.compress(clear).ok()
+    })
+}
 /// The mark of a record's keyed body hash (see [`Vault::body_hash`]).
 const KEYED: &str = "k1:";
 
@@ -254,7 +270,7 @@ impl Vault {
     /// evidence is packed first and marked `enc2:` instead.
     pub fn seal(&self, column: Column, clear: &str) -> String {
         let packed = match column {
-            Column::Evidence => zstd::bulk::compress(clear.as_bytes(), PACK_LEVEL).ok(),
+            Column::Evidence => pack(clear.as_bytes()),
             _ => None,
         };
         let (mark, msg) = match &packed {
