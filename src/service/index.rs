@@ -337,8 +337,14 @@ impl Engine {
         // once (that made the rebuilt engine take more memory than the one intake grew). The
         // next page is read on a thread of its own meanwhile, so the database and the two
         // cores preparing work at once; at most one page waits.
+        // Room for every person at once (the highest person id bounds their number): filled a
+        // page at a time, the arrays doubled and were copied into fresh memory again and again
+        // (a profile of a restart at 1.6M people spent 18% of its samples clearing new pages).
+        let (_, most_persons) = queries::max_ids(conn)?;
+        let most_persons = usize::try_from(most_persons).unwrap_or(0);
         let mut builder = Index::builder();
-        let mut metas = Vec::new();
+        builder.reserve(most_persons, id_to_seq.len());
+        let mut metas = Vec::with_capacity(most_persons);
         let unheld = parking_lot::Mutex::new(Vec::new());
         ms[0] = t.elapsed().as_millis();
         std::thread::scope(|scope| -> Result<(), StoreError> {
