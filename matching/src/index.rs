@@ -494,7 +494,8 @@ impl IndexBuilder {
     /// Makes room for about `persons` persons in `households` households in all, so the
     /// persons' arrays and tables are made once instead of doubling page after page (each
     /// doubling copies what was there into fresh memory, which the system must first clear).
-    /// Capacity only: the index built is the same.
+    /// Capacity only: the index built is the same. Not [`Index::reserve`]: the postings' table
+    /// is sized exactly by [`IndexBuilder::finish`], and a guess here would only be larger.
     pub fn reserve(&mut self, persons: usize, households: usize) {
         let ix = &mut self.ix;
         ix.recs.reserve(persons);

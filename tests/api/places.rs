@@ -457,25 +457,21 @@ fn existing_records_resolve_when_the_gateway_starts_on_the_new_schema(b: Backend
         use diesel::RunQueryDsl;
         use diesel::connection::SimpleConnection;
         let mut c = db.connect();
-        // The later migrations that index the codes go first (the national ID's and the
+        // Each migration since places taken back, the latest first (the national ID's and the
         // phone's indexes, which the write indexes' own way back drops, come back before it).
-        c.batch_execute(include_str!("../../migrations/sqlite/2026-12-15-100000_no_national_id_index/down.sql"))
-            .expect("down no national ID index");
-        c.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261215100000'").expect("forget");
-        c.batch_execute(include_str!("../../migrations/sqlite/2026-12-14-100000_no_phone_index/down.sql"))
-            .expect("down no phone index");
-        c.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261214100000'").expect("forget");
-        c.batch_execute(include_str!("../../migrations/sqlite/2026-12-12-090000_write_indexes/down.sql"))
-            .expect("down write indexes");
-        c.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261212090000'").expect("forget");
-        c.batch_execute(include_str!("../../migrations/sqlite/2026-12-11-160000_rest_reach/down.sql"))
-            .expect("down reach");
-        c.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261211160000'").expect("forget");
-        c.batch_execute(include_str!("../../migrations/sqlite/2026-12-03-110001_plan_planning/down.sql"))
-            .expect("down planning");
-        c.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261203110001'").expect("forget");
-        c.batch_execute(include_str!("../../migrations/sqlite/2026-12-01-000001_places/down.sql")).expect("down");
-        c.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261201000001'").expect("forget");
+        let back = [
+            (include_str!("../../migrations/sqlite/2026-12-15-100000_no_national_id_index/down.sql"), "20261215100000"),
+            (include_str!("../../migrations/sqlite/2026-12-14-100000_no_phone_index/down.sql"), "20261214100000"),
+            (include_str!("../../migrations/sqlite/2026-12-12-090000_write_indexes/down.sql"), "20261212090000"),
+            (include_str!("../../migrations/sqlite/2026-12-11-160000_rest_reach/down.sql"), "20261211160000"),
+            (include_str!("../../migrations/sqlite/2026-12-03-110001_plan_planning/down.sql"), "20261203110001"),
+            (include_str!("../../migrations/sqlite/2026-12-01-000001_places/down.sql"), "20261201000001"),
+        ];
+        for (down, version) in back {
+            c.batch_execute(down).unwrap_or_else(|e| panic!("down {version}: {e}"));
+            c.batch_execute(&format!("DELETE FROM __diesel_schema_migrations WHERE version = '{version}'"))
+                .expect("forget");
+        }
         assert!(diesel::sql_query("SELECT governorate_code FROM records").execute(&mut c).is_err(), "old shape");
     }
     let app = TestApp::start_on(db);
