@@ -6,9 +6,10 @@
 //! (`validate::record`, the built-in gazetteer), matched and planned by the same `plan`, under
 //! the same overlap policy, and added to an in-memory engine by the same `order::apply`; the
 //! run is taken in chunks matched in parallel and then in order (`intake::order`), as the
-//! writer takes a group. Validation reads no engine, so the next batch is validated on the
-//! pool while this one is matched and taken. So it gives the households and flags that posting the file would
-//! (a test compares them). A record whose agency and external_id came earlier in the file is
+//! writer takes a group. Validation reads no engine, so the next records are validated on one
+//! core while a chunk is taken in order on the other (taking is serial: the second core would
+//! otherwise wait). So it gives the households and flags that posting the file would (a test
+//! compares them). A record whose agency and external_id came earlier in the file is
 //! answered as intake would answer it: the same body is a replay (the first answer again), a
 //! different one a conflict.
 
@@ -118,16 +119,12 @@ impl Totals {
     }
 }
 
-/// Records validated at once, in parallel: the file's records are validated batch by batch as
-/// they are taken, so the whole file is never held validated and prepared at once.
-const VALIDATE: usize = 8 * CHUNK;
-
 /// Deduplicates `inputs` in order with the matching configuration and overlap policy given;
 /// `progress` is told how many records were taken so far. Never fails as a whole: a record
 /// that cannot be taken gets a line with its error.
 ///
-/// Memory: the inputs are consumed as they are validated, a batch of `VALIDATE` at a time (each
-/// input's strings freed once its record is taken); what stays for the whole run is the engine,
+/// Memory: the inputs are consumed as they are validated, a chunk at a time (each input's
+/// strings freed once its record is taken); what stays for the whole run is the engine,
 /// each record's agency and external_id (to name the other side of a flag) and the lines.
 pub fn run(
     config: MatchConfig,
@@ -161,97 +158,108 @@ pub fn run(
     let mut taken = 0usize;
     // The run's index, emptied (its allocations kept) for each chunk.
     let mut run = Run::default();
-    // Valid first records waiting to be taken, in order; taken CHUNK at a time, as before the
-    // batches existed (the chunks, so the answers, do not depend on `VALIDATE`).
+    // Valid first records waiting to be taken, in order; taken CHUNK at a time (the chunks, so
+    // the answers, do not depend on how many records are validated at once).
     let mut pending: std::collections::VecDeque<(usize, Item)> = std::collections::VecDeque::new();
-    // The next batch is validated (on the pool) while this one is matched and taken: validation
-    // reads no engine, so only the time changes, not the answers. One batch waits at most.
-    let (batches, validated) = crossbeam_channel::bounded::<Vec<(usize, Result<Item, ServiceError>)>>(1);
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let mut inputs = inputs.into_iter().enumerate();
-            loop {
-                let batch: Vec<(usize, Input)> = inputs.by_ref().take(VALIDATE).collect();
-                if batch.is_empty() {
-                    break;
-                }
-                let items = batch.into_par_iter().map(|(n, i)| (n, validate::record(i.body, &places))).collect();
-                if batches.send(items).is_err() {
-                    break;
-                }
-            }
-        });
-        // Owned here, so a panic below lets the producer's `send` fail instead of waiting.
-        let validated = validated;
-        // Items taken are freed on another thread, a chunk at a time: off the one that takes.
-        let (spent, freed) = crossbeam_channel::unbounded::<Vec<Item>>();
-        scope.spawn(move || freed.into_iter().for_each(drop));
-        loop {
-            let items = validated.recv().ok();
-            let last = items.is_none();
-            for (n, item) in items.into_iter().flatten() {
-                match item {
-                    Err(e) => lines[n] = Some(refused(&agencies[n], &external_ids[n], Some(&e))),
-                    Ok(item) => match first.get(&(agencies[n].as_str(), external_ids[n].as_str())) {
-                        None => {
-                            first.insert((&agencies[n], &external_ids[n]), (n, item.body_hash.clone()));
-                            pending.push_back((n, item));
-                        }
-                        Some((m, hash)) if *hash == item.body_hash => replays.push((n, *m)),
-                        Some(_) => {
-                            let e = ServiceError::Conflict(format!(
-                                "external_id `{}` was already used by this agency with another body",
-                                external_ids[n]
-                            ));
-                            lines[n] = Some(refused(&agencies[n], &external_ids[n], Some(&e)));
-                        }
-                    },
-                }
-            }
-            while pending.len() >= CHUNK || (last && !pending.is_empty()) {
-                let chunk: Vec<(usize, Item)> = pending.drain(..pending.len().min(CHUNK)).collect();
-                // The guard looks only at what the index did not hold when the chunk was matched.
-                run.restart();
-                let mut used = Vec::with_capacity(CHUNK);
-                for (n, item, pre) in order::prematch_brief(&engine, chunk) {
-                    let pre = run.fresh(&guard, &item, pre);
-                    let agency = AgencyRef { id: agencies[n].clone(), code: agencies[n].clone() };
-                    let plan = plan_without_evidence(&engine, policy, &agency.id, &item, pre);
-                    let (household_seq, new_household) = match plan.target {
-                        Some((_, seq)) => (seq, None),
-                        None => {
-                            let seq = next_household;
-                            next_household += 1;
-                            (seq, Some(household_name(seq)))
-                        }
-                    };
-                    let person_ids: Vec<u64> = (0..item.prepared.len() as u64).map(|i| next_person + i).collect();
-                    next_person += person_ids.len() as u64;
-                    let decision = Decision::from_flags(&plan.flags);
-                    let flags = plan.flags.iter().map(|f| line_flag(&engine, f, &agencies, &external_ids)).collect();
-                    run.note(&person_ids, household_seq, &item);
-                    let staged = Staged { household_seq, new_household, person_ids, record_id: n.to_string() };
-                    order::apply(&engine, staged, &agency, &item, None);
-                    lines[n] = Some(Line {
-                        agency: agencies[n].clone(),
-                        external_id: external_ids[n].clone(),
-                        household_id: Some(household_name(household_seq)),
-                        decision: Some(decision),
-                        flags,
-                        error: None,
-                    });
-                    used.push(item);
-                    taken += 1;
-                }
-                // Dropped here if the freeing thread is gone (it goes only when `spent` does).
-                let _ = spent.send(used);
-                progress(taken);
-            }
-            if last {
-                break;
+    let mut inputs = inputs.into_iter().enumerate();
+    let mut exhausted = false;
+    // The next records validated in parallel (validation reads no engine).
+    let validate =
+        |inputs: &mut std::iter::Enumerate<std::vec::IntoIter<Input>>| -> Vec<(usize, Result<Item, ServiceError>)> {
+            let batch: Vec<(usize, Input)> = inputs.by_ref().take(CHUNK).collect();
+            batch.into_par_iter().map(|(n, i)| (n, validate::record(i.body, &places))).collect()
+        };
+    // Items taken are freed on another thread, a chunk at a time: off the one that takes.
+    let (spent, freed) = crossbeam_channel::unbounded::<Vec<Item>>();
+    let freeing = std::thread::spawn(move || freed.into_iter().for_each(drop));
+    // A validated record becomes a line (refused), a replay of an earlier one, or pending.
+    let mut sort = |items: Vec<(usize, Result<Item, ServiceError>)>,
+                    pending: &mut std::collections::VecDeque<(usize, Item)>,
+                    lines: &mut Vec<Option<Line>>| {
+        for (n, item) in items {
+            match item {
+                Err(e) => lines[n] = Some(refused(&agencies[n], &external_ids[n], Some(&e))),
+                Ok(item) => match first.get(&(agencies[n].as_str(), external_ids[n].as_str())) {
+                    None => {
+                        first.insert((&agencies[n], &external_ids[n]), (n, item.body_hash.clone()));
+                        pending.push_back((n, item));
+                    }
+                    Some((m, hash)) if *hash == item.body_hash => replays.push((n, *m)),
+                    Some(_) => {
+                        let e = ServiceError::Conflict(format!(
+                            "external_id `{}` was already used by this agency with another body",
+                            external_ids[n]
+                        ));
+                        lines[n] = Some(refused(&agencies[n], &external_ids[n], Some(&e)));
+                    }
+                },
             }
         }
-    });
+    };
+    // Validated records kept ready beside `pending`, sorted into it after the chunk is taken.
+    let mut ready: Vec<(usize, Result<Item, ServiceError>)> = Vec::new();
+    loop {
+        sort(std::mem::take(&mut ready), &mut pending, &mut lines);
+        // A whole chunk, unless the file has no more.
+        while pending.len() < CHUNK && !exhausted {
+            let items = validate(&mut inputs);
+            exhausted = items.is_empty();
+            sort(items, &mut pending, &mut lines);
+        }
+        if pending.is_empty() {
+            break;
+        }
+        let chunk: Vec<(usize, Item)> = pending.drain(..pending.len().min(CHUNK)).collect();
+        // Matched on both cores against the index as it stands.
+        let prematched = order::prematch_brief(&engine, chunk);
+        // Then taken in order on one core while the other validates the next records: taking
+        // is serial, so this keeps both busy (validation would otherwise run while the chunk is
+        // matched, and leave a core idle while it is taken).
+        let take = || {
+            // The guard looks only at what the index did not hold when the chunk was matched.
+            run.restart();
+            let mut used = Vec::with_capacity(CHUNK);
+            for (n, item, pre) in prematched {
+                let pre = run.fresh(&guard, &item, pre);
+                let agency = AgencyRef { id: agencies[n].clone(), code: agencies[n].clone() };
+                let plan = plan_without_evidence(&engine, policy, &agency.id, &item, pre);
+                let (household_seq, new_household) = match plan.target {
+                    Some((_, seq)) => (seq, None),
+                    None => {
+                        let seq = next_household;
+                        next_household += 1;
+                        (seq, Some(household_name(seq)))
+                    }
+                };
+                let person_ids: Vec<u64> = (0..item.prepared.len() as u64).map(|i| next_person + i).collect();
+                next_person += person_ids.len() as u64;
+                let decision = Decision::from_flags(&plan.flags);
+                let flags = plan.flags.iter().map(|f| line_flag(&engine, f, &agencies, &external_ids)).collect();
+                run.note(&person_ids, household_seq, &item);
+                let staged = Staged { household_seq, new_household, person_ids, record_id: n.to_string() };
+                order::apply(&engine, staged, &agency, &item, None);
+                lines[n] = Some(Line {
+                    agency: agencies[n].clone(),
+                    external_id: external_ids[n].clone(),
+                    household_id: Some(household_name(household_seq)),
+                    decision: Some(decision),
+                    flags,
+                    error: None,
+                });
+                used.push(item);
+                taken += 1;
+            }
+            // Dropped here if the freeing thread is gone (it goes only when `spent` does).
+            let _ = spent.send(used);
+            progress(taken);
+        };
+        let next = || if exhausted { Vec::new() } else { validate(&mut inputs) };
+        let ((), items) = rayon::join(take, next);
+        exhausted |= items.is_empty();
+        ready = items;
+    }
+    drop(spent);
+    let _ = freeing.join();
     // The engine is of no more use: let it go on another thread while the lines are made.
     std::thread::spawn(move || drop(engine));
     for (n, m) in replays {
