@@ -1354,7 +1354,8 @@ impl Index {
                         false
                     } else {
                         let r = &self.recs[s as usize];
-                        if !r.alive || !self.second_key(kind, q, r) {
+                        debug_assert!(r.alive);
+                        if !self.second_key(kind, q, r) {
                             continue;
                         }
                         (q.dob != 0 && q.dob == r.dob)

@@ -196,10 +196,7 @@ pub fn run(
             }
         }
     };
-    // Validated records kept ready beside `pending`, sorted into it after the chunk is taken.
-    let mut ready: Vec<(usize, Result<Item, ServiceError>)> = Vec::new();
     loop {
-        sort(std::mem::take(&mut ready), &mut pending, &mut lines);
         // A whole chunk, unless the file has no more.
         while pending.len() < CHUNK && !exhausted {
             let items = validate(&mut inputs);
@@ -256,7 +253,7 @@ pub fn run(
         let next = || if exhausted { Vec::new() } else { validate(&mut inputs) };
         let ((), items) = rayon::join(take, next);
         exhausted |= items.is_empty();
-        ready = items;
+        sort(items, &mut pending, &mut lines);
     }
     drop(spent);
     let _ = freeing.join();
