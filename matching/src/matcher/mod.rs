@@ -96,7 +96,7 @@ pub struct Matcher {
 }
 
 /// The smallest pair weight (log2 likelihood ratio) that counts as a member pair.
-pub(super) const PAIR_MIN: f64 = 6.0;
+pub(crate) const PAIR_MIN: f64 = 6.0;
 
 /// Candidate households above which scoring runs in parallel.
 pub(super) const PAR_HOUSEHOLDS: usize = 24;

@@ -371,8 +371,6 @@ pub(super) fn reading(
     let mut first_differs = false;
     let mut any_differs = false;
     let mut father: Option<NameLevel> = None;
-    // Read only at the third part and after (a name of two parts never needs it).
-    let mut part_max = None;
     // A woman's first name is never a father's or grandfather's name: its frequency is among
     // women's first names (about half the persons), not among every given-name slot of the
     // index (first, father's and grandfather's names, mostly men's), which would make فاطمة
@@ -380,10 +378,11 @@ pub(super) fn reading(
     let woman = a.sex == Some(Sex::F) || b.sex == Some(Sex::F);
     let women = (woman && a.people.max(b.people) > 0.0).then(|| f64::from(a.people.max(b.people)) / 2.0);
     for (k, &(f, i, j)) in pairs.iter().enumerate() {
-        // Early exit: even if every remaining part agreed on a rare name, `min` is out of reach.
+        // Early exit: even if every remaining part agreed at its best level, `min` is out of
+        // reach.
         if min.is_finite()
             && k >= 2
-            && total + (pairs.len() - k) as f64 * *part_max.get_or_insert_with(|| name_max(cfg)) < min
+            && total + rest_max(cfg, a, b, &pairs[k..], first_differs, father.is_some(), women) < min
         {
             return (min - 1.0, false);
         }
@@ -519,10 +518,78 @@ pub(crate) fn lineage(
     Some(total)
 }
 
-/// Highest weight one name part can bring.
-pub(super) fn name_max(cfg: &MatchConfig) -> f64 {
-    let m = cfg.m.first_name[0].max(cfg.m.father_name[0]).max(cfg.m.grandfather_name[0]).max(cfg.m.family_name[0]);
-    (m / cfg.tf_floor.max(1e-12)).log2()
+/// An upper bound of what the parts `rest` of a reading can still add, read off the parts'
+/// own term frequencies without comparing them: each part at its best level (an agreement is
+/// never rarer than the more common of the two names, or of their concepts), times the
+/// dependence it will be weighed with (`first_differs`, and whether a father part comes
+/// before it: `father_seen` or one in `rest`). The weight of a level falls as the frequency
+/// rises (as in [`name_weight_among`]), so no comparison can bring more. `f64::INFINITY`
+/// where the frequencies give no bound.
+///
+/// Computed as logarithms of products, one for each dependence (at most three `log2`): the
+/// bound costs less than the comparisons it saves.
+fn rest_max(
+    cfg: &MatchConfig,
+    a: &PView<'_>,
+    b: &PView<'_>,
+    rest: &[(ModelField, usize, usize)],
+    first_differs: bool,
+    mut father_seen: bool,
+    women: Option<f64>,
+) -> f64 {
+    // Products of the parts' best likelihood ratios (at least 1: a part can bring nothing),
+    // by dependence: none, `sibling_dependence`, `lineage_dependence`.
+    let mut prod = [1.0f64; 3];
+    for &(f, i, j) in rest {
+        let (ta, tb) = (&a.toks[i], &b.toks[j]);
+        let Some(r) = part_ratio_max(cfg, f, ta, tb, if f == ModelField::First { women } else { None }) else {
+            return f64::INFINITY;
+        };
+        let dep = match f {
+            ModelField::Father | ModelField::Grandfather if first_differs => 1,
+            ModelField::Grandfather if father_seen => 2,
+            _ => 0,
+        };
+        father_seen |= f == ModelField::Father;
+        prod[dep] *= r.max(1.0);
+    }
+    let factor = [1.0, cfg.sibling_dependence.max(0.0), cfg.lineage_dependence.max(0.0)];
+    // A hair above the sum of the parts' own logarithms, which round differently.
+    prod.iter().zip(factor).map(|(&p, d)| if p > 1.0 { d * p.log2() } else { 0.0 }).sum::<f64>() + 1e-9
+}
+
+/// The highest likelihood ratio `m / u` (not its logarithm) any level of a comparison of `a`
+/// and `b` in part `f` can have, or `None` when the term frequencies give no bound.
+fn part_ratio_max(
+    cfg: &MatchConfig,
+    f: ModelField,
+    a: &TokView<'_>,
+    b: &TokView<'_>,
+    among: Option<f64>,
+) -> Option<f64> {
+    let slot = usize::from(f == ModelField::Family);
+    let (m, u) = (cfg.m.field(f), cfg.u.field(f));
+    // The smallest count an agreement is weighed with: by the names or by their concepts.
+    let count = f64::from(a.tf[slot].max(b.tf[slot]).min(a.ctf[slot].max(b.ctf[slot])));
+    let total = f64::from(a.total[slot].max(b.total[slot]));
+    let total = among.map_or(total, |x| x.min(total));
+    let alpha = cfg.tf_prior_weight;
+    // A weight falls as the count rises only with a positive denominator and no negative
+    // pseudo-count (NaN included).
+    let positive = (total + alpha).partial_cmp(&0.0) == Some(std::cmp::Ordering::Greater);
+    if !positive || alpha.partial_cmp(&0.0).is_none_or(|o| o == std::cmp::Ordering::Less) {
+        return None;
+    }
+    let mut best = 0.0f64;
+    for level in [NameLevel::Exact, NameLevel::Variant, NameLevel::OneTypo, NameLevel::Similar, NameLevel::Different] {
+        let li = level as usize;
+        let ul = match level {
+            NameLevel::Exact | NameLevel::Variant => ((count + alpha * u[li]) / (total + alpha)).max(cfg.tf_floor),
+            _ => u[li],
+        };
+        best = best.max(m[li].max(1e-9) / ul.max(1e-12));
+    }
+    best.is_finite().then_some(best)
 }
 
 #[cfg(test)]

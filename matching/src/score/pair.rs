@@ -212,3 +212,88 @@ fn combination(common: f64, a: &PView<'_>, b: &PView<'_>) -> f64 {
     let (ya, yb) = (a.dob >> 9, b.dob >> 9);
     if common > 0.0 && (ya == 0 || yb == 0 || ya == yb) { common } else { 0.0 }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Index, PersonInput, Role, prepare};
+
+    /// The early exits (`names`' bound on the parts not yet compared) never change an answer:
+    /// a weight at or above `min` is the full weight, and a weight below it is below it in
+    /// full too. Persons of a small population with common and rare names, siblings and
+    /// cousins, both scripts, stored and incoming, compared at the thresholds the matcher uses
+    /// and around them.
+    #[test]
+    fn early_exits_keep_every_answer() {
+        let given = ["محمد", "احمد", "محمود", "علي", "خالد", "ابراهيم", "حسن", "يوسف", "راتب", "Mohammed", "Ahmad"];
+        let women = ["فاطمة", "فاطمه", "مريم", "عائشة", "Fatima"];
+        let family = ["الشاعر", "النجار", "هديب", "اهديب", "العمري", "Al-Shaer", "Najjar"];
+        let mut names = Vec::new();
+        let mut k = 0u64;
+        let mut pick = |list: &[&'static str]| {
+            k = k.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            // Skewed: the first names of a list are the most common.
+            let r = ((k >> 33) % 1000) as f64 / 1000.0;
+            list[(list.len() as f64 * r * r) as usize]
+        };
+        for i in 0..400 {
+            let woman = i % 3 == 0;
+            let first = if woman { pick(&women) } else { pick(&given) };
+            let parts = 2 + i % 4;
+            let mut n = vec![first];
+            for _ in 2..parts {
+                n.push(pick(&given));
+            }
+            n.push(pick(&family));
+            names.push((n.join(" "), woman, 1960 + (i * 7) % 40, i % 5));
+        }
+        let dobs: Vec<String> = names.iter().map(|(_, _, y, m)| format!("{y}-0{}-1{}", m + 1, m)).collect();
+        let phones: Vec<String> = (0..names.len()).map(|i| format!("0599{:06}", 100 + i % 37)).collect();
+        let input = |i: usize| {
+            let (n, woman, _, m) = &names[i];
+            let mut p = PersonInput::new(if *m == 0 { Role::Child } else { Role::Head }, n).sex(if *woman {
+                Sex::F
+            } else {
+                Sex::M
+            });
+            if !i.is_multiple_of(4) {
+                p = p.dob(&dobs[i][..if i % 4 == 1 { 4 } else { 10 }]);
+            }
+            if i % 3 == 1 {
+                p = p.phone(&phones[i]);
+            }
+            p
+        };
+        let mut ix = Index::new();
+        for i in 0..names.len() {
+            ix.insert(i as u64, (i / 3) as u64, prepare(&input(i)));
+        }
+        let cfg = MatchConfig::default();
+        let incoming: Vec<_> = (0..names.len()).step_by(7).map(|i| prepare(&input(i))).collect();
+        let mut views: Vec<PView<'_>> = incoming.iter().map(|p| ix.view_of(p)).collect();
+        for (v, p) in views.iter_mut().zip(&incoming) {
+            let (found, expected) = ix.namesakes(p, cfg.year_share());
+            v.common = cfg.combination_penalty(found, expected) as f32;
+        }
+        let stored: Vec<PView<'_>> = (0..names.len() as u32).map(|s| ix.view(s)).collect();
+        let (mut above, mut below) = (0, 0);
+        for a in views.iter().chain(&stored[..60]) {
+            for b in &stored {
+                let full = pair_weight_min(&cfg, a, b, f64::NEG_INFINITY);
+                for min in [-20.0, -2.0, 0.0, 3.0, PAIR_MIN - 1.0, 6.0, 8.0, 12.0, 20.0, cfg.clash_below] {
+                    let w = pair_weight_min(&cfg, a, b, min);
+                    if full >= min {
+                        assert_eq!(w, full, "min {min}");
+                        above += 1;
+                    } else {
+                        assert!(w < min, "min {min}: {w} for {full}");
+                        below += 1;
+                    }
+                }
+            }
+        }
+        assert!(above > 1000 && below > 1000, "both sides tried: {above} above, {below} below");
+    }
+
+    const PAIR_MIN: f64 = crate::matcher::PAIR_MIN;
+}
