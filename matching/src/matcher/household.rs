@@ -92,7 +92,24 @@ impl Matcher {
         let mut households: Vec<(HouseholdId, u32)> = if hits.len() > 512 {
             hits.par_iter().filter_map(score_hit).collect()
         } else {
-            hits.iter().filter_map(score_hit).collect()
+            // A household one hit has brought in needs no other of its hits scored: the
+            // assessment reads all its members, and reads its hits only when it has more than
+            // `MAX_PEOPLE` (see `people_of`), so those go on being scored. The same households.
+            let mut whole: Vec<HouseholdId> = Vec::new();
+            let mut found = Vec::new();
+            for hit in &hits {
+                let h = index.recs[hit.0 as usize].household;
+                if whole.contains(&h) {
+                    continue;
+                }
+                if let Some(x) = score_hit(hit) {
+                    found.push(x);
+                    if index.people.get(&h).is_some_and(|p| p.len() <= MAX_PEOPLE) {
+                        whole.push(h);
+                    }
+                }
+            }
+            found
         };
         // Households related by lineage: a father in one record, his children in the other.
         for (i, p) in members.iter().enumerate() {
