@@ -6,7 +6,10 @@
 //! `cargo bench --bench load` runs the full 200,000-household caseload (about 500,000 records,
 //! 1M people). `LOAD_HOUSEHOLDS=20000 cargo bench --bench load` runs a smaller one.
 //! `LOAD_SINGLE` (default 20,000) records are kept back and posted one by one at the end, with
-//! `LOAD_CLIENTS` (default 32) concurrent clients; `LOAD_SEARCHES` (default 2,000) searches.
+//! `LOAD_CLIENTS` (default 32) concurrent clients as fast as they are answered (the most the
+//! writer takes); then `LOAD_PACED` (default 20,000) more by the same clients at `LOAD_RATE`
+//! records/s in all (default 2,000, the bar's rate), each latency counted from when its record
+//! was due (the latency a caller meets at that load); `LOAD_SEARCHES` (default 2,000) searches.
 //! The restart reports the start-up time and the matching index's bytes per person (from the
 //! gateway's `/metrics`). `BAWABA_BIN` names another gateway binary to run (the one before a change, say);
 //! `LOAD_KEEP=dir` keeps the database in `dir` (to look at its query plans after); with
@@ -213,14 +216,17 @@ fn checkpoints(before: &str, after: &str) -> String {
 }
 
 /// The intake phases: the caseload's agencies, its records in batches, then the rest one by one.
-fn intake(
-    caseload: &bawaba_synth::Caseload,
-    server: &Server,
-    db: &str,
-    agent: &ureq::Agent,
-    single: usize,
+/// The single posts after the batches: `fast` as fast as `clients` are answered, then `paced`
+/// at `rate` records/s in all.
+struct Singles {
+    fast: usize,
+    paced: usize,
+    rate: f64,
     clients: usize,
-) {
+}
+
+fn intake(caseload: &bawaba_synth::Caseload, server: &Server, db: &str, agent: &ureq::Agent, singles: &Singles) {
+    let &Singles { fast: single, paced, rate, clients } = singles;
     let wal = WalWatch::start(db);
     let mut keys = std::collections::HashMap::new();
     for a in &caseload.agencies {
@@ -233,7 +239,7 @@ fn intake(
             .expect("json");
         keys.insert(a.code.clone(), created["api_key"].as_str().expect("key").to_owned());
     }
-    let split = caseload.records.len().saturating_sub(single);
+    let split = caseload.records.len().saturating_sub(single + paced);
     let (bulk, tail) = caseload.records.split_at(split);
 
     // Batches of 1,000, one agency per batch, in posting order; two clients.
@@ -291,11 +297,38 @@ fn intake(
         checkpoints(&before_batch, &after_batch)
     );
 
-    // Concurrent single posts of the rest.
-    let before_single = metrics_text(agent, &server.base);
+    // Concurrent single posts: as fast as the clients go (the most the writer takes), then at
+    // a set rate (the latency a caller meets at that load).
+    let (fast, paced) = tail.split_at(single);
+    post_singly(agent, server, &keys, &wal, fast, clients, None);
+    post_singly(agent, server, &keys, &wal, paced, clients, Some(rate));
+}
+
+/// Posts `records` one by one from `clients` concurrent clients and prints the rate, the
+/// latency each client met, the server's own latency histogram for the phase and the writer's
+/// groups and commits.
+///
+/// With `rate` (records/s in all), record `i` is due at `i / rate` seconds from the start and
+/// the next free client sends it then (open loop): a latency counts from when the record was
+/// due, so a client held up by a slow answer does not hide the wait of the ones behind it.
+/// Without, each client sends its next record as soon as it has its answer (closed loop: with
+/// `clients` waiting, a latency is about `clients` / the rate the writer keeps up).
+fn post_singly(
+    agent: &ureq::Agent,
+    server: &Server,
+    keys: &std::collections::HashMap<String, String>,
+    wal: &WalWatch,
+    records: &[bawaba_synth::Record],
+    clients: usize,
+    rate: Option<f64>,
+) {
+    if records.is_empty() {
+        return;
+    }
+    let before = metrics_text(agent, &server.base);
     let next = AtomicUsize::new(0);
     let refused = AtomicUsize::new(0);
-    let lat = Mutex::new(Vec::with_capacity(tail.len()));
+    let lat = Mutex::new(Vec::with_capacity(records.len()));
     let t = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..clients {
@@ -303,9 +336,13 @@ fn intake(
                 let mut mine = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(r) = tail.get(i) else { break };
+                    let Some(r) = records.get(i) else { break };
                     let body = r.to_api_json();
-                    let started = Instant::now();
+                    let due = rate.map(|x| t + Duration::from_secs_f64(i as f64 / x));
+                    if let Some(wait) = due.and_then(|d| d.checked_duration_since(Instant::now())) {
+                        std::thread::sleep(wait);
+                    }
+                    let started = due.unwrap_or_else(Instant::now);
                     let resp = agent
                         .post(&format!("{}/v1/records", server.base))
                         .set("Authorization", &format!("Bearer {}", keys[&r.agency]))
@@ -324,38 +361,42 @@ fn intake(
             });
         }
     });
-    println!("single posts, {clients} concurrent clients (load average {}):", load_average());
-    report("  records via POST /v1/records", tail.len(), t.elapsed(), lat.into_inner().expect("lat"));
+    match rate {
+        None => println!("single posts, {clients} concurrent clients (load average {}):", load_average()),
+        Some(x) => println!(
+            "single posts at {x:.0}/s, {clients} concurrent clients, latency from when each was due (load average {}):",
+            load_average()
+        ),
+    }
+    report("  records via POST /v1/records", records.len(), t.elapsed(), lat.into_inner().expect("lat"));
     println!("  {} refused as invalid", refused.load(Ordering::Relaxed));
-    let single_wal = wal.take();
-    // The writer's side of the single posts alone (the histograms hold the batches' too).
-    let after_single = metrics_text(agent, &server.base);
+    let phase_wal = wal.take();
+    // The writer's side of this phase alone (the histograms hold the earlier phases' too).
+    let after = metrics_text(agent, &server.base);
     let route_prefix = "bawaba_http_request_duration_seconds_bucket{route=\"/v1/records\",";
-    let (b0, b1) = (buckets(&before_single, route_prefix), buckets(&after_single, route_prefix));
+    let (b0, b1) = (buckets(&before, route_prefix), buckets(&after, route_prefix));
     let gained: Vec<(f64, f64)> =
         b1.iter().map(|(le, c)| (*le, c - b0.iter().find(|(l, _)| l == le).map_or(0.0, |(_, c0)| *c0))).collect();
     if let Some((p50, p99)) = bucket_percentiles(&gained) {
         println!("  server-side POST /v1/records: p50 ≤ {p50} ms, p99 ≤ {p99} ms (histogram bucket bounds)");
     }
-    let (_, size_sum, groups) = histogram_between(&before_single, &after_single, "bawaba_intake_group_size");
-    let (commits, commit_sum, n) =
-        histogram_between(&before_single, &after_single, "bawaba_intake_commit_duration_seconds");
+    let (_, size_sum, groups) = histogram_between(&before, &after, "bawaba_intake_group_size");
+    let (commits, commit_sum, n) = histogram_between(&before, &after, "bawaba_intake_commit_duration_seconds");
     let (p50, p99) = bucket_percentiles(&commits).unwrap_or((f64::NAN, f64::NAN));
     println!(
         "  writer: {groups} groups of {:.1} items on average; {n} commits of {:.2} ms on average, p50 ≤ {p50} ms, p99 ≤ {p99} ms",
         size_sum / groups.max(1.0),
         commit_sum / n.max(1.0) * 1000.0,
     );
-    println!(
-        "  write-ahead log at most {single_wal:.0} MB; checkpoints: {}",
-        checkpoints(&before_single, &after_single)
-    );
+    println!("  write-ahead log at most {phase_wal:.0} MB; checkpoints: {}", checkpoints(&before, &after));
 }
 
 fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
     let households = env_usize("LOAD_HOUSEHOLDS", 200_000);
     let single = env_usize("LOAD_SINGLE", 20_000);
+    let paced = env_usize("LOAD_PACED", 20_000);
+    let rate = env_usize("LOAD_RATE", 2_000).max(1) as f64;
     let clients = env_usize("LOAD_CLIENTS", 32);
     let searches = env_usize("LOAD_SEARCHES", 2_000);
     let t = Instant::now();
@@ -382,7 +423,7 @@ fn main() {
     let server = start(&db);
     let agent = ureq::AgentBuilder::new().max_idle_connections(clients * 2).build();
     if !reuse {
-        intake(&caseload, &server, &db, &agent, single, clients);
+        intake(&caseload, &server, &db, &agent, &Singles { fast: single, paced, rate, clients });
     }
     // Searches: a member's name as another agency may have spelt it, best first.
     let lat = Mutex::new(Vec::with_capacity(searches));

@@ -7,7 +7,10 @@ use serde_json::{Value, json};
 use crate::both_backends;
 use crate::support::{Backend, TestApp, record};
 
-both_backends!(one_bad_item_cannot_sink_its_transaction);
+both_backends!(
+    one_bad_item_cannot_sink_its_transaction,
+    submissions_arriving_while_a_group_is_written_join_it_in_order
+);
 
 fn same_family(i: usize) -> Value {
     let mut r = record(&format!("w-{i}"));
@@ -73,6 +76,61 @@ fn one_bad_item_cannot_sink_its_transaction(b: Backend) {
     let (s, one) = app.post("/v1/records", &key, &same_family(6));
     assert_eq!(s, 201, "{one}");
     assert_eq!(one["flags"][0]["matched_records"], json!(5), "{one}");
+}
+
+/// A record of family `f` (of 20, each plainly its own: its own name and birth year).
+fn family_record(f: usize, external_id: &str) -> Value {
+    const FIRST: [&str; 2] = ["خالد", "يوسف"];
+    const FAMILY: [&str; 10] =
+        ["العمري", "النجار", "الشاعر", "هديب", "الجعبري", "التميمي", "القواسمي", "الرجوب", "الحروب", "العمايرة"];
+    let mut r = record(external_id);
+    r["members"] = json!([{"role": "head", "name": format!("{} ابراهيم سالم {}", FIRST[f / 10], FAMILY[f % 10]),
+                           "date_of_birth": format!("{}-02-03", 1950 + f), "sex": "M"}]);
+    r
+}
+
+/// Submissions that arrive while the writer writes a group join that group (matched while the
+/// transaction before them commits) and are answered once their own items are committed, each
+/// seeing every record taken before it: posts of the same twenty families from eight clients
+/// and three agencies at once, beside a batch, end in exactly twenty households, each family's
+/// records in one.
+fn submissions_arriving_while_a_group_is_written_join_it_in_order(b: Backend) {
+    let app = TestApp::start(b);
+    let keys: Vec<String> = ["WFP", "UNRWA", "MOSD"].iter().map(|a| app.agency(a, "submitter")).collect();
+    let answers = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let (app, keys, answers) = (&app, &keys, &answers);
+            s.spawn(move || {
+                for p in 0..15 {
+                    let f = (t * 3 + p) % 20;
+                    let (status, out) =
+                        app.post("/v1/records", &keys[(t + p) % 3], &family_record(f, &format!("t{t}-{p}")));
+                    assert_eq!(status, 201, "{out}");
+                    answers.lock().expect("lock").push((f, out["household_id"].clone()));
+                }
+            });
+        }
+        let (app, keys, answers) = (&app, &keys, &answers);
+        s.spawn(move || {
+            let batch: Vec<Value> = (0..40).map(|k| family_record(k % 20, &format!("b-{k}"))).collect();
+            let (status, out) = app.post("/v1/records/batch", &keys[0], &json!({"records": batch}));
+            assert_eq!(status, 200, "{out}");
+            for (k, r) in out["results"].as_array().expect("results").iter().enumerate() {
+                assert!(r["record_id"].is_string(), "{r}");
+                answers.lock().expect("lock").push((k % 20, r["household_id"].clone()));
+            }
+        });
+    });
+    let answers = answers.into_inner().expect("lock");
+    assert_eq!(answers.len(), 160);
+    for f in 0..20 {
+        let mut of: Vec<&Value> = answers.iter().filter(|(g, _)| *g == f).map(|(_, h)| h).collect();
+        of.dedup();
+        assert_eq!(of.len(), 1, "family {f}'s records are in one household: {of:?}");
+    }
+    assert_eq!(app.db.count("records"), 160);
+    assert_eq!(app.db.count("households"), 20);
 }
 
 /// SQLite's write-ahead log stays bounded under writes that never pause (issue 10): a passive

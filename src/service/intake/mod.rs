@@ -5,9 +5,11 @@
 //! items before it in the group; the group is written in transactions of at most `TX_ITEMS`
 //! items and about `TX_BUDGET` long (so a 10,000-record batch never holds the database for
 //! long), each writing its items' rows with one multi-row statement per table (an item of a
-//! transaction that fails is taken again alone); only then are the answers sent. So two agencies posting the same family
-//! at the same instant are serialised and the second is flagged, while a burst of posts costs
-//! one commit. Reads never take this path, not even their audit events (see `service::audit`).
+//! transaction that fails is taken again alone); a submission is answered once the
+//! transaction holding its last item commits. Submissions that arrive while a group is written
+//! join it, matched on the pool while the transaction before them commits. So two agencies
+//! posting the same family at the same instant are serialised and the second is flagged, while
+//! a burst of posts costs few commits. Reads never take this path, not even their audit events (see `service::audit`).
 //!
 //! Here: the handle ([`Intake`]) and what goes through it; [`writer`] is the writer thread (the
 //! group, its transaction, the rows of one record); [`plan`] is what the matcher and the
@@ -45,7 +47,8 @@ mod writer;
 pub(crate) use correct::stored_decision;
 pub use plan::{Plan, plan, plan_without_evidence};
 
-/// Most items taken into one group.
+/// Most items taken into one group (a submission that joins a group being written stops it
+/// taking more past this; one submission larger than this is a group alone).
 const GROUP_MAX: usize = 2_000;
 /// Most items written in one transaction: a large batch is committed in several, so that the
 /// short writes of others (on SQLite, the audit log's) never wait long behind it. Each item stays all or

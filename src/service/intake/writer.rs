@@ -7,9 +7,12 @@
 //! PostgreSQL, round trips were the whole cost). A transaction that fails for one of its items
 //! is taken again one item per transaction, so one bad item cannot sink the others; one that
 //! fails for the database's reason (full, read-only, lost) is answered 503 with what follows.
-//! Each submission is answered after its last commit. While a transaction writes its rows and
-//! commits (the writer thread alone, on one core), the next chunk is matched on the pool, its
-//! items in the index by then ([`Ahead`]); a chunk holds about what one transaction takes.
+//! Each submission is answered after its last commit, as soon as that commit is done (not at
+//! the end of its group). While a transaction writes its rows and commits (the writer thread
+//! alone, on one core), the next chunk is matched on the pool, its items in the index by then
+//! ([`Ahead`]); a chunk holds about what one transaction takes. When the group has no more
+//! items, the submissions that came meanwhile join it (`absorb`), so that single posts under
+//! load are matched beside a commit too, rather than after it on the writer's time.
 
 use std::sync::Arc;
 
@@ -125,7 +128,7 @@ impl Writer {
                     None => break,
                 }
             }
-            self.group(group);
+            self.group(group, rx);
         }
     }
 
@@ -166,28 +169,20 @@ impl Writer {
     }
 
     /// Matches and stores a group of submissions, in transactions of at most [`TX_ITEMS`]
-    /// items, and answers each submission once all its items are committed (or refused).
-    fn group(&mut self, jobs: Vec<Submission>) {
-        let Writer { conn, engine, policy, metrics, next, guard, turn, vault, suspect, .. } = self;
+    /// items, and answers each submission as soon as all its items are committed (or refused).
+    /// The group takes in submissions that arrive while it is written (up to [`GROUP_MAX`]
+    /// items in all): they are matched on the pool while the transaction before them writes
+    /// and commits, rather than after it, on the writer's time (see `absorb`).
+    fn group(&mut self, jobs: Vec<Submission>, rx: &Receiver<Job>) {
+        let Writer { conn, engine, policy, metrics, next, guard, turn, vault, suspect, backlog, .. } = self;
         // The engine shared, for the chunk matched ahead on the pool (`Ahead`).
         let shared: &Arc<Engine> = engine;
         let (engine, metrics): (&Engine, &Metrics) = (shared, metrics);
         let parts = Parts { engine, policy, metrics, vault, guard };
-        let items: usize = jobs.iter().map(|j| j.items.len()).sum();
-        metrics.group_size.observe(items as f64);
-        let mut results: Vec<Vec<ItemResult>> = jobs.iter().map(|j| Vec::with_capacity(j.items.len())).collect();
-        let mut agencies = Vec::with_capacity(jobs.len());
-        let mut audits = Vec::with_capacity(jobs.len());
-        let mut replies = Vec::with_capacity(jobs.len());
-        let mut queue = Vec::with_capacity(items);
-        for (j, job) in jobs.into_iter().enumerate() {
-            agencies.push(job.agency);
-            audits.push(job.audit);
-            replies.push(job.reply);
-            queue.extend(job.items.into_iter().map(|item| (j, item)));
-        }
+        let mut queue: VecDeque<(usize, Item)> = VecDeque::new();
+        let mut g = Joined::default();
+        g.join(jobs, &mut queue);
         let mut run = Run::default();
-        let mut queue: VecDeque<(usize, Item)> = queue.into();
         // Items matched against the index and not yet written, in order (see `order`).
         let mut pending: order::Prematched<usize> = VecDeque::new();
         // The next chunk, being matched on the pool while a transaction writes its rows (see
@@ -203,12 +198,15 @@ impl Writer {
         // transaction that failed for one of them, so that one bad item cannot sink the others.
         let mut alone = 0usize;
         loop {
+            // Those whose last item the transaction before took are answered now, not at the
+            // end of the group.
+            g.answer(false);
             if let Some(why) = outage {
                 for (j, _, _) in pending.drain(..) {
-                    results[j].push(Err(ServiceError::Store(why)));
+                    g.results[j].push(Err(ServiceError::Store(why)));
                 }
                 for (j, _) in queue.drain(..) {
-                    results[j].push(Err(ServiceError::Store(why)));
+                    g.results[j].push(Err(ServiceError::Store(why)));
                 }
                 break;
             }
@@ -234,7 +232,7 @@ impl Writer {
                     metrics.prematch_seconds.observe(per_item);
                 }
             }
-            let mut slice = slice(&mut pending, &agencies, if alone > 0 { 1 } else { TX_ITEMS });
+            let mut slice = slice(&mut pending, &g.agencies, if alone > 0 { 1 } else { TX_ITEMS });
             alone = alone.saturating_sub(1);
             let mut undo = Undo::default();
             let saved_next = *next;
@@ -249,8 +247,8 @@ impl Writer {
             let mut seen = None;
             let committed = conn.transaction::<_, diesel::result::Error, _>(|c| {
                 let step = Step {
-                    agencies: &agencies,
-                    audits: &audits,
+                    agencies: &g.agencies,
+                    audits: &g.audits,
                     run: &mut run,
                     undo: &mut undo,
                     out: &mut out,
@@ -262,10 +260,17 @@ impl Writer {
                     // transaction cut short by its budget says how many items the next takes.
                     if slice.len() > 0 {
                         chunk_items = out.len().max(1);
-                    } else if pending.is_empty() && !queue.is_empty() {
-                        chunk_items = (chunk_items + chunk_items / 4 + 1).min(TX_ITEMS);
-                        let chunk = queue.drain(..chunk_items.min(queue.len())).collect();
-                        ahead = Some(Ahead::start(shared, chunk));
+                    } else if pending.is_empty() {
+                        // Submissions that came while this group was matched and taken join
+                        // it, to be matched while this transaction writes.
+                        if queue.is_empty() {
+                            g.join(absorb(backlog, rx, GROUP_MAX.saturating_sub(g.items)), &mut queue);
+                        }
+                        if !queue.is_empty() {
+                            chunk_items = (chunk_items + chunk_items / 4 + 1).min(TX_ITEMS);
+                            let chunk = queue.drain(..chunk_items.min(queue.len())).collect();
+                            ahead = Some(Ahead::start(shared, chunk));
+                        }
                     }
                     queries::insert_new_rows(c, &rows)
                 });
@@ -291,7 +296,7 @@ impl Writer {
                         }
                     }
                     for (j, r) in out {
-                        results[j].push(r);
+                        g.results[j].push(r);
                     }
                 }
                 Err(e) => {
@@ -313,7 +318,7 @@ impl Writer {
                         tracing::error!(error = %e, outage = ?why, "a transaction failed; its items and the rest are answered 503");
                         outage = Some(why);
                         for (j, _) in taken {
-                            results[j].push(Err(ServiceError::Store(why)));
+                            g.results[j].push(Err(ServiceError::Store(why)));
                         }
                     } else if taken.len() > 1 {
                         tracing::warn!(error = %e, items = taken.len(), "a transaction failed; its items are taken again one by one");
@@ -331,7 +336,7 @@ impl Writer {
                         if gone {
                             tracing::warn!(error = %e, "the database ended the transaction on its own");
                         }
-                        results[j].push(Err(if gone { ServiceError::Unavailable } else { ServiceError::from(e) }));
+                        g.results[j].push(Err(if gone { ServiceError::Unavailable } else { ServiceError::from(e) }));
                     } else {
                         // A transaction that failed before it took an item would be tried again
                         // at once, for ever: the items waiting are answered instead, each stored
@@ -339,16 +344,86 @@ impl Writer {
                         tracing::error!(error = %e, "a transaction failed before it took an item; its items are answered 503");
                         alone = 0;
                         for (j, _, _) in pending.drain(..) {
-                            results[j].push(Err(ServiceError::Unavailable));
+                            g.results[j].push(Err(ServiceError::Unavailable));
                         }
                     }
                 }
             }
         }
-        for (reply, r) in replies.into_iter().zip(results) {
-            let _ = reply.send(r);
+        g.answer(true);
+        metrics.group_size.observe(g.items as f64);
+    }
+}
+
+/// The submissions a group has taken in, by their index in the group: each one's agency,
+/// audit event, the outcomes of its items so far and where to answer.
+#[derive(Default)]
+struct Joined {
+    agencies: Vec<AgencyRef>,
+    audits: Vec<Option<AuditRow>>,
+    results: Vec<Vec<ItemResult>>,
+    /// Each submission's reply (until it is answered) and how many items it holds.
+    replies: Vec<(Option<crossbeam_channel::Sender<Vec<ItemResult>>>, usize)>,
+    /// The submissions before this one are answered.
+    answered: usize,
+    /// Items taken in, in all.
+    items: usize,
+}
+
+impl Joined {
+    /// Takes `jobs` into the group, their items at the end of `queue`.
+    fn join(&mut self, jobs: Vec<Submission>, queue: &mut VecDeque<(usize, Item)>) {
+        for job in jobs {
+            let j = self.agencies.len();
+            self.items += job.items.len();
+            self.agencies.push(job.agency);
+            self.audits.push(job.audit);
+            self.results.push(Vec::with_capacity(job.items.len()));
+            self.replies.push((Some(job.reply), job.items.len()));
+            queue.extend(job.items.into_iter().map(|item| (j, item)));
         }
     }
+
+    /// Answers, in order, the submissions whose items all have their outcome (all that are
+    /// left when `all`).
+    fn answer(&mut self, all: bool) {
+        while let Some((reply, items)) = self.replies.get_mut(self.answered) {
+            if !all && self.results[self.answered].len() < *items {
+                break;
+            }
+            if let Some(reply) = reply.take() {
+                let _ = reply.send(std::mem::take(&mut self.results[self.answered]));
+            }
+            self.answered += 1;
+        }
+    }
+}
+
+/// Submissions waiting to be written, kept back or newly arrived, in order, while fewer than
+/// `room` items are taken (the last may take it past); stops at the first job of another kind,
+/// which is kept back to run after the group.
+fn absorb(backlog: &mut VecDeque<Job>, rx: &Receiver<Job>, room: usize) -> Vec<Submission> {
+    let mut came = Vec::new();
+    let mut items = 0;
+    while items < room {
+        let next = match backlog.front() {
+            Some(Job::Submit(_)) => backlog.pop_front(),
+            Some(_) => break,
+            None => rx.try_recv().ok(),
+        };
+        match next {
+            Some(Job::Submit(s)) => {
+                items += s.items.len();
+                came.push(*s);
+            }
+            Some(other) => {
+                backlog.push_back(other);
+                break;
+            }
+            None => break,
+        }
+    }
+    came
 }
 
 /// A chunk of items being matched on the pool (`order::prematch`) while the writer's
