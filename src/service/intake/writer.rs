@@ -106,28 +106,11 @@ impl Writer {
                     continue;
                 }
             };
-            let mut count = first.items.len();
-            let mut group = vec![first];
             // More submissions into the group: those kept back first, in order, then new ones;
             // anything else ends the group and runs after it.
-            while count < GROUP_MAX {
-                let next = match self.backlog.front() {
-                    Some(Job::Submit(_)) => self.backlog.pop_front(),
-                    Some(_) => break,
-                    None => rx.try_recv().ok(),
-                };
-                match next {
-                    Some(Job::Submit(s)) => {
-                        count += s.items.len();
-                        group.push(*s);
-                    }
-                    Some(other) => {
-                        self.backlog.push_back(other);
-                        break;
-                    }
-                    None => break,
-                }
-            }
+            let room = GROUP_MAX.saturating_sub(first.items.len());
+            let mut group = vec![first];
+            group.extend(absorb(&mut self.backlog, rx, room));
             self.group(group, rx);
         }
     }
