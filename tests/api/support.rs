@@ -45,6 +45,16 @@ impl TestDb {
             Backend::Postgres => {
                 let admin = std::env::var("BAWABA_TEST_POSTGRES_URL")
                     .expect("BAWABA_TEST_POSTGRES_URL is set for PostgreSQL tests");
+                // Without TLS unless the URL asks for it: the test binary's gateways share its
+                // process, and a libpq connection over TLS still in use by one of their threads
+                // as the binary exits met OpenSSL's exit-time cleanup (its locks freed under it:
+                // the `bawaba-audit` thread crashed in `pthread_rwlock_wrlock` after every test
+                // had passed, 2026-12-01). The machine's PostgreSQL has `ssl = on`.
+                let admin = if admin.contains("sslmode=") {
+                    admin
+                } else {
+                    format!("{admin}{}sslmode=disable", if admin.contains('?') { '&' } else { '?' })
+                };
                 let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
                 let mut conn =
                     DbTarget::parse(&admin).and_then(|t| t.connect()).expect("connect to the test PostgreSQL");
