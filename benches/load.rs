@@ -215,7 +215,6 @@ fn checkpoints(before: &str, after: &str) -> String {
         .join(", ")
 }
 
-/// The intake phases: the caseload's agencies, its records in batches, then the rest one by one.
 /// The single posts after the batches: `fast` as fast as `clients` are answered, then `paced`
 /// at `rate` records/s in all.
 struct Singles {
@@ -225,8 +224,9 @@ struct Singles {
     clients: usize,
 }
 
+/// The intake phases: the caseload's agencies, its records in batches, then the rest one by one.
 fn intake(caseload: &bawaba_synth::Caseload, server: &Server, db: &str, agent: &ureq::Agent, singles: &Singles) {
-    let &Singles { fast: single, paced, rate, clients } = singles;
+    let &Singles { fast, paced, rate, clients } = singles;
     let wal = WalWatch::start(db);
     let mut keys = std::collections::HashMap::new();
     for a in &caseload.agencies {
@@ -239,7 +239,7 @@ fn intake(caseload: &bawaba_synth::Caseload, server: &Server, db: &str, agent: &
             .expect("json");
         keys.insert(a.code.clone(), created["api_key"].as_str().expect("key").to_owned());
     }
-    let split = caseload.records.len().saturating_sub(single + paced);
+    let split = caseload.records.len().saturating_sub(fast + paced);
     let (bulk, tail) = caseload.records.split_at(split);
 
     // Batches of 1,000, one agency per batch, in posting order; two clients.
@@ -299,9 +299,9 @@ fn intake(caseload: &bawaba_synth::Caseload, server: &Server, db: &str, agent: &
 
     // Concurrent single posts: as fast as the clients go (the most the writer takes), then at
     // a set rate (the latency a caller meets at that load).
-    let (fast, paced) = tail.split_at(single);
-    post_singly(agent, server, &keys, &wal, fast, clients, None);
-    post_singly(agent, server, &keys, &wal, paced, clients, Some(rate));
+    let (closed_loop, open_loop) = tail.split_at(fast);
+    post_singly(agent, server, &keys, &wal, closed_loop, clients, None);
+    post_singly(agent, server, &keys, &wal, open_loop, clients, Some(rate));
 }
 
 /// Posts `records` one by one from `clients` concurrent clients and prints the rate, the

@@ -274,11 +274,12 @@ macro_rules! insert_rows {
                             _ => insert_rows!(@fixed c, $table, rest, 1),
                         };
                     }
-                    0
                 }
                 #[cfg(feature = "postgres")]
-                DbConn::Pg(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-            };
+                DbConn::Pg(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+            }
         }
     }};
 }
