@@ -200,7 +200,7 @@ impl Drop for WalWatch {
 
 /// The checkpoints of the write-ahead log between two readings of the metrics, by kind.
 fn checkpoints(before: &str, after: &str) -> String {
-    ["passive", "restart"]
+    ["passive", "sync", "restart"]
         .iter()
         .map(|kind| {
             let value = |m: &str, what: &str| -> f64 {
@@ -420,6 +420,13 @@ fn main() {
     // with no intake (the same caseload, so the same names are searched).
     let reuse =
         keep.is_some() && std::env::var("LOAD_REUSE").is_ok_and(|v| v == "1") && std::path::Path::new(&db).exists();
+    if !reuse {
+        // A run that takes the caseload in starts from an empty database, not a kept one (whose
+        // records would all be replays).
+        for suffix in ["", "-wal", "-shm", ".key"] {
+            let _ = std::fs::remove_file(format!("{db}{suffix}"));
+        }
+    }
     let server = start(&db);
     let agent = ureq::AgentBuilder::new().max_idle_connections(clients * 2).build();
     if !reuse {
