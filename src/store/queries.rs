@@ -350,13 +350,20 @@ pub fn records_by_external(conn: &mut DbConn, agency_id: &str, external_ids: &[&
                     .load::<RecordRow>(c)?,
                 );
             }
+            // The ids as one JSON array: one statement, kept prepared, whatever their number
+            // (`eq_any` writes one `?` per id, a statement of its own each time).
             #[cfg(feature = "sqlite")]
             DbConn::Sqlite(c) => out.extend(
-                records::table
-                    .filter(records::agency_id.eq(agency_id))
-                    .filter(records::external_id.eq_any(chunk))
-                    .select(RecordRow::as_select())
-                    .load(c)?,
+                super::Kept::new(
+                    "SELECT * FROM records WHERE agency_id = ? \
+                     AND external_id IN (SELECT value FROM json_each(?))",
+                    [
+                        agency_id,
+                        &serde_json::to_string(chunk)
+                            .map_err(|e| diesel::result::Error::SerializationError(e.into()))?,
+                    ],
+                )
+                .load::<RecordRow>(c)?,
             ),
         }
     }
