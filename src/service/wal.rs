@@ -53,8 +53,9 @@ struct Wal {
     bound: i64,
     turn: WriteTurn,
     metrics: Arc<Metrics>,
-    /// The database file, to sync what the copies wrote into it before a turn.
-    file: std::fs::File,
+    /// The database file, to sync what the copies wrote into it before a turn; `None` when it
+    /// cannot be opened (the copy in the turn then syncs it, as SQLite does).
+    file: Option<std::fs::File>,
 }
 
 /// Starts the checkpoint thread for a SQLite file whose connections leave checkpoints to the
@@ -68,8 +69,17 @@ pub fn start(target: &DbTarget, turn: WriteTurn, metrics: Arc<Metrics>, alive: W
     }
     let mut conn = target.connect()?;
     let page = queries::page_size(&mut conn)?.max(512);
-    let file = std::fs::File::open(&target.url)
-        .map_err(|e| StoreError::Connection(format!("cannot open the database file to sync it: {e}")))?;
+    // The file as SQLite opened it: the URL may be a `file:` URI with parameters.
+    let file = match queries::database_file(&mut conn) {
+        Ok(Some(path)) => std::fs::File::open(path)
+            .inspect_err(|e| tracing::warn!(error = %e, "cannot open the database file to sync it beside the writer"))
+            .ok(),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot tell where the database file is, to sync it beside the writer");
+            None
+        }
+    };
     let mut wal = Wal { conn, bound: (bytes / page as u64).max(16) as i64, turn, metrics, file };
     std::thread::Builder::new()
         .name("bawaba-checkpoint".into())
@@ -107,8 +117,9 @@ impl Wal {
     /// copied does not sync what it wrote, so without this the one in the turn would sync the
     /// whole bound's worth of pages while the writer waits (80 ms at a million people).
     fn sync(&mut self) {
+        let Some(file) = &self.file else { return };
         let started = Instant::now();
-        if let Err(e) = self.file.sync_data() {
+        if let Err(e) = file.sync_data() {
             tracing::warn!(error = %e, "the database file could not be synced before a checkpoint");
         }
         self.metrics.checkpoint_seconds.with_label_values(&["sync"]).observe(started.elapsed().as_secs_f64());

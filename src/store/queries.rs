@@ -765,6 +765,23 @@ pub struct WalFrames {
     pub checkpointed: i32,
 }
 
+/// The file SQLite holds the main database in, as it opened it (a `file:` URI's path, a
+/// relative path made whole); `None` on PostgreSQL or for a database in memory.
+pub fn database_file(conn: &mut DbConn) -> QResult<Option<String>> {
+    #[derive(QueryableByName)]
+    struct Database {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+    }
+    if conn.backend() != super::Backend::Sqlite {
+        return Ok(None);
+    }
+    let list = diesel::sql_query("PRAGMA database_list").load::<Database>(conn)?;
+    Ok(list.into_iter().find(|d| d.name == "main").map(|d| d.file).filter(|f| !f.is_empty()))
+}
+
 /// SQLite's page size, in bytes.
 pub fn page_size(conn: &mut DbConn) -> QResult<i64> {
     #[derive(QueryableByName)]
