@@ -12,7 +12,8 @@
 //! was due (the latency a caller meets at that load); `LOAD_SEARCHES` (default 2,000) searches.
 //! The restart reports the start-up time and the matching index's bytes per person (from the
 //! gateway's `/metrics`). `BAWABA_BIN` names another gateway binary to run (the one before a change, say);
-//! `LOAD_KEEP=dir` keeps the database in `dir` (to look at its query plans after); with
+//! `LOAD_KEEP=dir` keeps the database in `dir` (to look at its query plans after; a run that
+//! takes the caseload in removes the one an earlier run kept there first); with
 //! `LOAD_REUSE=1` too, a database already kept there is only searched (no intake, no restart). Each write
 //! phase also reports the largest the SQLite write-ahead log grew to (watched every 10 ms) and
 //! the checkpoints the gateway ran (`service::wal`). The

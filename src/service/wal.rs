@@ -16,10 +16,10 @@
 //!   copied syncs nothing, so this sync would otherwise fall to the copy in the turn, with the
 //!   writer waiting for a bound's worth of pages to reach the disk), then takes a turn at the
 //!   write lock ([`WriteTurn`], between two of the writer's transactions) and copies that
-//!   little: the log is then wholly copied, and
-//!   the writer's next write starts it again from its beginning (SQLite does so when no reader
-//!   is still in the log; when one is, the next look tries again). The copy in a turn does not
-//!   wait for readers, as a `RESTART` checkpoint would.
+//!   little: the log is then wholly copied, and the writer's next write starts it again from
+//!   its beginning (SQLite does so when no reader is still in the log; when one is, the next
+//!   look tries again). The copy in a turn does not wait for readers, as a `RESTART`
+//!   checkpoint would.
 //!
 //! So the log stays near its bound ([`Settings::sqlite_wal_mb`](super::Settings), 256 MiB by
 //! default) plus what the writer appends in one look of the thread, and the writer waits only
@@ -115,7 +115,7 @@ impl Wal {
 
     /// Syncs the database file, beside the writer: a passive copy that leaves the log not wholly
     /// copied does not sync what it wrote, so without this the one in the turn would sync the
-    /// whole bound's worth of pages while the writer waits (80 ms at a million people).
+    /// whole bound's worth of pages while the writer waits (100–140 ms at a million people).
     fn sync(&mut self) {
         let Some(file) = &self.file else { return };
         let started = Instant::now();

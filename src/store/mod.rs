@@ -154,7 +154,7 @@ pub fn lock_for_write(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
 /// connection keeps prepared: diesel's `sql_query` and `sql` are never kept (their text may be
 /// anything), so a statement run in every transaction through them was parsed and planned
 /// every time (the write lock's, with its foreign-key checks, and the external ids' lookup
-/// were 4% of the writer under single posts).
+/// were 4% of the server's CPU under single posts).
 #[cfg(feature = "sqlite")]
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Kept<'a, const N: usize> {
