@@ -16,7 +16,9 @@
 //! takes the caseload in removes the one an earlier run kept there first); with
 //! `LOAD_REUSE=1` too, a database already kept there is only searched (no intake, no restart). Each write
 //! phase also reports the largest the SQLite write-ahead log grew to (watched every 10 ms) and
-//! the checkpoints the gateway ran (`service::wal`). The
+//! the checkpoints the gateway ran (`service::wal`). `LOAD_DATABASE_URL=postgres://…` runs it
+//! on PostgreSQL instead (the database's `public` schema is dropped and made afresh first,
+//! unless `LOAD_REUSE=1`; no write-ahead log is watched). The
 //! machine's load average is printed beside the figures: they mean little without it.
 
 use std::process::{Child, Command, Stdio};
@@ -49,7 +51,12 @@ fn start(db: &str) -> Server {
     let base = format!("http://127.0.0.1:{port}");
     // `BAWABA_BIN` runs another build (say, the one before a change) under the same load.
     let bin = std::env::var("BAWABA_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_bawaba").to_owned());
-    let child = Command::new(bin)
+    let mut cmd = Command::new(bin);
+    if db.starts_with("postgres") {
+        // PostgreSQL keeps no key file beside the database: the run's own data key.
+        cmd.env("BAWABA_DATA_KEY", "6c6f61642d72756e2d646174612d6b65792d3031323334353637383961626364");
+    }
+    let child = cmd
         .arg("serve")
         .env("BAWABA_DATABASE_URL", db)
         .env("BAWABA_LISTEN", format!("127.0.0.1:{port}"))
@@ -392,6 +399,27 @@ fn post_singly(
     println!("  write-ahead log at most {phase_wal:.0} MB; checkpoints: {}", checkpoints(&before, &after));
 }
 
+/// Runs statements on the PostgreSQL database of `url`.
+fn pg_sql(url: &str, sql: &str) {
+    use diesel::connection::SimpleConnection;
+    let mut c = <diesel::PgConnection as diesel::Connection>::establish(url).expect("LOAD_DATABASE_URL");
+    c.batch_execute(sql).expect("statements");
+}
+
+/// The bytes the PostgreSQL database of `url` takes on disk.
+fn pg_database_size(url: &str) -> u64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Size {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        bytes: i64,
+    }
+    let mut c = <diesel::PgConnection as diesel::Connection>::establish(url).expect("LOAD_DATABASE_URL");
+    diesel::sql_query("SELECT pg_database_size(current_database()) AS bytes")
+        .get_result::<Size>(&mut c)
+        .map_or(0, |s| s.bytes as u64)
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
     let households = env_usize("LOAD_HOUSEHOLDS", 200_000);
@@ -416,16 +444,25 @@ fn main() {
         std::fs::create_dir_all(k).expect("LOAD_KEEP dir");
     }
     let home = keep.as_deref().unwrap_or(dir.path());
-    let db = home.join("load.db").to_string_lossy().into_owned();
+    let pg = std::env::var("LOAD_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"));
+    let db = pg.clone().unwrap_or_else(|| home.join("load.db").to_string_lossy().into_owned());
     // `LOAD_REUSE=1` with `LOAD_KEEP`: the database kept by an earlier run is searched again,
     // with no intake (the same caseload, so the same names are searched).
-    let reuse =
-        keep.is_some() && std::env::var("LOAD_REUSE").is_ok_and(|v| v == "1") && std::path::Path::new(&db).exists();
+    let asked = std::env::var("LOAD_REUSE").is_ok_and(|v| v == "1");
+    let reuse = match &pg {
+        Some(_) => asked,
+        None => keep.is_some() && asked && std::path::Path::new(&db).exists(),
+    };
     if !reuse {
         // A run that takes the caseload in starts from an empty database, not a kept one (whose
         // records would all be replays).
-        for suffix in ["", "-wal", "-shm", ".key"] {
-            let _ = std::fs::remove_file(format!("{db}{suffix}"));
+        match &pg {
+            Some(url) => pg_sql(url, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"),
+            None => {
+                for suffix in ["", "-wal", "-shm", ".key"] {
+                    let _ = std::fs::remove_file(format!("{db}{suffix}"));
+                }
+            }
         }
     }
     let server = start(&db);
@@ -524,8 +561,12 @@ fn main() {
         index_bytes / persons.max(1.0),
         gauge("bawaba_engine_load_seconds")
     );
-    let bytes: u64 =
-        std::fs::read_dir(home).map_or(0, |d| d.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum());
+    let bytes: u64 = match &pg {
+        Some(url) => pg_database_size(url),
+        None => {
+            std::fs::read_dir(home).map_or(0, |d| d.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
+        }
+    };
     println!(
         "database files: {:.0} MB, {:.0} bytes per record",
         bytes as f64 / 1e6,

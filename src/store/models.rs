@@ -161,7 +161,7 @@ pub struct FlagRow {
 
 /// The evidence of one match, stored once for the flags it explains.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = match_evidence)]
+#[diesel(table_name = match_evidence, treat_none_as_default_value = false)]
 pub struct EvidenceRow {
     pub id: String,
     pub body: String,
@@ -401,7 +401,7 @@ pub struct DeliveryRow {
 
 /// One group a record's household falls in (posted for a member, or derived).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = record_groups)]
+#[diesel(table_name = record_groups, treat_none_as_default_value = false)]
 pub struct RecordGroupRow {
     pub record_id: String,
     pub grp: String,

@@ -236,11 +236,12 @@ fn with_evidence(conn: &mut DbConn, mut rows: Vec<FlagRow>) -> QResult<Vec<FlagR
     Ok(rows)
 }
 
-/// Most rows one multi-row `INSERT` carries: with the widest table written so (17 columns), at
-/// most 25,500 bind parameters, under SQLite's limit (32,766) and PostgreSQL's (65,535).
-const ROWS_PER_INSERT: usize = 1_500;
+/// Fewest rows of one table written through `COPY` on PostgreSQL (see [`insert_rows`]): under
+/// it, one multi-row `INSERT` of at most 63 × 17 bind parameters (the widest table written so).
+#[cfg(feature = "postgres")]
+const COPY_FROM: usize = 64;
 
-/// Inserts rows into a table, [`ROWS_PER_INSERT`] a statement. Multi-row inserts are
+/// Inserts rows into a table in few statements. Multi-row inserts are
 /// backend-specific in diesel, so the connection is matched here. The row types written so
 /// insert `None` as NULL (`treat_none_as_default_value = false`; none of their columns has a
 /// default): diesel then writes many rows as one statement on SQLite too, where rows whose
@@ -248,11 +249,17 @@ const ROWS_PER_INSERT: usize = 1_500;
 /// rollback, when SQLite had already rolled the transaction back on `SQLITE_FULL`, failed with
 /// an error that hid the cause).
 ///
-/// On SQLite the rows go in statements of a few fixed sizes (256, 32, 4, 1 rows): diesel keeps
+/// On SQLite the rows go in statements of a few fixed sizes (256, 32, 4, 1 rows; 256 × 17
+/// bind parameters are under its limit of 32,766): diesel keeps
 /// a prepared multi-row insert of an array, never of a slice, whose text changes with its
 /// length, and preparing each statement anew was a twentieth of the writer's time in a batch
-/// and more of a small transaction's. PostgreSQL keeps one statement a chunk (a statement there
-/// is a round trip).
+/// and more of a small transaction's.
+///
+/// On PostgreSQL, a table's rows of a transaction go in one statement (a statement there is a
+/// round trip): from [`COPY_FROM`] rows on, one `COPY … FROM STDIN` in the binary format
+/// (diesel's `copy_from`: no bind limit, no statement text of thousands of placeholders to
+/// parse and plan, the values sent in their binary form), under it one multi-row `INSERT`
+/// (the `COPY` costs a round trip of its own to start).
 macro_rules! insert_rows {
     (@fixed $c:expr, $table:expr, $rest:expr, $n:literal) => {{
         let (head, tail) = $rest.split_at($n);
@@ -261,23 +268,28 @@ macro_rules! insert_rows {
         tail
     }};
     ($conn:expr, $table:expr, $rows:expr) => {{
-        for chunk in $rows.chunks(ROWS_PER_INSERT) {
-            match &mut *$conn {
-                #[cfg(feature = "sqlite")]
-                DbConn::Sqlite(c) => {
-                    let mut rest = chunk;
-                    while !rest.is_empty() {
-                        rest = match rest.len() {
-                            256.. => insert_rows!(@fixed c, $table, rest, 256),
-                            32.. => insert_rows!(@fixed c, $table, rest, 32),
-                            4.. => insert_rows!(@fixed c, $table, rest, 4),
-                            _ => insert_rows!(@fixed c, $table, rest, 1),
-                        };
-                    }
+        let rows: &[_] = &$rows[..];
+        match &mut *$conn {
+            #[cfg(feature = "sqlite")]
+            DbConn::Sqlite(c) => {
+                let mut rest = rows;
+                while !rest.is_empty() {
+                    rest = match rest.len() {
+                        256.. => insert_rows!(@fixed c, $table, rest, 256),
+                        32.. => insert_rows!(@fixed c, $table, rest, 32),
+                        4.. => insert_rows!(@fixed c, $table, rest, 4),
+                        _ => insert_rows!(@fixed c, $table, rest, 1),
+                    };
                 }
-                #[cfg(feature = "postgres")]
-                DbConn::Pg(c) => {
-                    diesel::insert_into($table).values(chunk).execute(c)?;
+            }
+            #[cfg(feature = "postgres")]
+            DbConn::Pg(c) if rows.len() >= COPY_FROM => {
+                diesel::copy_from($table).from_insertable(rows).execute(c)?;
+            }
+            #[cfg(feature = "postgres")]
+            DbConn::Pg(c) => {
+                if !rows.is_empty() {
+                    diesel::insert_into($table).values(rows).execute(c)?;
                 }
             }
         }
@@ -310,10 +322,10 @@ pub struct NewRows {
     pub audits: Vec<AuditRow>,
 }
 
-/// Stores new records' rows, one multi-row statement per table (of at most
-/// [`ROWS_PER_INSERT`] rows), in the order their references need: households, records,
+/// Stores new records' rows, a few statements per table (see [`insert_rows`]: on PostgreSQL
+/// one, a `COPY` for many rows), in the order their references need: households, records,
 /// members, groups, evidence, flags, audit events. Seven round trips for a transaction's
-/// records, where a statement per table and record cost as many per record.
+/// records on PostgreSQL, where a statement per table and record cost as many per record.
 pub fn insert_new_rows(conn: &mut DbConn, rows: &NewRows) -> QResult<()> {
     insert_rows!(conn, households::table, &rows.households);
     insert_rows!(conn, records::table, &rows.records);
