@@ -598,7 +598,7 @@ pub fn erase(
     let vault = s.vault.clone();
     let asked = person_id.to_owned();
     s.intake.exclusive(move |conn, engine, _| {
-        queries::zero_freed_space(conn)?;
+        queries::zero_freed_space(conn, true)?;
         let done = conn.transaction::<_, ServiceError, _>(|c| {
             crate::store::lock_for_write(c)?;
             let first = queries::person(c, pid)?.ok_or(ServiceError::NotFound("person"))?;
@@ -684,6 +684,10 @@ pub fn erase(
             audit(c, &who, "person.erase", Some(&asked), Some(detail))?;
             Ok((rows, records, rewritten))
         });
+        // Zeroing freed space is for the erasure alone: this is the writer's connection.
+        if let Err(e) = queries::zero_freed_space(conn, false) {
+            tracing::warn!(error = %e, "freed space is still zeroed on the writer's connection after an erasure");
+        }
         let (rows, records, rewritten) = done?;
         {
             let mut state = engine.state.write();

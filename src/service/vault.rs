@@ -397,12 +397,14 @@ pub fn seal_stored(conn: &mut DbConn, vault: &Vault) -> Result<Sealed, String> {
         None => queries::set_data_key_check(conn, &vault.seal(Column::Check, "bawaba")).map_err(db)?,
     }
     let mut done = Sealed::default();
-    queries::zero_freed_space(conn).map_err(db)?;
     // Once a whole pass has found nothing left in clear, intake has sealed all it stored since:
     // a start does not read every row again (at a million persons that was seconds of it).
     if queries::wholly_sealed(conn).map_err(db)? {
         return Ok(done);
     }
+    // The clear values' space is zeroed as it is freed, while sealing only: the connection
+    // goes on to be the writer's.
+    queries::zero_freed_space(conn, true).map_err(db)?;
     let mut after = 0i64;
     loop {
         let page = queries::persons_after(conn, after, 1_000).map_err(db)?;
@@ -470,6 +472,7 @@ pub fn seal_stored(conn: &mut DbConn, vault: &Vault) -> Result<Sealed, String> {
         }
     }
     queries::set_wholly_sealed(conn, &super::ids::now()).map_err(db)?;
+    queries::zero_freed_space(conn, false).map_err(db)?;
     Ok(done)
 }
 

@@ -1760,10 +1760,11 @@ pub fn set_record_answer(conn: &mut DbConn, id: &str, answer: &str) -> QResult<(
     diesel::update(records::table.find(id)).set(records::answer.eq(answer)).execute(conn).map(drop)
 }
 
-/// On SQLite, has space freed on this connection overwritten with zeros (`secure_delete`).
-pub fn zero_freed_space(conn: &mut DbConn) -> QResult<()> {
+/// On SQLite, has space freed on this connection overwritten with zeros (`secure_delete`), or
+/// no longer (the default: zeroing costs every later write on the connection, the writer's).
+pub fn zero_freed_space(conn: &mut DbConn, on: bool) -> QResult<()> {
     if conn.backend() == super::Backend::Sqlite {
-        diesel::sql_query("PRAGMA secure_delete = ON").execute(conn)?;
+        diesel::sql_query(if on { "PRAGMA secure_delete = ON" } else { "PRAGMA secure_delete = OFF" }).execute(conn)?;
     }
     Ok(())
 }
