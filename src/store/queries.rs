@@ -794,36 +794,6 @@ pub fn database_file(conn: &mut DbConn) -> QResult<Option<String>> {
     Ok(list.into_iter().find(|d| d.name == "main").map(|d| d.file).filter(|f| !f.is_empty()))
 }
 
-/// A table of the connection's schema, as PostgreSQL's statistics count it: live rows, and rows
-/// inserted, updated or deleted since it was last analysed (by anyone: autovacuum too).
-#[derive(Debug, QueryableByName)]
-pub struct TableChanges {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub name: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub live: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub changed: i64,
-}
-
-/// PostgreSQL: the tables of the connection's schema and their rows changed since their last
-/// `ANALYZE`; none on SQLite.
-pub fn table_changes(conn: &mut DbConn) -> QResult<Vec<TableChanges>> {
-    if conn.backend() != super::Backend::Postgres {
-        return Ok(Vec::new());
-    }
-    diesel::sql_query(
-        "SELECT relname::text AS name, n_live_tup AS live, n_mod_since_analyze AS changed \
-         FROM pg_stat_user_tables WHERE schemaname = current_schema()",
-    )
-    .load(conn)
-}
-
-/// PostgreSQL: gathers a table's statistics for the planner (`ANALYZE`).
-pub fn analyze(conn: &mut DbConn, table: &str) -> QResult<()> {
-    diesel::sql_query(format!("ANALYZE \"{}\"", table.replace('"', "\"\""))).execute(conn).map(drop)
-}
-
 /// SQLite's page size, in bytes.
 pub fn page_size(conn: &mut DbConn) -> QResult<i64> {
     #[derive(QueryableByName)]
