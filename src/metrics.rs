@@ -44,6 +44,9 @@ pub struct Metrics {
     pub checkpoint_seconds: HistogramVec,
     /// SQLite: frames (pages) in the write-ahead log at the last checkpoint.
     pub wal_frames: IntGauge,
+    /// PostgreSQL: tables analysed by the gateway for the planner's statistics
+    /// (`service::stats`).
+    pub tables_analyzed: IntCounter,
 }
 
 /// Request, commit and checkpoint latencies. Finer between 5 and 25 ms, where the bars for a
@@ -112,6 +115,11 @@ impl Metrics {
         let wal_frames = IntGauge::new("wal_frames", "Frames in SQLite's write-ahead log at the last checkpoint")?;
         registry.register(Box::new(checkpoint_seconds.clone()))?;
         registry.register(Box::new(wal_frames.clone()))?;
+        let tables_analyzed = IntCounter::new(
+            "pg_tables_analyzed_total",
+            "PostgreSQL tables the gateway analysed for the planner's statistics",
+        )?;
+        registry.register(Box::new(tables_analyzed.clone()))?;
         Ok(Metrics {
             registry,
             requests,
@@ -129,6 +137,7 @@ impl Metrics {
             engine_load_seconds,
             checkpoint_seconds,
             wal_frames,
+            tables_analyzed,
         })
     }
 

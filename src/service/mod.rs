@@ -37,6 +37,7 @@ pub mod reports;
 pub mod review;
 pub mod search;
 pub mod sessions;
+pub mod stats;
 pub mod validate;
 pub mod vault;
 pub mod wal;
@@ -241,6 +242,7 @@ impl Services {
         let keys = Keys::new(settings.master_key.as_deref(), metrics.key_lookups.clone());
         let alive = access::alive();
         wal::start(&target, turn_for_wal, metrics.clone(), Arc::downgrade(&alive))?;
+        stats::start(&target, metrics.clone(), Arc::downgrade(&alive))?;
         access::flush_keys_used_every(keys.clone(), audit.clone(), Arc::downgrade(&alive));
         webhooks::start_dispatcher(pool.clone(), vault.clone(), settings.webhooks, Arc::downgrade(&alive));
         Ok(Services {

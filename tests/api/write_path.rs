@@ -282,3 +282,36 @@ fn a_large_batch_reads_back_as_a_record_posted_alone(b: Backend) {
     assert!(again.iter().zip(results).all(|(a, r)| a["replayed"] == true && a["record_id"] == r["record_id"]));
     assert_eq!(app.db.count("records"), 101);
 }
+
+/// On PostgreSQL the gateway gathers the planner's statistics itself (`service::stats`):
+/// without them (autovacuum off, as here, or behind a bulk intake) a search at a million people
+/// scanned the whole persons table. A batch of 100 households is past autovacuum's threshold
+/// for the tables it grew, so they are analysed within a few looks of the thread, by the
+/// gateway (`last_analyze`, not `last_autoanalyze`).
+#[test]
+#[cfg_attr(not(pg_tests), ignore = "set BAWABA_TEST_POSTGRES_URL to run against PostgreSQL")]
+fn the_planner_statistics_follow_a_large_batch_on_postgres() {
+    let app = TestApp::start(Backend::Postgres);
+    let key = app.agency("WFP", "submitter");
+    let analysed = |table: &str| {
+        app.db.count(&format!(
+            "pg_stat_user_tables WHERE schemaname = current_schema() AND relname = '{table}' AND last_analyze IS NOT NULL"
+        ))
+    };
+    let (s, out) =
+        app.post("/v1/records/batch", &key, &json!({"records": (1..=100).map(distinct).collect::<Vec<_>>()}));
+    assert_eq!(s, 200, "{out}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while (analysed("persons"), analysed("records")) != (1, 1) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    assert_eq!((analysed("persons"), analysed("records")), (1, 1), "the tables the batch grew are analysed");
+    let (_, metrics) = app.get("/metrics", crate::support::MASTER);
+    let analyses: u64 = metrics
+        .as_str()
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("bawaba_pg_tables_analyzed_total ")?.parse().ok())
+        .unwrap_or(0);
+    assert!(analyses >= 2, "counted: {analyses}");
+}
