@@ -58,33 +58,7 @@ pub fn start(target: &DbTarget, metrics: Arc<Metrics>, alive: Weak<()>) -> Resul
                     continue;
                 }
                 next = Instant::now() + EVERY;
-                let mut conn = match target.connect() {
-                    Ok(c) => c,
-                    Err(e) => {
-                        if !failing {
-                            tracing::warn!(error = %e, "the planner's statistics could not be gathered");
-                        }
-                        failing = true;
-                        continue;
-                    }
-                };
-                let tables = queries::table_changes(&mut conn);
-                let outcome = tables.and_then(|tables| {
-                    for t in tables.iter().filter(|t| due(t.live, t.changed)) {
-                        let started = Instant::now();
-                        queries::analyze(&mut conn, &t.name)?;
-                        metrics.tables_analyzed.inc();
-                        tracing::debug!(
-                            table = t.name,
-                            rows = t.live,
-                            changed = t.changed,
-                            ms = started.elapsed().as_millis() as u64,
-                            "table analysed for the planner"
-                        );
-                    }
-                    Ok(())
-                });
-                match outcome {
+                match look(&target, &metrics) {
                     Ok(()) => failing = false,
                     Err(e) if !failing => {
                         failing = true;
@@ -95,6 +69,24 @@ pub fn start(target: &DbTarget, metrics: Arc<Metrics>, alive: Weak<()>) -> Resul
             }
         })
         .map_err(|e| StoreError::Connection(format!("cannot start the statistics thread: {e}")))?;
+    Ok(())
+}
+
+/// One look, on a connection of its own: each table past the threshold analysed.
+fn look(target: &DbTarget, metrics: &Metrics) -> Result<(), StoreError> {
+    let mut conn = target.connect()?;
+    for t in queries::table_changes(&mut conn)?.iter().filter(|t| due(t.live, t.changed)) {
+        let started = Instant::now();
+        queries::analyze(&mut conn, &t.name)?;
+        metrics.tables_analyzed.inc();
+        tracing::debug!(
+            table = t.name,
+            rows = t.live,
+            changed = t.changed,
+            ms = started.elapsed().as_millis() as u64,
+            "table analysed for the planner"
+        );
+    }
     Ok(())
 }
 
