@@ -82,11 +82,17 @@ impl Matcher {
             hits.extend(buf.iter().map(|&s| (s, i as u16)));
         }
         // Pre-screen: households with at least one hit strong enough to count as a pair.
+        let bounds: Vec<score::NameBounds> = views.iter().map(|v| score::name_bounds(cfg, v)).collect();
+        let weights = score::FieldWeights::new(cfg);
         let score_hit = |&(s, i): &(u32, u16)| -> Option<(HouseholdId, u32)> {
             if !index.plausible(&views[i as usize], s) {
                 return None;
             }
-            let w = score::pair_weight_min(cfg, &views[i as usize], &index.view(s), PAIR_MIN - 1.0);
+            let b = index.view(s);
+            if score::out_of_reach(cfg, &weights, &views[i as usize], &b, &bounds[i as usize], PAIR_MIN - 1.0) {
+                return None;
+            }
+            let w = score::pair_weight_min(cfg, &views[i as usize], &b, PAIR_MIN - 1.0);
             (w >= PAIR_MIN - 1.0).then(|| (index.recs[s as usize].household, s))
         };
         let mut households: Vec<(HouseholdId, u32)> = if hits.len() > 512 {

@@ -109,7 +109,11 @@ fn check_digit_ok(mut v: u64) -> bool {
 /// The weight of a national ID level: a different ID weighs `nid_far_factor` times more when
 /// both are valid and differ in three digits or more (not a slip: another person's number).
 pub(super) fn nid_weight(cfg: &MatchConfig, a: u64, b: u64, level: usize) -> f64 {
-    let x = w(cfg, ModelField::NationalId, level);
+    nid_far(cfg, w(cfg, ModelField::NationalId, level), a, b, level)
+}
+
+/// [`nid_weight`] given the level's weight `x`.
+pub(super) fn nid_far(cfg: &MatchConfig, x: f64, a: u64, b: u64, level: usize) -> f64 {
     if level == 2
         && x < 0.0
         && a < NINE_DIGITS
@@ -190,6 +194,39 @@ pub(crate) fn sex_level(a: Option<Sex>, b: Option<Sex>) -> Option<usize> {
 
 pub(super) fn w(cfg: &MatchConfig, f: ModelField, level: usize) -> f64 {
     (cfg.m.field(f)[level].max(1e-9) / cfg.u.field(f)[level].max(1e-12)).log2()
+}
+
+/// The weights ([`w`]) of every level of the fields other than the names, taken once for a
+/// configuration: a pair's fields then cost no logarithm (see `score::out_of_reach`).
+#[derive(Debug, Clone)]
+pub(crate) struct FieldWeights {
+    pub nid: [f64; 3],
+    pub dob: [f64; 8],
+    pub phone: [f64; 3],
+    pub sex: [f64; 2],
+}
+
+impl FieldWeights {
+    pub(crate) fn new(cfg: &MatchConfig) -> Self {
+        let of = |f: ModelField| move |l: usize| w(cfg, f, l);
+        FieldWeights {
+            nid: std::array::from_fn(of(ModelField::NationalId)),
+            dob: std::array::from_fn(of(ModelField::Dob)),
+            phone: std::array::from_fn(of(ModelField::Phone)),
+            sex: std::array::from_fn(of(ModelField::Sex)),
+        }
+    }
+
+    /// The weight of `level` of field `f` (not a name part).
+    pub(crate) fn of(&self, f: ModelField, level: usize) -> f64 {
+        match f {
+            ModelField::NationalId => self.nid[level],
+            ModelField::Dob => self.dob[level],
+            ModelField::Phone => self.phone[level],
+            ModelField::Sex => self.sex[level],
+            _ => unreachable!("names are weighed by their parts"),
+        }
+    }
 }
 
 /// Weight of the role pairing (not a model field: a small household-level term).

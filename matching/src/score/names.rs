@@ -558,6 +558,95 @@ fn rest_max(
     prod.iter().zip(factor).map(|(&p, d)| if p > 1.0 { d * p.log2() } else { 0.0 }).sum::<f64>() + 1e-9
 }
 
+/// Bounds of the names' weight (`names(cfg, a, b, ..).0`) of `a` against any person `b` of the
+/// same index, read from `a` alone, for the matcher's pre-screen (`score::out_of_reach`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NameBounds {
+    /// Against anyone.
+    pub any: f64,
+    /// Against anyone whose first name compares `Different` with `a`'s, neither name read
+    /// turned round: the siblings that a large clan brings by their shared father's,
+    /// grandfather's and family names.
+    pub first_differs: f64,
+    /// Against anyone whose father's name compares `Different` with `a`'s and whose first name
+    /// does not, neither name read turned round: the cousins a clan brings by a shared first
+    /// and family name.
+    pub father_differs: f64,
+}
+
+/// [`NameBounds`] of `a`: the best of every reading `names` may take (as written, the
+/// three-part reading, `a` turned round from family name first), each part at its best level
+/// with `a`'s own term counts (the other side's can only raise a count, so lower a weight),
+/// the father's and the grandfathers' at the largest dependence `reading` may weigh them with;
+/// with the first or the father's names different, that part at its level and the others as
+/// `reading` then weighs them. Each part the reading may hold counts (the other name may be
+/// longer). `f64::INFINITY` where the frequencies give no bound.
+pub(crate) fn name_bounds(cfg: &MatchConfig, a: &PView<'_>) -> NameBounds {
+    let none = NameBounds { any: f64::INFINITY, first_differs: f64::INFINITY, father_differs: f64::INFINITY };
+    let n = a.n;
+    if n == 0 {
+        return NameBounds { any: 0.0, first_differs: 0.0, father_differs: 0.0 };
+    }
+    // A part's best log2 ratio, at least 0 (a part can bring nothing).
+    let part = |f: ModelField, t: &TokView<'_>| -> Option<f64> {
+        let r = part_ratio_max(cfg, f, t, t, None)?;
+        Some(if r > 1.0 { r.log2() } else { 0.0 })
+    };
+    let different = |f: ModelField| {
+        let l = NameLevel::Different as usize;
+        (cfg.m.field(f)[l].max(1e-9) / cfg.u.field(f)[l].max(1e-12)).log2()
+    };
+    // The dependences a part's positive weight is multiplied by (see `reading`).
+    let (sib, lin) = (cfg.sibling_dependence.max(0.0), cfg.lineage_dependence.max(0.0));
+    // One view's readings: as written (first, family, father, grandfather and further
+    // ancestors) and the three-part reading at its cost of 2; `first` and `father`: those
+    // parts' weight, or `None` for their best; the father's and the grandfathers' best weighed
+    // by `father_dep` and `gf_dep`.
+    let readings = |v: &PView<'_>, first: Option<f64>, father: Option<f64>, father_dep: f64, gf_dep: f64| {
+        let t = &v.toks;
+        let first = match first {
+            Some(x) => x,
+            None => part(ModelField::First, &t[0])?,
+        };
+        let father = || match father {
+            Some(x) => Some(x),
+            None => Some(father_dep * part(ModelField::Father, &t[1])?),
+        };
+        let mut std = first;
+        if n >= 2 {
+            std += part(ModelField::Family, &t[n - 1])?;
+        }
+        if n >= 3 {
+            std += father()?;
+        }
+        for tok in t.iter().take(n.saturating_sub(1)).skip(2) {
+            std += gf_dep * part(ModelField::Grandfather, tok)?;
+        }
+        let alt = if n >= 3 {
+            first + father()? + gf_dep * part(ModelField::Grandfather, &t[2])? - 2.0
+        } else {
+            f64::NEG_INFINITY
+        };
+        Some(std.max(alt))
+    };
+    let Some(mut any) = readings(a, None, None, sib.max(1.0), sib.max(lin)) else { return none };
+    // Turned round: its first one or two parts moved to the end, at `ROTATION_COST`.
+    for k in 1..=2 {
+        if n > k {
+            let mut r = *a;
+            r.toks[..n].rotate_left(k);
+            let Some(x) = readings(&r, None, None, sib.max(1.0), sib.max(lin)) else { return none };
+            any = any.max(x - ROTATION_COST);
+        }
+    }
+    let first = different(ModelField::First);
+    let Some(first_differs) = readings(a, Some(first), None, sib, sib) else { return none };
+    let father = different(ModelField::Father);
+    let Some(father_differs) = readings(a, None, Some(father), 1.0, lin) else { return none };
+    // A hair above the sums of the parts' own logarithms, which round differently.
+    NameBounds { any: any + 1e-9, first_differs: first_differs + 1e-9, father_differs: father_differs + 1e-9 }
+}
+
 /// The highest likelihood ratio `m / u` (not its logarithm) any level of a comparison of `a`
 /// and `b` in part `f` can have, or `None` when the term frequencies give no bound.
 fn part_ratio_max(

@@ -16,29 +16,78 @@ pub(super) const SEX_LABELS: [&str; 2] = ["agree", "disagree"];
 /// The log2 likelihood ratio of two persons being one (no prior), or any value below `min`
 /// as soon as `min` is out of reach (early exit; no evidence).
 pub(crate) fn pair_weight_min(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, min: f64) -> f64 {
-    let mut rest = 0.0;
-    // Near identifiers weigh only when the names agree (see `near_weight`).
-    let mut near = 0.0;
-    if let Some(l) = nid_level(a.nid, b.nid) {
-        let x = nid_weight(cfg, a.nid, b.nid, l);
-        if l == NID_NEAR && x > 0.0 { near += x } else { rest += x }
-    }
-    if let Some(l) = dob_level(a.dob, b.dob) {
-        rest += w(cfg, ModelField::Dob, l);
-    }
-    if let Some(l) = phone_level(a.phone, b.phone) {
-        let x = w(cfg, ModelField::Phone, l);
-        if l == PHONE_NEAR && x > 0.0 { near += x } else { rest += x }
-    }
-    if let Some(l) = sex_level(a.sex, b.sex) {
-        rest += w(cfg, ModelField::Sex, l);
-    }
+    let (rest, near) = fields(cfg, a, b);
     let common = common_penalty(a, b);
     // The names are read in one order whichever side comes first, so the weight is symmetric
     // (the readings tried are not: a proptest found a mixed-script pair paired one way only).
     let (x, y) = if name_order(a, b) == std::cmp::Ordering::Greater { (b, a) } else { (a, b) };
     let (nw, agree) = names(cfg, x, y, None, min - rest - near);
     rest + nw + if agree { near - combination(common, a, b) } else { 0.0 }
+}
+
+/// The weight of the fields other than the names: of those that count whatever the names
+/// say, and of the near identifiers, which count only when the names agree (see
+/// `near_weight`).
+fn fields(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>) -> (f64, f64) {
+    fields_by(cfg, &|f, l| w(cfg, f, l), a, b)
+}
+
+/// [`fields`] with each level's weight from `weight` (a [`FieldWeights`] or [`w`] itself).
+fn fields_by(cfg: &MatchConfig, weight: &dyn Fn(ModelField, usize) -> f64, a: &PView<'_>, b: &PView<'_>) -> (f64, f64) {
+    let mut rest = 0.0;
+    let mut near = 0.0;
+    if let Some(l) = nid_level(a.nid, b.nid) {
+        let x = nid_far(cfg, weight(ModelField::NationalId, l), a.nid, b.nid, l);
+        if l == NID_NEAR && x > 0.0 { near += x } else { rest += x }
+    }
+    if let Some(l) = dob_level(a.dob, b.dob) {
+        rest += weight(ModelField::Dob, l);
+    }
+    if let Some(l) = phone_level(a.phone, b.phone) {
+        let x = weight(ModelField::Phone, l);
+        if l == PHONE_NEAR && x > 0.0 { near += x } else { rest += x }
+    }
+    if let Some(l) = sex_level(a.sex, b.sex) {
+        rest += weight(ModelField::Sex, l);
+    }
+    (rest, near)
+}
+
+/// Whether `pair_weight_min(cfg, a, b, min)` is certainly below `min`, read from the fields
+/// other than the names (their weights taken once, `weights`), `a`'s [`NameBounds`] and at most the comparisons (remembered) of the
+/// first and the father's names: the rest of the names is not compared. A pre-screen for the
+/// matcher, where most pairs a large population brings are namesakes another field sets
+/// apart, siblings (first names differ) or cousins (fathers' names differ).
+pub(crate) fn out_of_reach(
+    cfg: &MatchConfig,
+    weights: &FieldWeights,
+    a: &PView<'_>,
+    b: &PView<'_>,
+    bounds: &NameBounds,
+    min: f64,
+) -> bool {
+    if a.n == 0 || b.n == 0 {
+        return false;
+    }
+    let (rest, near) = fields_by(cfg, &|f, l| weights.of(f, l), a, b);
+    // The near identifiers count when the names agree, less a penalty (never negative) for a
+    // common combination.
+    if rest + bounds.any + near.max(0.0) < min {
+        return true;
+    }
+    // With the first names different the names do not agree: no near identifier counts. Not
+    // where either name may be read turned round (another first name is compared then).
+    if family_first_view(a, b).is_some() || family_first_view(b, a).is_some() {
+        return false;
+    }
+    let (x, y) = if name_order(a, b) == std::cmp::Ordering::Greater { (b, a) } else { (a, b) };
+    if compare_levels(&x.toks[0], &y.toks[0]).level == NameLevel::Different {
+        return rest + bounds.first_differs < min;
+    }
+    x.n >= 3
+        && y.n >= 3
+        && compare_levels(&x.toks[1], &y.toks[1]).level == NameLevel::Different
+        && rest + bounds.father_differs < min
 }
 
 /// A total order of two persons' names (their parts' codes), to compare them in one order.
@@ -218,13 +267,9 @@ mod tests {
     use super::*;
     use crate::{Index, PersonInput, Role, prepare};
 
-    /// The early exits (`names`' bound on the parts not yet compared) never change an answer:
-    /// a weight at or above `min` is the full weight, and a weight below it is below it in
-    /// full too. Persons of a small population with common and rare names, siblings and
-    /// cousins, both scripts, stored and incoming, compared at the thresholds the matcher uses
-    /// and around them.
-    #[test]
-    fn early_exits_keep_every_answer() {
+    /// A small population with common and rare names, siblings and cousins, both scripts,
+    /// with and without dates, phones and women: the index and the incoming persons.
+    fn population() -> (Index, Vec<crate::PreparedPerson>) {
         let given = ["محمد", "احمد", "محمود", "علي", "خالد", "ابراهيم", "حسن", "يوسف", "راتب", "Mohammed", "Ahmad"];
         let women = ["فاطمة", "فاطمه", "مريم", "عائشة", "Fatima"];
         let family = ["الشاعر", "النجار", "هديب", "اهديب", "العمري", "Al-Shaer", "Najjar"];
@@ -249,6 +294,7 @@ mod tests {
         }
         let dobs: Vec<String> = names.iter().map(|(_, _, y, m)| format!("{y}-0{}-1{}", m + 1, m)).collect();
         let phones: Vec<String> = (0..names.len()).map(|i| format!("0599{:06}", 100 + i % 37)).collect();
+        let ids: Vec<String> = (0..names.len()).map(|i| format!("4{:08}", 1_000_000 + (i % 23) * 7919)).collect();
         let input = |i: usize| {
             let (n, woman, _, m) = &names[i];
             let mut p = PersonInput::new(if *m == 0 { Role::Child } else { Role::Head }, n).sex(if *woman {
@@ -262,20 +308,44 @@ mod tests {
             if i % 3 == 1 {
                 p = p.phone(&phones[i]);
             }
+            if i % 5 == 2 {
+                p = p.id(&ids[i]);
+            }
             p
         };
         let mut ix = Index::new();
         for i in 0..names.len() {
             ix.insert(i as u64, (i / 3) as u64, prepare(&input(i)));
         }
-        let cfg = MatchConfig::default();
-        let incoming: Vec<_> = (0..names.len()).step_by(7).map(|i| prepare(&input(i))).collect();
+        let incoming = (0..names.len()).step_by(7).map(|i| prepare(&input(i))).collect();
+        (ix, incoming)
+    }
+
+    /// The scorer's views of the incoming persons (with their common-name penalty) and of the
+    /// stored ones.
+    fn views<'a>(
+        cfg: &MatchConfig,
+        ix: &'a Index,
+        incoming: &'a [crate::PreparedPerson],
+    ) -> (Vec<PView<'a>>, Vec<PView<'a>>) {
         let mut views: Vec<PView<'_>> = incoming.iter().map(|p| ix.view_of(p)).collect();
-        for (v, p) in views.iter_mut().zip(&incoming) {
+        for (v, p) in views.iter_mut().zip(incoming) {
             let (found, expected) = ix.namesakes(p, cfg.year_share());
             v.common = cfg.combination_penalty(found, expected) as f32;
         }
-        let stored: Vec<PView<'_>> = (0..names.len() as u32).map(|s| ix.view(s)).collect();
+        let stored = (0..ix.persons() as u32).map(|s| ix.view(s)).collect();
+        (views, stored)
+    }
+
+    /// The early exits (`names`' bound on the parts not yet compared) never change an answer:
+    /// a weight at or above `min` is the full weight, and a weight below it is below it in
+    /// full too, for stored and incoming persons compared at the thresholds the matcher uses
+    /// and around them.
+    #[test]
+    fn early_exits_keep_every_answer() {
+        let (ix, incoming) = population();
+        let cfg = MatchConfig::default();
+        let (views, stored) = views(&cfg, &ix, &incoming);
         let (mut above, mut below) = (0, 0);
         for a in views.iter().chain(&stored[..60]) {
             for b in &stored {
@@ -293,6 +363,48 @@ mod tests {
             }
         }
         assert!(above > 1000 && below > 1000, "both sides tried: {above} above, {below} below");
+    }
+
+    /// The matcher's pre-screen (`out_of_reach`) sets a pair aside only when its weight is
+    /// below the threshold, and its bounds hold the names' weight, under the default model and
+    /// under models whose dependences and frequencies weigh lineage parts otherwise (a
+    /// dependence above 1, none at all, no pseudo-count); and it sets many pairs aside.
+    #[test]
+    fn the_pre_screen_sets_aside_only_pairs_below_the_threshold() {
+        let (ix, incoming) = population();
+        let models = [
+            MatchConfig::default(),
+            MatchConfig { sibling_dependence: 1.4, lineage_dependence: 0.0, ..MatchConfig::default() },
+            MatchConfig {
+                sibling_dependence: 0.0,
+                lineage_dependence: 2.0,
+                tf_prior_weight: 0.0,
+                ..MatchConfig::default()
+            },
+        ];
+        for cfg in &models {
+            let weights = FieldWeights::new(cfg);
+            let (views, stored) = views(cfg, &ix, &incoming);
+            let (mut aside, mut kept) = (0, 0);
+            for a in views.iter().chain(&stored[..60]) {
+                let bounds = name_bounds(cfg, a);
+                for b in &stored {
+                    let full = pair_weight_min(cfg, a, b, f64::NEG_INFINITY);
+                    let (x, y) = if name_order(a, b) == std::cmp::Ordering::Greater { (b, a) } else { (a, b) };
+                    let (names, _) = names(cfg, x, y, None, f64::NEG_INFINITY);
+                    assert!(names <= bounds.any, "{names} above its bound {}", bounds.any);
+                    for min in [-2.0, 0.0, 3.0, PAIR_MIN - 1.0, 8.0, 12.0] {
+                        if out_of_reach(cfg, &weights, a, b, &bounds, min) {
+                            assert!(full < min, "set aside at {min} with {full}: {a:?} {b:?}");
+                            aside += 1;
+                        } else {
+                            kept += 1;
+                        }
+                    }
+                }
+            }
+            assert!(aside > kept / 4, "the screen sets pairs aside: {aside} aside, {kept} kept");
+        }
     }
 
     const PAIR_MIN: f64 = crate::matcher::PAIR_MIN;
