@@ -691,6 +691,11 @@ impl Index {
         let mut ks = [(KeyKind::Family, 0u64); 10];
         let k = self.rec_keys(&self.recs[slot as usize], &mut ks);
         let e = Entry::new(slot, self.sk[slot as usize]);
+        // Each key's list is read first, all in a row, to its last entry (where the slot goes):
+        // each read is a miss in a table of millions of keys, and in a row they overlap instead
+        // of each waiting behind the update before; the updates then find them in cache.
+        let last = ks[..k].iter().filter_map(|(_, h)| self.blocks.get(h)?.entries().last()).fold(0, |x, e| x ^ e.slot);
+        std::hint::black_box(last);
         for &(_, h) in &ks[..k] {
             match self.blocks.get_mut(&h) {
                 // A new slot cannot be in a posting yet, and a person's keys are distinct.
@@ -1187,17 +1192,28 @@ impl Index {
         let mut ks = [(KeyKind::Family, 0u64); 10];
         let k = Self::keys_of_prepared(q, &mut ks);
         let screen = (!search).then(|| Self::sketch_of(q));
-        for &(kind, h) in &ks[..k] {
-            if !search && !for_matching(kind) {
-                continue;
-            }
+        let read = |kind: KeyKind| {
             // Family alone is used by a search only when the query has a single name part.
-            if kind == KeyKind::Family && q.parts.len() > 1 {
-                continue;
-            }
             // First name + date is for names of one or two parts (a longer name has the
             // father's name to block on); stored under every name so that they meet.
-            if kind == KeyKind::FirstDob && q.parts.len() > 2 {
+            (search || for_matching(kind))
+                && !(kind == KeyKind::Family && q.parts.len() > 1)
+                && !(kind == KeyKind::FirstDob && q.parts.len() > 2)
+        };
+        // The blocks are looked up first, one after another: each look-up is a miss in a table
+        // of millions of keys, and in a row they overlap instead of each waiting behind the
+        // reading of the block before.
+        let mut found: [Option<&Posting>; 10] = [None; 10];
+        for (f, &(kind, h)) in found.iter_mut().zip(&ks[..k]) {
+            if read(kind) && !(search && kind != KeyKind::FirstFatherYear) {
+                *f = self.blocks.get(&h);
+            }
+        }
+        // And each list's first entries (the length before them), so they are on their way too.
+        let first = found.iter().flatten().filter_map(|p| p.entries().first()).fold(0, |x, e| x ^ e.slot);
+        std::hint::black_box(first);
+        for (&(kind, h), p) in ks[..k].iter().zip(found) {
+            if !read(kind) {
                 continue;
             }
             if search && kind != KeyKind::FirstFatherYear {
@@ -1205,7 +1221,7 @@ impl Index {
                 continue;
             }
             let screen = screen.filter(|_| !matches!(kind, KeyKind::NationalId | KeyKind::Phone));
-            self.collect(kind, q, h, max_block, screen, out);
+            self.collect(kind, q, h, p, max_block, screen, out);
         }
         if search && q.parts.len() == 1 {
             self.collect_search(q, key(KeyKind::Family, q.parts[0].skel, 0), max_block, out);
@@ -1279,7 +1295,7 @@ impl Index {
             None
         };
         if let Some((kind, h)) = read {
-            self.collect(kind, q, h, max_block, None, out);
+            self.collect(kind, q, h, self.blocks.get(&h), max_block, None, out);
         }
     }
 
@@ -1293,22 +1309,25 @@ impl Index {
         sketch(&skel[..n], p.dob, p.nid, p.phone)
     }
 
-    /// One block's candidates (see [`Index::candidates`]); `screen`, a query's sketch, leaves
-    /// out a block's persons that cannot be plausible (an oversized block is narrowed as it
-    /// always was, and only what the narrowing keeps is screened: the same persons are kept).
+    /// One block's candidates (see [`Index::candidates`]): block `h`, its `posting` looked up
+    /// by the caller; `screen`, a query's sketch, leaves out a block's persons that cannot be
+    /// plausible (an oversized block is narrowed as it always was, and only what the narrowing
+    /// keeps is screened: the same persons are kept).
+    #[expect(clippy::too_many_arguments, reason = "internal helper")]
     fn collect(
         &self,
         kind: KeyKind,
         q: &PreparedPerson,
         h: u64,
+        posting: Option<&Posting>,
         max_block: usize,
         screen: Option<u64>,
         out: &mut Vec<u32>,
     ) {
         if kind == KeyKind::FirstFatherYear {
-            return self.collect_family_typo(q, h, out);
+            return self.collect_family_typo(q, posting, out);
         }
-        if let Some(p) = self.blocks.get(&h) {
+        if let Some(p) = posting {
             let list = p.entries();
             if list.len() <= max_block {
                 // A posting holds only live persons (a person leaves its postings before it is
@@ -1488,8 +1507,8 @@ impl Index {
     /// The first+father+year block keeps only what the other keys miss: persons whose family
     /// name is one typo away from ours (by consonant skeleton; an equal one is found by the
     /// first+family keys). Never narrowed further: the block is small.
-    fn collect_family_typo(&self, q: &PreparedPerson, h: u64, out: &mut Vec<u32>) {
-        let Some(p) = self.blocks.get(&h) else {
+    fn collect_family_typo(&self, q: &PreparedPerson, posting: Option<&Posting>, out: &mut Vec<u32>) {
+        let Some(p) = posting else {
             return;
         };
         let n = q.parts.len().min(MAX_PARTS);
