@@ -7,6 +7,7 @@ use crate::prepare::PreparedPerson;
 use crate::score::{self, Evidence, Field, PView};
 use crate::{HouseholdId, PersonId};
 use rayon::prelude::*;
+use std::sync::OnceLock;
 
 use super::*;
 
@@ -82,17 +83,22 @@ impl Matcher {
             hits.extend(buf.iter().map(|&s| (s, i as u16)));
         }
         // Pre-screen: households with at least one hit strong enough to count as a pair.
-        let bounds: Vec<score::NameBounds> = views.iter().map(|v| score::name_bounds(cfg, v)).collect();
-        let weights = score::FieldWeights::new(cfg);
+        // Taken when a member's first plausible hit needs them: most members of a small
+        // population, and of the guard's run, have none.
+        let bounds: Vec<OnceLock<score::NameBounds>> = views.iter().map(|_| OnceLock::new()).collect();
+        let weights = OnceLock::new();
         let score_hit = |&(s, i): &(u32, u16)| -> Option<(HouseholdId, u32)> {
             if !index.plausible(&views[i as usize], s) {
                 return None;
             }
             let b = index.view(s);
-            if score::out_of_reach(cfg, &weights, &views[i as usize], &b, &bounds[i as usize], PAIR_MIN - 1.0) {
+            let a = &views[i as usize];
+            let weights = weights.get_or_init(|| score::FieldWeights::new(cfg));
+            let bounds = bounds[i as usize].get_or_init(|| score::name_bounds(cfg, a));
+            if score::out_of_reach(cfg, weights, a, &b, bounds, PAIR_MIN - 1.0) {
                 return None;
             }
-            let w = score::pair_weight_min(cfg, &views[i as usize], &b, PAIR_MIN - 1.0);
+            let w = score::pair_weight_min(cfg, a, &b, PAIR_MIN - 1.0);
             (w >= PAIR_MIN - 1.0).then(|| (index.recs[s as usize].household, s))
         };
         let mut households: Vec<(HouseholdId, u32)> = if hits.len() > 512 {

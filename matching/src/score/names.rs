@@ -582,67 +582,64 @@ pub(crate) struct NameBounds {
 /// `reading` then weighs them. Each part the reading may hold counts (the other name may be
 /// longer). `f64::INFINITY` where the frequencies give no bound.
 pub(crate) fn name_bounds(cfg: &MatchConfig, a: &PView<'_>) -> NameBounds {
-    let none = NameBounds { any: f64::INFINITY, first_differs: f64::INFINITY, father_differs: f64::INFINITY };
     let n = a.n;
     if n == 0 {
         return NameBounds { any: 0.0, first_differs: 0.0, father_differs: 0.0 };
     }
-    // A part's best log2 ratio, at least 0 (a part can bring nothing).
-    let part = |f: ModelField, t: &TokView<'_>| -> Option<f64> {
-        let r = part_ratio_max(cfg, f, t, t, None)?;
-        Some(if r > 1.0 { r.log2() } else { 0.0 })
-    };
+    // Each part's best log2 ratio as each field, at least 0 (a part can bring nothing);
+    // infinite where the frequencies give no bound.
+    const FIRST: usize = 0;
+    const FATHER: usize = 1;
+    const GRANDFATHER: usize = 2;
+    const FAMILY: usize = 3;
+    let fields = [ModelField::First, ModelField::Father, ModelField::Grandfather, ModelField::Family];
+    let mut best = [[0.0f64; MAX_PARTS]; 4];
+    for (row, f) in best.iter_mut().zip(fields) {
+        for (x, t) in row.iter_mut().zip(&a.toks[..n]) {
+            *x = match part_ratio_max(cfg, f, t, t, None) {
+                Some(r) if r > 1.0 => r.log2(),
+                Some(_) => 0.0,
+                None => f64::INFINITY,
+            };
+        }
+    }
     let different = |f: ModelField| {
         let l = NameLevel::Different as usize;
         (cfg.m.field(f)[l].max(1e-9) / cfg.u.field(f)[l].max(1e-12)).log2()
     };
+    // A part's best weighed by a dependence (none left of it at 0, even an unbounded one).
+    let weigh = |dep: f64, x: f64| if dep > 0.0 { dep * x } else { 0.0 };
     // The dependences a part's positive weight is multiplied by (see `reading`).
     let (sib, lin) = (cfg.sibling_dependence.max(0.0), cfg.lineage_dependence.max(0.0));
-    // One view's readings: as written (first, family, father, grandfather and further
-    // ancestors) and the three-part reading at its cost of 2; `first` and `father`: those
-    // parts' weight, or `None` for their best; the father's and the grandfathers' best weighed
-    // by `father_dep` and `gf_dep`.
-    let readings = |v: &PView<'_>, first: Option<f64>, father: Option<f64>, father_dep: f64, gf_dep: f64| {
-        let t = &v.toks;
-        let first = match first {
-            Some(x) => x,
-            None => part(ModelField::First, &t[0])?,
-        };
-        let father = || match father {
-            Some(x) => Some(x),
-            None => Some(father_dep * part(ModelField::Father, &t[1])?),
-        };
+    // The readings of `a` turned round by `k` (its first `k` parts moved to the end): as
+    // written (first, family, father, grandfather and further ancestors) and the three-part
+    // reading at its cost of 2; `first` and `father`: those parts' weight, or `None` for their
+    // best; the father's and the grandfathers' best weighed by `father_dep` and `gf_dep`.
+    let readings = |k: usize, first: Option<f64>, father: Option<f64>, father_dep: f64, gf_dep: f64| -> f64 {
+        let at = |f: usize, p: usize| best[f][(p + k) % n];
+        let first = first.unwrap_or_else(|| at(FIRST, 0));
+        let father = || father.unwrap_or_else(|| weigh(father_dep, at(FATHER, 1)));
         let mut std = first;
         if n >= 2 {
-            std += part(ModelField::Family, &t[n - 1])?;
+            std += at(FAMILY, n - 1);
         }
         if n >= 3 {
-            std += father()?;
+            std += father();
         }
-        for tok in t.iter().take(n.saturating_sub(1)).skip(2) {
-            std += gf_dep * part(ModelField::Grandfather, tok)?;
+        for p in 2..n.saturating_sub(1) {
+            std += weigh(gf_dep, at(GRANDFATHER, p));
         }
-        let alt = if n >= 3 {
-            first + father()? + gf_dep * part(ModelField::Grandfather, &t[2])? - 2.0
-        } else {
-            f64::NEG_INFINITY
-        };
-        Some(std.max(alt))
+        let alt = if n >= 3 { first + father() + weigh(gf_dep, at(GRANDFATHER, 2)) - 2.0 } else { f64::NEG_INFINITY };
+        std.max(alt)
     };
-    let Some(mut any) = readings(a, None, None, sib.max(1.0), sib.max(lin)) else { return none };
-    // Turned round: its first one or two parts moved to the end, at `ROTATION_COST`.
-    for k in 1..=2 {
-        if n > k {
-            let mut r = *a;
-            r.toks[..n].rotate_left(k);
-            let Some(x) = readings(&r, None, None, sib.max(1.0), sib.max(lin)) else { return none };
-            any = any.max(x - ROTATION_COST);
-        }
+    let (father_dep, gf_dep) = (sib.max(1.0), sib.max(lin));
+    let mut any = readings(0, None, None, father_dep, gf_dep);
+    // Turned round from family name first (one or two parts), at `ROTATION_COST`.
+    for k in (1..=2).filter(|&k| n > k) {
+        any = any.max(readings(k, None, None, father_dep, gf_dep) - ROTATION_COST);
     }
-    let first = different(ModelField::First);
-    let Some(first_differs) = readings(a, Some(first), None, sib, sib) else { return none };
-    let father = different(ModelField::Father);
-    let Some(father_differs) = readings(a, None, Some(father), 1.0, lin) else { return none };
+    let first_differs = readings(0, Some(different(ModelField::First)), None, sib, sib);
+    let father_differs = readings(0, None, Some(different(ModelField::Father)), 1.0, lin);
     // A hair above the sums of the parts' own logarithms, which round differently.
     NameBounds { any: any + 1e-9, first_differs: first_differs + 1e-9, father_differs: father_differs + 1e-9 }
 }
