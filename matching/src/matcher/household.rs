@@ -7,6 +7,7 @@ use crate::prepare::PreparedPerson;
 use crate::score::{self, Evidence, Field, PView};
 use crate::{HouseholdId, PersonId};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use super::*;
@@ -149,14 +150,14 @@ impl Matcher {
             }
         }
         // Full assessment.
-        let assess = |(h, hit): &(HouseholdId, Vec<u32>)| -> Option<(HouseholdId, f64, Pairs, Vec<u32>)> {
+        let assess = |(h, hit): &(HouseholdId, Vec<u32>)| -> Option<(HouseholdId, f64, Pairs, Cow<'_, [u32]>)> {
             let slots = people_of(index, *h, hit)?;
             let theirs: Vec<PView<'_>> = slots.iter().map(|&s| index.view(s)).collect();
             let (l, pairs) = self.assess(prior, &views, &theirs);
             let p = posterior(l);
             (p >= cfg.possible).then_some((*h, p, pairs, slots))
         };
-        let mut scored: Vec<(HouseholdId, f64, Pairs, Vec<u32>)> = if groups.len() > PAR_HOUSEHOLDS {
+        let mut scored: Vec<(HouseholdId, f64, Pairs, Cow<'_, [u32]>)> = if groups.len() > PAR_HOUSEHOLDS {
             groups.par_iter().filter_map(assess).collect()
         } else {
             groups.iter().filter_map(assess).collect()
@@ -314,9 +315,6 @@ impl Matcher {
 /// costs no more than this to assess.
 pub(super) const MAX_PEOPLE: usize = 48;
 
-/// The persons of a stored household to align with: every distinct person as written (each
-/// written again by later records counts once), or for a household of more than `MAX_PEOPLE`,
-/// the persons the candidate search hit and then the most recent ones, up to `MAX_PEOPLE`.
 /// A record is one household at most: the candidates are not independent. Each uncertain
 /// candidate (under `probable`) after the best is weighed against the best as well as against
 /// "none of them": its probability is `o / (1 + o_best + o)` (odds `o`), not `o / (1 + o)`. A
@@ -337,10 +335,14 @@ fn one_household<T, U>(cfg: &MatchConfig, scored: &mut Vec<(HouseholdId, f64, T,
     scored.retain(|c| c.1 >= cfg.possible);
 }
 
-fn people_of(index: &Index, h: HouseholdId, hit: &[u32]) -> Option<Vec<u32>> {
+/// The persons of a stored household to align with: every distinct person as written (each
+/// written again by later records counts once; the household's own list), or for a household
+/// of more than `MAX_PEOPLE`, the persons the candidate search hit and then the most recent
+/// ones, up to `MAX_PEOPLE`.
+fn people_of<'a>(index: &'a Index, h: HouseholdId, hit: &[u32]) -> Option<Cow<'a, [u32]>> {
     let all = index.people.get(&h)?;
     if all.len() <= MAX_PEOPLE {
-        return Some(all.clone());
+        return Some(Cow::Borrowed(all));
     }
     let mut out: Vec<u32> = hit.iter().copied().take(MAX_PEOPLE).collect();
     for &s in all.iter().rev() {
@@ -353,7 +355,7 @@ fn people_of(index: &Index, h: HouseholdId, hit: &[u32]) -> Option<Vec<u32>> {
     }
     // Oldest first, as the household holds them.
     out.sort_unstable();
-    Some(out)
+    Some(Cow::Owned(out))
 }
 
 #[cfg(test)]
