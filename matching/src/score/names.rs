@@ -603,10 +603,8 @@ pub(crate) fn name_bounds(cfg: &MatchConfig, a: &PView<'_>) -> NameBounds {
             };
         }
     }
-    let different = |f: ModelField| {
-        let l = NameLevel::Different as usize;
-        (cfg.m.field(f)[l].max(1e-9) / cfg.u.field(f)[l].max(1e-12)).log2()
-    };
+    // A part's weight at `Different` (its u is no frequency).
+    let different = |f: ModelField| w(cfg, f, NameLevel::Different as usize);
     // A part's best weighed by a dependence (none left of it at 0, even an unbounded one).
     let weigh = |dep: f64, x: f64| if dep > 0.0 { dep * x } else { 0.0 };
     // The dependences a part's positive weight is multiplied by (see `reading`).

@@ -18,9 +18,7 @@ pub(super) const SEX_LABELS: [&str; 2] = ["agree", "disagree"];
 pub(crate) fn pair_weight_min(cfg: &MatchConfig, a: &PView<'_>, b: &PView<'_>, min: f64) -> f64 {
     let (rest, near) = fields(cfg, a, b);
     let common = common_penalty(a, b);
-    // The names are read in one order whichever side comes first, so the weight is symmetric
-    // (the readings tried are not: a proptest found a mixed-script pair paired one way only).
-    let (x, y) = if name_order(a, b) == std::cmp::Ordering::Greater { (b, a) } else { (a, b) };
+    let (x, y) = in_name_order(a, b);
     let (nw, agree) = names(cfg, x, y, None, min - rest - near);
     rest + nw + if agree { near - combination(common, a, b) } else { 0.0 }
 }
@@ -54,10 +52,11 @@ fn fields_by(cfg: &MatchConfig, weight: &dyn Fn(ModelField, usize) -> f64, a: &P
 }
 
 /// Whether `pair_weight_min(cfg, a, b, min)` is certainly below `min`, read from the fields
-/// other than the names (their weights taken once, `weights`), `a`'s [`NameBounds`] and at most the comparisons (remembered) of the
-/// first and the father's names: the rest of the names is not compared. A pre-screen for the
-/// matcher, where most pairs a large population brings are namesakes another field sets
-/// apart, siblings (first names differ) or cousins (fathers' names differ).
+/// other than the names (their weights taken once, `weights`), `a`'s [`NameBounds`] and at
+/// most the comparisons (remembered) of the first and the father's names: the rest of the
+/// names is not compared. A pre-screen for the matcher, where most pairs a large population
+/// brings are namesakes another field sets apart, siblings (first names differ) or cousins
+/// (fathers' names differ).
 pub(crate) fn out_of_reach(
     cfg: &MatchConfig,
     weights: &FieldWeights,
@@ -80,7 +79,7 @@ pub(crate) fn out_of_reach(
     if family_first_view(a, b).is_some() || family_first_view(b, a).is_some() {
         return false;
     }
-    let (x, y) = if name_order(a, b) == std::cmp::Ordering::Greater { (b, a) } else { (a, b) };
+    let (x, y) = in_name_order(a, b);
     if compare_levels(&x.toks[0], &y.toks[0]).level == NameLevel::Different {
         return rest + bounds.first_differs < min;
     }
@@ -88,6 +87,13 @@ pub(crate) fn out_of_reach(
         && y.n >= 3
         && compare_levels(&x.toks[1], &y.toks[1]).level == NameLevel::Different
         && rest + bounds.father_differs < min
+}
+
+/// The two persons in the order their names are read in: the same whichever side comes first,
+/// so the weight is symmetric (the readings tried are not: a proptest found a mixed-script pair
+/// paired one way only).
+fn in_name_order<'p, 'a>(a: &'p PView<'a>, b: &'p PView<'a>) -> (&'p PView<'a>, &'p PView<'a>) {
+    if name_order(a, b) == std::cmp::Ordering::Greater { (b, a) } else { (a, b) }
 }
 
 /// A total order of two persons' names (their parts' codes), to compare them in one order.
@@ -390,7 +396,7 @@ mod tests {
                 let bounds = name_bounds(cfg, a);
                 for b in &stored {
                     let full = pair_weight_min(cfg, a, b, f64::NEG_INFINITY);
-                    let (x, y) = if name_order(a, b) == std::cmp::Ordering::Greater { (b, a) } else { (a, b) };
+                    let (x, y) = in_name_order(a, b);
                     let (names, _) = names(cfg, x, y, None, f64::NEG_INFINITY);
                     assert!(names <= bounds.any, "{names} above its bound {}", bounds.any);
                     for min in [-2.0, 0.0, 3.0, PAIR_MIN - 1.0, 8.0, 12.0] {
