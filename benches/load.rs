@@ -132,6 +132,18 @@ fn bucket_percentiles(buckets: &[(f64, f64)]) -> Option<(f64, f64)> {
     Some((at(0.5), at(0.99)))
 }
 
+/// A histogram's cumulative shares under each bound up to 50 ms ("≤ 1 ms 40.1%, …"): the
+/// tail's shape, which p50 and p99 alone hide.
+fn shares(buckets: &[(f64, f64)]) -> String {
+    let total = buckets.last().map_or(0.0, |b| b.1).max(1.0);
+    let shown: Vec<String> = buckets
+        .iter()
+        .filter(|(le, _)| *le <= 0.05)
+        .map(|(le, c)| format!("≤ {} ms {:.1}%", le * 1000.0, c / total * 100.0))
+        .collect();
+    shown.join(", ")
+}
+
 /// The value of the metrics line `series` (a name, with its labels if any), 0 when absent.
 fn metric(metrics: &str, series: &str) -> f64 {
     metrics.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok()).unwrap_or(0.0)
@@ -175,28 +187,44 @@ fn load_average() -> String {
 }
 
 /// Watches the size of SQLite's write-ahead log every 10 ms: [`WalWatch::take`] gives the
-/// largest seen since the last call. Stops when dropped.
+/// largest seen since the last call. Stops when dropped. PostgreSQL keeps its own log, which
+/// is not watched (nor checkpointed by the gateway).
 struct WalWatch {
     largest: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
+    sqlite: bool,
 }
 
 impl WalWatch {
     fn start(db: &str) -> WalWatch {
         let (largest, stop) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicBool::new(false)));
+        let sqlite = !db.starts_with("postgres");
         let (l, st, wal) = (largest.clone(), stop.clone(), format!("{db}-wal"));
-        std::thread::spawn(move || {
-            while !st.load(Ordering::Relaxed) {
-                l.fetch_max(std::fs::metadata(&wal).map_or(0, |m| m.len()), Ordering::Relaxed);
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        });
-        WalWatch { largest, stop }
+        if sqlite {
+            std::thread::spawn(move || {
+                while !st.load(Ordering::Relaxed) {
+                    l.fetch_max(std::fs::metadata(&wal).map_or(0, |m| m.len()), Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            });
+        }
+        WalWatch { largest, stop, sqlite }
     }
 
     /// The largest size seen since the last call, in MB.
     fn take(&self) -> f64 {
         self.largest.swap(0, Ordering::Relaxed) as f64 / 1e6
+    }
+
+    /// What a phase did to the log (its largest size since the last `take`, and the gateway's
+    /// checkpoints between two readings of the metrics), as one line.
+    fn phase(&self, before: &str, after: &str) -> String {
+        let largest = self.take();
+        if self.sqlite {
+            format!("write-ahead log at most {largest:.0} MB; checkpoints: {}", checkpoints(before, after))
+        } else {
+            "write-ahead log: PostgreSQL's own (not watched here)".to_owned()
+        }
     }
 }
 
@@ -299,11 +327,7 @@ fn intake(caseload: &bawaba_synth::Caseload, server: &Server, db: &str, agent: &
     report("  batch requests", batches.len(), elapsed, lat.into_inner().expect("lat"));
     println!("  {} of {} records flagged", flagged.load(Ordering::Relaxed), bulk.len());
     let after_batch = metrics_text(agent, &server.base);
-    println!(
-        "  write-ahead log at most {:.0} MB; checkpoints: {}",
-        wal.take(),
-        checkpoints(&before_batch, &after_batch)
-    );
+    println!("  {}", wal.phase(&before_batch, &after_batch));
 
     // Concurrent single posts: as fast as the clients go (the most the writer takes), then at
     // a set rate (the latency a caller meets at that load).
@@ -378,7 +402,6 @@ fn post_singly(
     }
     report("  records via POST /v1/records", records.len(), t.elapsed(), lat.into_inner().expect("lat"));
     println!("  {} refused as invalid", refused.load(Ordering::Relaxed));
-    let phase_wal = wal.take();
     // The writer's side of this phase alone (the histograms hold the earlier phases' too).
     let after = metrics_text(agent, &server.base);
     let route_prefix = "bawaba_http_request_duration_seconds_bucket{route=\"/v1/records\",";
@@ -387,6 +410,7 @@ fn post_singly(
         b1.iter().map(|(le, c)| (*le, c - b0.iter().find(|(l, _)| l == le).map_or(0.0, |(_, c0)| *c0))).collect();
     if let Some((p50, p99)) = bucket_percentiles(&gained) {
         println!("  server-side POST /v1/records: p50 ≤ {p50} ms, p99 ≤ {p99} ms (histogram bucket bounds)");
+        println!("  server-side share answered within: {}", shares(&gained));
     }
     let (_, size_sum, groups) = histogram_between(&before, &after, "bawaba_intake_group_size");
     let (commits, commit_sum, n) = histogram_between(&before, &after, "bawaba_intake_commit_duration_seconds");
@@ -396,7 +420,7 @@ fn post_singly(
         size_sum / groups.max(1.0),
         commit_sum / n.max(1.0) * 1000.0,
     );
-    println!("  write-ahead log at most {phase_wal:.0} MB; checkpoints: {}", checkpoints(&before, &after));
+    println!("  {}", wal.phase(&before, &after));
 }
 
 /// Runs statements on the PostgreSQL database of `url`.
