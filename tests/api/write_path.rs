@@ -139,13 +139,13 @@ fn submissions_arriving_while_a_group_is_written_join_it_in_order(b: Backend) {
 /// two minutes, more than the database), so the checkpoint thread restarts it in a turn at the
 /// write lock once it is past its bound (`service::wal`). Here the bound is 1 MiB; two clients
 /// post batches back to back for about ten seconds while the `-wal` file's size is watched: the
-/// log starts again many times, stays smaller than the database it logs (a log never started
-/// again holds every page written, more than the database) and grows no larger while the second
-/// half of the records is written than while the first was. It is past its bound by what the
-/// writer appends while the thread copies (it looks four times a second, and the writer appends
-/// tens of MB a second, and copies take longer as the database grows: about 49 MiB in the
-/// first half and 62 MiB in the second here, beside a database of 125 MiB, with the 2026-11-30
-/// matcher, whose faster batches took it past the fixed 48 MiB this test used to allow).
+/// log starts again many times, in the second half of the records as in the first, and stays
+/// smaller than the database it logs (a log never started again holds every page written, more
+/// than the database). It is past its bound by what the writer appends while the thread copies
+/// (it looks four times a second, the writer appends tens of MB a second, and copies take
+/// longer as the database grows): about 49 MiB in the first half and 62 MiB in the second on
+/// one day, 17.9 and 29.7 MiB on a slow afternoon, when this test's old check (no more than
+/// half as large again in the second half) failed on a log that was restarting as it should.
 #[test]
 fn the_write_ahead_log_stays_bounded_under_sustained_writes() {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -157,14 +157,24 @@ fn the_write_ahead_log_stays_bounded_under_sustained_writes() {
         caseload.records.chunks(250).map(|c| c.iter().map(|r| r.to_api_json()).collect()).collect();
     let wal = std::path::PathBuf::from(format!("{}-wal", app.db.url));
     let (done, next, stored) = (AtomicBool::new(false), AtomicUsize::new(0), AtomicUsize::new(0));
-    // The largest log while the first half of the batches is posted, and while the second is.
+    let restarts_now = || -> u64 {
+        let (_, metrics) = app.get("/metrics", crate::support::MASTER);
+        let prefix = "bawaba_wal_checkpoint_duration_seconds_count{kind=\"restart\"} ";
+        metrics.as_str().unwrap_or_default().lines().find_map(|l| l.strip_prefix(prefix)?.parse().ok()).unwrap_or(0)
+    };
+    // The largest log while the first half of the batches is posted, and while the second is;
+    // and how many times it had started again when the second half began.
     let largest = [AtomicUsize::new(0), AtomicUsize::new(0)];
+    let at_half = std::sync::OnceLock::new();
     std::thread::scope(|s| {
         s.spawn(|| {
             while !done.load(Ordering::Relaxed) {
                 let bytes = std::fs::metadata(&wal).map_or(0, |m| m.len() as usize);
                 let half = usize::from(next.load(Ordering::Relaxed) > batches.len() / 2);
                 largest[half].fetch_max(bytes, Ordering::Relaxed);
+                if half == 1 && at_half.get().is_none() {
+                    let _ = at_half.set(restarts_now());
+                }
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
         });
@@ -212,11 +222,20 @@ fn the_write_ahead_log_stays_bounded_under_sustained_writes() {
         mib(database)
     );
     assert!(restarts >= 5, "the log was restarted {restarts} times");
-    // Bounded: no larger while the second half is written than while the first was (a log
-    // never started again holds every page written, twice as much by the end), and smaller
-    // than the database it logs.
+    // Bounded: started again while the second half is written as well as while the first was
+    // (a log that stops starting again holds every page written from then on: at a million
+    // people, 7 GB in two minutes), and smaller than the database it logs. How far past its
+    // bound it gets is what the writer appends while a copy runs, which grows with the
+    // database and the writer's speed and swings with the machine's (17.9 then 29.7 MiB on a
+    // slow afternoon, 49 then 62 MiB on another day): not a figure to hold it to.
+    let first_half = at_half.get().copied().unwrap_or(restarts);
     assert!(
-        largest < database && second < first + first / 2,
+        first_half >= 2 && restarts - first_half >= 2,
+        "the log started again {first_half} times in the first half and {} in the second",
+        restarts - first_half
+    );
+    assert!(
+        largest < database,
         "the write-ahead log grew to {:.1} MiB, then {:.1} MiB, beside a database of {:.1} MiB",
         mib(first),
         mib(second),
