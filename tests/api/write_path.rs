@@ -157,10 +157,11 @@ fn the_write_ahead_log_stays_bounded_under_sustained_writes() {
         caseload.records.chunks(250).map(|c| c.iter().map(|r| r.to_api_json()).collect()).collect();
     let wal = std::path::PathBuf::from(format!("{}-wal", app.db.url));
     let (done, next, stored) = (AtomicBool::new(false), AtomicUsize::new(0), AtomicUsize::new(0));
-    let restarts_now = || -> u64 {
-        let (_, metrics) = app.get("/metrics", crate::support::MASTER);
-        let prefix = "bawaba_wal_checkpoint_duration_seconds_count{kind=\"restart\"} ";
-        metrics.as_str().unwrap_or_default().lines().find_map(|l| l.strip_prefix(prefix)?.parse().ok()).unwrap_or(0)
+    let metrics = || app.get("/metrics", crate::support::MASTER).1.as_str().unwrap_or_default().to_owned();
+    // How many checkpoints of a kind the gateway had run when `metrics` were read.
+    let count = |metrics: &str, kind: &str| -> u64 {
+        let prefix = format!("bawaba_wal_checkpoint_duration_seconds_count{{kind=\"{kind}\"}} ");
+        metrics.lines().find_map(|l| l.strip_prefix(&prefix)?.parse().ok()).unwrap_or(0)
     };
     // The largest log while the first half of the batches is posted, and while the second is;
     // and how many times it had started again when the second half began.
@@ -173,7 +174,7 @@ fn the_write_ahead_log_stays_bounded_under_sustained_writes() {
                 let half = usize::from(next.load(Ordering::Relaxed) > batches.len() / 2);
                 largest[half].fetch_max(bytes, Ordering::Relaxed);
                 if half == 1 && at_half.get().is_none() {
-                    let _ = at_half.set(restarts_now());
+                    let _ = at_half.set(count(&metrics(), "restart"));
                 }
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
@@ -198,16 +199,11 @@ fn the_write_ahead_log_stays_bounded_under_sustained_writes() {
         }
         done.store(true, Ordering::Relaxed);
     });
-    let (_, metrics) = app.get("/metrics", crate::support::MASTER);
-    let metrics = metrics.as_str().unwrap_or_default();
-    let count = |kind: &str| -> u64 {
-        let prefix = format!("bawaba_wal_checkpoint_duration_seconds_count{{kind=\"{kind}\"}} ");
-        metrics.lines().find_map(|l| l.strip_prefix(&prefix)?.parse().ok()).unwrap_or(0)
-    };
-    let restarts = count("restart");
+    let at_end = metrics();
+    let restarts = count(&at_end, "restart");
     // Each turn comes after the database file was synced beside the writer (`service::wal`);
     // the thread may be between the two as the metrics are read.
-    let syncs = count("sync");
+    let syncs = count(&at_end, "sync");
     assert!(syncs == restarts || syncs == restarts + 1, "{syncs} syncs beside the writer for {restarts} turns");
     let [first, second] = [&largest[0], &largest[1]].map(|l| l.load(Ordering::Relaxed));
     let largest = first.max(second);

@@ -576,11 +576,10 @@ fn build_rows(
     rows: &mut NewRows,
 ) -> Result<(), diesel::result::Error> {
     use rayon::prelude::*;
-    let one = |b: &Build| -> Result<NewRows, diesel::result::Error> {
+    let one = |b: &Build, into: &mut NewRows| -> Result<(), diesel::result::Error> {
         let (Some((_, item)), Some((_, Ok(Outcome::Created(answer))))) = (taken.get(b.at), out.get(b.at)) else {
             unreachable!("a new record's item and answer are where `take` put them")
         };
-        let mut made = NewRows::default();
         let answer_json =
             stored::answer_json(answer).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
         let place = stored::RecordPlace {
@@ -589,16 +588,21 @@ fn build_rows(
             household_id: &b.household_id,
             created_at: &b.created_at,
         };
-        made.records.push(stored::record_row(place, &item.record, vault.body_hash(&item.body_hash), answer_json));
+        into.records.push(stored::record_row(place, &item.record, vault.body_hash(&item.body_hash), answer_json));
         let of = Of { record_id: &b.record_id, household_id: &b.household_id, created_at: &b.created_at };
-        member_and_flag_rows(vault, &b.person_ids, of, &item.record, &answer.flags, &b.agency_ids, &mut made);
-        Ok(made)
+        member_and_flag_rows(vault, &b.person_ids, of, &item.record, &answer.flags, &b.agency_ids, into);
+        Ok(())
     };
-    let made: Vec<NewRows> = if builds.len() >= PARALLEL_ROWS {
-        builds.par_iter().map(one).collect::<Result<_, _>>()?
-    } else {
-        builds.iter().map(one).collect::<Result<_, _>>()?
-    };
+    if builds.len() < PARALLEL_ROWS {
+        return builds.iter().try_for_each(|b| one(b, rows));
+    }
+    let made: Vec<NewRows> = builds
+        .par_iter()
+        .map(|b| {
+            let mut made = NewRows::default();
+            one(b, &mut made).map(|()| made)
+        })
+        .collect::<Result<_, _>>()?;
     for m in made {
         rows.records.extend(m.records);
         rows.persons.extend(m.persons);
