@@ -20,6 +20,8 @@ pub mod planning;
 pub mod queries;
 pub mod roles;
 pub mod schema;
+#[cfg(feature = "postgres")]
+mod unnest;
 
 use std::time::Duration;
 

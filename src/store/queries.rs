@@ -324,9 +324,26 @@ pub struct NewRows {
 
 /// Stores new records' rows, a few statements per table (see [`insert_rows`]: on PostgreSQL
 /// one, a `COPY` for many rows), in the order their references need: households, records,
-/// members, groups, evidence, flags, audit events. Seven round trips for a transaction's
-/// records on PostgreSQL, where a statement per table and record cost as many per record.
+/// members, groups, evidence, flags, audit events. On PostgreSQL a transaction of a few records
+/// (no table with [`COPY_FROM`] rows or more, as a single post's) goes in one statement
+/// instead, every table's rows unnested from arrays (`super::unnest`): one round trip where a
+/// statement per table cost seven.
 pub fn insert_new_rows(conn: &mut DbConn, rows: &NewRows) -> QResult<()> {
+    #[cfg(feature = "postgres")]
+    if let DbConn::Pg(c) = &mut *conn {
+        let tables = [
+            rows.households.len(),
+            rows.records.len(),
+            rows.persons.len(),
+            rows.groups.len(),
+            rows.evidence.len(),
+            rows.flags.len(),
+            rows.audits.len(),
+        ];
+        if tables.iter().all(|&n| n < COPY_FROM) {
+            return super::unnest::AllRows::new(rows).insert(c);
+        }
+    }
     insert_rows!(conn, households::table, &rows.households);
     insert_rows!(conn, records::table, &rows.records);
     insert_rows!(conn, persons::table, &rows.persons);

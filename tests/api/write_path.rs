@@ -10,7 +10,8 @@ use crate::support::{Backend, TestApp, record};
 both_backends!(
     one_bad_item_cannot_sink_its_transaction,
     submissions_arriving_while_a_group_is_written_join_it_in_order,
-    a_large_batch_reads_back_as_a_record_posted_alone
+    a_large_batch_reads_back_as_a_record_posted_alone,
+    every_column_of_new_rows_reads_back_as_written
 );
 
 fn same_family(i: usize) -> Value {
@@ -329,4 +330,140 @@ fn the_planner_statistics_follow_a_large_batch_on_postgres() {
         .find_map(|l| l.strip_prefix("bawaba_pg_tables_analyzed_total ")?.parse().ok())
         .unwrap_or(0);
     assert!(analyses >= 2, "counted: {analyses}");
+}
+
+/// New records' rows read back column for column as intake wrote them, with every nullable
+/// column both empty and filled, a household merged into another of the same write and a flag
+/// naming a record of the same write: a few rows (on PostgreSQL one statement of every table's
+/// rows unnested from arrays, `store::unnest`) and many (`COPY` per table there; statements of
+/// fixed sizes on SQLite).
+fn every_column_of_new_rows_reads_back_as_written(b: Backend) {
+    use bawaba::store::models::*;
+    use bawaba::store::queries::{self, NewRows};
+    use bawaba::store::schema::*;
+    use diesel::prelude::*;
+
+    let app = TestApp::start(b);
+    app.agency("WFP", "submitter");
+    let mut c = app.db.connect();
+    let agency = queries::agency_by_code(&mut c, "WFP").expect("read").expect("agency").id;
+    for n in [3usize, 70] {
+        let id = |what: &str, i: usize| format!("{what}-{n}-{i:03}");
+        let full = |i: usize| i % 2 == 0;
+        let some = |i: usize, v: String| full(i).then_some(v);
+        let mut rows = NewRows::default();
+        for i in 0..n {
+            rows.households.push(HouseholdRow {
+                id: id("h", i),
+                seq: (n * 1000 + i) as i64,
+                merged_into: (i > 0).then(|| id("h", 0)).filter(|_| full(i)),
+                created_at: format!("2026-12-01T10:00:{:02}Z", i % 60),
+            });
+            rows.records.push(RecordRow {
+                id: id("r", i),
+                agency_id: agency.clone(),
+                external_id: id("x", i),
+                household_id: id("h", i),
+                body_hash: format!("hash {i}"),
+                answer: format!("{{\"answer\": {i}, \"name\": \"محمد احمد الشاعر\"}}"),
+                assistance_type: "cash".into(),
+                program: some(i, "winter 'aid'".into()),
+                amount: full(i).then_some(12.5 + i as f64),
+                currency: some(i, "ILS".into()),
+                period_start: "2026-01-01".into(),
+                period_end: "2026-03-31".into(),
+                governorate: some(i, "الخليل".into()),
+                locality: some(i, "يطا".into()),
+                created_at: format!("2026-12-01T10:01:{:02}Z", i % 60),
+                governorate_code: some(i, "PS-HBN".into()),
+                locality_code: some(i, "PS-HBN-YATTA".into()),
+            });
+            rows.persons.push(PersonRow {
+                id: (n * 1000 + i) as i64,
+                record_id: id("r", i),
+                household_id: id("h", i),
+                position: i as i32,
+                role: "head".into(),
+                name: format!("فاطمة الزهراء {i}"),
+                national_id: some(i, format!("sealed id {i}")),
+                date_of_birth: some(i, "1980-05".into()),
+                sex: some(i, "F".into()),
+                phone: some(i, format!("sealed phone {i}")),
+                national_id_hash: some(i, format!("id hash {i}")),
+                phone_hash: some(i, format!("phone hash {i}")),
+                groups: some(i, "disability,elderly".into()),
+            });
+            rows.groups.push(RecordGroupRow { record_id: id("r", i), grp: "elderly".into() });
+            rows.evidence.push(EvidenceRow { id: id("e", i), body: format!("packed evidence {i}") });
+            rows.flags.push(FlagRow {
+                id: id("f", i),
+                record_id: id("r", i),
+                household_id: id("h", i),
+                kind: "overlap".into(),
+                band: "certain".into(),
+                score: 0.25 + i as f64,
+                matched_household_id: id("h", 0),
+                matched_record_id: some(i, id("r", 0)),
+                matched_agency_id: some(i, agency.clone()),
+                overlap_type: some(i, "cash".into()),
+                overlap_from: some(i, "2026-01-01".into()),
+                overlap_to: some(i, "2026-02-28".into()),
+                evidence: if full(i) { String::new() } else { format!("[{i}]") },
+                status: "open".into(),
+                created_at: format!("2026-12-01T10:02:{:02}Z", i % 60),
+                matched_records: full(i).then_some(i as i32),
+                evidence_id: some(i, id("e", i)),
+            });
+            rows.audits.push(AuditRow {
+                id: id("a", i),
+                at: format!("2026-12-01T10:03:{:02}Z", i % 60),
+                agency_id: some(i, agency.clone()),
+                key_id: some(i, format!("key {i}")),
+                role: "submitter".into(),
+                action: "record.create".into(),
+                target: some(i, id("r", i)),
+                detail: some(i, "{\"via\": \"test\"}".into()),
+                user_id: some(i, format!("user {i}")),
+                address: some(i, "127.0.0.1".into()),
+            });
+        }
+        queries::insert_new_rows(&mut c, &rows).expect("insert the rows");
+        let like = |what: &str| format!("{what}-{n}-%");
+        macro_rules! same {
+            ($table:ident, $row:ty, $written:expr) => {{
+                let read: Vec<$row> = $table::table
+                    .filter($table::id.like(like(&stringify!($table)[..1])))
+                    .order($table::id)
+                    .select(<$row>::as_select())
+                    .load(&mut c)
+                    .expect("read back");
+                assert_eq!(format!("{read:?}"), format!("{:?}", $written), "{} ({n} rows)", stringify!($table));
+            }};
+        }
+        same!(households, HouseholdRow, rows.households);
+        same!(records, RecordRow, rows.records);
+        same!(flags, FlagRow, rows.flags);
+        same!(audit_events, AuditRow, rows.audits);
+        let evidence: Vec<EvidenceRow> = match_evidence::table
+            .filter(match_evidence::id.like(like("e")))
+            .order(match_evidence::id)
+            .select(EvidenceRow::as_select())
+            .load(&mut c)
+            .expect("read back");
+        assert_eq!(format!("{evidence:?}"), format!("{:?}", rows.evidence), "evidence ({n} rows)");
+        let persons: Vec<PersonRow> = persons::table
+            .filter(persons::record_id.like(like("r")))
+            .order(persons::id)
+            .select(PersonRow::as_select())
+            .load(&mut c)
+            .expect("read back");
+        assert_eq!(format!("{persons:?}"), format!("{:?}", rows.persons), "persons ({n} rows)");
+        let groups: Vec<RecordGroupRow> = record_groups::table
+            .filter(record_groups::record_id.like(like("r")))
+            .order(record_groups::record_id)
+            .select(RecordGroupRow::as_select())
+            .load(&mut c)
+            .expect("read back");
+        assert_eq!(format!("{groups:?}"), format!("{:?}", rows.groups), "groups ({n} rows)");
+    }
 }
