@@ -4,7 +4,8 @@
 //! in groups (group commit): each item is matched against the index, which already holds the
 //! items before it in the group; the group is written in transactions of at most `TX_ITEMS`
 //! items and about `TX_BUDGET` long (so a 10,000-record batch never holds the database for
-//! long), each writing its items' rows with one multi-row statement per table (an item of a
+//! long), each writing its items' rows with one multi-row statement per table (on PostgreSQL
+//! a few records' rows go in one statement for all the tables; an item of a
 //! transaction that fails is taken again alone); a submission is answered once the
 //! transaction holding its last item commits. Submissions that arrive while a group is written
 //! join it, matched on the pool while the transaction before them commits. So two agencies

@@ -3,8 +3,11 @@
 //! `TX_BUDGET` long. A transaction looks up its items' external ids in one statement per
 //! agency, plans its new records against the engine (keeping it in step, so each item sees
 //! the ones before), and writes their rows last, one multi-row statement per table (a `COPY`
-//! on PostgreSQL for many rows): about ten round trips a transaction, where a savepoint per
-//! item cost about nine an item (on PostgreSQL, round trips were the whole cost). A transaction that fails for one of its items
+//! on PostgreSQL for many rows; there a transaction of a few records writes every table in
+//! one statement, `store::unnest`): about ten statements a transaction (on PostgreSQL a
+//! single post's is four round trips: begin, the external ids, the rows, commit), where a
+//! savepoint per item cost about nine an item (on PostgreSQL, round trips were the whole
+//! cost). A transaction that fails for one of its items
 //! is taken again one item per transaction, so one bad item cannot sink the others; one that
 //! fails for the database's reason (full, read-only, lost) is answered 503 with what follows.
 //! Each submission is answered after its last commit, as soon as that commit is done (not at
