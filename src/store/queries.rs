@@ -354,52 +354,68 @@ pub fn insert_new_rows(conn: &mut DbConn, rows: &NewRows) -> QResult<()> {
     Ok(())
 }
 
-/// The records an agency stored under any of these references of its own: one statement for
-/// a transaction's worth of items, where intake looked each one up alone.
+/// The records stored under any of these references (agency id, external id): one statement
+/// for a transaction's worth of items, where intake looked each one up alone; on PostgreSQL one
+/// for every agency's (a round trip per agency cost seven a transaction under single posts from
+/// eight agencies).
 ///
 /// On PostgreSQL, one probe of the unique index `(agency_id, external_id)` per reference,
-/// written so that no other plan is open: `external_id = ANY($2)` was planned (a generic plan,
-/// kept by the writer's connection, made while the table was small) as a scan of every record
-/// of the agency through `records_agency_created`, 20 ms a transaction after 10,000 records and
-/// growing. The agency is compared with `(SELECT $1)`, a value the planner does not see: with
-/// statistics gathered before an agency's records came (`service::stats` analyses the tables
-/// as they grow), the planner took that agency's records to be one or two and walked them all
-/// through `records_agency_created` for each reference, 0.4-5 s a transaction at 250,000
-/// records (auto_explain); an unseen agency is estimated at its share of the table, and the
-/// unique probe wins. SQLite takes the unique index for `agency_id = ? AND external_id IN (…)`
-/// anyway.
-pub fn records_by_external(conn: &mut DbConn, agency_id: &str, external_ids: &[&str]) -> QResult<Vec<RecordRow>> {
+/// written so that no other plan is open: each reference's probe is a subquery of its own
+/// (`LATERAL … LIMIT 1`) whose agency and external id both come from the reference, so the
+/// planner sees no agency's value. `external_id = ANY($2)` for one agency was planned (a
+/// generic plan, kept by the writer's connection, made while the table was small) as a scan of
+/// every record of the agency through `records_agency_created`, 20 ms a transaction after
+/// 10,000 records and growing; and with the agency's value seen and statistics gathered before
+/// its records came (`service::stats` analyses the tables as they grow), the planner took that
+/// agency's records to be one or two and walked them all through `records_agency_created` for
+/// each reference, 0.4-5 s a transaction at 250,000 records (auto_explain). SQLite takes the
+/// unique index for `agency_id = ? AND external_id IN (…)`, a statement per agency.
+pub fn records_by_external(conn: &mut DbConn, references: &[(&str, &str)]) -> QResult<Vec<RecordRow>> {
     let mut out = Vec::new();
-    for chunk in external_ids.chunks(500) {
-        match &mut *conn {
-            #[cfg(feature = "postgres")]
-            DbConn::Pg(c) => {
-                use diesel::sql_types::{Array, Text};
+    match &mut *conn {
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => {
+            use diesel::sql_types::{Array, Text};
+            for chunk in references.chunks(500) {
+                let (agencies, ids): (Vec<&str>, Vec<&str>) = chunk.iter().copied().unzip();
                 out.extend(
                     diesel::sql_query(
-                        "SELECT r.* FROM unnest($2) AS e (external_id) CROSS JOIN LATERAL \
-                         (SELECT * FROM records WHERE agency_id = (SELECT $1::text) AND external_id = e.external_id LIMIT 1) r",
+                        "SELECT r.* FROM unnest($1, $2) AS e (agency_id, external_id) CROSS JOIN LATERAL \
+                         (SELECT * FROM records WHERE agency_id = e.agency_id AND external_id = e.external_id LIMIT 1) r",
                     )
-                    .bind::<Text, _>(agency_id)
-                    .bind::<Array<Text>, _>(chunk)
+                    .bind::<Array<Text>, _>(agencies)
+                    .bind::<Array<Text>, _>(ids)
                     .load::<RecordRow>(c)?,
                 );
             }
-            // The ids as one JSON array: one statement, kept prepared, whatever their number
-            // (`eq_any` writes one `?` per id, a statement of its own each time).
-            #[cfg(feature = "sqlite")]
-            DbConn::Sqlite(c) => out.extend(
-                super::Kept::new(
-                    "SELECT * FROM records WHERE agency_id = ? \
-                     AND external_id IN (SELECT value FROM json_each(?))",
-                    [
-                        agency_id,
-                        &serde_json::to_string(chunk)
-                            .map_err(|e| diesel::result::Error::SerializationError(e.into()))?,
-                    ],
-                )
-                .load::<RecordRow>(c)?,
-            ),
+        }
+        // Each agency's ids as one JSON array: one statement, kept prepared, whatever their
+        // number (`eq_any` writes one `?` per id, a statement of its own each time).
+        #[cfg(feature = "sqlite")]
+        DbConn::Sqlite(c) => {
+            let mut by_agency: Vec<(&str, Vec<&str>)> = Vec::new();
+            for &(agency, id) in references {
+                match by_agency.iter_mut().find(|(a, _)| *a == agency) {
+                    Some((_, ids)) => ids.push(id),
+                    None => by_agency.push((agency, vec![id])),
+                }
+            }
+            for (agency, ids) in by_agency {
+                for chunk in ids.chunks(500) {
+                    out.extend(
+                        super::Kept::new(
+                            "SELECT * FROM records WHERE agency_id = ? \
+                             AND external_id IN (SELECT value FROM json_each(?))",
+                            [
+                                agency,
+                                &serde_json::to_string(chunk)
+                                    .map_err(|e| diesel::result::Error::SerializationError(e.into()))?,
+                            ],
+                        )
+                        .load::<RecordRow>(c)?,
+                    );
+                }
+            }
         }
     }
     Ok(out)

@@ -11,7 +11,8 @@ both_backends!(
     one_bad_item_cannot_sink_its_transaction,
     submissions_arriving_while_a_group_is_written_join_it_in_order,
     a_large_batch_reads_back_as_a_record_posted_alone,
-    every_column_of_new_rows_reads_back_as_written
+    every_column_of_new_rows_reads_back_as_written,
+    replays_and_new_records_of_several_agencies_in_one_group
 );
 
 fn same_family(i: usize) -> Value {
@@ -133,6 +134,46 @@ fn submissions_arriving_while_a_group_is_written_join_it_in_order(b: Backend) {
     }
     assert_eq!(app.db.count("records"), 160);
     assert_eq!(app.db.count("households"), 20);
+}
+
+/// A transaction looks its items' external ids up for every agency at once (one statement on
+/// PostgreSQL): posted together, one agency's records posted again are replays of the first
+/// answers while another agency's records under the same external ids are new records of their
+/// own, and a third agency's are new too.
+fn replays_and_new_records_of_several_agencies_in_one_group(b: Backend) {
+    let app = TestApp::start(b);
+    let keys: Vec<String> = ["WFP", "UNRWA", "MOSD"].iter().map(|a| app.agency(a, "submitter")).collect();
+    let batch: Vec<Value> = (0..12).map(|f| family_record(f, &format!("x-{f}"))).collect();
+    let (status, first) = app.post("/v1/records/batch", &keys[0], &json!({"records": batch}));
+    assert_eq!(status, 200, "{first}");
+    let first: Vec<Value> =
+        first["results"].as_array().expect("results").iter().map(|r| r["record_id"].clone()).collect();
+    let answers = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for t in 0..6 {
+            let (app, keys, answers) = (&app, &keys, &answers);
+            s.spawn(move || {
+                for f in (t..12).step_by(6) {
+                    for (k, key) in keys.iter().enumerate() {
+                        let (status, out) = app.post("/v1/records", key, &family_record(f, &format!("x-{f}")));
+                        answers.lock().expect("lock").push((k, f, status, out));
+                    }
+                }
+            });
+        }
+    });
+    let answers = answers.into_inner().expect("lock");
+    assert_eq!(answers.len(), 36);
+    for (k, f, status, out) in &answers {
+        if *k == 0 {
+            assert_eq!(*status, 200, "WFP's x-{f} again is a replay: {out}");
+            assert_eq!(out["record_id"], first[*f], "the first answer again: {out}");
+        } else {
+            assert_eq!(*status, 201, "agency {k}'s x-{f} is new: {out}");
+            assert!(!first.contains(&out["record_id"]), "a record of its own: {out}");
+        }
+    }
+    assert_eq!(app.db.count("records"), 36);
 }
 
 /// SQLite's write-ahead log stays bounded under writes that never pause (issue 10): a passive

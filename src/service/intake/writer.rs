@@ -1,7 +1,7 @@
 //! The writer thread: takes submissions in groups, matches each group in parallel against the
 //! index, and writes the items in transactions of at most `TX_ITEMS` items and about
-//! `TX_BUDGET` long. A transaction looks up its items' external ids in one statement per
-//! agency, plans its new records against the engine (keeping it in step, so each item sees
+//! `TX_BUDGET` long. A transaction looks up its items' external ids in one statement (one per
+//! agency on SQLite), plans its new records against the engine (keeping it in step, so each item sees
 //! the ones before), and writes their rows last, one multi-row statement per table (a `COPY`
 //! on PostgreSQL for many rows; there a transaction of a few records writes every table in
 //! one statement, `store::unnest`): about ten statements a transaction (on PostgreSQL a
@@ -482,7 +482,7 @@ fn slice(
 }
 
 /// One transaction of a group: takes the write lock, looks up the items' external ids (one
-/// statement per agency), then takes the items in order while [`TX_BUDGET`] lasts (at least
+/// statement; on SQLite one per agency), then takes the items in order while [`TX_BUDGET`] lasts (at least
 /// one; what is left stays in `slice`): a replay or a conflict is answered from what is
 /// stored; a new record is planned against the engine, given its ids and the engine updated
 /// (so the next item sees it). Then the new records' rows are made ([`build_rows`], on the pool
@@ -498,18 +498,13 @@ fn take(
     let Step { agencies, audits, run, undo, out, taken } = step;
     crate::store::lock_for_write(c)?;
     let mut stored: HashMap<(String, String), RecordRow> = HashMap::new();
-    let mut asked: Vec<(&str, Vec<&str>)> = Vec::new();
-    for (j, item, _) in slice.as_slice() {
-        let agency = agencies[*j].id.as_str();
-        match asked.iter_mut().find(|(a, _)| *a == agency) {
-            Some((_, ids)) => ids.push(&item.record.external_id),
-            None => asked.push((agency, vec![&item.record.external_id])),
-        }
-    }
-    for (agency, ids) in asked {
-        for row in queries::records_by_external(c, agency, &ids)? {
-            stored.insert((row.agency_id.clone(), row.external_id.clone()), row);
-        }
+    let asked: Vec<(&str, &str)> = slice
+        .as_slice()
+        .iter()
+        .map(|(j, item, _)| (agencies[*j].id.as_str(), item.record.external_id.as_str()))
+        .collect();
+    for row in queries::records_by_external(c, &asked)? {
+        stored.insert((row.agency_id.clone(), row.external_id.clone()), row);
     }
     // The budget counts from the first item: the look-up is bounded by the slice.
     let began = std::time::Instant::now();
