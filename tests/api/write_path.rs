@@ -390,7 +390,7 @@ fn every_column_of_new_rows_reads_back_as_written(b: Backend) {
     let agency = queries::agency_by_code(&mut c, "WFP").expect("read").expect("agency").id;
     for n in [3usize, 70] {
         let id = |what: &str, i: usize| format!("{what}-{n}-{i:03}");
-        let full = |i: usize| i % 2 == 0;
+        let full = |i: usize| i.is_multiple_of(2);
         let some = |i: usize, v: String| full(i).then_some(v);
         let mut rows = NewRows::default();
         for i in 0..n {
@@ -470,41 +470,24 @@ fn every_column_of_new_rows_reads_back_as_written(b: Backend) {
         }
         queries::insert_new_rows(&mut c, &rows).expect("insert the rows");
         let like = |what: &str| format!("{what}-{n}-%");
+        // A table's rows of this round (their `key` starts with `prefix`), in `order`.
         macro_rules! same {
-            ($table:ident, $row:ty, $written:expr) => {{
+            ($table:ident, $row:ty, $written:expr, $key:ident, $order:ident, $prefix:literal) => {{
                 let read: Vec<$row> = $table::table
-                    .filter($table::id.like(like(&stringify!($table)[..1])))
-                    .order($table::id)
+                    .filter($table::$key.like(like($prefix)))
+                    .order($table::$order)
                     .select(<$row>::as_select())
                     .load(&mut c)
                     .expect("read back");
                 assert_eq!(format!("{read:?}"), format!("{:?}", $written), "{} ({n} rows)", stringify!($table));
             }};
         }
-        same!(households, HouseholdRow, rows.households);
-        same!(records, RecordRow, rows.records);
-        same!(flags, FlagRow, rows.flags);
-        same!(audit_events, AuditRow, rows.audits);
-        let evidence: Vec<EvidenceRow> = match_evidence::table
-            .filter(match_evidence::id.like(like("e")))
-            .order(match_evidence::id)
-            .select(EvidenceRow::as_select())
-            .load(&mut c)
-            .expect("read back");
-        assert_eq!(format!("{evidence:?}"), format!("{:?}", rows.evidence), "evidence ({n} rows)");
-        let persons: Vec<PersonRow> = persons::table
-            .filter(persons::record_id.like(like("r")))
-            .order(persons::id)
-            .select(PersonRow::as_select())
-            .load(&mut c)
-            .expect("read back");
-        assert_eq!(format!("{persons:?}"), format!("{:?}", rows.persons), "persons ({n} rows)");
-        let groups: Vec<RecordGroupRow> = record_groups::table
-            .filter(record_groups::record_id.like(like("r")))
-            .order(record_groups::record_id)
-            .select(RecordGroupRow::as_select())
-            .load(&mut c)
-            .expect("read back");
-        assert_eq!(format!("{groups:?}"), format!("{:?}", rows.groups), "groups ({n} rows)");
+        same!(households, HouseholdRow, rows.households, id, id, "h");
+        same!(records, RecordRow, rows.records, id, id, "r");
+        same!(persons, PersonRow, rows.persons, record_id, id, "r");
+        same!(record_groups, RecordGroupRow, rows.groups, record_id, record_id, "r");
+        same!(match_evidence, EvidenceRow, rows.evidence, id, id, "e");
+        same!(flags, FlagRow, rows.flags, id, id, "f");
+        same!(audit_events, AuditRow, rows.audits, id, id, "a");
     }
 }
