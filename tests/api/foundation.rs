@@ -334,6 +334,14 @@ fn stored_record_survives_restart(b: Backend) {
     assert_eq!(s, 201);
     assert_eq!(again["household_id"], first["household_id"]);
     assert_eq!(again["flags"][0]["kind"], "duplicate_record");
+    // And every record's aid with it (read while the index was rebuilt): another agency's cash
+    // for the same period overlaps both of WFP's records, the one stored before the restart too.
+    let other = app.agency("UNRWA", "submitter");
+    let (s, third) = app.post("/v1/records", &other, &record("durable-3"));
+    assert_eq!(s, 201, "{third}");
+    let flag = third["flags"].as_array().expect("flags").iter().find(|f| f["kind"] == "overlapping_aid").cloned();
+    let flag = flag.unwrap_or_else(|| panic!("an overlap after the restart: {third}"));
+    assert_eq!((&flag["matched_agency"], &flag["matched_records"]), (&json!("WFP"), &json!(2)), "{third}");
 }
 
 fn check_stores_nothing(b: Backend) {
