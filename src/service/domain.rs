@@ -61,7 +61,8 @@ pub fn shared_period(a: (NaiveDate, NaiveDate), b: (NaiveDate, NaiveDate)) -> (N
 /// A date as the store keeps it (`YYYY-MM-DD`, validated when it came in); one that cannot be
 /// read sorts first, as it did before dates were typed.
 pub fn stored_date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or(NaiveDate::MIN)
+    // `YYYY-MM-DD` is `NaiveDate`'s own form: read without interpreting a format string.
+    s.parse().unwrap_or(NaiveDate::MIN)
 }
 
 /// The gateway's band of a matcher's band (the matcher's lower bands are all `possible` here).

@@ -21,8 +21,8 @@ use crate::store::{DbConn, StoreError, queries};
 pub struct EngineState {
     /// Every stored person, blocked and ready to score.
     pub index: Index,
-    seq_to_id: HashMap<u64, Arc<str>>,
-    id_to_seq: HashMap<Arc<str>, u64>,
+    seq_to_id: foldhash::HashMap<u64, Arc<str>>,
+    id_to_seq: foldhash::HashMap<Arc<str>, u64>,
     /// Merged households point at the household they joined.
     redirects: HashMap<String, String>,
     /// Household pairs (smaller seq first) a reviewer kept apart.
@@ -59,8 +59,8 @@ impl EngineState {
     pub fn empty() -> EngineState {
         EngineState {
             index: Index::new(),
-            seq_to_id: HashMap::new(),
-            id_to_seq: HashMap::new(),
+            seq_to_id: foldhash::HashMap::default(),
+            id_to_seq: foldhash::HashMap::default(),
             redirects: HashMap::new(),
             dismissed: HashSet::new(),
             person_meta: Vec::new(),
@@ -189,6 +189,11 @@ impl EngineState {
     /// Notes which agency (its code) posted a person, and in what role.
     pub fn set_person_meta(&mut self, person: u64, agency_code: &str, role: MemberRole) {
         let agency = self.agency_slot(None, agency_code);
+        self.set_person_slot(person, agency, role);
+    }
+
+    /// [`EngineState::set_person_meta`] with the agency's slot (`u32::MAX`: not known).
+    fn set_person_slot(&mut self, person: u64, agency: u32, role: MemberRole) {
         let i = person as usize;
         if self.person_meta.len() <= i {
             self.person_meta.resize(i + 1, NO_META);
@@ -321,8 +326,8 @@ impl Engine {
         // Milliseconds by phase: households, waiting for persons, preparing, adding, finishing, aid.
         let mut ms = [0u128; 6];
         let households = queries::all_households(conn)?;
-        let mut seq_to_id = HashMap::with_capacity(households.len());
-        let mut id_to_seq = HashMap::with_capacity(households.len());
+        let mut seq_to_id = foldhash::HashMap::with_capacity_and_hasher(households.len(), Default::default());
+        let mut id_to_seq = foldhash::HashMap::with_capacity_and_hasher(households.len(), Default::default());
         let mut redirects = HashMap::new();
         for (id, seq, merged_into) in households {
             let id: Arc<str> = id.into();
@@ -349,17 +354,21 @@ impl Engine {
             agencies.iter().enumerate().map(|(i, a)| (a.id.as_str(), i as u32)).collect();
         let mut builder = Index::builder();
         builder.reserve(most_persons, id_to_seq.len());
-        let mut metas = Vec::with_capacity(most_persons);
+        // Each person's id, role and record (as its place in `record_ids`): the record's agency
+        // is known once the records are read, after the persons.
+        let mut metas: Vec<(u64, u32, MemberRole)> = Vec::with_capacity(most_persons);
+        let mut record_ids: Vec<String> = Vec::new();
         let unheld = parking_lot::Mutex::new(Vec::new());
         ms[0] = t.elapsed().as_millis();
-        // The reader reads every record's aid after the persons, while the last pages are
-        // added and the index finished (the aid was read after all that, 2.5 s of a 12.5 s
-        // start at 1.6 M people, with a core to spare).
-        let (index, aid) = std::thread::scope(|scope| -> Result<(Index, Vec<StoredAid>), StoreError> {
+        // The reader reads every record (its aid, its agency) after the persons, while the last
+        // pages are added and the index finished (the aid was read after all that, 2.5 s of a
+        // 12.5 s start at 1.6 M people, with a core to spare).
+        let (index, records) = std::thread::scope(|scope| -> Result<(Index, StoredRecords), StoreError> {
             let (pages, next_page) = std::sync::mpsc::sync_channel(1);
             let reader = &mut *conn;
             let (id_to_seq, agency_index) = (&id_to_seq, &agency_index);
-            let aid = scope.spawn(move || -> Result<Vec<StoredAid>, diesel::result::Error> {
+            let records = scope.spawn(move || -> Result<StoredRecords, diesel::result::Error> {
+                let mut records = RecordsPass::default();
                 let mut after = 0i64;
                 loop {
                     let page = queries::persons_for_index(reader, after, 50_000);
@@ -368,14 +377,17 @@ impl Engine {
                     // reading (what it would read next is of no use).
                     let failed = page.is_err();
                     if pages.send(page).is_err() || failed {
-                        return Ok(Vec::new());
+                        return Ok(StoredRecords::default());
                     }
                     match last {
                         Some(id) => after = id,
                         None => break,
                     }
                 }
-                read_aid(reader, id_to_seq, agency_index)
+                while !records.done {
+                    records.read_page(reader, id_to_seq, agency_index)?;
+                }
+                Ok(records.read)
             });
             loop {
                 let t = std::time::Instant::now();
@@ -390,7 +402,7 @@ impl Engine {
                     .into_par_iter()
                     .map(|row| {
                         let role = MemberRole::parse(&row.role).unwrap_or(MemberRole::Other);
-                        let meta = (row.id as u64, row.agency_code, role);
+                        let meta = (row.id as u64, row.record_id, role);
                         // An erased person (no name left) is matched with no one.
                         if row.name.is_empty() {
                             return (None, meta);
@@ -423,16 +435,23 @@ impl Engine {
                 ms[2] += t.elapsed().as_millis();
                 let t = std::time::Instant::now();
                 builder.add(prepared.into_iter().flatten().collect());
-                metas.extend(page_metas);
+                // A record's persons are stored together, so its id is kept once.
+                for (person, record_id, role) in page_metas {
+                    if record_ids.last() != Some(&record_id) {
+                        record_ids.push(record_id);
+                    }
+                    metas.push((person, (record_ids.len() - 1) as u32, role));
+                }
                 ms[3] += t.elapsed().as_millis();
             }
             let t = std::time::Instant::now();
             let index = builder.finish();
             ms[4] = t.elapsed().as_millis();
             let t = std::time::Instant::now();
-            let aid = aid.join().map_err(|_| StoreError::Connection("the aid's reader stopped".into()))??;
+            let records =
+                records.join().map_err(|_| StoreError::Connection("the records' reader stopped".into()))??;
             ms[5] = t.elapsed().as_millis();
-            Ok((index, aid))
+            Ok((index, records))
         })?;
         let t = std::time::Instant::now();
         let mut dismissed = HashSet::new();
@@ -446,10 +465,15 @@ impl Engine {
         let mut state =
             EngineState { index, seq_to_id, id_to_seq, redirects, dismissed, unheld, ..EngineState::empty() };
         let slots: Vec<u32> = agencies.iter().map(|a| state.agency_slot(Some(&a.id), &a.code)).collect();
-        for (person, agency_code, role) in metas {
-            state.set_person_meta(person, &agency_code, role);
+        let record_slots: Vec<u32> = record_ids
+            .iter()
+            .map(|r| records.agency_of.get(r.as_str()).map_or(u32::MAX, |&a| slots[a as usize]))
+            .collect();
+        drop(record_ids);
+        for (person, record, role) in metas {
+            state.set_person_slot(person, record_slots[record as usize], role);
         }
-        for a in aid {
+        for a in records.aid {
             state.add_aid(a.household, &a.record_id, slots[a.agency as usize], a.aid_type, a.start, a.end);
         }
         ms[5] += t.elapsed().as_millis();
@@ -469,6 +493,15 @@ impl Engine {
     }
 }
 
+/// The stored records as the persons' reader reads them for the engine.
+#[derive(Default)]
+struct StoredRecords {
+    /// The aid of every record not withdrawn, in the order they were stored.
+    aid: Vec<StoredAid>,
+    /// Every record's agency, as its place in `queries::list_agencies`.
+    agency_of: foldhash::HashMap<String, u32>,
+}
+
 /// A stored record's aid as the persons' reader reads it for the engine: its household's seq,
 /// and its agency as the agency's place in `queries::list_agencies`.
 struct StoredAid {
@@ -480,29 +513,51 @@ struct StoredAid {
     end: chrono::NaiveDate,
 }
 
-/// Every record's aid in the order the records were stored, a page at a time; a record whose
-/// household, agency or aid type is not known is left out (as the engine would leave it).
-fn read_aid(
-    conn: &mut DbConn,
-    id_to_seq: &HashMap<Arc<str>, u64>,
-    agency_index: &HashMap<&str, u32>,
-) -> Result<Vec<StoredAid>, diesel::result::Error> {
-    let mut out = Vec::new();
-    let mut after: Option<(String, String)> = None;
-    loop {
-        let page = queries::aid_page(conn, after.as_ref(), 50_000)?;
-        let Some(last) = page.last() else { break };
-        after = Some((last.created_at.clone(), last.id.clone()));
-        out.extend(page.into_iter().filter_map(|r| {
-            Some(StoredAid {
-                household: *id_to_seq.get(r.household_id.as_str())?,
-                agency: *agency_index.get(r.agency_id.as_str())?,
-                aid_type: AidType::parse(&r.assistance_type)?,
+/// Reading every record in the order the records were stored, a page at a time: the aid of
+/// those not withdrawn (one whose household, agency or aid type is not known is left out, as
+/// the engine would leave it) and every record's agency (the agency of the persons it lists).
+#[derive(Default)]
+struct RecordsPass {
+    read: StoredRecords,
+    /// The last record read: (created_at, id).
+    after: Option<(String, String)>,
+    done: bool,
+}
+
+impl RecordsPass {
+    /// Reads the next page, if any is left.
+    fn read_page(
+        &mut self,
+        conn: &mut DbConn,
+        id_to_seq: &foldhash::HashMap<Arc<str>, u64>,
+        agency_index: &HashMap<&str, u32>,
+    ) -> Result<(), diesel::result::Error> {
+        if self.done {
+            return Ok(());
+        }
+        let page = queries::records_for_index(conn, self.after.as_ref(), 50_000)?;
+        let Some((last, _)) = page.last() else {
+            self.done = true;
+            return Ok(());
+        };
+        self.after = Some((last.created_at.clone(), last.id.clone()));
+        for (r, withdrawn) in page {
+            let Some(&agency) = agency_index.get(r.agency_id.as_str()) else { continue };
+            self.read.agency_of.insert(r.id.clone(), agency);
+            let (Some(&household), Some(aid_type), false) =
+                (id_to_seq.get(r.household_id.as_str()), AidType::parse(&r.assistance_type), withdrawn)
+            else {
+                continue;
+            };
+            self.read.aid.push(StoredAid {
+                household,
+                agency,
+                aid_type,
                 start: stored_date(&r.period_start),
                 end: stored_date(&r.period_end),
                 record_id: r.id,
-            })
-        }));
+            });
+        }
+        Ok(())
     }
-    Ok(out)
 }

@@ -120,7 +120,8 @@ pub struct PersonRow {
 
 /// A stored person as the matching index is rebuilt from it (`queries::persons_for_index`):
 /// its national ID and phone still sealed.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = persons)]
 pub struct IndexPersonRow {
     pub id: i64,
     pub household_id: String,
@@ -130,8 +131,8 @@ pub struct IndexPersonRow {
     pub date_of_birth: Option<String>,
     pub sex: Option<String>,
     pub phone: Option<String>,
-    /// The code of the agency that posted the person.
-    pub agency_code: String,
+    /// The record that listed the person.
+    pub record_id: String,
 }
 
 /// A flag raised on a record; `evidence` is JSON text.

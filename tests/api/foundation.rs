@@ -11,6 +11,7 @@ both_backends!(
     bad_input_is_refused_and_writes_nothing,
     every_route_checks_key_and_role,
     stored_record_survives_restart,
+    a_withdrawn_records_persons_keep_their_agency_after_a_restart,
     check_stores_nothing,
 );
 
@@ -342,6 +343,46 @@ fn stored_record_survives_restart(b: Backend) {
     let flag = third["flags"].as_array().expect("flags").iter().find(|f| f["kind"] == "overlapping_aid").cloned();
     let flag = flag.unwrap_or_else(|| panic!("an overlap after the restart: {third}"));
     assert_eq!((&flag["matched_agency"], &flag["matched_records"]), (&json!("WFP"), &json!(2)), "{third}");
+}
+
+/// A withdrawn record's persons stay in the index (they are still people the household holds),
+/// and a restart must give them back their agency: the evidence of a later match names it, and
+/// who may see that evidence's values is decided by it.
+fn a_withdrawn_records_persons_keep_their_agency_after_a_restart(b: Backend) {
+    let app = TestApp::start(b);
+    let wfp = app.agency("WFP", "submitter");
+    let (s, first) = app.post("/v1/records", &wfp, &record("gone-1"));
+    assert_eq!(s, 201, "{first}");
+    let path = format!("/v1/records/{}", first["record_id"].as_str().expect("id"));
+    let (s, out) = app.req("DELETE", &path, Some(&wfp), Some(&json!({"reason": "aid never delivered"})));
+    assert_eq!(s, 200, "{out}");
+    let db = app.stop();
+    let app = TestApp::start_on(db);
+    // The household is found again (its only record withdrawn, nothing is flagged)…
+    let unrwa = app.agency("UNRWA", "submitter");
+    let (s, joined) = app.post("/v1/records", &unrwa, &record("u-1"));
+    assert_eq!(s, 201, "{joined}");
+    assert_eq!(joined["household_id"], first["household_id"], "{joined}");
+    // …and the next agency's duplicate is explained by the persons stored first, WFP's.
+    let nrc = app.agency("NRC", "submitter");
+    let (s, later) = app.post("/v1/records", &nrc, &record("n-1"));
+    assert_eq!(s, 201, "{later}");
+    assert_eq!(later["decision"], "duplicate", "{later}");
+    let mut agencies = Vec::new();
+    let mut walk = vec![&later];
+    while let Some(v) = walk.pop() {
+        match v {
+            Value::Object(m) => {
+                agencies.extend(m.get("theirs_agency").cloned());
+                walk.extend(m.values());
+            }
+            Value::Array(a) => walk.extend(a.iter()),
+            _ => {}
+        }
+    }
+    assert!(!agencies.is_empty(), "the match is explained: {later}");
+    assert!(agencies.iter().all(|a| a == "WFP" || a == "UNRWA"), "{agencies:?}: {later}");
+    assert!(agencies.contains(&json!("WFP")), "{agencies:?}: {later}");
 }
 
 fn check_stores_nothing(b: Backend) {
