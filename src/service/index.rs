@@ -320,7 +320,7 @@ impl Engine {
     }
 
     /// Rebuilds the engine from the database: households, persons (prepared in parallel),
-    /// dismissed pairs and every record's aid.
+    /// dismissed pairs, and every record's aid and agency (its persons' agency).
     pub fn load(conn: &mut DbConn, matcher: Matcher, vault: &Vault) -> Result<(Engine, NextIds), StoreError> {
         let t = std::time::Instant::now();
         // Milliseconds by phase: households, waiting for persons, preparing, adding, finishing, aid.
