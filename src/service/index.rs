@@ -368,7 +368,6 @@ impl Engine {
             let reader = &mut *conn;
             let (id_to_seq, agency_index) = (&id_to_seq, &agency_index);
             let records = scope.spawn(move || -> Result<StoredRecords, diesel::result::Error> {
-                let mut records = RecordsPass::default();
                 let mut after = 0i64;
                 loop {
                     let page = queries::persons_for_index(reader, after, 50_000);
@@ -384,10 +383,7 @@ impl Engine {
                         None => break,
                     }
                 }
-                while !records.done {
-                    records.read_page(reader, id_to_seq, agency_index)?;
-                }
-                Ok(records.read)
+                read_records(reader, id_to_seq, agency_index)
             });
             loop {
                 let t = std::time::Instant::now();
@@ -513,43 +509,29 @@ struct StoredAid {
     end: chrono::NaiveDate,
 }
 
-/// Reading every record in the order the records were stored, a page at a time: the aid of
-/// those not withdrawn (one whose household, agency or aid type is not known is left out, as
-/// the engine would leave it) and every record's agency (the agency of the persons it lists).
-#[derive(Default)]
-struct RecordsPass {
-    read: StoredRecords,
-    /// The last record read: (created_at, id).
-    after: Option<(String, String)>,
-    done: bool,
-}
-
-impl RecordsPass {
-    /// Reads the next page, if any is left.
-    fn read_page(
-        &mut self,
-        conn: &mut DbConn,
-        id_to_seq: &foldhash::HashMap<Arc<str>, u64>,
-        agency_index: &HashMap<&str, u32>,
-    ) -> Result<(), diesel::result::Error> {
-        if self.done {
-            return Ok(());
-        }
-        let page = queries::records_for_index(conn, self.after.as_ref(), 50_000)?;
-        let Some((last, _)) = page.last() else {
-            self.done = true;
-            return Ok(());
-        };
-        self.after = Some((last.created_at.clone(), last.id.clone()));
+/// Every record in the order the records were stored, a page at a time: the aid of those not
+/// withdrawn (one whose household, agency or aid type is not known is left out, as the engine
+/// would leave it) and every record's agency (the agency of the persons it lists).
+fn read_records(
+    conn: &mut DbConn,
+    id_to_seq: &foldhash::HashMap<Arc<str>, u64>,
+    agency_index: &HashMap<&str, u32>,
+) -> Result<StoredRecords, diesel::result::Error> {
+    let mut read = StoredRecords::default();
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let page = queries::records_for_index(conn, after.as_ref(), 50_000)?;
+        let Some((last, _)) = page.last() else { return Ok(read) };
+        after = Some((last.created_at.clone(), last.id.clone()));
         for (r, withdrawn) in page {
             let Some(&agency) = agency_index.get(r.agency_id.as_str()) else { continue };
-            self.read.agency_of.insert(r.id.clone(), agency);
+            read.agency_of.insert(r.id.clone(), agency);
             let (Some(&household), Some(aid_type), false) =
                 (id_to_seq.get(r.household_id.as_str()), AidType::parse(&r.assistance_type), withdrawn)
             else {
                 continue;
             };
-            self.read.aid.push(StoredAid {
+            read.aid.push(StoredAid {
                 household,
                 agency,
                 aid_type,
@@ -558,6 +540,5 @@ impl RecordsPass {
                 record_id: r.id,
             });
         }
-        Ok(())
     }
 }

@@ -920,7 +920,7 @@ pub fn persons_page(conn: &mut DbConn, after: i64, limit: i64) -> QResult<Vec<(P
 }
 
 /// A page of persons as the matching index is built from them at start, after `after`, in id
-/// order: only the columns matching reads, and the code of the agency that posted each.
+/// order: only the columns matching reads, and the record that listed each.
 pub fn persons_for_index(conn: &mut DbConn, after: i64, limit: i64) -> QResult<Vec<IndexPersonRow>> {
     // The persons' own columns alone: each record's agency comes from the records' pass
     // (`records_for_index`). Joined here, every person cost a probe of the records' key: at
