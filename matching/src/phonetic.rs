@@ -52,6 +52,8 @@ impl FxHasher {
 
 /// A `HashMap` with [`FxHasher`].
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A `HashSet` with [`FxHasher`].
+pub(crate) type FxSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// Mixes a 64-bit value (splitmix64 finaliser): for blocking keys.
 #[inline]

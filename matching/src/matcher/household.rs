@@ -3,6 +3,7 @@
 
 use crate::config::posterior;
 use crate::index::Index;
+use crate::phonetic::FxSet;
 use crate::prepare::PreparedPerson;
 use crate::score::{self, Evidence, Field, PView};
 use crate::{HouseholdId, PersonId};
@@ -108,7 +109,8 @@ impl Matcher {
             // A household one hit has brought in needs no other of its hits scored: the
             // assessment reads all its members, and reads its hits only when it has more than
             // `MAX_PEOPLE` (see `people_of`), so those go on being scored. The same households.
-            let mut whole: Vec<HouseholdId> = Vec::new();
+            // (A set: a large block's hits bring in hundreds of households.)
+            let mut whole: FxSet<HouseholdId> = FxSet::default();
             let mut found = Vec::new();
             for hit in &hits {
                 let h = index.recs[hit.0 as usize].household;
@@ -118,7 +120,7 @@ impl Matcher {
                 if let Some(x) = score_hit(hit) {
                     found.push(x);
                     if index.people.get(&h).is_some_and(|p| p.len() <= MAX_PEOPLE) {
-                        whole.push(h);
+                        whole.insert(h);
                     }
                 }
             }
