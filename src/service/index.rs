@@ -497,9 +497,9 @@ struct StoredRecords {
 }
 
 /// A record's id as the start keys it: its 128 bits when it is a UUID written as the gateway
-/// writes them (every id it makes), else its text. At 500,000 records the ids as strings, once
-/// in the persons' order and once in the map of agencies, cost about 60 MB more for the
-/// start's length than these (a string's 24 bytes and its 36 on the heap, twice).
+/// writes them (every id it makes), else its text. As strings, once in the persons' order and
+/// once in the map of agencies, 500,000 records' ids raised the start's peak memory by 21 MB
+/// (1.64 M persons on SQLite: 1,045 MB against 1,024 with these).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum RecordKey {
     Uuid(u128),
